@@ -1,0 +1,1 @@
+"""The Minipublic web application (Starlette)."""

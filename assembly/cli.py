@@ -1,0 +1,33 @@
+"""The `minipublic` command: one parser, each group of subcommands registered by its own module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="minipublic",
+        description="Run a citizens' assembly: selection by lot, deliberation, charter.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    from sortition import cli as selection_commands
+
+    selection_commands.add_commands(commands)
+    from assembly import commands as app_commands
+
+    app_commands.add_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    status = args.run(args)
+    return int(status or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

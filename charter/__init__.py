@@ -1,0 +1,1 @@
+"""Tallies, opinion analysis and publishing of the charter; pure logic plus renderers."""

@@ -1,0 +1,281 @@
+"""The data every part of the selection engine shares.
+
+Kept small and immutable so the solver, the lottery, the CLI and the web app can pass the same
+objects around without copying or re-validating them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+
+def normalise(value: str) -> str:
+    """How category values are compared: trimmed and case-insensitive."""
+    return " ".join(value.split()).casefold()
+
+
+@dataclass(frozen=True)
+class Category:
+    """One row of the quotas file: how many panel members may have `feature` = `value`.
+
+    `min_flex` and `max_flex` bound how far the relaxation advice may move `min` and `max`
+    (the practitioners' convention: min_flex <= min, max_flex >= max).
+    """
+
+    feature: str
+    value: str
+    min: int
+    max: int
+    min_flex: int = 0
+    max_flex: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (normalise(self.feature), normalise(self.value))
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """All categories, grouped by feature in file order."""
+
+    categories: tuple[Category, ...]
+
+    @cached_property
+    def features(self) -> tuple[str, ...]:
+        seen: dict[str, str] = {}
+        for category in self.categories:
+            seen.setdefault(normalise(category.feature), category.feature)
+        return tuple(seen.values())
+
+    def values(self, feature: str) -> tuple[str, ...]:
+        wanted = normalise(feature)
+        return tuple(c.value for c in self.categories if normalise(c.feature) == wanted)
+
+    def index(self, feature: str, value: str) -> int:
+        """Position of a category in `categories`; KeyError when unknown."""
+        return self._positions[(normalise(feature), normalise(value))]
+
+    @cached_property
+    def _positions(self) -> dict[tuple[str, str], int]:
+        return {c.key: i for i, c in enumerate(self.categories)}
+
+    @property
+    def lower(self) -> np.ndarray:
+        return np.array([c.min for c in self.categories], dtype=np.int64)
+
+    @property
+    def upper(self) -> np.ndarray:
+        return np.array([c.max for c in self.categories], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The respondents, with each person's category for every feature.
+
+    `categories[i, f]` is the index into `Quotas.categories` of person i's value for feature f.
+    `households[i]` is a household number shared by people at the same address, or -1 when the
+    person's address is unknown (they then share a household with nobody).
+    `rows` keeps every original column as read, for writing selected.csv and remaining.csv.
+    """
+
+    ids: tuple[str, ...]
+    categories: np.ndarray
+    households: np.ndarray
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A selection problem: pick `panel_size` people from `pool` meeting every quota."""
+
+    pool: Pool
+    quotas: Quotas
+    panel_size: int
+    one_per_household: bool = False
+
+    @cached_property
+    def membership(self) -> np.ndarray:
+        """Boolean matrix (categories x people): person i belongs to category c."""
+        n = len(self.pool)
+        matrix = np.zeros((len(self.quotas.categories), n), dtype=bool)
+        for f in range(self.pool.categories.shape[1]):
+            matrix[self.pool.categories[:, f], np.arange(n)] = True
+        return matrix
+
+    @cached_property
+    def household_groups(self) -> tuple[np.ndarray, ...]:
+        """Groups of two or more people who may not sit on the panel together."""
+        if not self.one_per_household:
+            return ()
+        labels = self.pool.households
+        groups = []
+        known = labels >= 0
+        if known.any():
+            order = np.argsort(labels, kind="stable")
+            order = order[known[order]]
+            sorted_labels = labels[order]
+            cuts = np.flatnonzero(np.diff(sorted_labels)) + 1
+            for chunk in np.split(order, cuts):
+                if len(chunk) > 1:
+                    groups.append(chunk)
+        return tuple(groups)
+
+    def is_feasible_panel(self, panel: np.ndarray) -> bool:
+        """True when the panel (person indices) has the right size and meets every rule."""
+        panel = np.asarray(panel)
+        if len(panel) != self.panel_size or len(np.unique(panel)) != len(panel):
+            return False
+        counts = self.membership[:, panel].sum(axis=1)
+        if np.any(counts < self.quotas.lower) or np.any(counts > self.quotas.upper):
+            return False
+        if self.one_per_household:
+            labels = self.pool.households[panel]
+            labels = labels[labels >= 0]
+            if len(np.unique(labels)) != len(labels):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A probability distribution over quota-feasible panels.
+
+    `panels` is an int array (P x k) of person indices, each row sorted; `weights` sums to 1.
+    `marginals[i]` is person i's exact selection probability under this distribution, except when
+    `estimated` is True (the legacy method), where it comes from `samples` random draws.
+    `gap` is the proven distance of the smallest probability from the optimum (0 when optimal),
+    non-zero only when a time budget cut the computation short.
+    """
+
+    algorithm: str
+    panels: np.ndarray
+    weights: np.ndarray
+    marginals: np.ndarray
+    seconds: float = 0.0
+    gap: float = 0.0
+    estimated: bool = False
+    samples: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def minimum(self) -> float:
+        return float(self.marginals.min())
+
+    @property
+    def maximum(self) -> float:
+        return float(self.marginals.max())
+
+    @property
+    def gini(self) -> float:
+        return gini(self.marginals)
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = everyone equal)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2 * np.sum(ranks * x) / (n * total)) - (n + 1) / n)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a long computation reports: a phase name, and a fraction done when known."""
+
+    phase: str
+    fraction: float | None = None
+    message: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def no_progress(_: Progress) -> None:
+    """The default callback: report nothing."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as we can."""
+
+    message: str
+    file: str = ""
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class SelectionError(Exception):
+    """Base class for problems an officer can fix; the message is meant for them."""
+
+
+class InputError(SelectionError):
+    """Everything wrong with the input files, reported all at once."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """One change to the quotas, in the officer's words."""
+
+    feature: str
+    value: str
+    bound: str  # "min" or "max"
+    old: int
+    new: int
+
+    def __str__(self) -> str:
+        verb = "raise" if self.new > self.old else "lower"
+        word = "maximum" if self.bound == "max" else "minimum"
+        return f"{verb} the {word} for {self.feature} {self.value} from {self.old} to {self.new}"
+
+
+class InfeasibleQuotas(SelectionError):
+    """No panel meets every quota together; `advice` is the smallest change that fixes it."""
+
+    def __init__(self, message: str, advice: list[Relaxation] | None = None) -> None:
+        self.advice = list(advice or [])
+        text = message
+        if self.advice:
+            text += " Smallest change that makes them possible: " + "; ".join(
+                str(a) for a in self.advice
+            ) + "."
+        super().__init__(text)
+
+
+@dataclass(frozen=True)
+class SelectionOptions:
+    """How to run a selection; defaults are what an officer gets without choosing."""
+
+    algorithm: str = "leximin"
+    time_budget: float = math.inf
+    legacy_samples: int = 10_000
+    seed: int | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+ALGORITHMS = ("leximin", "maximin", "nash", "legacy")
