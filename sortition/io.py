@@ -362,6 +362,12 @@ def _parse_people(
         id_hint = (f" (No column is called 'id', so the first column, '{header[id_at]}', is "
                    "used as the id; rename the id column to 'id' if that is wrong.)")
 
+    # Per feature: category index by normalised value, and the values to suggest.
+    choices = [
+        ({normalise(v): quotas.index(feature, v) for v in quotas.values(feature)},
+         ", ".join(quotas.values(feature)))
+        for feature in features
+    ] if quotas is not None else []
     ids: list[str] = []
     rows: list[tuple[str, ...]] = []
     chosen = np.zeros((len(table.records), len(features)), dtype=np.intp)
@@ -390,17 +396,17 @@ def _parse_people(
                 first_row[identifier] = row
             ids.append(identifier)
         for f, (feature, position) in enumerate(zip(features, feature_at, strict=True)):
-            if position is None or quotas is None:
+            if position is None:
                 continue
             value = padded[position]
-            allowed = ", ".join(quotas.values(feature))
+            lookup, allowed = choices[f]
             if not value:
                 problems.append(Problem(
                     f"The value for {feature} is empty. Every respondent needs one of the values "
                     f"in the quotas: {allowed}.", file=name, row=row, column=header[position]))
                 continue
             try:
-                chosen[person, f] = quotas.index(feature, value)
+                chosen[person, f] = lookup[normalise(value)]
             except KeyError:
                 problems.append(Problem(
                     f"'{value}' is not one of the values for {feature} in the quotas "
