@@ -167,3 +167,18 @@ def test_make_instance_and_bad_arguments():
     with pytest.raises(ValueError, match="different categories"):
         make_pool(200, 20, features=4, seed=3).instance(other.quotas)
     assert np.array_equal(instance.pool.categories, make_instance(200, 20, features=4, seed=3).pool.categories)
+
+
+def test_the_files_read_back_as_the_same_instance():
+    from sortition.io import load_instance
+
+    synthetic = make_pool(400, 30, features=7, seed=4, households=True)
+    expected = synthetic.instance()
+    loaded = load_instance(
+        synthetic.quotas_csv(), synthetic.people_csv(), 30,
+        address_columns=("address_line_1", "postcode"), one_per_household=True,
+    )
+    assert loaded.quotas == expected.quotas
+    assert loaded.pool.ids == expected.pool.ids
+    assert np.array_equal(loaded.pool.categories, expected.pool.categories)
+    assert [g.tolist() for g in loaded.household_groups] == [g.tolist() for g in expected.household_groups]
