@@ -483,7 +483,7 @@ def _instance_problems(instance: Instance) -> list[Problem]:
                 f"least {k}."))
             continue
         reachable = sum(min(quotas.categories[c].max, int(in_pool[c])) for c in rows)
-        if reachable < k:
+        if reachable < k <= n:
             problems.append(Problem(
                 f"Even taking everyone the {feature} quotas allow, the pool gives only "
                 f"{reachable} people for a panel of {k}, because some {feature} groups have "
