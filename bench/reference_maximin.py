@@ -7,7 +7,7 @@ code bases share nothing but the two CSV files and this JSON.
     bench/.venv-reference/bin/python bench/reference_maximin.py QUOTAS.csv PEOPLE.csv --panel-size K
 
 Prints {"algorithm", "backend", "version", "seconds", "load_seconds", "min_probability",
-"panels", "probabilities": {id: probability}}; `seconds` times the distribution alone, without
+"panels", "peak_rss_mb", "probabilities": {id: probability}}; `seconds` times the distribution alone, without
 reading the files.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from importlib.metadata import version
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 "load_seconds": load_seconds,
                 "min_probability": min(probabilities.values()),
                 "panels": len(committees),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                 "probabilities": probabilities,
             },
             result,
