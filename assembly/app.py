@@ -1,0 +1,73 @@
+"""The application factory: settings in, a Starlette app out.
+
+Everything the app holds (settings, database engine, templates) hangs off `app.state`, so tests
+and several apps in one process never share hidden globals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from assembly import db, routes, settings as settings_module
+from assembly.security import SecurityMiddleware
+from assembly.sessions import SessionMiddleware
+from assembly.settings import Settings
+from assembly.templating import make_templates
+from assembly.views import errors
+
+# Extra start-up/shut-down work, e.g. a pool of selection workers. Each entry is called with the
+# app and returns an async context manager that is entered at start-up and left at shut-down.
+LifespanPart = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
+LIFESPAN_PARTS: list[LifespanPart] = []
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    engine: Engine = app.state.engine
+    db.check_schema(engine)
+    async with contextlib.AsyncExitStack() as stack:
+        for part in LIFESPAN_PARTS:
+            await stack.enter_async_context(part(app))
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Starlette:
+    settings = settings if settings is not None else settings_module.from_env()
+    settings.check()
+    logging.getLogger("minipublic").setLevel(settings.log_level.upper())
+    middleware = []
+    if settings.allowed_hosts != ("*",):
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)))
+    middleware += [
+        Middleware(SecurityMiddleware, forgery_page=errors.forgery_page,
+                   error_page=errors.server_error_page, https=settings.production),
+        Middleware(SessionMiddleware),
+    ]
+    app = Starlette(
+        routes=routes.routes,
+        middleware=middleware,
+        exception_handlers=errors.handlers,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine if engine is not None else db.make_engine(settings.database_url)
+    app.state.templates = make_templates(settings)
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """Entry point for `uvicorn --factory` (used by `minipublic serve`)."""
+    return create_app(settings_module.from_env())
+
+
+__all__ = ["create_app", "create_app_from_env", "LIFESPAN_PARTS"]

@@ -1,0 +1,130 @@
+"""The app's subcommands of `minipublic`: serve, migrate, create-officer, revoke-sessions, and the
+personal-data and demo commands registered at the end of `add_commands`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from assembly import auth, db, sessions
+from assembly.models import Officer
+from assembly.settings import Settings, SettingsError, from_env
+from sqlmodel import select
+
+
+def _settings() -> Settings:
+    try:
+        return from_env()
+    except SettingsError as error:
+        sys.stderr.write(f"minipublic: configuration problem:\n{error}\n")
+        raise SystemExit(2) from None
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Migrate, then run uvicorn. Migrating here (one process) keeps workers from racing."""
+    import uvicorn
+
+    settings = _settings()
+    db.migrate(db.make_engine(settings.database_url))
+    uvicorn.run(
+        "assembly.app:create_app_from_env",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=settings.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level=settings.log_level,
+        server_header=False,
+    )
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    before = db.current_revision(engine)
+    db.migrate(engine)
+    after = db.current_revision(engine)
+    print(f"Database schema: {before or 'empty'} -> {after}" if before != after
+          else f"Database schema is up to date ({after}).")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password for the new officer: ")
+    second = getpass.getpass("The same password again: ")
+    if first != second:
+        raise ValueError("The two passwords differ; nothing was created.")
+    return first
+
+
+def create_officer(args: argparse.Namespace) -> int:
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    db.check_schema(engine)
+    try:
+        password = _read_password(args)
+        with db.session(engine, write=True) as session:
+            officer = auth.create_officer(session, settings, args.email, password,
+                                          name=args.name or "", is_admin=args.admin)
+            role = "administrator" if officer.is_admin else "officer"
+            email = officer.email
+    except ValueError as error:
+        sys.stderr.write(f"minipublic create-officer: {error}\n")
+        return 1
+    print(f"Created {role} {email}. They can sign in at {settings.public_url}/login")
+    return 0
+
+
+def revoke_sessions(args: argparse.Namespace) -> int:
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    db.check_schema(engine)
+    with db.session(engine, write=True) as session:
+        if args.all:
+            count = sessions.revoke(session, everyone=True, reason="revoked from the command line")
+            whose = "everyone"
+        else:
+            email = auth.normalise_email(args.email)
+            officer = session.exec(select(Officer).where(Officer.email == email)).first()
+            if officer is None:
+                sys.stderr.write(f"minipublic revoke-sessions: no officer has the address {email}.\n")
+                return 1
+            count = sessions.revoke(session, officer_id=officer.id,
+                                    reason="revoked from the command line")
+            whose = email
+    print(f"Ended {count} session{'s' if count != 1 else ''} of {whose}.")
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("serve", help="run the web app (migrates the database first)")
+    parser.add_argument("--host", help="address to listen on (default: MINIPUBLIC_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: MINIPUBLIC_PORT)")
+    parser.set_defaults(run=serve)
+
+    parser = commands.add_parser("migrate", help="create or upgrade the database schema")
+    parser.set_defaults(run=migrate)
+
+    parser = commands.add_parser("create-officer", help="add an engagement officer's account")
+    parser.add_argument("email", metavar="EMAIL")
+    parser.add_argument("--name", help="the officer's name, shown to other officers")
+    parser.add_argument("--admin", action="store_true",
+                        help="may manage officers and end their sessions")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of standard input")
+    parser.set_defaults(run=create_officer)
+
+    parser = commands.add_parser("revoke-sessions",
+                                 help="sign an officer (or everyone) out everywhere")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email", help="the officer whose sessions end")
+    who.add_argument("--all", action="store_true", help="end every officer's and member's session")
+    parser.set_defaults(run=revoke_sessions)
+
+    # Personal-data and demo commands (demo, purge, erase) register themselves below, one
+    # `add_parser` block each, in the same style.

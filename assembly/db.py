@@ -1,0 +1,147 @@
+"""Database engines, sessions and migrations for SQLite and PostgreSQL.
+
+SQLite is the default so a council can try the app with nothing to install; PostgreSQL is for
+several worker processes. The code paths differ only here: pragmas and transaction start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from anyio import to_thread
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+from starlette.requests import Request
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the pragmas and pool settings our invariants rely on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        _configure_sqlite(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself, so writers can ask for IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(connection: sa.Connection) -> None:
+        # A deferred transaction that reads and then writes can fail with SQLITE_BUSY without
+        # waiting; IMMEDIATE takes the write lock up front and waits for it (busy_timeout).
+        if connection.get_execution_options().get("immediate"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def dialect_name(engine_or_session: Engine | Session) -> str:
+    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    return bind.dialect.name
+
+
+def insert(session_or_engine: Session | Engine, table: Any) -> Any:
+    """`INSERT` that supports `on_conflict_do_update`/`do_nothing` on both databases.
+
+    Use it for every one-per-something rule instead of check-then-insert.
+    """
+    if dialect_name(session_or_engine) == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+@contextlib.contextmanager
+def session(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """A unit of work: commits on success, rolls back on error.
+
+    `write=True` is for read-then-write work: on SQLite it starts with BEGIN IMMEDIATE so two
+    writers queue instead of one failing; PostgreSQL needs no special start.
+    """
+    bind = engine.execution_options(immediate=True) if write else engine
+    with Session(bind, expire_on_commit=False) as db:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+
+async def run(request: Request, work: Callable[..., T], *args: Any, write: bool = False) -> T:
+    """Run `work(db, *args)` in a worker thread inside one unit of work.
+
+    Database drivers block; doing this in a thread keeps the event loop free for other requests.
+    """
+    engine: Engine = request.app.state.engine
+
+    def call() -> T:
+        with session(engine, write=write) as db:
+            return work(db, *args)
+
+    return await to_thread.run_sync(call)
+
+
+def alembic_config(connection: sa.Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to `revision`; safe to run repeatedly."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database was not migrated; the message says what to run."""
+
+
+def check_schema(engine: Engine) -> None:
+    current = current_revision(engine)
+    head = head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"The database schema is at {current or 'nothing'} but this version needs {head}. "
+            "Run `minipublic migrate` (or `minipublic serve`, which migrates first)."
+        )

@@ -1,0 +1,236 @@
+"""Settings read from environment variables, once, into one immutable object.
+
+Every variable is declared in `VARIABLES` with its default and meaning; `docs/configuration.md` is
+generated from that table (`python -m assembly.settings > docs/configuration.md`) and a test checks
+the file is current, so the documentation cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    field: str
+    default: str
+    meaning: str
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("MINIPUBLIC_ENV", "env", "development",
+             "`development` or `production`. Production refuses to start without a real secret, "
+             "and sends cookies with the `__Host-` prefix and `Secure`."),
+    Variable("MINIPUBLIC_SECRET_KEY", "secret_key", "(development only)",
+             f"Signs short-lived flash messages. At least {MIN_SECRET_LENGTH} characters, e.g. "
+             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`. Required in production."),
+    Variable("MINIPUBLIC_DATA_DIR", "data_dir", "./data",
+             "Directory for the SQLite database file. Created if missing."),
+    Variable("DATABASE_URL", "database_url", "sqlite:///<data dir>/minipublic.sqlite3",
+             "SQLAlchemy URL. For PostgreSQL use `postgresql+psycopg://user@host:5432/dbname`."),
+    Variable("MINIPUBLIC_HOST", "host", "127.0.0.1", "Address `minipublic serve` listens on."),
+    Variable("MINIPUBLIC_PORT", "port", "8000", "Port `minipublic serve` listens on."),
+    Variable("MINIPUBLIC_WORKERS", "workers", "1",
+             "Number of server processes. More than one needs PostgreSQL."),
+    Variable("MINIPUBLIC_PUBLIC_URL", "public_url", "http://127.0.0.1:8000",
+             "The address residents use, without a trailing slash; used in invitation links and "
+             "letters."),
+    Variable("MINIPUBLIC_ALLOWED_HOSTS", "allowed_hosts", "*",
+             "Comma-separated host names the server answers for (e.g. `assembly.example.gov.uk`). "
+             "`*` accepts any; set it in production."),
+    Variable("MINIPUBLIC_FORWARDED_ALLOW_IPS", "forwarded_allow_ips", "127.0.0.1",
+             "Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` headers are trusted "
+             "(used for per-address login limits and for https detection)."),
+    Variable("MINIPUBLIC_SITE_NAME", "site_name", "Minipublic",
+             "Name shown in every page's header, e.g. the council's name."),
+    Variable("MINIPUBLIC_OFFICER_IDLE_MINUTES", "officer_idle_minutes", "30",
+             "An officer is signed out after this many minutes without a request."),
+    Variable("MINIPUBLIC_OFFICER_SESSION_HOURS", "officer_session_hours", "12",
+             "An officer is signed out this many hours after signing in, active or not."),
+    Variable("MINIPUBLIC_MEMBER_IDLE_DAYS", "member_idle_days", "14",
+             "A panel member is signed out after this many days without a visit."),
+    Variable("MINIPUBLIC_MEMBER_SESSION_DAYS", "member_session_days", "60",
+             "A panel member's session ends this many days after they opened their invitation."),
+    Variable("MINIPUBLIC_LOGIN_WINDOW_MINUTES", "login_window_minutes", "15",
+             "Window over which failed sign-ins are counted."),
+    Variable("MINIPUBLIC_LOGIN_MAX_PER_ACCOUNT", "login_max_per_account", "5",
+             "Failed sign-ins allowed per account within the window before it is paused."),
+    Variable("MINIPUBLIC_LOGIN_MAX_PER_ADDRESS", "login_max_per_address", "20",
+             "Failed sign-ins allowed per client address within the window."),
+    Variable("MINIPUBLIC_PASSWORD_MEMORY_KIB", "password_memory_kib", "65536",
+             "Argon2id memory cost. Lower only for tests; existing hashes are upgraded at sign-in."),
+    Variable("MINIPUBLIC_PASSWORD_TIME_COST", "password_time_cost", "3",
+             "Argon2id iterations. Lower only for tests."),
+    Variable("MINIPUBLIC_INVITATION_DAYS", "invitation_days", "28",
+             "Invitation links expire this many days after they are issued."),
+    Variable("MINIPUBLIC_RETENTION_DAYS", "retention_days", "90",
+             "Default for new assemblies: days after the draw before `minipublic purge` deletes "
+             "the personal data of respondents who were not selected."),
+    Variable("MINIPUBLIC_SUPPRESS_BELOW", "suppress_below", "5",
+             "Public tables hide any count smaller than this, so nobody can be singled out."),
+    Variable("MINIPUBLIC_LOG_LEVEL", "log_level", "info",
+             "`debug`, `info`, `warning` or `error`. Logs never contain names, e-mail addresses "
+             "or demographics."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    secret_key: str = DEVELOPMENT_SECRET
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    public_url: str = "http://127.0.0.1:8000"
+    allowed_hosts: tuple[str, ...] = ("*",)
+    forwarded_allow_ips: str = "127.0.0.1"
+    site_name: str = "Minipublic"
+    officer_idle_minutes: int = 30
+    officer_session_hours: int = 12
+    member_idle_days: int = 14
+    member_session_days: int = 60
+    login_window_minutes: int = 15
+    login_max_per_account: int = 5
+    login_max_per_address: int = 20
+    password_memory_kib: int = 65536
+    password_time_cost: int = 3
+    invitation_days: int = 28
+    retention_days: int = 90
+    suppress_below: int = 5
+    log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            path = Path(self.data_dir).resolve() / "minipublic.sqlite3"
+            object.__setattr__(self, "database_url", f"sqlite:///{path}")
+        object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def session_cookie(self) -> str:
+        # __Host- makes the browser refuse the cookie unless Secure, Path=/ and no Domain.
+        return "__Host-minipublic-session" if self.production else "minipublic-session"
+
+    @property
+    def flash_cookie(self) -> str:
+        return "__Host-minipublic-flash" if self.production else "minipublic-flash"
+
+    def check(self) -> None:
+        """Refuse settings that would be unsafe or cannot work, with advice."""
+        problems: list[str] = []
+        if self.env not in ("development", "production"):
+            problems.append(f"MINIPUBLIC_ENV is {self.env!r}; use 'development' or 'production'.")
+        if self.production:
+            if self.secret_key in ("", DEVELOPMENT_SECRET):
+                problems.append(
+                    "MINIPUBLIC_SECRET_KEY is missing or is the development default. Generate one "
+                    "with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                )
+            elif len(self.secret_key) < MIN_SECRET_LENGTH:
+                problems.append(
+                    f"MINIPUBLIC_SECRET_KEY has {len(self.secret_key)} characters; use at least "
+                    f"{MIN_SECRET_LENGTH}."
+                )
+            if not self.public_url.startswith("https://"):
+                problems.append(
+                    f"MINIPUBLIC_PUBLIC_URL is {self.public_url!r}; in production it must start "
+                    "with https:// (sessions use Secure cookies)."
+                )
+        if self.workers > 1 and self.is_sqlite:
+            problems.append(
+                "MINIPUBLIC_WORKERS is more than 1 with SQLite; use PostgreSQL (DATABASE_URL) "
+                "for several worker processes."
+            )
+        if self.log_level not in ("debug", "info", "warning", "error"):
+            problems.append(f"MINIPUBLIC_LOG_LEVEL is {self.log_level!r}; use debug, info, "
+                            "warning or error.")
+        if problems:
+            raise SettingsError("\n".join(problems))
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _convert(field: dataclasses.Field, name: str, raw: str) -> object:
+    kind = field.type
+    if kind in ("int", int):
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, not {raw!r}.") from None
+        if value < 1:
+            raise SettingsError(f"{name} must be at least 1, not {value}.")
+        return value
+    if kind in ("Path", Path):
+        return Path(raw)
+    if kind in ("tuple[str, ...]",):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw.strip()
+
+
+def from_env(environ: Mapping[str, str] | None = None, *, check: bool = True) -> Settings:
+    """Build settings from the environment; raise SettingsError naming each bad variable."""
+    environ = os.environ if environ is None else environ
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    values: dict[str, object] = {}
+    for variable in VARIABLES:
+        raw = environ.get(variable.name)
+        if raw is None or raw == "":
+            continue
+        values[variable.field] = _convert(fields[variable.field], variable.name, raw)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if check:
+        settings.check()
+    return settings
+
+
+def configuration_markdown() -> str:
+    """The one table of settings, as published in docs/configuration.md."""
+    lines = [
+        "# Configuration",
+        "",
+        "Minipublic reads its settings from environment variables when it starts. This table is",
+        "generated from `assembly/settings.py` (`python -m assembly.settings > "
+        "docs/configuration.md`).",
+        "",
+        "| Variable | Default | Meaning |",
+        "|---|---|---|",
+    ]
+    for variable in VARIABLES:
+        meaning = variable.meaning.replace("|", "\\|")
+        lines.append(f"| `{variable.name}` | `{variable.default}` | {meaning} |")
+    lines += [
+        "",
+        "In production (`MINIPUBLIC_ENV=production`) the server refuses to start when the secret "
+        "is missing,",
+        "is the development default or is too short, or when `MINIPUBLIC_PUBLIC_URL` is not "
+        "https.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(configuration_markdown())

@@ -1,0 +1,220 @@
+"""Rendering pages and the htmx fragments cut from them, plus one-shot flash messages.
+
+A page and its fragments come from one template: `render(request, "x.html", ctx, block="panel")`
+returns the whole page for ordinary requests and only the `panel` block when htmx asks for a
+partial (`HX-Request-Type: partial`). Partial responses also carry the flash messages out of band
+into the page's persistent status region, so screen readers announce them.
+
+Flash messages survive one redirect in a short-lived signed cookie (post/redirect/get without
+JavaScript). They are only ever set in answer to a POST, so public pages stay cookie-free.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2_fragments import render_block
+from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import NoMatchFound
+
+from assembly import authz
+from assembly.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+FLASH_SECONDS = 300
+VARY = "HX-Request, HX-Request-Type"
+
+Level = Literal["success", "info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Flash:
+    level: Level
+    text: str
+
+
+def make_templates(settings: Settings, directory: Path = TEMPLATES) -> Jinja2Blocks:
+    templates = Jinja2Blocks(directory=str(directory))
+    env = templates.env
+    env.globals["site_name"] = settings.site_name
+    env.globals["can"] = authz.can
+    env.globals["static"] = _static_url
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    return templates
+
+
+def _static_url(name: str) -> str:
+    """Static file URL with a content hash, so browsers never use a stale script or stylesheet."""
+    path = STATIC / name
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "missing"
+    return f"/static/{name}?v={digest}"
+
+
+def is_partial(request: Request) -> bool:
+    return request.headers.get("hx-request-type") == "partial"
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    block: str | None = None,
+    status_code: int = 200,
+    messages: list[Flash] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The page, or just `block` of it for an htmx partial request."""
+    templates: Jinja2Blocks = request.app.state.templates
+    flashes = read_flashes(request) + list(messages or [])
+    actor = authz.actor_of(request)
+    ctx: dict[str, Any] = {
+        "actor": actor,
+        "nav": nav_links(request, actor),
+        "flashes": flashes,
+        "current_path": request.url.path,
+        **(context or {}),
+    }
+    if block is not None and is_partial(request):
+        html = render_block(templates.env, name, block, {"request": request, **ctx})
+        html += _status_oob(templates, flashes)
+        response: Response = HTMLResponse(html, status_code=status_code, headers=headers)
+    else:
+        response = templates.TemplateResponse(request, name, ctx, status_code=status_code,
+                                              headers=headers)
+    response.headers["Vary"] = VARY
+    if request.cookies.get(_settings(request).flash_cookie):
+        clear_flash_cookie(response, _settings(request))
+    return response
+
+
+# (route name, label, action): shown when the route exists and the actor may use it. The officer
+# workspace's landing route is named "officer_home" and the members' one "member_home".
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("officer_home", "Assemblies", "workspace.view"),
+    ("admin_officers", "Officers", "officers.list"),
+    ("member_home", "Your assembly", "member.welcome"),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool
+
+
+def nav_links(request: Request, actor: authz.Actor) -> list[NavLink]:
+    links = []
+    for route_name, label, action in NAV:
+        if not authz.can(actor, action):
+            continue
+        try:
+            url = str(request.app.router.url_path_for(route_name))
+        except NoMatchFound:
+            continue
+        links.append(NavLink(label, url, request.url.path == url))
+    return links
+
+
+def _status_oob(templates: Jinja2Blocks, flashes: list[Flash]) -> str:
+    inner = templates.env.get_template("_partials/status.html").render(flashes=flashes)
+    return f'\n<div id="status" hx-swap-oob="innerHTML">{inner}</div>'
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+# --- flash messages ------------------------------------------------------------------------------
+
+
+def _sign(secret: str, payload: bytes) -> str:
+    return hmac.new(secret.encode(), b"flash:" + payload, hashlib.sha256).hexdigest()
+
+
+def encode_flashes(settings: Settings, flashes: list[Flash], *, now: float | None = None) -> str:
+    data = {"at": int(now if now is not None else time.time()),
+            "m": [[f.level, f.text] for f in flashes]}
+    payload = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode())
+    return f"{payload.decode()}.{_sign(settings.secret_key, payload)}"
+
+
+def decode_flashes(settings: Settings, value: str, *, now: float | None = None) -> list[Flash]:
+    payload, _, signature = value.rpartition(".")
+    if not payload or not hmac.compare_digest(signature, _sign(settings.secret_key, payload.encode())):
+        return []
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        fresh = (now if now is not None else time.time()) - int(data["at"]) <= FLASH_SECONDS
+        return [Flash(level, str(text)) for level, text in data["m"]] if fresh else []
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+def read_flashes(request: Request) -> list[Flash]:
+    settings = _settings(request)
+    value = request.cookies.get(settings.flash_cookie)
+    return decode_flashes(settings, value) if value else []
+
+
+def flash(response: Response, request: Request, text: str, level: Level = "success") -> Response:
+    """Show `text` on the next page this browser renders (after a redirect)."""
+    settings = _settings(request)
+    pending = read_flashes(request) + [Flash(level, text)]
+    response.set_cookie(settings.flash_cookie, encode_flashes(settings, pending),
+                        max_age=FLASH_SECONDS, path="/", secure=settings.production,
+                        httponly=True, samesite="lax")
+    return response
+
+
+def clear_flash_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(settings.flash_cookie, path="/", secure=settings.production,
+                           httponly=True, samesite="lax")
+
+
+# --- redirects -----------------------------------------------------------------------------------
+
+
+def see_other(request: Request, url: str, message: str | None = None,
+              level: Level = "success") -> Response:
+    """Post/redirect/get. htmx follows the 303 itself and asks the new page for its partial."""
+    response = RedirectResponse(url, status_code=303)
+    if message:
+        flash(response, request, message, level)
+    return response
+
+
+def navigate(request: Request, url: str, message: str | None = None,
+             level: Level = "success") -> Response:
+    """Go to a different page entirely (e.g. after signing in): a 303 without JavaScript, a full
+    page load with htmx (`HX-Redirect`), because a fragment of another page fits no target."""
+    if is_htmx(request):
+        response: Response = Response(status_code=204, headers={"HX-Redirect": url})
+        if message:
+            flash(response, request, message, level)
+        return response
+    return see_other(request, url, message, level)
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """Only follow `next` to a path on this site (never `//evil.example` or `https://...`)."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return default
+    return url

@@ -1,0 +1,1 @@
+"""Request handlers, one module per audience or concern; each is listed in `assembly/routes.py`."""

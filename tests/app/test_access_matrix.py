@@ -1,0 +1,154 @@
+"""Who may do what, for every route and method: anonymous visitor, panel member, officer, admin.
+
+`ACCESS` is the table. Adding a route to `assembly/routes.py` without a row here fails
+`test_every_route_is_in_the_table`. Each row names the route, the method, and who is ALLOWED; the
+test then makes the request as every kind of actor and asserts it is allowed or denied.
+
+"Denied" means refused by the access check: 401, 403, or a redirect to the sign-in page.
+"Allowed" means anything else short of a server error: a 422 for an empty form still shows the
+request got past the access check. Paths with parameters are filled from the `world` fixture
+(`{officer_id}`, `{assembly_id}`, ...); extend `world` when your routes need more objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from assembly.routes import routes
+from assembly.settings import Settings
+from tests.app.conftest import (
+    Member,
+    Officer,
+    login,
+    make_client,
+    make_officer,
+    post_form,
+    sign_in_member,
+)
+
+ANONYMOUS, MEMBER, OFFICER, ADMIN = "anonymous", "member", "officer", "admin"
+ROLES = (ANONYMOUS, MEMBER, OFFICER, ADMIN)
+EVERYONE = frozenset(ROLES)
+OFFICERS = frozenset({OFFICER, ADMIN})
+ADMINS = frozenset({ADMIN})
+MEMBERS = frozenset({MEMBER})
+
+
+@dataclass(frozen=True)
+class Access:
+    name: str            # the route's name in assembly/routes.py
+    method: str
+    allowed: frozenset[str]
+    path: str = ""       # filled from the route's path when empty
+
+
+ACCESS: tuple[Access, ...] = (
+    Access("home", "GET", EVERYONE),
+    Access("login_page", "GET", EVERYONE),
+    Access("login", "POST", EVERYONE),
+    Access("logout", "POST", EVERYONE),
+    Access("admin_officers", "GET", ADMINS),
+    Access("admin_revoke_sessions", "POST", ADMINS),
+)
+
+
+def route_methods() -> set[tuple[str, str]]:
+    """(name, method) for every route, HEAD aside (Starlette adds it to every GET)."""
+    found = set()
+    for route in routes:
+        if isinstance(route, Mount):
+            continue  # static files: public by design, and not handlers
+        assert isinstance(route, Route), f"unexpected route type {route!r}"
+        assert route.name, f"route {route.path} has no name; give it one"
+        for method in route.methods or ():
+            if method != "HEAD":
+                found.add((route.name, method))
+    return found
+
+
+def test_every_route_is_in_the_table() -> None:
+    listed = {(row.name, row.method) for row in ACCESS}
+    missing = route_methods() - listed
+    assert not missing, f"add these to ACCESS in {__file__}: {sorted(missing)}"
+    stale = listed - route_methods()
+    assert not stale, f"these rows name no route; remove or fix them: {sorted(stale)}"
+
+
+def test_route_names_are_unique_per_method() -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for route in routes:
+        if isinstance(route, Route):
+            for method in route.methods or ():
+                key = (route.name, method)
+                assert key not in seen, f"route name {route.name!r} used twice for {method}"
+                seen[key] = route.path
+
+
+@pytest.fixture
+def world(engine: Engine, settings: Settings, member: Member) -> dict[str, object]:
+    """The objects that paths refer to. Add keys (and create objects) as routes need them."""
+    other = make_officer(engine, settings, "colleague@example.org")
+    return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
+            "member_public_id": member.public_id}
+
+
+def path_of(row: Access, world: dict[str, object]) -> str:
+    if row.path:
+        return row.path.format(**world)
+    for route in routes:
+        if isinstance(route, Route) and route.name == row.name and row.method in (route.methods or ()):
+            path = route.path
+            for name, convertor in route.param_convertors.items():
+                path = path.replace(f"{{{name}:{_convertor_name(convertor)}}}", f"{{{name}}}")
+            return path.format(**world)
+    raise AssertionError(f"no route {row.name} {row.method}")
+
+
+def _convertor_name(convertor: object) -> str:
+    return {"IntegerConvertor": "int", "StringConvertor": "str", "PathConvertor": "path",
+            "FloatConvertor": "float", "UUIDConvertor": "uuid"}[type(convertor).__name__]
+
+
+@pytest.fixture
+def clients(app: Starlette, engine: Engine, settings: Settings, member: Member,
+            officer: Officer, admin: Officer) -> Iterator[dict[str, TestClient]]:
+    made = {role: make_client(app) for role in ROLES}
+    for test_client in made.values():
+        test_client.__enter__()
+    sign_in_member(made[MEMBER], engine, settings, member)
+    login(made[OFFICER], officer.email)
+    login(made[ADMIN], admin.email)
+    yield made
+    for test_client in made.values():
+        test_client.__exit__(None, None, None)
+
+
+def denied(response: object) -> bool:
+    status = response.status_code  # type: ignore[attr-defined]
+    location = response.headers.get("location", "")  # type: ignore[attr-defined]
+    redirect = response.headers.get("hx-redirect", "")  # type: ignore[attr-defined]
+    return status in (401, 403) or (status == 303 and location.startswith("/login?")) or \
+        redirect.startswith("/login?")
+
+
+@pytest.mark.parametrize("row", ACCESS, ids=lambda row: f"{row.method} {row.name}")
+def test_access(row: Access, clients: dict[str, TestClient], world: dict[str, object]) -> None:
+    path = path_of(row, world)
+    outcomes = {}
+    for role in ROLES:
+        test_client = clients[role]
+        if row.method == "GET":
+            response = test_client.get(path, follow_redirects=False)
+        else:
+            response = post_form(test_client, path, {}, follow_redirects=False)
+        assert response.status_code < 500, f"{role} {row.method} {path}: {response.status_code}"
+        outcomes[role] = "denied" if denied(response) else "allowed"
+    expected = {role: "allowed" if role in row.allowed else "denied" for role in ROLES}
+    assert outcomes == expected
