@@ -291,6 +291,9 @@ class SelectionRun(SQLModel, table=True):
     created_by: int | None = _fk("officer.id", nullable=True, ondelete="SET NULL")
     started_at: datetime | None = _when(nullable=True)
     finished_at: datetime | None = _when(nullable=True)
+    # Stamped every few seconds by the server process that owns a queued or running run; a stale
+    # stamp means that server stopped, so the run can be marked failed instead of hanging.
+    heartbeat_at: datetime | None = _when(nullable=True)
 
 
 class Draw(SQLModel, table=True):
