@@ -1,0 +1,1 @@
+"""The engagement officer's workspace: assemblies, pool and quotas, selection, draw, audit."""
