@@ -9,6 +9,8 @@ from starlette.staticfiles import StaticFiles
 
 from assembly.templating import STATIC
 from assembly.views import admin, auth, home
+from assembly.views.officer import assemblies, audit_log
+from assembly.views.officer import pool as pool_views
 
 routes: list[BaseRoute] = [
     Route("/", home.home, methods=["GET"], name="home"),
@@ -18,5 +20,28 @@ routes: list[BaseRoute] = [
     Route("/admin/officers", admin.officers, methods=["GET"], name="admin_officers"),
     Route("/admin/officers/{officer_id:int}/revoke-sessions", admin.revoke_sessions,
           methods=["POST"], name="admin_revoke_sessions"),
+    # officer workspace: assemblies, pool and quotas, audit log
+    Route("/assemblies", assemblies.index, methods=["GET"], name="officer_home"),
+    Route("/assemblies", assemblies.create, methods=["POST"], name="assembly_create"),
+    Route("/assemblies/new", assemblies.new, methods=["GET"], name="assembly_new"),
+    Route("/assemblies/{assembly_id:int}", assemblies.show, methods=["GET"], name="assembly"),
+    Route("/assemblies/{assembly_id:int}/edit", assemblies.edit, methods=["GET"],
+          name="assembly_edit"),
+    Route("/assemblies/{assembly_id:int}/edit", assemblies.update, methods=["POST"],
+          name="assembly_update"),
+    Route("/assemblies/{assembly_id:int}/pool", pool_views.pool_page, methods=["GET"],
+          name="pool"),
+    Route("/assemblies/{assembly_id:int}/pool", pool_views.upload, methods=["POST"],
+          name="pool_upload"),
+    Route("/assemblies/{assembly_id:int}/quotas", pool_views.quotas_page, methods=["GET"],
+          name="quotas"),
+    Route("/assemblies/{assembly_id:int}/quotas", pool_views.save_quotas, methods=["POST"],
+          name="quotas_save"),
+    Route("/assemblies/{assembly_id:int}/audit", audit_log.page, methods=["GET"],
+          name="audit_log"),
+    Route("/assemblies/{assembly_id:int}/audit.csv", audit_log.export_csv, methods=["GET"],
+          name="audit_csv"),
+    Route("/assemblies/{assembly_id:int}/audit.jsonl", audit_log.export_jsonl, methods=["GET"],
+          name="audit_jsonl"),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

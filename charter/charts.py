@@ -32,14 +32,19 @@ class CompositionRow:
 
     feature: str
     value: str
-    panel: int
+    panel: float  # seats; fractional for the expected composition before the draw
     minimum: int
     maximum: int
     pool: int
 
     @property
     def within_target(self) -> bool:
-        return self.minimum <= self.panel <= self.maximum
+        return self.minimum - 1e-9 <= self.panel <= self.maximum + 1e-9
+
+
+def seats(value: float) -> str:
+    """Seats as a whole number when they are one, else to one decimal (expected seats)."""
+    return str(int(round(value))) if abs(value - round(value)) < 1e-9 else f"{value:.1f}"
 
 
 def percent(fraction: float) -> str:
@@ -127,7 +132,8 @@ def composition_chart(
     )
     if outside:
         summary += f"{len(outside)} categor{'y is' if len(outside) == 1 else 'ies are'} outside " + (
-            "the target: " + "; ".join(f"{r.feature} {r.value} has {r.panel}" for r in outside) + "."
+            "the target: " + "; ".join(f"{r.feature} {r.value} has {seats(r.panel)}"
+                                       for r in outside) + "."
         )
     else:
         summary += "Every category is within its target."
@@ -191,7 +197,7 @@ def composition_chart(
 
 def _row_note(row: CompositionRow, panel_size: int, pool_size: int) -> str:
     target = f"{row.minimum}" if row.minimum == row.maximum else f"{row.minimum}–{row.maximum}"
-    note = f"{row.panel} (target {target}; pool {percent(row.pool / pool_size)})"
+    note = f"{seats(row.panel)} (target {target}; pool {percent(row.pool / pool_size)})"
     if not row.within_target:
         note += " outside target"
     return note

@@ -56,6 +56,20 @@ ACCESS: tuple[Access, ...] = (
     Access("logout", "POST", EVERYONE),
     Access("admin_officers", "GET", ADMINS),
     Access("admin_revoke_sessions", "POST", ADMINS),
+    # officer workspace
+    Access("officer_home", "GET", OFFICERS),
+    Access("assembly_create", "POST", OFFICERS),
+    Access("assembly_new", "GET", OFFICERS),
+    Access("assembly", "GET", OFFICERS),
+    Access("assembly_edit", "GET", OFFICERS),
+    Access("assembly_update", "POST", OFFICERS),
+    Access("pool", "GET", OFFICERS),
+    Access("pool_upload", "POST", OFFICERS),
+    Access("quotas", "GET", OFFICERS),
+    Access("quotas_save", "POST", OFFICERS),
+    Access("audit_log", "GET", OFFICERS),
+    Access("audit_csv", "GET", OFFICERS),
+    Access("audit_jsonl", "GET", OFFICERS),
 )
 
 
