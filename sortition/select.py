@@ -1,0 +1,84 @@
+"""Find a fair distribution over quota-feasible panels: the engine's one entry point.
+
+`find_distribution` checks that some panel exists (with advice when none does), compresses the
+pool into respondent types, runs the chosen algorithm on the types, and expands the result into
+panels of people whose chances are computed from the panels themselves, never copied from a
+solver's claims.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from sortition.model import (
+    ALGORITHMS,
+    Distribution,
+    Instance,
+    InfeasibleQuotas,
+    Progress,
+    ProgressCallback,
+    SelectionOptions,
+    no_progress,
+)
+from sortition.solver.expand import expand
+from sortition.solver.leximin import leximin, maximin
+from sortition.solver.legacy import legacy
+from sortition.solver.nash import nash
+from sortition.solver.panels import NoPanel, PanelFinder
+from sortition.solver.types import compress
+
+
+def marginals(n: int, panels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Each person's chance: the total weight of the panels they sit on."""
+    return np.bincount(panels.reshape(-1), weights=np.repeat(weights, panels.shape[1]),
+                       minlength=n)
+
+
+def _check_feasible(instance: Instance, progress: ProgressCallback) -> None:
+    try:
+        from sortition.relax import check_feasible
+    except ImportError:  # the relaxation advice is optional for the solver
+        try:
+            PanelFinder(compress(instance)).any_panel()
+        except NoPanel:
+            raise InfeasibleQuotas("No panel can meet all the quotas together.") from None
+        return
+    check_feasible(instance, progress)
+
+
+def find_distribution(instance: Instance, options: SelectionOptions = SelectionOptions(),
+                      progress: ProgressCallback = no_progress) -> Distribution:
+    """A distribution over feasible panels chosen by `options.algorithm` (see ALGORITHMS)."""
+    if options.algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {options.algorithm!r}; choose one of "
+                         + ", ".join(ALGORITHMS))
+    started = time.monotonic()
+    deadline = started + options.time_budget if math.isfinite(options.time_budget) else math.inf
+    n = len(instance.pool)
+    progress(Progress("preparing", 0.0, "Checking the quotas"))
+    _check_feasible(instance, progress)
+    if options.algorithm == "legacy":
+        panels, weights, restarts = legacy(instance, options.legacy_samples, options.seed, progress)
+        notes = [f"Probabilities are estimated from {options.legacy_samples:,} sampled panels, "
+                 "not computed exactly."]
+        if restarts:
+            notes.append(f"The greedy method hit {restarts:,} dead ends and started again.")
+        progress(Progress("done", 1.0))
+        return Distribution(
+            algorithm="legacy", panels=panels, weights=weights,
+            marginals=marginals(n, panels, weights), seconds=time.monotonic() - started,
+            estimated=True, samples=options.legacy_samples, notes=tuple(notes))
+    types = compress(instance)
+    progress(Progress("preparing", 1.0, f"{n:,} respondents in {len(types):,} types"))
+    solve = {"leximin": leximin, "maximin": maximin, "nash": nash}[options.algorithm]
+    outcome = solve(types, deadline, progress)
+    progress(Progress("expanding", 0.0, "Assigning panel seats to people"))
+    panels, weights = expand(types, outcome.counts, outcome.weights)
+    progress(Progress("done", 1.0))
+    return Distribution(
+        algorithm=options.algorithm, panels=panels, weights=weights,
+        marginals=marginals(n, panels, weights), seconds=time.monotonic() - started,
+        gap=outcome.gap, notes=outcome.notes)

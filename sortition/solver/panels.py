@@ -1,0 +1,119 @@
+"""The pricing integer program: the best quota-feasible panel for given values per person.
+
+Column generation asks the same question hundreds of times with different values, so the model is
+built once in HiGHS and only its objective changes between calls. Variables count how many people
+of each type sit on the panel; a panel of people is recovered later by `expand`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from sortition.solver.types import Types
+
+
+@dataclass(frozen=True)
+class Priced:
+    """One pricing answer: the panel found, its value, and a proven bound on the best value."""
+
+    counts: np.ndarray
+    value: float
+    bound: float
+
+
+class NoPanel(Exception):
+    """No panel meets every quota (and the household rule)."""
+
+
+class OutOfTime(Exception):
+    """The time budget ran out before the integer program found any panel."""
+
+
+def _constraint_rows(types: Types) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    rows = [np.arange(len(types))]
+    lower = [types.panel_size]
+    upper = [types.panel_size]
+    for c in range(types.matrix.shape[0]):
+        rows.append(np.flatnonzero(types.matrix[c]))
+        lower.append(int(types.lower[c]))
+        upper.append(int(types.upper[c]))
+    for group in types.households:
+        rows.append(np.asarray(group))
+        lower.append(0)
+        upper.append(1)
+    return np.array(lower, dtype=float), np.array(upper, dtype=float), rows
+
+
+def new_highs() -> highspy.Highs:
+    """A silent, single-threaded HiGHS instance (the machine's other core runs the web app)."""
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    return highs
+
+
+class PanelFinder:
+    """Best panel for a vector of values per type member, by a reusable HiGHS integer program."""
+
+    def __init__(self, types: Types) -> None:
+        self.types = types
+        size = len(types)
+        self.highs = highs = new_highs()
+        highs.setOptionValue("mip_rel_gap", 1e-6)
+        highs.setOptionValue("mip_abs_gap", 1e-9)
+        highs.addVars(size, np.zeros(size), types.sizes.astype(float))
+        highs.changeColsIntegrality(
+            size, np.arange(size, dtype=np.int32),
+            np.full(size, highspy.HighsVarType.kInteger),
+        )
+        lower, upper, rows = _constraint_rows(types)
+        starts = np.concatenate([[0], np.cumsum([len(r) for r in rows])[:-1]]).astype(np.int32)
+        indices = np.concatenate(rows).astype(np.int32)
+        highs.addRows(len(rows), lower, upper, len(indices), starts, indices,
+                      np.ones(len(indices)))
+        highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.columns = np.arange(size, dtype=np.int32)
+        self.last: np.ndarray | None = None
+        self.solves = 0
+
+    def best(self, values: np.ndarray, *, exact: bool = False,
+             seconds: float = math.inf) -> Priced:
+        """The panel maximising sum(values[t] * count[t]) with a proven upper bound.
+
+        `values` are per member of each type. With `exact`, the optimality gap is closed to
+        1e-9 so the bound can certify optimality of a column generation.
+        """
+        highs = self.highs
+        highs.changeColsCost(len(self.columns), self.columns, np.asarray(values, dtype=float))
+        highs.setOptionValue("mip_rel_gap", 1e-9 if exact else 1e-6)
+        highs.setOptionValue("time_limit", max(0.05, seconds) if math.isfinite(seconds) else math.inf)
+        if self.last is not None:
+            highs.setSolution(highspy.HighsSolution()) if False else None
+            solution = highspy.HighsSolution()
+            solution.col_value = list(self.last.astype(float))
+            highs.setSolution(solution)
+        highs.run()
+        self.solves += 1
+        status = highs.getModelStatus()
+        info = highs.getInfo()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            raise NoPanel("no panel meets every quota")
+        if info.primal_solution_status != 2:  # no feasible point
+            if status == highspy.HighsModelStatus.kTimeLimit:
+                raise OutOfTime("the time budget ran out while looking for a panel")
+            raise NoPanel(f"the panel search ended with status {highs.modelStatusToString(status)}")
+        counts = np.rint(np.asarray(highs.getSolution().col_value)).astype(np.int64)
+        self.last = counts
+        value = float(np.dot(values, counts))
+        bound = float(info.mip_dual_bound)
+        if not math.isfinite(bound) or status == highspy.HighsModelStatus.kOptimal and exact:
+            bound = max(value, bound) if math.isfinite(bound) else value
+        return Priced(counts=counts, value=value, bound=max(bound, value))
+
+    def any_panel(self) -> np.ndarray:
+        """Some feasible panel (values favour rarer types so the first panel is spread)."""
+        return self.best(1.0 / self.types.sizes).counts
