@@ -497,6 +497,17 @@ def _instance_problems(instance: Instance) -> list[Problem]:
                 f"to {int(in_pool[c])} or recruit more respondents."))
     if instance.one_per_household:
         labels = instance.pool.households
+        for c, category in enumerate(quotas.categories):
+            if category.min <= in_pool[c]:
+                members = labels[instance.membership[c]]
+                homes = len(np.unique(members[members >= 0])) + int(np.sum(members < 0))
+                if homes < category.min:
+                    problems.append(Problem(
+                        f"The quotas ask for at least {category.min} people with "
+                        f"{category.feature} {category.value}, but with at most one person per "
+                        f"household the pool can give only {homes}: the {int(in_pool[c])} "
+                        f"such respondents live in {homes} households. Lower that minimum to "
+                        f"{homes} or recruit more respondents."))
         households = len(np.unique(labels[labels >= 0])) + int(np.sum(labels < 0))
         if households < k:
             problems.append(Problem(

@@ -123,6 +123,53 @@ def test_whole_numbers_written_with_a_decimal_point_are_accepted() -> None:
     assert (quotas.categories[0].min, quotas.categories[0].max) == (1, 2)
 
 
+NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèçñ ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+'",
+                min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@st.composite
+def quota_files(draw: st.DrawFn) -> tuple[bytes, tuple[Category, ...]]:
+    """A well-formed quotas file in any accepted spelling, and the categories it holds."""
+    features = draw(st.lists(NAMES, min_size=1, max_size=4, unique_by=lambda f: " ".join(
+        f.split()).casefold()))
+    categories = []
+    for feature in features:
+        values = draw(st.lists(NAMES, min_size=1, max_size=4, unique_by=lambda v: " ".join(
+            v.split()).casefold()))
+        for value in values:
+            low = draw(st.integers(0, 50))
+            high = draw(st.integers(low, 60))
+            min_flex = draw(st.integers(0, low))
+            max_flex = draw(st.one_of(st.none(), st.integers(high, 70)))
+            categories.append(Category(feature, value, low, high, min_flex, max_flex))
+    draw(st.randoms()).shuffle(categories)
+    header = [
+        draw(st.sampled_from(["feature", "Feature", "category", " CATEGORY "])),
+        draw(st.sampled_from(["value", "Value", "name", "NAME"])),
+        draw(st.sampled_from(["min", "Min", "minimum"])),
+        draw(st.sampled_from(["max", "MAX", "maximum"])),
+        draw(st.sampled_from(["min_flex", "Min Flex"])),
+        draw(st.sampled_from(["max_flex", "max-flex"])),
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=draw(st.sampled_from([",", ";", "\t"])))
+    writer.writerow(header)
+    for c in categories:
+        writer.writerow([c.feature, c.value, c.min, c.max, c.min_flex,
+                         "" if c.max_flex is None else c.max_flex])
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+    return out.getvalue().encode(encoding), tuple(categories)
+
+
+@settings(max_examples=100, deadline=None)
+@given(quota_files())
+def test_any_well_formed_quotas_file_reads_back_exactly(
+    file: tuple[bytes, tuple[Category, ...]],
+) -> None:
+    data, categories = file
+    assert read_quotas(data).categories == categories
+
+
 # -- Quotas: what is wrong, all at once --------------------------------------------------------
 
 
@@ -421,7 +468,7 @@ def people_tables(draw: st.DrawFn) -> tuple[bytes, set[tuple[int, str]], list[li
     return out.getvalue().encode(encoding), expected, rows
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(people_tables())
 def test_exactly_the_mistakes_made_are_reported(
     table: tuple[bytes, set[tuple[int, str]], list[list[str]]],
@@ -517,6 +564,18 @@ def test_too_few_households_for_the_panel() -> None:
         "With at most one person per household, the pool has only 5 households for a panel "
         "of 6. Choose a smaller panel, recruit more respondents, or allow more than one person "
         "per household."]
+
+
+def test_a_minimum_the_households_cannot_fill() -> None:
+    people = PEOPLE.replace("2 Low Rd,L2 2BB", "1 High St,L1 1AA")  # both 16-29s at one address
+    q = read_quotas(QUOTAS.replace("Age,16-29,1,2", "Age,16-29,2,2").encode())
+    pool = read_people(people.encode(), q, address_columns=("street", "postcode"))
+    check_instance(Instance(pool, q, 4))
+    problems = problems_of(check_instance, Instance(pool, q, 4, one_per_household=True))
+    assert [p.message for p in problems] == [
+        "The quotas ask for at least 2 people with Age 16-29, but with at most one person per "
+        "household the pool can give only 1: the 2 such respondents live in 1 households. "
+        "Lower that minimum to 1 or recruit more respondents."]
 
 
 def test_every_instance_problem_at_once() -> None:
