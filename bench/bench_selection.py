@@ -63,11 +63,11 @@ def child(args: argparse.Namespace) -> int:
     options = SelectionOptions(
         algorithm=args.algorithm, legacy_samples=args.legacy_samples, seed=args.seed
     )
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     distribution = find_distribution(instance, options)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_SELF)
 
     panels = np.asarray(distribution.panels)
     weights = np.asarray(distribution.weights, dtype=float)
@@ -77,8 +77,9 @@ def child(args: argparse.Namespace) -> int:
     result = {
         "algorithm": distribution.algorithm,
         "seconds": seconds,
-        "peak_rss_mb": peak / 1024,
-        "rss_before_mb": before / 1024,
+        "cpu_seconds": cpu_seconds(after) - cpu_seconds(usage),
+        "peak_rss_mb": after.ru_maxrss / 1024,
+        "rss_before_mb": usage.ru_maxrss / 1024,
         "panels": int(len(panels)),
         "infeasible_panels": int(infeasible),
         "weights_sum": float(weights.sum()),
@@ -92,6 +93,10 @@ def child(args: argparse.Namespace) -> int:
     }
     Path(args.result).write_text(json.dumps(result))
     return 0
+
+
+def cpu_seconds(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
 
 
 @dataclass
@@ -261,7 +266,8 @@ def bench_size(n: int, k: int, args: argparse.Namespace) -> dict:
     bound = fractional_bound(instance)
     print(f"\n== {n:,} respondents, panel of {k}, {args.features} features, seed {args.seed}"
           f"{', one per household' if args.households else ''} ({directory.relative_to(HERE.parent)}) ==")
-    print(f"k/n = {k / n:.5f}; fractional upper bound on the minimum probability = {bound:.5f}")
+    print(f"k/n = {k / n:.5f}; fractional upper bound on the minimum probability = {bound:.5f}; "
+          f"load average {os.getloadavg()[0]:.2f} (other work on the machine skews times)")
 
     record: dict = {"n": n, "k": k, "features": args.features, "seed": args.seed,
                     "households": args.households, "k_over_n": k / n, "fractional_bound": bound,
@@ -286,7 +292,8 @@ def bench_size(n: int, k: int, args: argparse.Namespace) -> dict:
             checks += f", marginals differ from the panels' by {data['marginals_vs_panels']:.1e}"
         if data["estimated"]:
             checks += f", probabilities estimated from {data['samples']:,} draws"
-        print(f"ours {algorithm:8s} {seconds(data['seconds']):>10}  peak {mb(data['peak_rss_mb']):>8}"
+        data["load_average"] = os.getloadavg()[0]
+        print(f"ours {algorithm:8s} {seconds(data['seconds']):>10} (cpu {seconds(data['cpu_seconds'])})  peak {mb(data['peak_rss_mb']):>8}"
               f"  min {data['fairness']['min']:.5f}  ({checks})")
 
     if args.reference:
@@ -306,7 +313,7 @@ def bench_size(n: int, k: int, args: argparse.Namespace) -> dict:
             record["reference"] = data
             cached = f", cached from {data['measured_at']}" if data.get("cached") else ""
             print(f"reference maximin ({data['backend']}, sortition-algorithms {data['version']}{cached}) "
-                  f"{seconds(data['seconds']):>10}  peak {mb(data['peak_rss_mb']):>8}"
+                  f"{seconds(data['seconds']):>10} (cpu {seconds(data.get('cpu_seconds'))})  peak {mb(data['peak_rss_mb']):>8}"
                   f"  min {data['fairness']['min']:.5f}  ({data['panels']} panels)")
     record["targets"] = targets(record, n, k)
     print_targets(record)
@@ -328,6 +335,8 @@ def targets(record: dict, n: int, k: int) -> dict:
     if ref_time is None and ours_time is not None and "timeout" in reference:
         # The reference did not finish: the true ratio is below ours / timeout.
         result["ratio_time_below"] = ours_time / reference["timeout"]
+    ours_cpu, ref_cpu = leximin.get("cpu_seconds"), reference.get("cpu_seconds")
+    result["ratio_cpu"] = ours_cpu / ref_cpu if ours_cpu and ref_cpu else None
     result["ratio_time_met"] = None if result["ratio_time"] is None else result["ratio_time"] <= RATIO_GOAL
     if "ratio_time_below" in result and result["ratio_time"] is None:
         result["ratio_time_met"] = result["ratio_time_below"] <= RATIO_GOAL
@@ -360,6 +369,8 @@ def print_targets(record: dict) -> None:
         ratio = "n/a"
     print(f"  time ours leximin / reference maximin = {ratio} (goal <= {RATIO_GOAL}): "
           f"{verdict(t['ratio_time_met'])}")
+    if t["ratio_cpu"] is not None:
+        print(f"  cpu time ours leximin / reference maximin = {t['ratio_cpu']:.3f}")
     ratio_min = "n/a" if t["ratio_min"] is None else f"{t['ratio_min']:.5f}"
     print(f"  min probability ours leximin / reference optimum = {ratio_min} "
           f"(target >= {MIN_PROBABILITY_TARGET}): {verdict(t['ratio_min_met'])}")
@@ -377,10 +388,10 @@ def print_profiles(record: dict) -> None:
     print(f"  sorted probability profile, first {PROFILE_LENGTH}:")
     for algorithm, data in record["ours"].items():
         if "fairness" in data:
-            print(f"    ours {algorithm:9s} {profile(data['fairness']['profile'])}")
+            print(f"    {'ours ' + algorithm:18s} {profile(data['fairness']['profile'])}")
     reference = record["reference"] or {}
     if "fairness" in reference:
-        print(f"    reference maximin {profile(reference['fairness']['profile'])}")
+        print(f"    {'reference maximin':18s} {profile(reference['fairness']['profile'])}")
 
 
 def print_legacy_table(record: dict) -> None:

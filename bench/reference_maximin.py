@@ -6,7 +6,8 @@ code bases share nothing but the two CSV files and this JSON.
 
     bench/.venv-reference/bin/python bench/reference_maximin.py QUOTAS.csv PEOPLE.csv --panel-size K
 
-Prints {"algorithm", "backend", "version", "seconds", "load_seconds", "min_probability",
+Prints {"algorithm", "backend", "version", "seconds", "cpu_seconds", "load_seconds",
+"min_probability",
 "panels", "peak_rss_mb", "probabilities": {id: probability}}; `seconds` times the distribution alone, without
 reading the files.
 """
@@ -65,11 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     load_seconds = time.perf_counter() - started
 
     find = find_distribution_maximin if args.algorithm == "maximin" else find_distribution_nash
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     committees, weights, _ = find(
         features, people, args.panel_size, settings.normalised_address_columns, args.backend
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_seconds = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
     committees, weights = standardize_distribution(committees, weights)
 
     probabilities = {person: 0.0 for person in people}
@@ -84,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                 "backend": args.backend,
                 "version": version("sortition-algorithms"),
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
                 "load_seconds": load_seconds,
                 "min_probability": min(probabilities.values()),
                 "panels": len(committees),
