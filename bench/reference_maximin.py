@@ -7,9 +7,8 @@ code bases share nothing but the two CSV files and this JSON.
     bench/.venv-reference/bin/python bench/reference_maximin.py QUOTAS.csv PEOPLE.csv --panel-size K
 
 Prints {"algorithm", "backend", "version", "seconds", "cpu_seconds", "load_seconds",
-"min_probability",
-"panels", "peak_rss_mb", "probabilities": {id: probability}}; `seconds` times the distribution alone, without
-reading the files.
+"min_probability", "panels", "peak_rss_mb", "probabilities": {id: probability}}; `seconds` and
+`cpu_seconds` time the distribution alone, without reading the files.
 """
 
 from __future__ import annotations
