@@ -110,8 +110,10 @@ def _read_table(data: bytes, name: str) -> tuple[_Table | None, list[Problem]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     header: tuple[str, ...] | None = None
     records: list[tuple[int, tuple[str, ...]]] = []
+    row_number = 0
     try:
-        for row_number, record in enumerate(reader, start=1):
+        for record in reader:
+            row_number += 1
             cells = tuple(cell.strip() for cell in record)
             if not any(cells):
                 continue  # blank rows are what spreadsheets leave at the end; skip them
@@ -125,7 +127,7 @@ def _read_table(data: bytes, name: str) -> tuple[_Table | None, list[Problem]]:
                 f"The file is not valid CSV ({error}). Check for a stray quotation mark, "
                 "or save it again from your spreadsheet program as CSV.",
                 file=name,
-                row=reader.line_num,
+                row=row_number + 1,
             )
         ]
     if header is None:

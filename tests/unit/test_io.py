@@ -264,6 +264,13 @@ def test_unusable_files_get_a_clear_message(data: bytes, expected: str) -> None:
     assert expected in problems[0].message
 
 
+def test_a_cell_beyond_the_csv_size_limit_is_reported_on_its_row() -> None:
+    data = b"feature,value,min,max\nAge,Young,1,2\nAge,\"" + b"x" * 200_000 + b"\",1,2\n"
+    problems = problems_of(read_quotas, data)
+    assert where(problems) == {(3, None)}
+    assert "not valid CSV" in problems[0].message
+
+
 def test_a_problem_reads_as_file_row_column_and_message() -> None:
     problems = problems_of(read_quotas, b"feature,value,min,max\nAge,Young,x,2\n")
     assert str(problems[0]) == (
