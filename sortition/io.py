@@ -10,6 +10,7 @@ be selected from without anyone noticing the missing people.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Sequence
@@ -138,6 +139,15 @@ def _read_table(data: bytes, name: str) -> tuple[_Table | None, list[Problem]]:
 def _header_key(text: str) -> str:
     """How header names are compared: case, spaces, hyphens and underscores do not matter."""
     return re.sub(r"[\s_\-]+", "_", text.strip().casefold()).strip("_")
+
+
+def _did_you_mean(wanted: str, header: tuple[str, ...]) -> str:
+    """A hint naming the file's column closest to `wanted`, if one is close enough."""
+    keys = {normalise(h): h for h in header if h}
+    target = normalise(wanted)
+    close = [k for k in keys if target in k or (len(k) > 2 and k in target)] or difflib.get_close_matches(
+        target, list(keys), n=1, cutoff=0.6)
+    return f" (or rename the column '{keys[close[0]]}' if that is it)" if close else ""
 
 
 def _cell(cells: tuple[str, ...], position: int) -> str:
@@ -324,7 +334,7 @@ def _parse_people(
         if position is None:
             problems.append(Problem(
                 f"There is no column for the feature '{feature}' in the quotas. Add a column "
-                f"headed '{feature}' with each respondent's value.",
+                f"headed '{feature}' with each respondent's value{_did_you_mean(feature, header)}.",
                 file=name, row=1, column=feature))
         feature_at.append(position)
 
@@ -334,7 +344,8 @@ def _parse_people(
         if position is None:
             problems.append(Problem(
                 f"There is no address column '{column}'. Check the spelling of the address "
-                "columns you chose, or choose columns that are in the file.",
+                f"columns you chose{_did_you_mean(column, header)}, or choose columns that are "
+                "in the file.",
                 file=name, row=1, column=column))
         else:
             address_at.append(position)

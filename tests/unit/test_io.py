@@ -383,6 +383,16 @@ def test_missing_feature_and_address_columns_are_reported_together() -> None:
     assert "no address column 'postcode'" in only(problems, 1, "postcode").message
 
 
+def test_a_missing_column_suggests_a_close_one() -> None:
+    data = b"id,Gender,Age band,Post code\n1,Man,65+,L1\n"
+    problems = problems_of(read_people, data, quotas(), address_columns=("postcode",))
+    assert "(or rename the column 'Age band' if that is it)" in only(problems, 1, "Age").message
+    assert "(or rename the column 'Post code' if that is it)" in only(
+        problems, 1, "postcode").message
+    problems = problems_of(read_people, b"id,Gender,Town\n1,Man,L1\n", quotas())
+    assert "rename" not in only(problems, 1, "Age").message
+
+
 def test_two_columns_for_one_feature_are_reported() -> None:
     data = b"id,gender,age,Gender \n1,Man,65+,Man\n"
     problems = problems_of(read_people, data, quotas())
