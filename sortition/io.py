@@ -145,8 +145,8 @@ def _did_you_mean(wanted: str, header: tuple[str, ...]) -> str:
     """A hint naming the file's column closest to `wanted`, if one is close enough."""
     keys = {normalise(h): h for h in header if h}
     target = normalise(wanted)
-    close = [k for k in keys if target in k or (len(k) > 2 and k in target)] or difflib.get_close_matches(
-        target, list(keys), n=1, cutoff=0.6)
+    close = [k for k in keys if target in k or (len(k) > 2 and k in target)]
+    close = close or difflib.get_close_matches(target, list(keys), n=1, cutoff=0.6)
     return f" (or rename the column '{keys[close[0]]}' if that is it)" if close else ""
 
 
