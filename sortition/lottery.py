@@ -1,0 +1,345 @@
+"""Turning a distribution over panels into a lottery of m numbered tickets.
+
+A distribution found by an optimiser gives each panel an arbitrary real weight, and a draw from
+it can only be done by a computer. A *uniform lottery* gives each of m tickets one panel, so the
+final draw is "pick ticket t of m" and anyone can follow it. Each panel's weight must become a
+whole number of tickets, and that moves people's selection probabilities a little.
+
+We round as in Flanigan, Kehne and Procaccia, "Fair Sortition Made Transparent" (NeurIPS 2021):
+
+1. Every panel P first gets floor(m * w_P) tickets; the fractional parts x_P in [0, 1) are
+   rounded to 0 or 1 by Beck-Fiala iterated rounding. While a person sits on more than k of the
+   panels still being rounded, their expected ticket count is held fixed exactly (as is the total
+   number of tickets, always); once they sit on k or fewer, those at most k fractions each move by
+   less than one ticket. So every person's probability moves by **less than k/m** — the paper's
+   Beck-Fiala bound — and the total is exactly m tickets.
+2. Inside the space the fixed counts allow, each step moves along a direction picked from a
+   seeded random generator, forwards or backwards with the probabilities that keep every
+   fraction's expectation unchanged (a martingale, as in randomised pipage rounding), so nobody
+   is systematically favoured by the rounding.
+3. Finally a deterministic local search swaps one ticket at a time between a panel rounded up
+   and one rounded down while that lowers the sum of squared movements; the result is kept only
+   if its largest movement is no larger than step 2's, so the k/m guarantee still holds.
+
+Every ticket holds a panel from the distribution's support, so every ticket is a feasible panel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+
+from sortition.model import Distribution, Instance, Progress, ProgressCallback, no_progress
+
+DEFAULT_LOTTERY_SIZE = 1000
+_EPS = 1e-9
+# The local search compares every panel rounded up with every panel rounded down; beyond this
+# many panels in the support that matrix would cost too much memory for a small gain.
+_LOCAL_SEARCH_MAX_PANELS = 6000
+_LOCAL_SEARCH_MAX_SWAPS = 20_000
+
+
+@dataclass(frozen=True)
+class Lottery:
+    """m tickets, numbered 1..m; ticket t holds panel `panels[t - 1]` (sorted person indices).
+
+    `original[i]` is person i's probability under the distribution that was rounded and
+    `marginals[i]` their probability in the lottery (their number of tickets / m).
+    """
+
+    panels: np.ndarray
+    original: np.ndarray
+    marginals: np.ndarray
+    panel_size: int
+
+    @property
+    def size(self) -> int:
+        return int(self.panels.shape[0])
+
+    @property
+    def change(self) -> np.ndarray:
+        return self.marginals - self.original
+
+    @property
+    def max_change(self) -> float:
+        return float(np.abs(self.change).max()) if len(self.change) else 0.0
+
+    @property
+    def bound(self) -> float:
+        """The guaranteed ceiling on any person's change (strictly below this)."""
+        return self.panel_size / self.size
+
+    def panel(self, ticket: int) -> np.ndarray:
+        """The panel on ticket number `ticket` (1-based, as printed on the ticket)."""
+        if not 1 <= ticket <= self.size:
+            raise ValueError(f"ticket {ticket} is not between 1 and {self.size}")
+        return self.panels[ticket - 1]
+
+
+def support(distribution: Distribution) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct panels with positive weight, in a canonical order, and their weights.
+
+    Rows are sorted person indices and the panels are sorted lexicographically, so the same
+    distribution always yields the same numbering of tickets.
+    """
+    panels = np.sort(np.asarray(distribution.panels, dtype=np.int64), axis=1)
+    weights = np.asarray(distribution.weights, dtype=float)
+    if panels.ndim != 2 or len(panels) != len(weights):
+        raise ValueError("a distribution needs one weight per panel")
+    keep = weights > 0
+    panels, weights = panels[keep], weights[keep]
+    if len(panels) == 0:
+        raise ValueError("the distribution gives no panel a positive weight")
+    unique, inverse = np.unique(panels, axis=0, return_inverse=True)
+    merged = np.zeros(len(unique))
+    np.add.at(merged, inverse.ravel(), weights)
+    return unique, merged / merged.sum()
+
+
+def round_distribution(
+    instance: Instance,
+    distribution: Distribution,
+    size: int = DEFAULT_LOTTERY_SIZE,
+    *,
+    seed: int = 0,
+    progress: ProgressCallback = no_progress,
+) -> Lottery:
+    """Round `distribution` into a uniform lottery of `size` tickets (see the module docstring).
+
+    Deterministic for a given `seed`. Raises ValueError when a panel of the support does not
+    meet the instance's rules, since a lottery must never hold an infeasible panel.
+    """
+    if size < 1:
+        raise ValueError("the lottery needs at least one ticket")
+    panels, weights = support(distribution)
+    n, k = len(instance.pool), instance.panel_size
+    if panels.shape[1] != k:
+        raise ValueError(f"the distribution's panels have {panels.shape[1]} members, not {k}")
+    for row in panels:
+        if not instance.is_feasible_panel(row):
+            raise ValueError("the distribution holds a panel that breaks the quotas")
+    incidence = _incidence(panels, n)
+    original = incidence @ weights
+    progress(Progress("lottery", 0.0, f"Rounding {len(panels)} panels into {size} tickets"))
+
+    scaled = weights * size
+    floors = np.floor(scaled + _EPS)
+    fractions = np.clip(scaled - floors, 0.0, 1.0)
+    fractions[fractions < _EPS] = 0.0
+    rng = np.random.default_rng(seed)
+    rounded = _beck_fiala(panels, incidence, fractions, rng, progress)
+    counts = floors + rounded
+    target = size * original
+    counts = _improve(incidence, counts, floors, fractions, target, progress)
+    counts = counts.astype(np.int64)
+    if counts.sum() != size:
+        raise ArithmeticError("rounding lost or gained tickets")  # the algorithm's invariant
+    tickets = np.repeat(panels, counts, axis=0)
+    marginals = (incidence @ counts) / size
+    progress(Progress("lottery", 1.0, f"{size} tickets over {int((counts > 0).sum())} panels"))
+    return Lottery(panels=tickets, original=original, marginals=marginals, panel_size=k)
+
+
+def lottery_marginals(panels: np.ndarray, population: int) -> np.ndarray:
+    """Each person's share of the tickets: their selection probability in a uniform lottery."""
+    counts = np.bincount(np.asarray(panels).ravel(), minlength=population)
+    return counts / len(panels)
+
+
+def _incidence(panels: np.ndarray, n: int) -> scipy.sparse.csr_array:
+    """Sparse person x panel matrix: 1 where the person sits on the panel."""
+    count, k = panels.shape
+    columns = np.repeat(np.arange(count), k)
+    data = np.ones(count * k)
+    return scipy.sparse.csr_array((data, (panels.ravel(), columns)), shape=(n, count))
+
+
+def _beck_fiala(
+    panels: np.ndarray,
+    incidence: scipy.sparse.csr_array,
+    fractions: np.ndarray,
+    rng: np.random.Generator,
+    progress: ProgressCallback,
+) -> np.ndarray:
+    """Round fractions to 0/1 keeping their total and the tight people's sums (see docstring).
+
+    Why a direction always exists: with F fractions still floating, a person is held fixed only
+    while they sit on more than k of them, and each floating panel seats exactly k people, so
+    fewer than F people are held; with the total as well, either fewer than F rows remain or
+    every held row covers all F panels and equals the total's row. The total of the fractions is
+    a whole number, so a single fraction can never be left floating alone.
+
+    For speed we work on a random block of the floating panels a little larger than the number
+    of held rows, keep an orthonormal basis of the directions that hold those rows fixed, and
+    shrink it as panels settle; people who stop being held are released when the next block is
+    drawn (holding someone longer than needed only keeps their probability closer).
+    """
+    k = panels.shape[1]
+    x = fractions.copy()
+    is_floating = (x > _EPS) & (x < 1 - _EPS)
+    x[~is_floating] = np.round(x[~is_floating])
+    start = max(int(is_floating.sum()), 1)
+    on_floating = np.bincount(panels[is_floating].ravel(), minlength=incidence.shape[0])
+    steps = 0
+    while is_floating.any():
+        floating = np.flatnonzero(is_floating)
+        held = np.flatnonzero(on_floating > k)
+        block = _block(floating, 1 + len(held), rng)
+        matrix = np.vstack([np.ones(len(block)), incidence[held][:, block].toarray()])
+        basis = _directions(matrix)
+        while basis.shape[1] > 0 and len(block) > 0:
+            direction = basis @ rng.standard_normal(basis.shape[1])
+            direction /= np.abs(direction).max()
+            values = x[block]
+            forward = _step_limit(values, direction)
+            backward = _step_limit(values, -direction)
+            if rng.random() < backward / (forward + backward):
+                values = values + forward * direction
+            else:
+                values = values - backward * direction
+            values[values < _EPS] = 0.0
+            values[values > 1 - _EPS] = 1.0
+            x[block] = values
+            settled = np.flatnonzero((values == 0.0) | (values == 1.0))
+            if len(settled) == 0:
+                # Floating-point noise kept every value a hair inside; settle the closest.
+                closest = int(np.argmin(np.minimum(values, 1 - values)))
+                x[block[closest]] = np.round(values[closest])
+                settled = np.array([closest])
+            for position in sorted(settled.tolist(), reverse=True):
+                basis = _without(basis, position)
+            is_floating[block[settled]] = False
+            np.subtract.at(on_floating, panels[block[settled]].ravel(), 1)
+            block = np.delete(block, settled)
+            steps += 1
+            if steps % 50 == 0:
+                done = 1 - is_floating.sum() / start
+                progress(Progress("lottery", 0.5 * done, "Rounding"))
+    result = np.round(x)
+    # The total of the fractions is kept exactly in exact arithmetic; absorb float drift.
+    _fix_total(result, fractions, int(round(fractions.sum())))
+    return result
+
+
+def _block(floating: np.ndarray, rows: int, rng: np.random.Generator) -> np.ndarray:
+    """A random set of floating panels small enough to be cheap, certain to carry a direction.
+
+    More columns than rows leave that many directions to walk before the next factorisation.
+    """
+    size = rows + max(32, rows // 2)
+    if size >= len(floating):
+        return floating
+    return np.sort(rng.choice(floating, size=size, replace=False))
+
+
+def _directions(matrix: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of directions the rows of `matrix` do not see.
+
+    The last columns of a full QR factorisation of the transpose are orthogonal to every row,
+    whatever the rank; when the rows are dependent a rank-revealing SVD finds the extra
+    directions, which matters only when the block is no wider than the rows.
+    """
+    rows, columns = matrix.shape
+    if columns > rows:
+        q, _ = scipy.linalg.qr(matrix.T, mode="full")
+        return q[:, rows:]
+    basis = scipy.linalg.null_space(matrix, rcond=1e-10)
+    if basis.shape[1] == 0:
+        # Impossible by the counting argument in _beck_fiala; fail loudly rather than
+        # silently break the guarantee.
+        raise ArithmeticError("no direction keeps the held probabilities fixed")
+    return basis
+
+
+def _without(basis: np.ndarray, position: int) -> np.ndarray:
+    """The orthonormal basis of those directions in `basis` that leave `position` unchanged."""
+    row = basis[position]
+    norm = float(np.linalg.norm(row))
+    if norm > 1e-12:
+        # A Householder reflection turns `row` into (±norm, 0, ..., 0); the other columns of
+        # the reflected basis are then zero at `position`.
+        v = row.copy()
+        v[0] += norm if v[0] >= 0 else -norm
+        basis = basis - np.outer(basis @ v, v) * (2.0 / float(v @ v))
+        basis = basis[:, 1:]
+    return np.delete(basis, position, axis=0)
+
+
+def _step_limit(values: np.ndarray, direction: np.ndarray) -> float:
+    """How far we may move along `direction` before some value reaches 0 or 1."""
+    up = direction > _EPS
+    down = direction < -_EPS
+    limits = np.concatenate([(1 - values[up]) / direction[up], values[down] / -direction[down]])
+    return float(limits.min())
+
+
+def _fix_total(result: np.ndarray, fractions: np.ndarray, wanted: int) -> None:
+    surplus = int(result.sum()) - wanted
+    if surplus > 0:
+        for j in np.argsort(fractions)[::1]:
+            if surplus == 0:
+                break
+            if result[j] == 1 and fractions[j] > 0:
+                result[j], surplus = 0, surplus - 1
+    elif surplus < 0:
+        for j in np.argsort(-fractions):
+            if surplus == 0:
+                break
+            if result[j] == 0 and fractions[j] > 0:
+                result[j], surplus = 1, surplus + 1
+
+
+def _improve(
+    incidence: scipy.sparse.csr_array,
+    counts: np.ndarray,
+    floors: np.ndarray,
+    fractions: np.ndarray,
+    target: np.ndarray,
+    progress: ProgressCallback,
+) -> np.ndarray:
+    """Swap single tickets between rounded-up and rounded-down panels while that helps.
+
+    Moving a ticket from panel P to panel Q changes the squared movement by
+    2 (s_Q - s_P) + 2k - 2 |P ∩ Q|, where s_P sums the current movement over P's members.
+    Only panels with a fraction take part, so every count stays floor or floor + 1.
+    """
+    movable = np.flatnonzero(fractions > 0)
+    if len(movable) < 2 or len(movable) > _LOCAL_SEARCH_MAX_PANELS:
+        return counts
+    sub = incidence[:, movable].tocsc()
+    overlap = (sub.T @ sub).toarray()
+    k = overlap[0, 0]
+    current = counts.copy()
+    deviation = incidence @ current - target
+    sums = sub.T @ deviation
+    up = current[movable] > floors[movable]
+    best_max = np.abs(deviation).max()
+    for swap in range(_LOCAL_SEARCH_MAX_SWAPS):
+        givers = np.flatnonzero(up)
+        takers = np.flatnonzero(~up)
+        if len(givers) == 0 or len(takers) == 0:
+            break
+        gain = (
+            2 * (sums[takers][None, :] - sums[givers][:, None])
+            + 2 * k
+            - 2 * overlap[np.ix_(givers, takers)]
+        )
+        flat = int(np.argmin(gain))
+        if gain.flat[flat] >= -1e-9:
+            break
+        p, q = givers[flat // len(takers)], takers[flat % len(takers)]
+        current[movable[p]] -= 1
+        current[movable[q]] += 1
+        up[p], up[q] = False, True
+        column_p = sub[:, [p]].toarray().ravel()
+        column_q = sub[:, [q]].toarray().ravel()
+        deviation += column_q - column_p
+        sums += overlap[:, q] - overlap[:, p]
+        if swap % 200 == 0:
+            progress(Progress("lottery", 0.75, "Evening out the tickets"))
+    if np.abs(deviation).max() <= best_max + 1e-9:
+        return current
+    return counts
