@@ -11,6 +11,9 @@ from assembly.templating import STATIC
 from assembly.views import admin, auth, home
 from assembly.views.officer import assemblies, audit_log
 from assembly.views.officer import pool as pool_views
+from assembly.views import invitations as invitation_views
+from assembly.views.officer import invitations as officer_invitations
+from assembly.views.officer import personal_data as personal_data_views
 
 routes: list[BaseRoute] = [
     Route("/", home.home, methods=["GET"], name="home"),
@@ -43,5 +46,25 @@ routes: list[BaseRoute] = [
           name="audit_csv"),
     Route("/assemblies/{assembly_id:int}/audit.jsonl", audit_log.export_jsonl, methods=["GET"],
           name="audit_jsonl"),
+    # invitations: the officers' side, then the residents' side (public until redeemed)
+    Route("/assemblies/{assembly_id:int}/invitations", officer_invitations.page,
+          methods=["GET"], name="invitations"),
+    Route("/assemblies/{assembly_id:int}/invitations", officer_invitations.issue_all,
+          methods=["POST"], name="invitations_issue"),
+    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/invitation",
+          officer_invitations.reissue, methods=["POST"], name="invitation_reissue"),
+    Route("/invite", invitation_views.code_page, methods=["GET"], name="invite_code_page"),
+    Route("/invite", invitation_views.redeem_code, methods=["POST"], name="invite_code"),
+    Route("/invite/{token}", invitation_views.invitation, methods=["GET"], name="invitation"),
+    Route("/invite/{token}", invitation_views.redeem_link, methods=["POST"],
+          name="invitation_redeem"),
+    Route("/welcome", invitation_views.welcome, methods=["GET"], name="member_home"),
+    # personal data: retention and erasure on request
+    Route("/assemblies/{assembly_id:int}/personal-data", personal_data_views.page,
+          methods=["GET"], name="personal_data"),
+    Route("/assemblies/{assembly_id:int}/personal-data/find", personal_data_views.find,
+          methods=["POST"], name="personal_data_find"),
+    Route("/assemblies/{assembly_id:int}/respondents/{respondent_id}/erase",
+          personal_data_views.erase, methods=["POST"], name="respondent_erase"),
     Mount("/static", StaticFiles(directory=STATIC), name="static"),
 ]

@@ -21,6 +21,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from assembly import db
+from assembly.models import Respondent
 from assembly.routes import routes
 from assembly.settings import Settings
 from tests.app.conftest import (
@@ -70,6 +72,19 @@ ACCESS: tuple[Access, ...] = (
     Access("audit_log", "GET", OFFICERS),
     Access("audit_csv", "GET", OFFICERS),
     Access("audit_jsonl", "GET", OFFICERS),
+    # invitations and the member's welcome page
+    Access("invitations", "GET", OFFICERS),
+    Access("invitations_issue", "POST", OFFICERS),
+    Access("invitation_reissue", "POST", OFFICERS),
+    Access("invite_code_page", "GET", EVERYONE),
+    Access("invite_code", "POST", EVERYONE),
+    Access("invitation", "GET", EVERYONE),
+    Access("invitation_redeem", "POST", EVERYONE),
+    Access("member_home", "GET", MEMBERS),
+    # personal data
+    Access("personal_data", "GET", OFFICERS),
+    Access("personal_data_find", "POST", OFFICERS),
+    Access("respondent_erase", "POST", OFFICERS),
 )
 
 
@@ -109,8 +124,12 @@ def test_route_names_are_unique_per_method() -> None:
 def world(engine: Engine, settings: Settings, member: Member) -> dict[str, object]:
     """The objects that paths refer to. Add keys (and create objects) as routes need them."""
     other = make_officer(engine, settings, "colleague@example.org")
+    with db.session(engine) as session:
+        respondent = session.get(Respondent, member.respondent_id)
+        assert respondent is not None
     return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
-            "member_public_id": member.public_id}
+            "member_public_id": member.public_id, "token": "no-such-invitation",
+            "respondent_id": respondent.public_id}
 
 
 def path_of(row: Access, world: dict[str, object]) -> str:
