@@ -199,6 +199,11 @@ def check_feasible(instance: Instance, progress: ProgressCallback = no_progress)
     """Return quietly when some panel meets every quota (and the household rule); otherwise
     raise InfeasibleQuotas with the smallest change to the quotas that makes one possible."""
     progress(Progress("checking quotas", 0.0, "Checking that a panel can meet every quota"))
+    k = instance.panel_size
+    if k < 1:
+        raise InfeasibleQuotas(f"The panel size must be at least 1, not {k}.")
+    if k > _capacity(instance):
+        raise InfeasibleQuotas(_too_few(instance))
     panels = _panels(instance)
     quotas = instance.quotas
     lower, upper = quotas.lower, quotas.upper
@@ -207,7 +212,6 @@ def check_feasible(instance: Instance, progress: ProgressCallback = no_progress)
         return
 
     progress(Progress("relaxing quotas", 0.0, "Finding the smallest change to the quotas"))
-    k = instance.panel_size
     rule = " with at most one person per household" if instance.one_per_household else ""
     headline = f"No panel of {k} can meet all the quotas together{rule}."
     lowest = np.array([c.min_flex for c in quotas.categories], dtype=np.int64)
@@ -222,25 +226,38 @@ def check_feasible(instance: Instance, progress: ProgressCallback = no_progress)
         progress(Progress("relaxing quotas", 1.0, "Found the smallest change to the quotas"))
         raise InfeasibleQuotas(headline, _advice(instance, *within))
 
-    widest = np.maximum(upper, reach)
-    beyond = None
-    if np.any(lowest > 0) or np.any(highest < widest):
-        beyond = _smallest_change(panels, lower, upper, np.zeros_like(lower), widest)
+    # The pool holds k people from different households, so with every bound open there is a
+    # panel: min_flex and max_flex are what stand in the way.
+    beyond = _smallest_change(
+        panels, lower, upper, np.zeros_like(lower), np.maximum(upper, reach))
     progress(Progress("relaxing quotas", 1.0, "No change within min_flex and max_flex helps"))
-    if beyond is not None:
-        changes = "; ".join(str(a) for a in _advice(instance, *beyond))
-        raise InfeasibleQuotas(
-            f"{headline} Even moving every quota as far as its min_flex and max_flex allow "
-            f"does not make a panel possible. Going beyond those limits, the smallest change "
-            f"would be: {changes}. Widen min_flex or max_flex for those rows in the quotas "
-            "file if that is acceptable, or change the panel size.")
-    if instance.one_per_household:
-        labels = instance.pool.households
-        households = len(np.unique(labels[labels >= 0])) + int(np.sum(labels < 0))
-        cause = (f"the pool has {len(instance.pool)} respondents in {households} households, "
-                 f"and at most one person per household may be chosen")
-    else:
-        cause = f"the pool has only {len(instance.pool)} respondents"
+    if beyond is None:
+        raise SelectionError(
+            "The solver found no panel even with every quota opened up, which should be "
+            "impossible. Please report this with your files.")
+    changes = "; ".join(str(a) for a in _advice(instance, *beyond))
     raise InfeasibleQuotas(
-        f"{headline} No change to the quotas can fix this: {cause}. Choose a smaller panel "
-        "or recruit more respondents.")
+        f"{headline} Even moving every quota as far as its min_flex and max_flex allow "
+        f"does not make a panel possible. Going beyond those limits, the smallest change "
+        f"would be: {changes}. Widen min_flex or max_flex for those rows in the quotas "
+        "file if that is acceptable, or change the panel size.")
+
+
+def _capacity(instance: Instance) -> int:
+    """The largest panel the pool allows, whatever the quotas."""
+    if not instance.one_per_household:
+        return len(instance.pool)
+    labels = instance.pool.households
+    return len(np.unique(labels[labels >= 0])) + int(np.sum(labels < 0))
+
+
+def _too_few(instance: Instance) -> str:
+    k = instance.panel_size
+    if instance.one_per_household:
+        rule = " with at most one person per household"
+        cause = (f"the pool has {len(instance.pool)} respondents in {_capacity(instance)} "
+                 "households, and at most one person per household may be chosen")
+    else:
+        rule, cause = "", f"the pool has only {len(instance.pool)} respondents"
+    return (f"No panel of {k} can meet all the quotas together{rule}. No change to the quotas "
+            f"can fix this: {cause}. Choose a smaller panel or recruit more respondents.")

@@ -227,6 +227,17 @@ def test_the_household_rule_is_part_of_the_question() -> None:
     check_feasible(replace(together, one_per_household=False))
 
 
+@pytest.mark.parametrize(("size", "expected"), [
+    (0, "The panel size must be at least 1, not 0."),
+    (1, "the pool has only 0 respondents"),
+])
+def test_an_empty_pool_or_panel_gets_a_message_not_a_crash(size: int, expected: str) -> None:
+    quotas = Quotas((Category("Age", "Young", 0, 2), Category("Age", "Old", 0, 2)))
+    empty = Pool((), np.zeros((0, 1), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    error = advice_of(Instance(empty, quotas, size))
+    assert expected in str(error) and error.advice == []
+
+
 def test_too_few_households_is_not_blamed_on_the_quotas() -> None:
     quotas = Quotas((Category("Age", "Young", 0, 4), Category("Age", "Old", 0, 4)))
     instance = Instance(pool_of([(0,), (0,), (1,), (1,)], [0, 0, 1, 1]), quotas, 3,
