@@ -4,12 +4,15 @@ personal-data and demo commands registered at the end of `add_commands`."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
+from collections.abc import Iterator
 
 from assembly import auth, db, sessions
 from assembly.models import Officer
 from assembly.settings import Settings, SettingsError, from_env
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 
@@ -21,12 +24,25 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+@contextlib.contextmanager
+def _engine(settings: Settings, *, check: bool = True) -> Iterator[Engine]:
+    """An engine for one command, closed afterwards (commands run inside tests, too)."""
+    engine = db.make_engine(settings.database_url)
+    try:
+        if check:
+            db.check_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def serve(args: argparse.Namespace) -> int:
     """Migrate, then run uvicorn. Migrating here (one process) keeps workers from racing."""
     import uvicorn
 
     settings = _settings()
-    db.migrate(db.make_engine(settings.database_url))
+    with _engine(settings, check=False) as engine:
+        db.migrate(engine)
     uvicorn.run(
         "assembly.app:create_app_from_env",
         factory=True,
@@ -43,10 +59,10 @@ def serve(args: argparse.Namespace) -> int:
 
 def migrate(args: argparse.Namespace) -> int:
     settings = _settings()
-    engine = db.make_engine(settings.database_url)
-    before = db.current_revision(engine)
-    db.migrate(engine)
-    after = db.current_revision(engine)
+    with _engine(settings, check=False) as engine:
+        before = db.current_revision(engine)
+        db.migrate(engine)
+        after = db.current_revision(engine)
     print(f"Database schema: {before or 'empty'} -> {after}" if before != after
           else f"Database schema is up to date ({after}).")
     return 0
@@ -64,11 +80,9 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def create_officer(args: argparse.Namespace) -> int:
     settings = _settings()
-    engine = db.make_engine(settings.database_url)
-    db.check_schema(engine)
     try:
         password = _read_password(args)
-        with db.session(engine, write=True) as session:
+        with _engine(settings) as engine, db.session(engine, write=True) as session:
             officer = auth.create_officer(session, settings, args.email, password,
                                           name=args.name or "", is_admin=args.admin)
             role = "administrator" if officer.is_admin else "officer"
@@ -82,9 +96,7 @@ def create_officer(args: argparse.Namespace) -> int:
 
 def revoke_sessions(args: argparse.Namespace) -> int:
     settings = _settings()
-    engine = db.make_engine(settings.database_url)
-    db.check_schema(engine)
-    with db.session(engine, write=True) as session:
+    with _engine(settings) as engine, db.session(engine, write=True) as session:
         if args.all:
             count = sessions.revoke(session, everyone=True, reason="revoked from the command line")
             whose = "everyone"

@@ -78,8 +78,11 @@ def start(
     return token
 
 
-def load(session: Session, settings: Settings, token: str, *, now: datetime | None = None) -> Actor:
-    """The actor this cookie belongs to, or ANONYMOUS if the session is over."""
+def lookup(session: Session, settings: Settings, token: str, *, now: datetime | None = None
+           ) -> tuple[Actor, bool]:
+    """The actor this cookie belongs to (ANONYMOUS if the session is over), and whether its
+    last-seen time is due to be refreshed with `touch`. Only reads, so it never takes SQLite's
+    write lock on an ordinary page view."""
     now = now or utcnow()
     row = session.exec(
         select(UserSession).where(
@@ -89,21 +92,32 @@ def load(session: Session, settings: Settings, token: str, *, now: datetime | No
         )
     ).first()
     if row is None or row.last_seen_at + idle_limit(settings, row.kind) <= now:
-        return ANONYMOUS
+        return ANONYMOUS, False
     if row.officer_id is not None:
         officer = session.get(Officer, row.officer_id)
         if officer is None or officer.disabled:
-            return ANONYMOUS
+            return ANONYMOUS, False
         actor = Actor("officer", officer=officer, session_id=row.id)
     else:
         member = session.get(Member, row.member_id)
         if member is None:
-            return ANONYMOUS
+            return ANONYMOUS, False
         actor = Actor("member", member=member, session_id=row.id)
-    if now - row.last_seen_at >= TOUCH_INTERVAL:
-        session.exec(
-            sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
-        )
+    return actor, now - row.last_seen_at >= TOUCH_INTERVAL
+
+
+def touch(session: Session, session_id: int, *, now: datetime | None = None) -> None:
+    """Record activity, which pushes back the idle timeout (never the absolute one)."""
+    session.exec(
+        sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now or utcnow())
+    )
+
+
+def load(session: Session, settings: Settings, token: str, *, now: datetime | None = None) -> Actor:
+    """`lookup` and `touch` in one go, for callers already in a write unit of work."""
+    actor, due = lookup(session, settings, token, now=now)
+    if due and actor.session_id is not None:
+        touch(session, actor.session_id, now=now)
     return actor
 
 
@@ -194,10 +208,14 @@ class SessionMiddleware:
             engine: Engine = connection.app.state.engine
             settings: Settings = connection.app.state.settings
 
-            def lookup() -> Actor:
+            def find() -> Actor:
                 with db.session(engine) as session:
-                    return load(session, settings, token)
+                    found, due = lookup(session, settings, token)
+                if due and found.session_id is not None:
+                    with db.session(engine, write=True) as session:
+                        touch(session, found.session_id)
+                return found
 
-            actor = await to_thread.run_sync(lookup)
+            actor = await to_thread.run_sync(find)
         scope.setdefault("state", {})["actor"] = actor
         await self.app(scope, receive, send)

@@ -35,7 +35,8 @@ VARIABLES: tuple[Variable, ...] = (
              "`development` or `production`. Production refuses to start without a real secret, "
              "and sends cookies with the `__Host-` prefix and `Secure`."),
     Variable("MINIPUBLIC_SECRET_KEY", "secret_key", "(development only)",
-             f"Signs short-lived flash messages. At least {MIN_SECRET_LENGTH} characters, e.g. "
+             "Signs flash messages and keys the hashes in the sign-in log. "
+             f"At least {MIN_SECRET_LENGTH} characters, e.g. "
              "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`. Required in production."),
     Variable("MINIPUBLIC_DATA_DIR", "data_dir", "./data",
              "Directory for the SQLite database file. Created if missing."),

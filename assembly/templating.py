@@ -52,6 +52,9 @@ def make_templates(settings: Settings, directory: Path = TEMPLATES) -> Jinja2Blo
     env.globals["static"] = _static_url
     env.trim_blocks = True
     env.lstrip_blocks = True
+    # Form macros as a global (`forms.field(...)`): a template-level `{% from ... import %}` is
+    # not visible when jinja2-fragments renders a single block.
+    env.globals["forms"] = env.get_template("_partials/forms.html").module
     return templates
 
 

@@ -50,6 +50,20 @@ PASSWORD = "correct horse battery staple"
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
+SHAPE_QUERY = """
+SELECT md5(coalesce(string_agg(item, ',' ORDER BY item), '')) FROM (
+    SELECT 'c:' || table_name || '.' || column_name || ':' || data_type || ':' || is_nullable AS item
+    FROM information_schema.columns WHERE table_schema = :schema
+    UNION ALL
+    SELECT 'i:' || indexname || ':' || indexdef FROM pg_indexes WHERE schemaname = :schema
+    UNION ALL
+    SELECT 't:' || t.tgname || ':' || c.relname FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = :schema AND NOT t.tgisinternal
+) AS shape
+"""
+
+
 @dataclass
 class TestDatabase:
     """One real database for the whole test session; `fresh()` gives an empty, migrated one."""
@@ -87,7 +101,27 @@ class TestDatabase:
         url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
         engine = db.make_engine(url)
         db.migrate(engine)
-        return cls(kind, url=url, root=root, admin_url=POSTGRES_URL, schema=schema, _engine=engine)
+        created = cls(kind, url=url, root=root, admin_url=POSTGRES_URL, schema=schema,
+                      _engine=engine)
+        created._shape = created._schema_shape()
+        return created
+
+    _shape: str = ""
+
+    def _schema_shape(self) -> str:
+        """A digest of the schema's columns, indexes and triggers. A test that alters the schema
+        (e.g. drops the audit triggers to play an attacker) must not leak that into the next."""
+        assert self._engine is not None
+        with self._engine.connect() as connection:
+            return connection.execute(sa.text(SHAPE_QUERY), {"schema": self.schema}).scalar_one()
+
+    def _rebuild(self) -> None:
+        assert self._engine is not None
+        self._engine.dispose()
+        with self._engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{self.schema}" CASCADE')
+            connection.exec_driver_sql(f'CREATE SCHEMA "{self.schema}"')
+        db.migrate(self._engine)
 
     def fresh(self, directory: Path) -> tuple[str, Engine]:
         if self.kind == "sqlite":
@@ -97,6 +131,8 @@ class TestDatabase:
             url = f"sqlite:///{path}"
             return url, db.make_engine(url)
         assert self._engine is not None
+        if self._schema_shape() != self._shape:
+            self._rebuild()
         with self._engine.begin() as connection:
             tables = connection.execute(
                 sa.text("SELECT tablename FROM pg_tables WHERE schemaname = :schema "

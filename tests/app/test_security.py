@@ -1,0 +1,276 @@
+"""Forgery protection on every unsafe route, security headers and CSP on every kind of response,
+no cookies on public pages, and refusing to run production with a default secret."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from assembly import settings as settings_module
+from assembly.app import create_app
+from assembly.routes import routes
+from assembly.security import SECURITY_HEADERS, forgery_reason
+from assembly.settings import DEVELOPMENT_SECRET, Settings, SettingsError
+from starlette.datastructures import Headers
+from tests.app.conftest import BASE_URL, HTMX, TEST_SECRET, make_client
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def unsafe_routes() -> list[tuple[str, str]]:
+    """(method, path with sample parameters) for every route that changes something."""
+    found = []
+    for route in routes:
+        if isinstance(route, Route):
+            for method in sorted((route.methods or set()) - {"GET", "HEAD"}):
+                path = re.sub(r"\{[^}:]+:int\}", "1", route.path)
+                path = re.sub(r"\{[^}]+\}", "sample", path)
+                found.append((method, path))
+    return found
+
+
+UNSAFE = unsafe_routes()
+
+
+def test_there_are_unsafe_routes_to_check() -> None:
+    assert ("POST", "/login") in UNSAFE and ("POST", "/logout") in UNSAFE
+
+
+@pytest.mark.parametrize(("method", "path"), UNSAFE)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": BASE_URL},  # Sec-Fetch-Site wins
+        {"Origin": "https://evil.example"},
+        {"Origin": "http://testserver.evil.example"},
+        {"Origin": "null"},
+    ],
+    ids=["cross-site", "same-site", "cross-site-with-our-origin", "foreign-origin",
+         "lookalike-origin", "null-origin"],
+)
+def test_forged_requests_are_refused_with_a_clear_page(
+    bare_client: TestClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    response = bare_client.request(method, path, headers=headers, data={"email": "x@example.org"},
+                                   follow_redirects=False)
+    assert response.status_code == 403
+    assert "This form was refused because" in response.text
+    assert "Nothing was changed" in response.text
+    assert "<html" in response.text  # a whole page for a plain form post
+    assert response.headers["content-security-policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(("method", "path"), UNSAFE)
+def test_forged_htmx_request_gets_a_fragment(bare_client: TestClient, method: str, path: str) -> None:
+    response = bare_client.request(method, path, headers={**HTMX, "Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    assert "<html" not in response.text
+    assert 'role="alert"' in response.text
+
+
+@pytest.mark.parametrize(("method", "path"), UNSAFE)
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "same-origin"},           # a form on our page (htmx or not)
+        {"Sec-Fetch-Site": "none"},                  # user-initiated, e.g. a bookmarklet
+        {"Origin": BASE_URL},                        # an older browser: Origin matches Host
+        {},                                          # not a browser at all
+    ],
+    ids=["same-origin", "none", "matching-origin", "no-headers"],
+)
+def test_genuine_requests_pass_the_forgery_check(
+    bare_client: TestClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    response = bare_client.request(method, path, headers=headers, follow_redirects=False)
+    assert "This form was refused because" not in response.text
+    assert response.status_code != 403 or "permission" in response.text
+
+
+def test_plain_form_post_without_javascript_signs_in_and_out(client: TestClient, officer) -> None:
+    """A browser without JavaScript: Sec-Fetch-Site same-origin, form encoding, 303 redirects."""
+    response = client.post("/login", data={"email": officer.email,
+                                           "password": "correct horse battery staple"},
+                           follow_redirects=False)
+    assert response.status_code == 303
+    response = client.post("/logout", follow_redirects=True)
+    assert response.status_code == 200
+    assert "You have signed out." in response.text
+
+
+def test_forgery_reason_is_none_for_safe_methods() -> None:
+    assert forgery_reason("GET", Headers({"sec-fetch-site": "cross-site"})) is None
+    assert forgery_reason("HEAD", Headers({"origin": "https://evil.example"})) is None
+    assert forgery_reason("DELETE", Headers({"sec-fetch-site": "cross-site"})) is not None
+    assert forgery_reason("PUT", Headers({"origin": "http://a", "host": "b"})) is not None
+
+
+def test_origin_port_must_match(bare_client: TestClient) -> None:
+    response = bare_client.post("/login", headers={"Origin": "http://testserver:8080"})
+    assert response.status_code == 403
+
+
+# --- headers --------------------------------------------------------------------------------------
+
+
+def assert_security_headers(response, *, https: bool = False) -> None:  # type: ignore[no-untyped-def]
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+    csp = response.headers["content-security-policy"]
+    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'",
+                      "script-src 'self'"):
+        assert directive in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert ("strict-transport-security" in response.headers) == https
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/no-such-page", "/admin/officers",
+                                  "/static/htmx.min.js", "/static/app.css"])
+def test_security_headers_on_every_kind_of_response(client: TestClient, path: str) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert_security_headers(response)
+
+
+def test_pages_are_not_cached_but_static_files_are(client: TestClient) -> None:
+    assert client.get("/login").headers["cache-control"] == "no-store"
+    assert "max-age" in client.get("/static/app.css").headers["cache-control"]
+
+
+def test_server_error_page_has_headers_and_no_details(app: Starlette) -> None:
+    async def boom(request: Request) -> None:
+        raise RuntimeError("secret internals")
+
+    app.router.routes.append(Route("/boom", boom))
+    with TestClient(app, base_url=BASE_URL, raise_server_exceptions=False) as test_client:
+        response = test_client.get("/boom")
+        partial = test_client.get("/boom", headers=HTMX)
+    assert response.status_code == 500
+    assert_security_headers(response)
+    assert "Something went wrong on our side" in response.text
+    assert "secret internals" not in response.text
+    assert partial.status_code == 500 and "<html" not in partial.text
+
+
+def test_production_adds_hsts_and_host_prefixed_cookies(settings: Settings, engine: Engine,
+                                                        officer) -> None:
+    production = settings.replace(env="production", public_url="https://testserver")
+    app = create_app(production, engine=engine)
+    with TestClient(app, base_url="https://testserver",
+                    headers={"Sec-Fetch-Site": "same-origin"}) as test_client:
+        page = test_client.get("/login")
+        assert_security_headers(page, https=True)
+        response = test_client.post("/login", data={"email": officer.email,
+                                                    "password": "correct horse battery staple"},
+                                    follow_redirects=False)
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-minipublic-session=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie
+    assert "Domain" not in cookie
+
+
+# --- cookies and scripts --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/no-such-page", "/static/htmx.min.js"])
+def test_public_pages_set_no_cookie(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert "set-cookie" not in response.headers
+
+
+def test_no_inline_script_or_event_handler_in_any_template() -> None:
+    """The CSP forbids inline script; this catches it before a browser silently ignores it."""
+    offending = []
+    for template in TEMPLATES.rglob("*.html"):
+        text = template.read_text()
+        for match in re.finditer(r"<script\b([^>]*)>", text):
+            if "src=" not in match.group(1):
+                offending.append(f"{template}: inline <script>")
+        if re.search(r"\son[a-z]+\s*=", text):
+            offending.append(f"{template}: on...= event handler attribute")
+        if re.search(r"\shx-on[:-]", text):
+            offending.append(f"{template}: hx-on handler (evaluated as script)")
+        if re.search(r"\sstyle\s*=", text):
+            offending.append(f"{template}: inline style attribute (blocked by style-src 'self')")
+    assert not offending, "\n".join(offending)
+
+
+def test_vendored_htmx_is_served_and_is_version_4(client: TestClient) -> None:
+    response = client.get("/static/htmx.min.js")
+    assert response.status_code == 200
+    assert "version='4.0.1'" in response.text.replace('"', "'")
+    page = client.get("/").text
+    assert re.search(r'<script src="/static/htmx\.min\.js\?v=[0-9a-f]{12}" defer>', page)
+    assert "unpkg" not in page and "jsdelivr" not in page and "cdn" not in page.lower()
+
+
+def test_trusted_hosts_refuse_other_host_names(settings: Settings, engine: Engine) -> None:
+    app = create_app(settings.replace(allowed_hosts=("assembly.example.gov.uk",)), engine=engine)
+    with make_client(app) as test_client:
+        assert test_client.get("/").status_code == 400
+    with TestClient(app, base_url="http://assembly.example.gov.uk") as test_client:
+        assert test_client.get("/").status_code == 200
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret", [None, "", DEVELOPMENT_SECRET, "short-secret"])
+def test_production_refuses_a_missing_default_or_short_secret(secret: str | None) -> None:
+    environ = {"MINIPUBLIC_ENV": "production", "MINIPUBLIC_PUBLIC_URL": "https://a.example"}
+    if secret is not None:
+        environ["MINIPUBLIC_SECRET_KEY"] = secret
+    with pytest.raises(SettingsError, match="MINIPUBLIC_SECRET_KEY"):
+        settings_module.from_env(environ)
+    with pytest.raises(SettingsError, match="MINIPUBLIC_SECRET_KEY"):
+        create_app(settings_module.from_env(environ, check=False))
+
+
+def test_production_starts_with_a_real_secret(tmp_path: Path) -> None:
+    settings = settings_module.from_env({
+        "MINIPUBLIC_ENV": "production", "MINIPUBLIC_SECRET_KEY": TEST_SECRET,
+        "MINIPUBLIC_PUBLIC_URL": "https://a.example/", "MINIPUBLIC_DATA_DIR": str(tmp_path),
+    })
+    assert settings.production and settings.public_url == "https://a.example"
+    assert settings.session_cookie.startswith("__Host-")
+
+
+def test_production_refuses_plain_http_public_url() -> None:
+    with pytest.raises(SettingsError, match="https://"):
+        settings_module.from_env({"MINIPUBLIC_ENV": "production",
+                                  "MINIPUBLIC_SECRET_KEY": TEST_SECRET,
+                                  "MINIPUBLIC_PUBLIC_URL": "http://a.example"})
+
+
+def test_settings_errors_name_the_variable() -> None:
+    with pytest.raises(SettingsError, match="MINIPUBLIC_PORT must be a whole number"):
+        settings_module.from_env({"MINIPUBLIC_PORT": "eighty"})
+    with pytest.raises(SettingsError, match="MINIPUBLIC_ENV"):
+        settings_module.from_env({"MINIPUBLIC_ENV": "staging"})
+    with pytest.raises(SettingsError, match="PostgreSQL"):
+        settings_module.from_env({"MINIPUBLIC_WORKERS": "4"})
+
+
+def test_development_defaults_use_sqlite_in_the_data_dir(tmp_path: Path) -> None:
+    settings = settings_module.from_env({"MINIPUBLIC_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve()}/minipublic.sqlite3"
+    assert settings.session_cookie == "minipublic-session"
+    postgres = settings_module.from_env({"DATABASE_URL": "postgresql+psycopg://u@h/db"})
+    assert postgres.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_configuration_document_matches_the_settings() -> None:
+    document = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+    assert document.read_text() == settings_module.configuration_markdown(), (
+        "docs/configuration.md is stale: run python -m assembly.settings > docs/configuration.md"
+    )
+    for variable in settings_module.VARIABLES:
+        assert hasattr(Settings(), variable.field)

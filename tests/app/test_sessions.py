@@ -1,0 +1,242 @@
+"""Server-side sessions: sign-out, idle and absolute timeouts, revocation by an admin or from the
+command line, and members kept apart from officers."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from assembly import commands, db, sessions
+from assembly.models import Member, Officer, UserSession, utcnow
+from assembly.settings import Settings
+from tests.app.conftest import HTMX, login, make_client, post_form
+
+
+def age_session(engine: Engine, *, last_seen: timedelta | None = None,
+                created: timedelta | None = None) -> None:
+    """Move every session back in time, as if the clock had run on."""
+    now = utcnow()
+    values: dict[str, object] = {}
+    if last_seen is not None:
+        values["last_seen_at"] = now - last_seen
+    if created is not None:
+        values["created_at"] = now - created
+        values["expires_at"] = now - created + timedelta(hours=12)
+    with db.session(engine, write=True) as session:
+        session.exec(sa.update(UserSession).values(**values))
+
+
+def is_signed_in(client: TestClient) -> bool:
+    response = client.get("/admin/officers", follow_redirects=False)
+    return response.status_code == 200
+
+
+def test_session_cookie_is_http_only_and_lax(client: TestClient, admin: Officer) -> None:
+    response = login(client, admin.email)
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("minipublic-session=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
+    assert "Max-Age=43200" in cookie  # the absolute limit, 12 hours
+
+
+def test_only_a_hash_of_the_cookie_is_stored(client: TestClient, admin: Officer, dbs) -> None:  # type: ignore[no-untyped-def]
+    login(client, admin.email)
+    token = client.cookies.get("minipublic-session")
+    with dbs() as session:
+        rows = session.exec(select(UserSession)).all()
+    assert len(rows) == 1
+    assert rows[0].token_hash == sessions.token_hash(token)
+    assert token not in repr(rows[0].model_dump())
+
+
+def test_sign_out_ends_the_session_on_the_server(app: Starlette, admin: Officer) -> None:
+    with make_client(app) as browser:
+        login(browser, admin.email)
+        stolen = browser.cookies.get("minipublic-session")
+        response = post_form(browser, "/logout", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/login"
+        assert 'minipublic-session=""' in response.headers["set-cookie"]
+    with make_client(app) as attacker:
+        attacker.cookies.set("minipublic-session", stolen)
+        assert not is_signed_in(attacker)
+
+
+def test_htmx_sign_out_reloads_the_whole_page(admin_client: TestClient) -> None:
+    response = post_form(admin_client, "/logout", htmx=True, follow_redirects=False)
+    assert response.status_code == 204 and response.headers["hx-redirect"] == "/login"
+
+
+def test_idle_session_ends(admin_client: TestClient, engine: Engine, settings: Settings) -> None:
+    age_session(engine, last_seen=timedelta(minutes=settings.officer_idle_minutes - 1))
+    assert is_signed_in(admin_client)
+    age_session(engine, last_seen=timedelta(minutes=settings.officer_idle_minutes, seconds=1))
+    response = admin_client.get("/admin/officers", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/admin/officers"
+
+
+def test_activity_pushes_back_the_idle_timeout(
+    admin_client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    age_session(engine, last_seen=timedelta(minutes=settings.officer_idle_minutes - 1))
+    assert is_signed_in(admin_client)  # this request refreshes last_seen
+    with db.session(engine) as session:
+        row = session.exec(select(UserSession)).one()
+    assert utcnow() - row.last_seen_at < timedelta(minutes=1)
+
+
+def test_absolute_timeout_ends_even_an_active_session(
+    admin_client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    age_session(engine, created=timedelta(hours=settings.officer_session_hours, seconds=1),
+                last_seen=timedelta(seconds=5))
+    assert not is_signed_in(admin_client)
+
+
+def test_htmx_request_after_expiry_redirects_the_whole_page(
+    admin_client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    age_session(engine, last_seen=timedelta(days=1))
+    response = admin_client.get("/admin/officers", headers=HTMX, follow_redirects=False)
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/login?next=/admin/officers"
+
+
+def test_expired_session_post_changes_nothing_and_says_so(
+    admin_client: TestClient, engine: Engine, officer: Officer, dbs  # type: ignore[no-untyped-def]
+) -> None:
+    other = make_client(admin_client.app)  # type: ignore[arg-type]
+    with other:
+        login(other, officer.email)
+    age_session(engine, last_seen=timedelta(days=1))
+    response = post_form(admin_client, f"/admin/officers/{officer.id}/revoke-sessions")
+    assert response.status_code == 401
+    assert "Your session has ended, so nothing was changed" in response.text
+    with dbs() as session:
+        officer_sessions = session.exec(
+            select(UserSession).where(UserSession.officer_id == officer.id)).all()
+    assert all(row.revoked_at is None for row in officer_sessions)
+
+
+def test_admin_revokes_another_officers_sessions(
+    app: Starlette, admin_client: TestClient, officer: Officer
+) -> None:
+    with make_client(app) as laptop, make_client(app) as phone:
+        login(laptop, officer.email)
+        login(phone, officer.email)
+        page = admin_client.get("/admin/officers")
+        assert page.status_code == 200 and officer.email in page.text
+        response = post_form(admin_client, f"/admin/officers/{officer.id}/revoke-sessions")
+        assert response.status_code == 200
+        assert f"Ended 2 sessions of {officer.email}" in response.text
+        for browser in (laptop, phone):
+            assert browser.get("/admin/officers", follow_redirects=False).status_code == 303
+    assert is_signed_in(admin_client)
+
+
+def test_admin_revocation_with_htmx_updates_the_table_and_status(
+    app: Starlette, admin_client: TestClient, officer: Officer
+) -> None:
+    with make_client(app) as laptop:
+        login(laptop, officer.email)
+    response = post_form(admin_client, f"/admin/officers/{officer.id}/revoke-sessions", htmx=True)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="officers">')
+    assert 'id="status" hx-swap-oob="innerHTML"' in response.text
+    assert "Ended 1 session of" in response.text
+    assert response.headers["vary"] == "HX-Request, HX-Request-Type"
+
+
+def test_revoking_an_unknown_officer_is_404(admin_client: TestClient) -> None:
+    assert post_form(admin_client, "/admin/officers/999999/revoke-sessions").status_code == 404
+
+
+def test_ordinary_officer_cannot_revoke(officer_client: TestClient, admin: Officer) -> None:
+    response = post_form(officer_client, f"/admin/officers/{admin.id}/revoke-sessions")
+    assert response.status_code == 403
+    assert "You do not have permission" in response.text
+
+
+def test_disabling_an_officer_ends_their_access_at_once(
+    officer_client: TestClient, engine: Engine, officer: Officer, dbs  # type: ignore[no-untyped-def]
+) -> None:
+    assert officer_client.get("/login", follow_redirects=False).status_code == 303  # signed in
+    with dbs(write=True) as session:
+        session.exec(sa.update(Officer).where(Officer.id == officer.id).values(disabled=True))
+    assert officer_client.get("/login", follow_redirects=False).status_code == 200
+
+
+def test_signing_in_again_replaces_the_old_session(
+    client: TestClient, admin: Officer, dbs  # type: ignore[no-untyped-def]
+) -> None:
+    login(client, admin.email)
+    first = client.cookies.get("minipublic-session")
+    login(client, admin.email)
+    assert client.cookies.get("minipublic-session") != first
+    with dbs() as session:
+        rows = session.exec(select(UserSession).order_by(UserSession.id)).all()
+    assert [row.revoked_reason for row in rows] == ["replaced at sign-in", None]
+
+
+def test_member_session_is_not_an_officer_session(member_client: TestClient) -> None:
+    response = member_client.get("/admin/officers", follow_redirects=False)
+    assert response.status_code == 403
+    response = member_client.get("/login", follow_redirects=False)
+    assert response.status_code == 200  # not treated as a signed-in officer
+
+
+def test_member_sessions_last_longer_but_still_end(
+    engine: Engine, settings: Settings, member: Member
+) -> None:
+    start = utcnow()
+    with db.session(engine, write=True) as session:
+        token = sessions.start(session, settings, member=member, now=start)
+    with db.session(engine) as session:
+        day = sessions.lookup(session, settings, token, now=start + timedelta(days=1))[0]
+        idle = sessions.lookup(session, settings, token,
+                               now=start + timedelta(days=settings.member_idle_days, seconds=1))[0]
+    assert day.is_member and day.member is not None and day.member.id == member.id
+    assert idle.kind == "anonymous"
+
+
+def test_session_belongs_to_exactly_one_person(engine: Engine, settings: Settings,
+                                               officer: Officer, member: Member) -> None:
+    with db.session(engine, write=True) as session, pytest.raises(ValueError):
+        sessions.start(session, settings, officer=officer, member=member)
+    with pytest.raises(sa.exc.IntegrityError), db.session(engine, write=True) as session:
+        session.add(UserSession(token_hash="x" * 64, kind="officer", officer_id=officer.id,
+                                member_id=member.id, expires_at=utcnow()))
+        session.flush()
+
+
+def run_revoke(argv: list[str], settings: Settings, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    parser = argparse.ArgumentParser(prog="minipublic")
+    commands.add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["revoke-sessions", *argv])
+    return args.run(args)
+
+
+def test_revoke_sessions_command(
+    app: Starlette, officer: Officer, admin: Officer, settings: Settings,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    with make_client(app) as first, make_client(app) as second:
+        login(first, officer.email)
+        login(second, admin.email)
+        assert run_revoke(["--email", "OFFICER@example.org"], settings, monkeypatch) == 0
+        assert "Ended 1 session of officer@example.org." in capsys.readouterr().out
+        assert first.get("/login", follow_redirects=False).status_code == 200
+        assert is_signed_in(second)
+        assert run_revoke(["--all"], settings, monkeypatch) == 0
+        assert "Ended 1 session of everyone." in capsys.readouterr().out
+        assert not is_signed_in(second)
+    assert run_revoke(["--email", "nobody@example.org"], settings, monkeypatch) == 1
+    assert "no officer has the address nobody@example.org" in capsys.readouterr().err
