@@ -140,3 +140,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
     # Personal-data and demo commands (demo, purge, erase) register themselves below, one
     # `add_parser` block each, in the same style.
+    from assembly import data_commands
+
+    data_commands.add_commands(commands)

@@ -1,0 +1,182 @@
+"""`minipublic demo`, `minipublic purge` and `minipublic erase`: the commands that create or
+remove people's data. Registered by `assembly.commands.add_commands`.
+
+They print counts and ids, never names, e-mail addresses or demographics: their output ends up in
+cron mail and CI logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from assembly import db, demo as demo_module, personal_data
+from assembly.models import Respondent, utcnow
+from assembly.personal_data import ErasureError
+from assembly.settings import Settings, SettingsError, from_env
+
+
+def _settings(command: str) -> Settings:
+    try:
+        return from_env()
+    except SettingsError as error:
+        sys.stderr.write(f"minipublic {command}: configuration problem:\n{error}\n")
+        raise SystemExit(2) from None
+
+
+@contextlib.contextmanager
+def _engine(settings: Settings, *, migrate: bool = False) -> Iterator[Engine]:
+    engine = db.make_engine(settings.database_url)
+    try:
+        if migrate:
+            db.migrate(engine)
+        else:
+            db.check_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _day(value: object) -> str:
+    return f"{value:%d %B %Y}" if value is not None else ""
+
+
+# --- purge ---------------------------------------------------------------------------------------
+
+
+def purge(args: argparse.Namespace) -> int:
+    settings = _settings("purge")
+    try:
+        with _engine(settings) as engine, db.session(engine, write=True) as session:
+            report = personal_data.purge(session, settings, dry_run=args.dry_run)
+    except db.SchemaOutOfDate as error:
+        sys.stderr.write(f"minipublic purge: {error}\n")
+        return 1
+    verb = "would delete" if report.dry_run else "deleted"
+    for item in report.items:
+        label = f"Assembly {item.assembly_id} ({item.title})"
+        if item.drawn_at is None:
+            print(f"{label}: not drawn yet; nothing is due.")
+        elif item.due:
+            print(f"{label}: drawn {_day(item.drawn_at)}, kept until {_day(item.due_at)}: "
+                  f"{verb} the contact details and profiles of {item.respondents} respondent"
+                  f"{'' if item.respondents == 1 else 's'} who were not drawn.")
+        elif item.due_at is not None and item.due_at > utcnow():
+            print(f"{label}: drawn {_day(item.drawn_at)}; respondents not drawn are kept until "
+                  f"{_day(item.due_at)}.")
+        else:
+            print(f"{label}: nothing left to delete.")
+    print(f"Ended sign-in sessions older than {personal_data.ENDED_SESSIONS_KEPT.days} days: "
+          f"{verb} {report.sessions}.")
+    if report.dry_run:
+        print("Dry run: nothing was changed. Run without --dry-run to delete.")
+    else:
+        print(f"Sign-in attempts older than a day: deleted {report.login_attempts}.")
+    return 0
+
+
+# --- erase ---------------------------------------------------------------------------------------
+
+
+def erase(args: argparse.Namespace) -> int:
+    settings = _settings("erase")
+    try:
+        with _engine(settings) as engine, db.session(engine, write=True) as session:
+            if args.assembly is not None:
+                respondent = session.exec(select(Respondent).where(
+                    Respondent.assembly_id == args.assembly,
+                    Respondent.external_id == args.respondent.strip())).first()
+                if respondent is None:
+                    raise ErasureError(
+                        f"Assembly {args.assembly} has no respondent with the id "
+                        f"{args.respondent.strip()!r} in its people file.")
+            else:
+                respondent = personal_data.by_public_id(session, args.respondent)
+            erased = personal_data.erase(session, respondent, "command:erase")
+            public_id = respondent.public_id
+    except (ErasureError, db.SchemaOutOfDate) as error:
+        sys.stderr.write(f"minipublic erase: {error}\n")
+        return 1
+    if erased:
+        print(f"Erased the contact details and profile of respondent {public_id}; the row and "
+              "the audit trail remain.")
+    else:
+        print(f"Respondent {public_id} had already been erased; nothing to do.")
+    return 0
+
+
+# --- demo ----------------------------------------------------------------------------------------
+
+
+def demo(args: argparse.Namespace) -> int:
+    settings = _settings("demo")
+    if settings.production:
+        sys.stderr.write("minipublic demo: refusing to add a demo officer and fictional residents "
+                         "to a production database (MINIPUBLIC_ENV=production).\n")
+        return 2
+    files = Path(settings.data_dir) / "demo"
+    with _engine(settings, migrate=True) as engine, db.session(engine, write=True) as session:
+        made = demo_module.prepare(session, settings, files)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    url = f"http://{host}:{port}"
+    print(
+        "\n".join([
+            "",
+            f"Minipublic demo {'created' if made.created else 'ready'}: "
+            f"{demo_module.TITLE}",
+            f"  {demo_module.POOL_SIZE:,} fictional respondents, quotas for a panel of "
+            f"{demo_module.PANEL_SIZE}, database {_where(settings)}",
+            f"  The same files to try an upload yourself: {made.people_csv.parent}",
+            "",
+            f"  Open   {url}/login",
+            f"  E-mail {made.email}",
+            f"  Password {made.password}   (new every time the demo starts)",
+            "",
+            "Press Ctrl+C to stop.",
+            "",
+        ]),
+        flush=True,
+    )
+    if args.no_serve:
+        return 0
+    from assembly.commands import serve
+
+    return serve(argparse.Namespace(host=host, port=port))
+
+
+def _where(settings: Settings) -> str:
+    if settings.is_sqlite:
+        return settings.database_url.removeprefix("sqlite:///")
+    return "from DATABASE_URL"
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "demo", help="create a demo assembly with 1,000 fictional residents, then serve it")
+    parser.add_argument("--host", help="address to listen on (default: MINIPUBLIC_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: MINIPUBLIC_PORT)")
+    parser.add_argument("--no-serve", action="store_true",
+                        help="only create the demo and print the sign-in details")
+    parser.set_defaults(run=demo)
+
+    parser = commands.add_parser(
+        "purge", help="delete personal data whose retention period has passed")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="show what would be deleted, and delete nothing")
+    parser.set_defaults(run=purge)
+
+    parser = commands.add_parser(
+        "erase", help="erase one respondent's contact details and profile on request")
+    parser.add_argument("respondent", metavar="RESPONDENT_ID",
+                        help="the respondent's public id, or with --assembly their id in the "
+                             "people file")
+    parser.add_argument("--assembly", type=int, metavar="ASSEMBLY_ID",
+                        help="look the respondent up by their people-file id in this assembly")
+    parser.set_defaults(run=erase)

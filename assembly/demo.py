@@ -1,0 +1,109 @@
+"""`minipublic demo`: a realistic assembly to click through, on nothing but SQLite.
+
+The pool comes from `sortition.synthetic` (fictional people at example.org addresses with
+census-like, correlated characteristics and the self-selection of real recruitment), loaded
+through the same code as an officer's upload, so the demo shows what a real pool looks like:
+quotas that bite, over-represented groups competing for few seats. Running it twice reuses the
+assembly; only the demo officer's password changes, so the one printed is always the one that
+works.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from assembly import audit, auth
+from assembly.models import Assembly, Officer
+from assembly.pool import replace_pool, replace_quotas
+from assembly.settings import Settings
+from sortition.synthetic import ADDRESS_COLUMNS, make_pool
+
+OFFICER_EMAIL = "demo.officer@example.org"
+POOL_SIZE = 1000
+PANEL_SIZE = 40
+SEED = 2027
+TITLE = "Liverpool City Region Citizens' Assembly on Data and AI"
+QUESTION = "How should our council use data and AI?"
+COMMISSIONING_BODY = "Liverpool City Region Combined Authority (demo)"
+REMIT = (
+    "The assembly will hear from experts, council staff and residents about how public bodies in "
+    "the city region use data and automated decision-making today: in social care, housing, "
+    "transport and council tax. It will agree principles for when the council may use data and "
+    "AI, what safeguards people are owed, and how the public should be told. The Combined "
+    "Authority has committed to respond in public to every recommendation within three months."
+)
+LEGAL_BASIS = (
+    "Public task, UK GDPR Article 6(1)(e); special category data under Article 9(2)(g) and the "
+    "Data Protection Act 2018, Schedule 1, paragraph 8 (equality of opportunity)."
+)
+CONSENT_VERSION = "demo-privacy-notice-v1"
+
+
+@dataclass(frozen=True)
+class Demo:
+    assembly_id: int
+    created: bool
+    email: str
+    password: str
+    people_csv: Path
+    quotas_csv: Path
+
+
+def new_password() -> str:
+    """Four groups of four, readable aloud and at least as strong as the officers' rules ask."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+def prepare(session: Session, settings: Settings, files: Path) -> Demo:
+    """Create (or find) the demo officer and assembly; give the officer a fresh password."""
+    password = new_password()
+    officer = session.exec(select(Officer).where(Officer.email == OFFICER_EMAIL)).first()
+    if officer is None:
+        officer = auth.create_officer(session, settings, OFFICER_EMAIL, password,
+                                      name="Demo Officer", is_admin=True)
+    else:
+        auth.set_password(session, settings, officer, password)
+        officer.disabled = False
+        session.add(officer)
+
+    synthetic = make_pool(POOL_SIZE, PANEL_SIZE, features=6, seed=SEED, households=True)
+    files.mkdir(parents=True, exist_ok=True)
+    people_csv, quotas_csv = files / "people.csv", files / "quotas.csv"
+    people_csv.write_bytes(synthetic.people_csv())
+    quotas_csv.write_bytes(synthetic.quotas_csv())
+
+    assembly = session.exec(select(Assembly).where(Assembly.title == TITLE)).first()
+    created = assembly is None
+    if assembly is None:
+        today = date.today()
+        assembly = Assembly(
+            title=TITLE, question=QUESTION, remit=REMIT, commissioning_body=COMMISSIONING_BODY,
+            starts_on=date(today.year + 1, 3, 6), ends_on=date(today.year + 1, 5, 15),
+            panel_size=PANEL_SIZE, retention_days=settings.retention_days,
+            created_by=officer.id,
+        )
+        session.add(assembly)
+        session.flush()
+        assert assembly.id is not None
+        actor = f"officer:{officer.id}"
+        audit.record(session, assembly.id, actor, "assembly.created",
+                     {"assembly": assembly.public_id, "source": "minipublic demo"})
+        quotas = replace_quotas(session, assembly, synthetic.quotas_csv(), "quotas.csv")
+        summary = replace_pool(
+            session, assembly, synthetic.people_csv(), "people.csv", secret=settings.secret_key,
+            address_columns=ADDRESS_COLUMNS, legal_basis=LEGAL_BASIS,
+            consent_version=CONSENT_VERSION, quotas=quotas,
+        )
+        audit.record(session, assembly.id, actor, "pool.uploaded", {
+            "categories": len(quotas.categories), "features": len(quotas.features),
+            "respondents": summary.respondents, "households": summary.households,
+            "source": "minipublic demo",
+        })
+    assert assembly.id is not None
+    return Demo(assembly.id, created, OFFICER_EMAIL, password, people_csv, quotas_csv)
