@@ -1,0 +1,464 @@
+"""`minipublic select`, `draw` and `verify`: a selection by lot from the command line.
+
+`select` finds the fair distribution, rounds it into a lottery of numbered tickets and writes
+the commitment; with `--seed` it also draws at once, otherwise the draw happens later in public
+with `minipublic draw DIR --seed TEXT`. `verify DIR` replays everything from the files.
+Exit status: 0 done (or verified), 1 verification found a difference, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+import sortition
+from sortition.commitment import FILES, PublishedFileError, commit, sha256
+from sortition.draw import Draw, draw, normalise_seed, pick_ticket
+from sortition.files import (
+    OutputError,
+    Saved,
+    check_new_directory,
+    draw_files,
+    id_column,
+    load,
+    read_people_rows,
+    selection_files,
+    write_files,
+)
+from sortition.lottery import DEFAULT_LOTTERY_SIZE, Lottery, round_distribution
+from sortition.model import (
+    ALGORITHMS,
+    Distribution,
+    Instance,
+    Progress,
+    SelectionError,
+    SelectionOptions,
+)
+from sortition.reserves import find_reserves
+
+BAD_INPUT = 2
+DIFFERS = 1
+
+
+class TerminalProgress:
+    """A plain-text progress bar on a terminal; one line per phase when output is a file."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self.phase = ""
+        self.drawn = False
+        self.seen: set[str] = set()
+
+    def __call__(self, progress: Progress) -> None:
+        if not self.live:
+            if progress.phase not in self.seen:
+                self.seen.add(progress.phase)
+                self.stream.write(f"{progress.phase}...\n")
+                self.stream.flush()
+            return
+        if progress.phase != self.phase and self.drawn:
+            self.stream.write("\n")
+        self.phase = progress.phase
+        width = shutil.get_terminal_size((80, 24)).columns
+        if progress.fraction is None:
+            bar = "[" + " " * 20 + "]    "
+        else:
+            done = max(0.0, min(1.0, progress.fraction))
+            filled = int(round(20 * done))
+            bar = f"[{'#' * filled}{'-' * (20 - filled)}] {done:4.0%}"
+        line = f"{progress.phase:<20.20} {bar} {progress.message}"
+        self.stream.write("\r" + line[: width - 1].ljust(width - 1))
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.live and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+        self.drawn = False
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    select = subparsers.add_parser(
+        "select", help="select a panel by lot from a pool of respondents",
+        description="Find the fairest chances for everyone in the pool, turn them into a "
+        "lottery of numbered tickets and publish a commitment to it; with --seed, draw too.")
+    select.add_argument("--features", required=True, metavar="F.csv",
+                        help="quotas file: feature,value,min,max[,min_flex,max_flex]")
+    select.add_argument("--people", required=True, metavar="P.csv",
+                        help="respondents: an id column and one column per feature")
+    select.add_argument("--panel-size", required=True, type=int, metavar="K")
+    select.add_argument("--algorithm", choices=ALGORITHMS, default="leximin")
+    select.add_argument("--address-columns", default="", metavar="COL,COL",
+                        help="at most one person per household, told apart by these columns")
+    select.add_argument("--id-column", default=None, metavar="COL",
+                        help="the column holding respondents' ids (default: 'id' or the first)")
+    select.add_argument("--lottery-size", type=int, default=DEFAULT_LOTTERY_SIZE, metavar="M",
+                        help=f"number of tickets (default {DEFAULT_LOTTERY_SIZE})")
+    select.add_argument("--seed", default=None, metavar="TEXT",
+                        help="the public random seed; without it the draw waits for "
+                        "'minipublic draw'")
+    select.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                        help="return the best distribution found within this time")
+    select.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
+    select.set_defaults(run=run_select)
+
+    draw_parser = subparsers.add_parser(
+        "draw", help="draw the panel from a published lottery with a public seed",
+        description="Pick the ticket named by a seed made in public, and write the panel, "
+        "the rest of the pool and the reserves.")
+    draw_parser.add_argument("directory", metavar="DIR")
+    draw_parser.add_argument("--seed", required=True, metavar="TEXT")
+    draw_parser.set_defaults(run=run_draw)
+
+    verify = subparsers.add_parser(
+        "verify", help="replay a selection's draw from its published files",
+        description="Recompute the commitment from the published files, re-run the draw with "
+        "the recorded seed and check the panel. Exit 0 if everything matches, 1 if not.")
+    verify.add_argument("directory", metavar="DIR")
+    verify.add_argument("--commitment", default=None, metavar="HASH",
+                        help="the commitment announced before the draw, to compare with")
+    verify.set_defaults(run=run_verify)
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(message.rstrip() + "\n")
+    return BAD_INPUT
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise OutputError(f"Cannot read the {what} file {path}: {error.strerror}.") from None
+
+
+def _options(args: argparse.Namespace) -> list[str]:
+    """Problems with the numeric options that argparse cannot see."""
+    problems = []
+    if args.lottery_size < 1:
+        problems.append(f"--lottery-size must be at least 1, not {args.lottery_size}.")
+    if args.time_budget is not None and not args.time_budget > 0:
+        problems.append(f"--time-budget must be a positive number of seconds, not "
+                        f"{args.time_budget}.")
+    if args.seed is not None and not " ".join(args.seed.split()):
+        problems.append("--seed is empty: give the numbers or words drawn in public.")
+    return problems
+
+
+def run_select(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    problems = _options(args)
+    out = Path(args.out)
+    try:
+        check_new_directory(out)
+    except OutputError as error:
+        problems.append(str(error))
+    files: dict[str, bytes] = {}
+    for name, path in (("quotas", args.features), ("people", args.people)):
+        try:
+            files[name] = _read(path, name)
+        except OutputError as error:
+            problems.append(str(error))
+    if problems:
+        return _fail("\n".join(problems))
+    from sortition.io import load_instance
+
+    address_columns = [c.strip() for c in args.address_columns.split(",") if c.strip()]
+    try:
+        instance = load_instance(
+            files["quotas"], files["people"], args.panel_size,
+            address_columns=address_columns, one_per_household=bool(address_columns),
+            id_column=args.id_column, quotas_name=Path(args.features).name,
+            people_name=Path(args.people).name)
+    except SelectionError as error:
+        return _fail(f"The input has problems; nothing was selected.\n{error}")
+    progress = TerminalProgress(sys.stderr)
+    options = SelectionOptions(
+        algorithm=args.algorithm,
+        time_budget=args.time_budget if args.time_budget is not None else float("inf"))
+    from sortition.select import find_distribution
+
+    try:
+        distribution = find_distribution(instance, options, progress)
+    except SelectionError as error:
+        progress.close()
+        return _fail(str(error))
+    lottery = round_distribution(instance, distribution, args.lottery_size, progress=progress)
+    commitment = commit(instance, lottery.panels, distribution.algorithm)
+    report = _report(instance, distribution, lottery, commitment.digest)
+    report["id_column"] = id_column(instance.pool)
+    output: dict[str, bytes] = {}
+    drawn = None
+    if args.seed is not None:
+        drawn, output = _draw(instance, lottery.panels, commitment.digest, args.seed, report)
+    report["total_seconds"] = round(time.monotonic() - started, 3)
+    output.update(selection_files(instance, distribution, lottery, commitment.record(),
+                                  commitment.files, report))
+    progress.close()
+    write_files(out, output)
+    print(_summary(instance, distribution, lottery, commitment.digest, out))
+    if drawn is not None:
+        print(_drawn_summary(instance, drawn, lottery.panels[drawn.ticket - 1], out))
+        print("Note: the seed was given before the commitment was published. For a draw "
+              "nobody can question, publish the commitment first, then run 'minipublic draw'.")
+    else:
+        print(f"Publish commitment.json, pool.csv, quotas.csv and lottery.csv now. After the "
+              f"public draw, run:  minipublic draw {out} --seed \"...\"")
+    return 0
+
+
+def _report(instance: Instance, distribution: Distribution, lottery: Lottery,
+            commitment: str) -> dict[str, object]:
+    k, n = instance.panel_size, len(instance.pool)
+    marginals = distribution.marginals
+    return {
+        "algorithm": distribution.algorithm,
+        "engine": f"sortition {sortition.__version__}",
+        "pool_size": n,
+        "panel_size": k,
+        "one_per_household": instance.one_per_household,
+        "minimum_probability": float(marginals.min()),
+        "maximum_probability": float(marginals.max()),
+        "gini": distribution.gini,
+        "below_half_of_k_over_n": int((marginals < 0.5 * k / n).sum()),
+        "panels": int(len(distribution.panels)),
+        "seconds": round(distribution.seconds, 3),
+        "gap": distribution.gap,
+        "estimated": distribution.estimated,
+        "samples": distribution.samples,
+        "notes": list(distribution.notes),
+        "lottery_size": lottery.size,
+        "lottery_panels": int(len(np.unique(lottery.panels, axis=0))),
+        "lottery_minimum_probability": float(lottery.marginals.min()),
+        "lottery_max_change": lottery.max_change,
+        "lottery_change_bound": lottery.bound,
+        "commitment": commitment,
+        "seed": None,
+        "ticket": None,
+    }
+
+
+def _reserve_seed(commitment: str, seed: str) -> int:
+    """Reserves' tie-breaking order follows from the draw, so anyone can reproduce it."""
+    text = f"minipublic reserves 1\n{commitment}\n{seed}".encode("utf-8")
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+
+
+def _draw(instance: Instance, tickets: np.ndarray, commitment: str, seed: str,
+          report: dict[str, object]) -> tuple[Draw, dict[str, bytes]]:
+    drawn = draw(commitment, seed, len(tickets))
+    panel = tickets[drawn.ticket - 1]
+    reserves = find_reserves(instance, panel, seed=_reserve_seed(commitment, drawn.seed))
+    report["seed"], report["ticket"] = drawn.seed, drawn.ticket
+    report["members_without_reserves"] = sum(1 for r in reserves if not r.replacements)
+    return drawn, draw_files(instance, panel, drawn, reserves, report)
+
+
+def _summary(instance: Instance, distribution: Distribution, lottery: Lottery,
+             commitment: str, out: Path) -> str:
+    k, n = instance.panel_size, len(instance.pool)
+    lines = [
+        f"Selection of {k} from {n:,} respondents ({distribution.algorithm}, "
+        f"{distribution.seconds:.1f} s).",
+        f"Chances: lowest {distribution.minimum:.2%}, highest {distribution.maximum:.2%}, "
+        f"Gini {distribution.gini:.3f}; an equal share would be {k / n:.2%}.",
+        f"Lottery: {lottery.size:,} tickets over {len(distribution.panels):,} panels; "
+        f"nobody's chance moved by more than {lottery.max_change:.2%} "
+        f"(guaranteed below {lottery.bound:.2%}).",
+        f"Commitment: {commitment}",
+        f"Files written to {out}",
+    ]
+    lines += [f"Note: {note}" for note in distribution.notes]
+    if distribution.gap > 0:
+        lines.append(f"The time budget ran out: the lowest chance may be up to "
+                     f"{distribution.gap:.2%} below the best possible.")
+    return "\n".join(lines)
+
+
+def _drawn_summary(instance: Instance, drawn: Draw, panel: np.ndarray, out: Path) -> str:
+    return (f"Seed '{drawn.seed}' drew ticket {drawn.ticket} of {drawn.lottery_size:,}: "
+            f"{len(panel)} members in {out / 'selected.csv'}, reserves in "
+            f"{out / 'reserves.csv'}.")
+
+
+def run_draw(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    try:
+        seed = normalise_seed(args.seed)
+        saved = load(directory)
+    except (OutputError, ValueError) as error:
+        return _fail(str(error))
+    if saved.draw is not None:
+        return _fail(f"{directory} has already been drawn (draw.json, ticket "
+                     f"{saved.draw.get('ticket')}). A draw is never repeated.")
+    if saved.recomputed_commitment() != saved.commitment:
+        return _fail("The published files no longer match the commitment; run 'minipublic "
+                     f"verify {directory}' to see which, and do not draw from them.")
+    try:
+        instance = saved.instance()
+        tickets = saved.tickets(len(instance.pool))
+    except (OutputError, PublishedFileError) as error:
+        return _fail(str(error))
+    report = dict(saved.report)
+    drawn, output = _draw(instance, tickets, saved.commitment, seed, report)
+    write_files(directory, output)
+    print(_drawn_summary(instance, drawn, tickets[drawn.ticket - 1], directory))
+    return 0
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    try:
+        saved = load(directory)
+    except OutputError as error:
+        return _fail(str(error))
+    problems, checked = verify(saved, announced=args.commitment)
+    for line in checked:
+        print(f"ok: {line}")
+    for line in problems:
+        print(f"DIFFERS: {line}")
+    if problems:
+        print(f"Verification FAILED: {len(problems)} difference(s).")
+        return DIFFERS
+    print("Verification passed: the published files, the draw and the panel all match.")
+    return 0
+
+
+def verify(saved: Saved, announced: str | None = None) -> tuple[list[str], list[str]]:
+    """Replay a selection from its files: (differences, checks that passed)."""
+    problems: list[str] = []
+    checked: list[str] = []
+    recorded_files = saved.record.get("files")
+    recorded_files = recorded_files if isinstance(recorded_files, dict) else {}
+    for name in FILES:
+        if recorded_files.get(name) != sha256(saved.files[name]):
+            problems.append(f"{name} has changed since the commitment was made (its SHA-256 "
+                            "differs from the one in commitment.json).")
+    recomputed = saved.recomputed_commitment()
+    if recomputed != saved.commitment:
+        problems.append(f"The commitment recomputed from the files is {recomputed}, not the "
+                        f"recorded {saved.commitment}.")
+    else:
+        checked.append(f"commitment {recomputed} recomputed from the published files")
+    if announced is not None and announced.strip().lower() != saved.commitment:
+        problems.append(f"The announced commitment {announced.strip()} is not the recorded "
+                        f"{saved.commitment}.")
+    try:
+        instance = saved.instance()
+        tickets = saved.tickets(len(instance.pool))
+    except (OutputError, PublishedFileError, UnicodeDecodeError) as error:
+        problems.append(str(error))
+        return problems, checked
+    problems += _check_tickets(instance, tickets, saved.parameters.lottery_size)
+    if not problems:
+        checked.append(f"all {len(tickets):,} tickets hold panels that meet every quota")
+    if saved.draw is None:
+        checked.append("no draw has been made yet")
+        return problems, checked
+    problems += _check_draw(saved, instance, tickets, checked)
+    return problems, checked
+
+
+def _check_tickets(instance: Instance, tickets: np.ndarray, size: int) -> list[str]:
+    problems = []
+    if len(tickets) != size:
+        problems.append(f"lottery.csv has {len(tickets)} tickets, the commitment says {size}.")
+    bad = [t + 1 for t, panel in enumerate(tickets) if not instance.is_feasible_panel(panel)]
+    if bad:
+        shown = ", ".join(str(t) for t in bad[:10]) + (" ..." if len(bad) > 10 else "")
+        problems.append(f"{len(bad)} ticket(s) hold a panel that breaks the quotas: {shown}.")
+    return problems
+
+
+def _check_draw(saved: Saved, instance: Instance, tickets: np.ndarray,
+                checked: list[str]) -> list[str]:
+    record = saved.draw or {}
+    problems = []
+    seed, ticket = record.get("seed"), record.get("ticket")
+    if record.get("commitment") != saved.commitment:
+        problems.append("draw.json was made for a different commitment.")
+    if not isinstance(seed, str) or not isinstance(ticket, int):
+        return problems + ["draw.json lacks the seed or the ticket."]
+    replayed = pick_ticket(saved.commitment, normalise_seed(seed), len(tickets))
+    if replayed != ticket:
+        problems.append(f"The seed '{seed}' picks ticket {replayed}, but draw.json records "
+                        f"ticket {ticket}.")
+        return problems
+    checked.append(f"the seed '{seed}' picks ticket {ticket} of {len(tickets):,}")
+    panel = sorted(int(i) for i in tickets[ticket - 1])
+    if record.get("panel") != [i + 1 for i in panel]:
+        problems.append(f"draw.json lists a panel other than the one on ticket {ticket}.")
+    report_ticket = saved.report.get("ticket")
+    if report_ticket is not None and report_ticket != ticket:
+        problems.append(f"report.json records ticket {report_ticket}, not {ticket}.")
+    problems += _check_people(saved, instance, panel, checked)
+    return problems
+
+
+def _check_people(saved: Saved, instance: Instance, panel: list[int],
+                  checked: list[str]) -> list[str]:
+    """selected.csv and remaining.csv against the panel (only where the private files exist)."""
+    directory = saved.directory
+    if not (directory / "respondents.csv").exists():
+        checked.append("respondents.csv is not here, so selected.csv was not compared")
+        return []
+    problems = []
+    pool = instance.pool
+    chosen = set(panel)
+    expected = {
+        "selected.csv": [list(pool.rows[i]) for i in panel],
+        "remaining.csv": [list(pool.rows[i]) for i in range(len(pool)) if i not in chosen],
+    }
+    for name, rows in expected.items():
+        path = directory / name
+        if not path.exists():
+            problems.append(f"{name} is missing.")
+            continue
+        try:
+            columns, found = read_people_rows(path.read_bytes())
+        except UnicodeDecodeError:
+            problems.append(f"{name} is not UTF-8 text.")
+            continue
+        if columns != list(pool.columns) or found != rows:
+            extra = _difference(pool.ids, pool.columns, found, rows)
+            problems.append(f"{name} does not match the panel on the drawn ticket{extra}.")
+        else:
+            checked.append(f"{name} matches the drawn panel ({len(rows)} people)")
+    return problems
+
+
+def _difference(ids: Sequence[str], columns: Sequence[str], found: list[list[str]],
+                expected: list[list[str]]) -> str:
+    if "id" not in [c.lower() for c in columns]:
+        return ""
+    position = [c.lower() for c in columns].index("id")
+    have = {row[position] for row in found if len(row) > position}
+    want = {row[position] for row in expected}
+    parts = []
+    if want - have:
+        parts.append("missing " + ", ".join(sorted(want - have)[:10]))
+    if have - want:
+        parts.append("not drawn " + ", ".join(sorted(have - want)[:10]))
+    return f" ({'; '.join(parts)})" if parts else " (a row's contents differ)"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run these commands without the rest of the app (used by tests and `python -m`)."""
+    parser = argparse.ArgumentParser(prog="minipublic")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,256 @@
+"""The selection's output directory: what is written, what may be published, how it is read back.
+
+Public (publish these, they name nobody):
+    pool.csv, quotas.csv, lottery.csv   the canonical files the commitment hashes
+    commitment.json                     parameters, file hashes and the commitment
+    draw.json                           the public seed and the ticket it picked (after the draw)
+    report.json                         the figures of the selection (no personal data)
+Private (personal data; keep them safe):
+    respondents.csv                     the people file's columns, one row per pool row number
+    probabilities.csv                   id,probability under the chosen algorithm
+    lottery-probabilities.csv           id, probability, lottery probability and the change
+    selected.csv, remaining.csv         the panel and everyone else (after the draw)
+    reserves.csv                        replacements for each member (after the draw)
+
+Every write goes to temporary files first and then replaces the real ones, so an interrupted run
+never leaves a half-written selection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sortition.commitment import FILES, Parameters, digest, read_instance, read_lottery
+from sortition.draw import Draw
+from sortition.lottery import Lottery
+from sortition.model import Distribution, Instance, Pool
+from sortition.reserves import Reserves
+
+PUBLIC = (*FILES, "commitment.json", "draw.json", "report.json")
+RESERVES_LISTED = 10
+
+README = """\
+This folder holds one selection by lot, made with Minipublic.
+
+PUBLIC - publish these before the draw, they name nobody:
+  commitment.json   the commitment (a SHA-256 hash) and how it was made
+  pool.csv          every respondent as a row number and their category values only
+  quotas.csv        the quotas
+  lottery.csv       the numbered tickets, each one a panel of row numbers
+After the draw also publish draw.json (the public seed and the ticket it picked).
+
+PRIVATE - personal data, never publish:
+  respondents.csv, selected.csv, remaining.csv, reserves.csv, probabilities.csv,
+  lottery-probabilities.csv
+
+Anyone can check the draw with:  minipublic verify <this folder>
+"""
+
+
+class OutputError(Exception):
+    """The output directory cannot be used as asked; the message says why and what to do."""
+
+
+def _csv(rows: Sequence[Sequence[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _json(data: object) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_files(directory: Path, files: Mapping[str, bytes]) -> None:
+    """Write all `files` into `directory` or, if anything fails, none of them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = {name: directory / f".{name}.partial" for name in files}
+    try:
+        for name, data in files.items():
+            partial[name].write_bytes(data)
+        for name in files:
+            os.replace(partial[name], directory / name)
+    finally:
+        for path in partial.values():
+            path.unlink(missing_ok=True)
+
+
+def check_new_directory(directory: Path) -> None:
+    """Refuse to overwrite an earlier selection: its commitment may already be public."""
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"{directory} is a file, not a folder. Choose a folder for --out.")
+    if (directory / "commitment.json").exists():
+        raise OutputError(
+            f"{directory} already holds a selection (commitment.json). Its commitment may "
+            "already be published, so it is never overwritten: choose a new --out folder.")
+
+
+def id_column(pool: Pool) -> str:
+    """The column of the people file that holds the ids (the first that matches them all)."""
+    for position, name in enumerate(pool.columns):
+        if all(row[position] == identifier for row, identifier in zip(pool.rows, pool.ids)):
+            return name
+    raise ValueError("no column of the people file holds the respondents' ids")
+
+
+def people_csv(pool: Pool, people: Sequence[int] | np.ndarray) -> bytes:
+    """Some respondents with every original column, in the order given."""
+    return _csv([list(pool.columns), *(list(pool.rows[i]) for i in people)])
+
+
+def probabilities_csv(ids: Sequence[str], probabilities: np.ndarray) -> bytes:
+    rows = [["id", "probability"]]
+    rows += [[i, repr(float(p))] for i, p in zip(ids, probabilities)]
+    return _csv(rows)
+
+
+def lottery_probabilities_csv(ids: Sequence[str], lottery: Lottery) -> bytes:
+    rows = [["id", "probability", "lottery_probability", "change"]]
+    rows += [
+        [i, repr(float(p)), repr(float(q)), repr(float(q - p))]
+        for i, p, q in zip(ids, lottery.original, lottery.marginals)
+    ]
+    return _csv(rows)
+
+
+def reserves_csv(pool: Pool, reserves: Sequence[Reserves], listed: int = RESERVES_LISTED) -> bytes:
+    """Per member, the first `listed` replacements in order; a note when there are none."""
+    rows = [["member_id", "rank", "reserve_id", "features_different", "note"]]
+    for entry in reserves:
+        member = pool.ids[entry.member]
+        if not entry.replacements:
+            rows.append([member, "", "", "", entry.message])
+        for rank, (person, differ) in enumerate(
+                zip(entry.replacements[:listed], entry.differences[:listed]), start=1):
+            rows.append([member, str(rank), pool.ids[person], str(differ), ""])
+    return _csv(rows)
+
+
+def selection_files(
+    instance: Instance,
+    distribution: Distribution,
+    lottery: Lottery,
+    commitment_record: Mapping[str, object],
+    files: Mapping[str, bytes],
+    report: Mapping[str, object],
+) -> dict[str, bytes]:
+    """Everything written before the draw."""
+    pool = instance.pool
+    out = dict(files)
+    out["commitment.json"] = _json(commitment_record)
+    out["report.json"] = _json(report)
+    out["respondents.csv"] = people_csv(pool, range(len(pool)))
+    out["probabilities.csv"] = probabilities_csv(pool.ids, distribution.marginals)
+    out["lottery-probabilities.csv"] = lottery_probabilities_csv(pool.ids, lottery)
+    out["README.txt"] = README.encode("utf-8")
+    return out
+
+
+def draw_files(
+    instance: Instance,
+    panel: np.ndarray,
+    drawn: Draw,
+    reserves: Sequence[Reserves],
+    report: Mapping[str, object],
+) -> dict[str, bytes]:
+    """Everything written by the draw: the panel, everyone else, reserves, the draw record."""
+    chosen = set(int(i) for i in panel)
+    return {
+        "draw.json": _json({**drawn.record(), "panel": [int(i) + 1 for i in sorted(chosen)]}),
+        "selected.csv": people_csv(instance.pool, sorted(chosen)),
+        "remaining.csv": people_csv(
+            instance.pool, [i for i in range(len(instance.pool)) if i not in chosen]),
+        "reserves.csv": reserves_csv(instance.pool, reserves),
+        "report.json": _json(report),
+    }
+
+
+# -- Reading a selection back ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A selection as its directory holds it."""
+
+    directory: Path
+    record: dict[str, object]
+    parameters: Parameters
+    files: dict[str, bytes]
+    report: dict[str, object]
+    draw: dict[str, object] | None
+
+    @property
+    def commitment(self) -> str:
+        return str(self.record.get("commitment", ""))
+
+    def instance(self) -> Instance:
+        """The problem from the public files; with respondents.csv, people keep their ids."""
+        public = read_instance(self.files["pool.csv"], self.files["quotas.csv"], self.parameters)
+        respondents = self.directory / "respondents.csv"
+        if not respondents.exists():
+            return public
+        columns, rows = read_people_rows(respondents.read_bytes())
+        name = self.report.get("id_column")
+        if name not in columns or len(rows) != len(public.pool):
+            raise OutputError("respondents.csv does not match pool.csv: it should have one row "
+                              "per pool row, with the id column named in report.json.")
+        position = columns.index(str(name))
+        pool = Pool(ids=tuple(row[position] for row in rows),
+                    categories=public.pool.categories, households=public.pool.households,
+                    columns=tuple(columns), rows=tuple(tuple(row) for row in rows))
+        return Instance(pool, public.quotas, public.panel_size, public.one_per_household)
+
+    def tickets(self, population: int) -> np.ndarray:
+        return read_lottery(self.files["lottery.csv"], population)
+
+    def recomputed_commitment(self) -> str:
+        return digest(self.parameters, self.files)
+
+
+def read_people_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
+    records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    if not records:
+        return [], []
+    return records[0], records[1:]
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise OutputError(f"{path.name} cannot be read: {error}") from None
+    if not isinstance(data, dict):
+        raise OutputError(f"{path.name} should hold a JSON object")
+    return data
+
+
+def load(directory: Path) -> Saved:
+    """Read a selection directory, or raise OutputError naming what is missing or unreadable."""
+    if not directory.is_dir():
+        raise OutputError(f"{directory} is not a folder holding a selection.")
+    missing = [name for name in (*FILES, "commitment.json") if not (directory / name).exists()]
+    if missing:
+        raise OutputError(f"{directory} lacks {', '.join(missing)}: it does not hold a "
+                          "published selection.")
+    record = _read_json(directory / "commitment.json")
+    parameters_data = record.get("parameters")
+    if not isinstance(parameters_data, dict):
+        raise OutputError("commitment.json has no parameters")
+    try:
+        parameters = Parameters.from_dict(parameters_data)
+    except ValueError as error:
+        raise OutputError(str(error)) from None
+    report_path = directory / "report.json"
+    report = _read_json(report_path) if report_path.exists() else {}
+    draw_path = directory / "draw.json"
+    drawn = _read_json(draw_path) if draw_path.exists() else None
+    files = {name: (directory / name).read_bytes() for name in FILES}
+    return Saved(directory, record, parameters, files, report, drawn)
