@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from assembly import db, routes, settings as settings_module
+from assembly import db, jobs, routes, settings as settings_module
 from assembly.security import SecurityMiddleware
 from assembly.sessions import SessionMiddleware
 from assembly.settings import Settings
@@ -25,7 +25,7 @@ from assembly.views import errors
 # Extra start-up/shut-down work, e.g. a pool of selection workers. Each entry is called with the
 # app and returns an async context manager that is entered at start-up and left at shut-down.
 LifespanPart = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
-LIFESPAN_PARTS: list[LifespanPart] = []
+LIFESPAN_PARTS: list[LifespanPart] = [jobs.lifespan]
 
 
 @contextlib.asynccontextmanager

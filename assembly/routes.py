@@ -14,6 +14,7 @@ from assembly.views.officer import pool as pool_views
 from assembly.views import invitations as invitation_views
 from assembly.views.officer import invitations as officer_invitations
 from assembly.views.officer import personal_data as personal_data_views
+from assembly.views.officer import selection
 
 routes: list[BaseRoute] = [
     Route("/", home.home, methods=["GET"], name="home"),
@@ -40,6 +41,12 @@ routes: list[BaseRoute] = [
           name="quotas"),
     Route("/assemblies/{assembly_id:int}/quotas", pool_views.save_quotas, methods=["POST"],
           name="quotas_save"),
+    Route("/assemblies/{assembly_id:int}/selection", selection.selection_page, methods=["GET"],
+          name="selection"),
+    Route("/assemblies/{assembly_id:int}/selection", selection.start, methods=["POST"],
+          name="selection_start"),
+    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}", selection.run_page,
+          methods=["GET"], name="selection_run"),
     Route("/assemblies/{assembly_id:int}/audit", audit_log.page, methods=["GET"],
           name="audit_log"),
     Route("/assemblies/{assembly_id:int}/audit.csv", audit_log.export_csv, methods=["GET"],

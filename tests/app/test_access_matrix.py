@@ -22,7 +22,7 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from assembly import db
-from assembly.models import Respondent
+from assembly.models import Respondent, SelectionRun
 from assembly.routes import routes
 from assembly.settings import Settings
 from tests.app.conftest import (
@@ -69,6 +69,9 @@ ACCESS: tuple[Access, ...] = (
     Access("pool_upload", "POST", OFFICERS),
     Access("quotas", "GET", OFFICERS),
     Access("quotas_save", "POST", OFFICERS),
+    Access("selection", "GET", OFFICERS),
+    Access("selection_start", "POST", OFFICERS),
+    Access("selection_run", "GET", OFFICERS),
     Access("audit_log", "GET", OFFICERS),
     Access("audit_csv", "GET", OFFICERS),
     Access("audit_jsonl", "GET", OFFICERS),
@@ -127,9 +130,14 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
     with db.session(engine) as session:
         respondent = session.get(Respondent, member.respondent_id)
         assert respondent is not None
+    with db.session(engine, write=True) as session:
+        run = SelectionRun(assembly_id=member.assembly_id, algorithm="leximin", panel_size=1,
+                           status="failed", error="A finished run, for the access table.")
+        session.add(run)
+        session.flush()
     return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
             "member_public_id": member.public_id, "token": "no-such-invitation",
-            "respondent_id": respondent.public_id}
+            "respondent_id": respondent.public_id, "run_id": run.id}
 
 
 def path_of(row: Access, world: dict[str, object]) -> str:

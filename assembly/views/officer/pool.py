@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -94,11 +94,12 @@ async def upload(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     actor = require(request, "pool.upload")
     settings = request.app.state.settings
-    form: FormData = await request.form(max_files=2, max_fields=10)
-    quotas_data, quotas_name = await _read(form.get("quotas"))
-    people_data, people_name = await _read(form.get("people"))
-    values = {name: str(form.get(name, "")).strip()
-              for name in ("address_columns", "legal_basis", "consent_version")}
+    # Read into memory and close at once: the spooled temporary files must not outlive this.
+    async with request.form(max_files=2, max_fields=10) as form:
+        quotas_data, quotas_name = await _read(form.get("quotas"))
+        people_data, people_name = await _read(form.get("people"))
+        values = {name: str(form.get(name, "")).strip()
+                  for name in ("address_columns", "legal_basis", "consent_version")}
     address_columns = [c.strip() for c in values["address_columns"].split(",") if c.strip()]
 
     errors: dict[str, str] = {}
