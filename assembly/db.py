@@ -7,6 +7,7 @@ several worker processes. The code paths differ only here: pragmas and transacti
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -121,7 +122,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(connection), revision)
 
 
+@functools.lru_cache(maxsize=1)
 def head_revision() -> str:
+    """The newest migration (cached: reading the scripts costs more than the rest of start-up)."""
     script = ScriptDirectory.from_config(alembic_config())
     head = script.get_current_head()
     assert head is not None
