@@ -2,9 +2,8 @@
 
 Officers make these files in Excel or Google Sheets, so we accept what those programs write
 (UTF-8 with or without a byte-order mark, Windows-1252, Excel's UTF-16 "Unicode Text"; commas,
-semicolons or tabs) and, rather than
-stopping at the first mistake, report every problem at once with the row and column a
-spreadsheet shows. Nothing is returned unless the whole file is good: a half-loaded pool could
+semicolons or tabs) and, rather than stopping at the first mistake, report every problem at
+once with the row and column a spreadsheet shows. Nothing is returned unless the whole file is good: a half-loaded pool could
 be selected from without anyone noticing the missing people.
 """
 
