@@ -1,7 +1,7 @@
 """Single-use invitations for the drawn panel: issue, inspect, redeem.
 
 Each issue gives a member two credentials that open the same door: a link with a 256-bit token
-(for people who click) and a 16-character code to type at /invite (for people who read a paper
+(for people who click or type it) and a 16-character code to type at /invite (for people who read a paper
 letter). The database keeps only the sha256 of each, in two `Invitation` rows, so a copy of the
 database lets nobody in; the raw values exist only in the response that issued them (the letters
 PDF and the mail-merge CSV).
@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 from assembly.models import Invitation, Member, MemberRole, MemberStatus, utcnow
 
 TOKEN_BYTES = 32
+TOKEN_LENGTH = 52  # ceil(256 / 5)
 # Crockford's base32: no I, L, O or U, so nothing is mistaken for 1, 0 or V when typed from paper.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16  # 80 bits: far beyond guessing within an invitation's lifetime
@@ -50,7 +51,17 @@ class InvitationError(ValueError):
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """256 random bits as 52 lower-case Crockford base32 characters.
+
+    Not `token_urlsafe`: letters are printed, and people type links from paper. Its `-`, `_`, `l`,
+    `I`, `O` and `0` get misread, and a `-` at the end of a printed line looks like hyphenation.
+    """
+    number = int.from_bytes(secrets.token_bytes(TOKEN_BYTES), "big")
+    digits = []
+    for _ in range(TOKEN_LENGTH):
+        number, digit = divmod(number, 32)
+        digits.append(CODE_ALPHABET[digit].lower())
+    return "".join(reversed(digits))
 
 
 def new_code() -> str:

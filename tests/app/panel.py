@@ -1,0 +1,118 @@
+"""A drawn panel with real personal data, written straight to the database, for tests of what
+happens after the draw (invitations, purge, erasure) without running a selection each time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from assembly import db
+from assembly.models import (
+    Assembly,
+    AssemblyStatus,
+    Contact,
+    Draw,
+    Member,
+    MemberRole,
+    PoolCount,
+    Profile,
+    Respondent,
+    RunStatus,
+    SelectionRun,
+    utcnow,
+)
+
+FIRST = ("Amira", "Bernadette", "Callum", "Dolores", "Eddie", "Femi", "Grace", "Hassan", "Iris",
+         "Jack", "Kath", "Liam")
+AGES = ("16-29", "30-44", "45-64", "65+")
+
+
+@dataclass(frozen=True)
+class Person:
+    respondent_id: int
+    public_id: str
+    external_id: str
+    name: str
+    email: str
+    postcode: str
+    age: str
+    member_id: int | None
+
+
+@dataclass(frozen=True)
+class Panel:
+    assembly_id: int
+    people: list[Person]
+
+    @property
+    def members(self) -> list[Person]:
+        return [p for p in self.people if p.member_id is not None]
+
+    @property
+    def not_drawn(self) -> list[Person]:
+        return [p for p in self.people if p.member_id is None]
+
+
+def drawn_panel(engine: Engine, *, respondents: int = 8, panel: int = 3, reserves: int = 1,
+                drawn_at: datetime | None = None, retention_days: int = 90,
+                title: str = "Our council, data and AI", tag: str = "") -> Panel:
+    """An assembly whose draw chose the first `panel` respondents, then `reserves` reserves."""
+    drawn_at = drawn_at or utcnow()
+    with db.session(engine, write=True) as session:
+        assembly = Assembly(
+            title=title, question="How should our council use data and AI?",
+            commissioning_body="Test City Council", status=AssemblyStatus.drawn.value,
+            panel_size=panel, retention_days=retention_days,
+        )
+        session.add(assembly)
+        session.flush()
+        assert assembly.id is not None
+        run = SelectionRun(assembly_id=assembly.id, algorithm="leximin", panel_size=panel,
+                           status=RunStatus.done.value, commitment="0" * 64)
+        session.add(run)
+        session.flush()
+        people: list[tuple[Respondent, str, str, str, str]] = []
+        for i in range(respondents):
+            external = f"{tag}R{i + 1:04d}"
+            respondent = Respondent(assembly_id=assembly.id, external_id=external,
+                                    household_key=f"{i:064x}")
+            session.add(respondent)
+            session.flush()
+            name = f"{FIRST[i % len(FIRST)]} Testperson{tag}{i}"
+            email = f"{FIRST[i % len(FIRST)].lower()}.testperson{tag}{i}@example.org"
+            postcode = f"L{i + 1} {i % 9 + 1}QQ"
+            age = AGES[i % len(AGES)]
+            session.add(Contact(respondent_id=respondent.id, name=name, email=email,
+                                address_line_1=f"{i + 10} Quarry Street", town="Liverpool",
+                                postcode=postcode))
+            session.add(Profile(respondent_id=respondent.id, values={"Age": age}))
+            people.append((respondent, name, email, postcode, age))
+        for age in AGES:
+            session.add(PoolCount(assembly_id=assembly.id, feature="Age", value=age,
+                                  count=sum(1 for p in people if p[4] == age)))
+        chosen = [p[0] for p in people[:panel + reserves]]
+        draw = Draw(run_id=run.id, assembly_id=assembly.id, seed="12345", ticket=7,
+                    panel=[r.external_id for r in chosen[:panel]],
+                    reserves=[r.external_id for r in chosen[panel:]], drawn_at=drawn_at)
+        session.add(draw)
+        session.flush()
+        member_ids: dict[int, int] = {}
+        for i, respondent in enumerate(chosen):
+            member = Member(assembly_id=assembly.id, respondent_id=respondent.id, draw_id=draw.id,
+                            role=MemberRole.panel.value if i < panel else MemberRole.reserve.value)
+            session.add(member)
+            session.flush()
+            assert member.id is not None and respondent.id is not None
+            member_ids[respondent.id] = member.id
+        result = []
+        for respondent, name, email, postcode, age in people:
+            assert respondent.id is not None
+            result.append(Person(respondent.id, respondent.public_id, respondent.external_id,
+                                 name, email, postcode, age, member_ids.get(respondent.id)))
+        return Panel(assembly.id, result)
+
+
+def days_ago(days: int) -> datetime:
+    return utcnow() - timedelta(days=days)

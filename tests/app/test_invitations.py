@@ -1,0 +1,293 @@
+"""Invitations through the real app on both databases: issuing, letters, redeeming once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pikepdf
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from assembly import db, invitations
+from assembly.models import AuditEvent, Invitation, Member, UserSession, utcnow
+from assembly.settings import Settings
+from tests.app.conftest import BASE_URL, make_client, post_form
+from tests.app.panel import Panel, drawn_panel
+
+
+@dataclass(frozen=True)
+class Batch:
+    pdf: bytes
+    rows: list[dict[str, str]]
+
+    def token(self, i: int) -> str:
+        link = self.rows[i]["invitation_link"]
+        assert link.startswith(f"{BASE_URL}/invite/")
+        return link.rsplit("/", 1)[1]
+
+
+def issue(client: TestClient, panel: Panel, url: str | None = None) -> Batch:
+    response = post_form(client, url or f"/assemblies/{panel.assembly_id}/invitations")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"].startswith("attachment;")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert sorted(archive.namelist()) == ["README.txt", "letters.pdf", "mail-merge.csv"]
+        pdf = archive.read("letters.pdf")
+        text = archive.read("mail-merge.csv").decode("utf-8-sig")
+    return Batch(pdf, list(csv.DictReader(io.StringIO(text))))
+
+
+@pytest.fixture
+def panel(engine: Engine) -> Panel:
+    return drawn_panel(engine, respondents=8, panel=3, reserves=1)
+
+
+def test_letters_are_a_tagged_pdf_with_one_page_per_member_and_a_matching_csv(
+        officer_client: TestClient, panel: Panel) -> None:
+    batch = issue(officer_client, panel)
+    members = [p for p in panel.members][:3]  # the panel; the reserve is not invited
+    assert [row["member_ref"] for row in batch.rows] == [p.external_id for p in members]
+    assert [row["name"] for row in batch.rows] == [p.name for p in members]
+    assert [row["postcode"] for row in batch.rows] == [p.postcode for p in members]
+    assert len({row["invitation_code"] for row in batch.rows}) == 3
+    for row in batch.rows:
+        assert invitations.normalise_code(row["invitation_code"]) is not None
+        assert row["code_page"] == "testserver/invite"
+
+    with pikepdf.open(io.BytesIO(batch.pdf)) as pdf:
+        assert len(pdf.pages) == len(members)
+        assert str(pdf.Root.Lang) == "en-GB"
+        assert pdf.Root.MarkInfo.Marked is True
+        assert "/StructTreeRoot" in pdf.Root
+        assert [float(v) for v in pdf.pages[0].mediabox[2:]] == pytest.approx([595.28, 841.89], abs=0.5)  # A4
+        title = str(pdf.open_metadata().get("dc:title"))
+        assert "Our council, data and AI" in title
+        # Each page carries its own member's link in full and their code.
+        for page, row in zip(pdf.pages, batch.rows, strict=True):
+            text = _page_text(page)
+            assert f"Reference {row['member_ref']}" in text
+            assert row["invitation_code"] in text
+            assert row["name"] in text
+            # The link may wrap anywhere; it must all be there, in order.
+            assert row["invitation_link"] in "".join(text.split())
+
+
+def _page_text(page: pikepdf.Page) -> str:
+    """The page's text as poppler extracts it (what a screen reader or search would get)."""
+    import subprocess
+    import tempfile
+
+    pdf = pikepdf.Pdf.new()
+    pdf.pages.append(page)
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        pdf.save(handle.name)
+        return subprocess.run(["pdftotext", handle.name, "-"], check=True,
+                              capture_output=True, text=True).stdout
+
+
+def test_only_hashes_are_stored(officer_client: TestClient, panel: Panel,
+                                dbs: Callable) -> None:
+    batch = issue(officer_client, panel)
+    with dbs() as session:
+        stored = set(session.exec(select(Invitation.token_hash)).all())
+    for row in batch.rows:
+        token = row["invitation_link"].rsplit("/", 1)[1]
+        code = invitations.normalise_code(row["invitation_code"])
+        assert code is not None
+        assert invitations.link_hash(token) in stored
+        assert invitations.code_hash(code) in stored
+        assert token not in stored and code not in stored
+    assert len(stored) == 2 * len(batch.rows)
+
+
+def test_opening_the_link_does_not_use_it_and_continue_signs_the_member_in(
+        officer_client: TestClient, app: Starlette, panel: Panel, dbs: Callable) -> None:
+    token = issue(officer_client, panel).token(0)
+    with make_client(app) as resident:
+        for _ in range(2):  # a mail scanner, then the person
+            page = resident.get(f"/invite/{token}")
+            assert page.status_code == 200
+            assert f'action="/invite/{token}"' in page.text and "Continue" in page.text
+            assert "set-cookie" not in page.headers
+        response = post_form(resident, f"/invite/{token}", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/welcome"
+        assert "minipublic-session=" in response.headers["set-cookie"]
+        welcome = resident.get("/welcome")
+        assert welcome.status_code == 200
+        assert "Welcome to Our council, data and AI" in welcome.text
+        assert "How should our council use data and AI?" in welcome.text
+
+        again = post_form(resident, f"/invite/{token}", follow_redirects=False)
+        assert again.status_code == 410
+        assert "already been used" in again.text
+        assert resident.get(f"/invite/{token}").status_code == 410
+
+    with dbs() as session:
+        member = session.get(Member, panel.members[0].member_id)
+        assert member is not None and member.status == "joined" and member.joined_at is not None
+        member_sessions = session.exec(
+            select(UserSession).where(UserSession.member_id == member.id)).all()
+        assert len(member_sessions) == 1
+        actions = session.exec(select(AuditEvent.action)
+                               .where(AuditEvent.assembly_id == panel.assembly_id)).all()
+        assert "invitations.issued" in actions and "invitation.redeemed" in actions
+
+
+def test_an_invitation_redeemed_by_concurrent_requests_succeeds_once(
+        officer_client: TestClient, app: Starlette, panel: Panel, dbs: Callable) -> None:
+    batch = issue(officer_client, panel)
+    token = batch.token(1)
+    code = batch.rows[1]["invitation_code"]
+    attempts = 8
+    barrier = threading.Barrier(attempts)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def redeem(i: int) -> None:
+        # Not entered as a context manager: leaving one client's lifespan disposes the engine
+        # the other threads are using.
+        resident = make_client(app)
+        barrier.wait()
+        # Half use the link, half the code printed on the same letter.
+        if i % 2:
+            response = post_form(resident, "/invite", {"code": code}, follow_redirects=False)
+        else:
+            response = post_form(resident, f"/invite/{token}", follow_redirects=False)
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=redeem, args=(i,)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [303] + [410] * (attempts - 1)
+    with dbs() as session:
+        member_id = panel.members[1].member_id
+        assert len(session.exec(select(UserSession)
+                                .where(UserSession.member_id == member_id)).all()) == 1
+        consumed = session.exec(select(Invitation).where(
+            Invitation.member_id == member_id, Invitation.consumed_at.is_not(None))).all()
+        assert len(consumed) == 1
+
+
+def test_expired_and_unknown_invitations_have_their_own_pages(
+        officer_client: TestClient, client: TestClient, panel: Panel, dbs: Callable) -> None:
+    batch = issue(officer_client, panel)
+    token = batch.token(0)
+    with dbs(write=True) as session:
+        session.exec(sa.update(Invitation).values(expires_at=utcnow() - timedelta(minutes=1)))
+    page = client.get(f"/invite/{token}")
+    assert page.status_code == 410 and "This invitation has expired" in page.text
+    response = post_form(client, f"/invite/{token}", follow_redirects=False)
+    assert response.status_code == 410 and "expired" in response.text
+    assert "set-cookie" not in response.headers
+    code = post_form(client, "/invite", {"code": batch.rows[0]["invitation_code"]})
+    assert code.status_code == 410 and "expired" in code.text
+
+    unknown = client.get("/invite/" + "A" * 43)
+    assert unknown.status_code == 404 and "We cannot find this invitation" in unknown.text
+    assert post_form(client, "/invite/" + "A" * 43).status_code == 404
+    with dbs() as session:
+        assert session.exec(select(Invitation).where(Invitation.consumed_at.is_not(None))).all() == []
+
+
+def test_issuing_again_stops_the_earlier_letters(
+        officer_client: TestClient, client: TestClient, panel: Panel) -> None:
+    first = issue(officer_client, panel)
+    second = issue(officer_client, panel)
+    old = client.get(f"/invite/{first.token(0)}")
+    assert old.status_code == 410 and "no longer works" in old.text
+    assert post_form(client, "/invite", {"code": first.rows[0]["invitation_code"]}).status_code == 410
+    response = post_form(client, f"/invite/{second.token(0)}", follow_redirects=False)
+    assert response.status_code == 303
+
+
+def test_a_member_who_joined_gets_a_new_letter_that_works_once(
+        officer_client: TestClient, app: Starlette, panel: Panel) -> None:
+    batch = issue(officer_client, panel)
+    member = panel.members[0]
+    with make_client(app) as resident:
+        assert post_form(resident, f"/invite/{batch.token(0)}",
+                         follow_redirects=False).status_code == 303
+    # Everyone else is re-invited; the member who joined is not, and gets a letter on request.
+    again = issue(officer_client, panel)
+    assert [row["member_ref"] for row in again.rows] == [p.external_id for p in panel.members[1:3]]
+    single = issue(officer_client, panel,
+                   f"/assemblies/{panel.assembly_id}/members/{member.member_id}/invitation")
+    assert [row["member_ref"] for row in single.rows] == [member.external_id]
+    with make_client(app) as new_phone:
+        assert post_form(new_phone, "/invite", {"code": single.rows[0]["invitation_code"]},
+                         follow_redirects=False).status_code == 303
+        assert post_form(new_phone, f"/invite/{single.token(0)}",
+                         follow_redirects=False).status_code == 410
+
+
+def test_codes_are_forgiving_to_type_and_wrong_ones_are_explained(
+        officer_client: TestClient, client: TestClient, panel: Panel) -> None:
+    code = issue(officer_client, panel).rows[2]["invitation_code"]
+    empty = post_form(client, "/invite", {"code": "  "})
+    assert empty.status_code == 422 and "Enter the code from your invitation letter" in empty.text
+    short = post_form(client, "/invite", {"code": "ABC"})
+    assert short.status_code == 422 and "16 letters and numbers" in short.text
+    wrong = post_form(client, "/invite", {"code": "0000-0000-0000-0000"})
+    assert wrong.status_code == 422 and "does not match an invitation" in wrong.text
+    assert 'aria-invalid="true"' in wrong.text
+    fragment = post_form(client, "/invite", {"code": "0000-0000-0000-0000"}, htmx=True)
+    assert fragment.status_code == 422 and "<html" not in fragment.text
+    typed = code.replace("-", " ").lower().replace("0", "o")
+    response = post_form(client, "/invite", {"code": typed}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/welcome"
+
+
+def test_too_many_wrong_codes_from_one_address_are_refused(
+        client: TestClient, settings: Settings) -> None:
+    for _ in range(settings.login_max_per_address):
+        assert post_form(client, "/invite", {"code": "0000-0000-0000-0000"}).status_code == 422
+    refused = post_form(client, "/invite", {"code": "0000-0000-0000-0000"})
+    assert refused.status_code == 429 and "Too many codes" in refused.text
+    assert int(refused.headers["retry-after"]) > 0
+
+
+def test_a_forged_continue_is_refused_and_leaves_the_invitation_usable(
+        officer_client: TestClient, client: TestClient, panel: Panel) -> None:
+    token = issue(officer_client, panel).token(0)
+    forged = client.post(f"/invite/{token}", headers={"Sec-Fetch-Site": "cross-site"},
+                         follow_redirects=False)
+    assert forged.status_code == 403
+    assert post_form(client, f"/invite/{token}", follow_redirects=False).status_code == 303
+
+
+def test_inviting_before_the_draw_explains_what_to_do(
+        officer_client: TestClient, engine: Engine) -> None:
+    from tests.app.conftest import make_member
+
+    member = make_member(engine)
+    response = post_form(officer_client, f"/assemblies/{member.assembly_id}/invitations")
+    assert response.status_code == 409
+    assert "Perform the public draw before inviting the panel" in response.text
+    with db.session(engine) as session:
+        assert session.exec(select(Invitation)).all() == []
+
+
+def test_public_pages_set_no_cookie(client: TestClient, officer_client: TestClient,
+                                    panel: Panel) -> None:
+    token = issue(officer_client, panel).token(0)
+    for path in ("/", "/login", "/invite", f"/invite/{token}", "/invite/unknown-token",
+                 "/static/app.css"):
+        response = client.get(path)
+        assert response.status_code < 500, path
+        assert "set-cookie" not in response.headers, path
+    assert client.cookies == {} or len(client.cookies) == 0
