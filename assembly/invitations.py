@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import logging
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -235,3 +237,24 @@ def redeem(session: Session, secret_hash: str, *, now: datetime | None = None) -
         select(Member).where(Member.id == member_id).execution_options(populate_existing=True)
     ).one()
     return Redemption(State.valid, member)
+
+
+_INVITE_PATH = re.compile(r"/invite/[^/?#\s\"']+")
+
+
+class HideInvitationTokens(logging.Filter):
+    """Access logs write every path, and an unused invitation link in a log file is a key to a
+    member's account: replace the token with [hidden] before the record is formatted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _INVITE_PATH.sub("/invite/[hidden]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = _INVITE_PATH.sub("/invite/[hidden]", record.msg)
+        return True
+
+
+HIDE_TOKENS = HideInvitationTokens()

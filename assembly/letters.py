@@ -16,7 +16,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import jinja2
-from weasyprint import HTML
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -89,6 +88,14 @@ def letters_pdf(head: LetterHead, letters: Sequence[Letter], *, today: date) -> 
     """One A4 page per member, tagged PDF/UA-1 so screen readers can read the letters too."""
     if not letters:
         raise ValueError("There is nobody to write to: the panel has no members to invite.")
+    try:
+        # Imported here: WeasyPrint loads Pango when imported, and only letters need it.
+        from weasyprint import HTML
+    except OSError as error:
+        raise RuntimeError(
+            "Letters need the Pango text library, which this server lacks. On Debian or Ubuntu: "
+            "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 "
+            f"fonts-dejavu-core ({error})") from error
     html = HTML(string=letters_html(head, letters, today=today), base_url=str(TEMPLATES))
     pdf = html.write_pdf(pdf_variant="pdf/ua-1")
     assert pdf is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -23,6 +24,9 @@ from assembly.invitations import State
 from assembly.models import Assembly, LoginAttempt, SessionKind, utcnow
 from assembly.settings import Settings
 from assembly.templating import navigate, render
+
+# uvicorn's access log (and anything logging a request path through it) never shows a token.
+logging.getLogger("uvicorn.access").addFilter(invitations.HIDE_TOKENS)
 
 # Status codes for pages about an invitation that cannot be used: 410 says "gone for good".
 PROBLEM_STATUS = {State.used: 410, State.expired: 410, State.replaced: 410, State.unknown: 404}
