@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import getpass
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from assembly import auth, db, sessions
 from assembly.models import Officer
@@ -43,6 +45,11 @@ def serve(args: argparse.Namespace) -> int:
     settings = _settings()
     with _engine(settings, check=False) as engine:
         db.migrate(engine)
+        with db.session(engine, write=True) as session:
+            ended = sessions.prune(session)
+            attempts = auth.prune_attempts(session, settings)
+    print(f"Tidied {ended} ended session{'s' if ended != 1 else ''} and {attempts} old sign-in "
+          f"attempt{'s' if attempts != 1 else ''}.", flush=True)
     uvicorn.run(
         "assembly.app:create_app_from_env",
         factory=True,
@@ -52,9 +59,20 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level,
+        log_config=_log_config(settings),
         server_header=False,
     )
     return 0
+
+
+def _log_config(settings: Settings) -> dict[str, Any]:
+    """uvicorn's logging, plus our own `minipublic.*` loggers through the same handler."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["minipublic"] = {"handlers": ["default"],
+                                       "level": settings.log_level.upper(), "propagate": False}
+    return config
 
 
 def migrate(args: argparse.Namespace) -> int:

@@ -151,6 +151,20 @@ def revoke(
     return result.rowcount
 
 
+def prune(session: Session, *, keep: timedelta = timedelta(days=30)) -> int:
+    """Delete sessions that ended (expired or revoked) more than `keep` ago; return how many.
+
+    A month of history lets an admin see recent revocations; older rows only take space.
+    """
+    cutoff = utcnow() - keep
+    result = session.exec(
+        sa.delete(UserSession).where(
+            sa.or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff)
+        )
+    )
+    return result.rowcount
+
+
 def active_count(session: Session, settings: Settings, officer_id: int) -> int:
     """Sessions of this officer that would still let them in now."""
     now = utcnow()

@@ -240,3 +240,19 @@ def test_revoke_sessions_command(
         assert not is_signed_in(second)
     assert run_revoke(["--email", "nobody@example.org"], settings, monkeypatch) == 1
     assert "no officer has the address nobody@example.org" in capsys.readouterr().err
+
+
+def test_prune_forgets_long_ended_sessions_only(
+    engine: Engine, settings: Settings, officer: Officer
+) -> None:
+    now = utcnow()
+    with db.session(engine, write=True) as session:
+        live = sessions.start(session, settings, officer=officer)
+        sessions.start(session, settings, officer=officer, now=now - timedelta(days=40))
+        revoked_recently = sessions.start(session, settings, officer=officer)
+        sessions.end(session, revoked_recently)
+    with db.session(engine, write=True) as session:
+        assert sessions.prune(session) == 1
+    with db.session(engine) as session:
+        remaining = {row.token_hash for row in session.exec(select(UserSession)).all()}
+    assert remaining == {sessions.token_hash(live), sessions.token_hash(revoked_recently)}
