@@ -14,7 +14,7 @@ from assembly.views.officer import pool as pool_views
 from assembly.views import invitations as invitation_views
 from assembly.views.officer import invitations as officer_invitations
 from assembly.views.officer import personal_data as personal_data_views
-from assembly.views.officer import selection
+from assembly.views.officer import panel, selection
 
 routes: list[BaseRoute] = [
     Route("/", home.home, methods=["GET"], name="home"),
@@ -47,6 +47,14 @@ routes: list[BaseRoute] = [
           name="selection_start"),
     Route("/assemblies/{assembly_id:int}/runs/{run_id:int}", selection.run_page,
           methods=["GET"], name="selection_run"),
+    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/files/{name:str}",
+          panel.commitment_file, methods=["GET"], name="selection_file"),
+    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/draw", panel.draw, methods=["POST"],
+          name="draw"),
+    Route("/assemblies/{assembly_id:int}/panel", panel.panel_page, methods=["GET"],
+          name="panel"),
+    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/drop-out", panel.drop_out,
+          methods=["POST"], name="member_drop_out"),
     Route("/assemblies/{assembly_id:int}/audit", audit_log.page, methods=["GET"],
           name="audit_log"),
     Route("/assemblies/{assembly_id:int}/audit.csv", audit_log.export_csv, methods=["GET"],

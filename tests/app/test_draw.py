@@ -1,0 +1,127 @@
+"""The public draw, the panel, reserves and replacing a drop-out, through the real app."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from assembly import audit, draws
+from assembly.models import Assembly, AuditEvent, Draw, Member, Respondent, SelectionRun
+from assembly.pool import instance_from_db
+from sortition import draw as public_draw
+from tests.app.conftest import post_form
+from tests.app.test_selection import start, wait_for
+from tests.app.test_upload import loaded, synthetic
+
+SEED = " 07 19  23 31 42 48 "
+
+
+@pytest.fixture
+def selected(officer_client: TestClient) -> tuple[int, str]:
+    """An assembly with a finished selection (leximin, panel of 12) ready to draw."""
+    assembly_id = loaded(officer_client, synthetic())
+    url = start(officer_client, assembly_id)
+    wait_for(officer_client, url)
+    return assembly_id, url
+
+
+def panel_ids(dbs: Callable, assembly_id: int) -> list[str]:
+    with dbs() as session:
+        members = draws.panel_members(session, assembly_id)
+        return sorted(session.get(Respondent, m.respondent_id).public_id for m in members)
+
+
+@pytest.mark.slow
+def test_draw_is_reproducible_and_replacement_keeps_quotas(
+        selected: tuple[int, str], officer_client: TestClient, dbs: Callable) -> None:
+    assembly_id, url = selected
+    # The seed and the confirmation are required; nothing is drawn without them.
+    response = post_form(officer_client, f"{url}/draw", {"seed": "  "}, htmx=True)
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<form method="post"')
+    assert 'href="#field-seed"' in response.text and 'href="#field-confirm"' in response.text
+    with dbs() as session:
+        assert session.exec(select(Draw)).all() == []
+
+    response = post_form(officer_client, f"{url}/draw", {"seed": SEED, "confirm": "yes"},
+                         follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/assemblies/{assembly_id}/panel"
+    with dbs() as session:
+        run = session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)).one()
+        record = session.exec(select(Draw)).one()
+        assembly = session.get(Assembly, assembly_id)
+        reserves = draws.reserve_members(session, assembly_id)
+    # Anyone can repeat the draw from the commitment, the seed and the published lottery.
+    ticket = public_draw.pick_ticket(run.commitment, "07 19 23 31 42 48", 1000)
+    assert record.seed == "07 19 23 31 42 48" and record.ticket == ticket
+    expected = sorted(run.marginals["ids"][i] for i in run.lottery["tickets"][ticket - 1])
+    assert sorted(record.panel) == expected == panel_ids(dbs, assembly_id)
+    assert assembly.status == "drawn"
+    assert len(reserves) == len(record.reserves) > 0
+    assert not set(record.reserves) & set(record.panel)
+    lottery_csv = officer_client.get(f"{url}/files/lottery.csv").text.splitlines()
+    rows = lottery_csv[ticket].split(",")
+    assert rows[0] == str(ticket)
+    assert [run.marginals["ids"][int(r) - 1] for r in rows[1].split()] == sorted(
+        expected, key=run.marginals["ids"].index)
+
+    page = officer_client.get(f"/assemblies/{assembly_id}/panel")
+    assert page.status_code == 200
+    assert "The panel has been drawn: ticket" in page.text
+    assert page.text.count("Record drop-out") == 12
+    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in page.text
+
+    # The draw cannot be repeated, with the same seed or another.
+    again = post_form(officer_client, f"{url}/draw", {"seed": "1 2 3", "confirm": "yes"})
+    assert again.status_code == 422
+    assert "already been drawn" in html.unescape(again.text)
+
+    # A drop-out is replaced by the first reserve that keeps every quota.
+    with dbs() as session:
+        leaving = draws.panel_members(session, assembly_id)[0]
+        leaving_public = session.get(Respondent, leaving.respondent_id).public_id
+    response = post_form(officer_client, f"/assemblies/{assembly_id}/members/{leaving.id}/drop-out",
+                         {}, follow_redirects=True)
+    assert "takes the seat and every quota is still met" in response.text
+    with dbs() as session:
+        now = panel_ids(dbs, assembly_id)
+        assert leaving_public not in now and len(now) == 12
+        gone = session.get(Member, leaving.id)
+        assert gone.status == "replaced" and gone.replaced_by is not None
+        instance = instance_from_db(session, assembly_id, 12)
+        index = {p: i for i, p in enumerate(instance.pool.ids)}
+        assert instance.is_feasible_panel(np.array(sorted(index[p] for p in now)))
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "member.replaced")).one()
+        assert event.details["leaving"] == leaving_public
+        assert event.details["joining"] in now
+        # Every step is in the log, and the chain verifies.
+        actions = session.exec(select(AuditEvent.action).where(
+            AuditEvent.assembly_id == assembly_id).order_by(AuditEvent.seq)).all()
+        assert actions == ["assembly.created", "pool.uploaded", "selection.started",
+                           "selection.finished", "draw.performed", "member.replaced"]
+        assert audit.verify_chain(session, assembly_id).ok
+    # Once drawn, the pool and quotas are locked.
+    locked = officer_client.get(f"/assemblies/{assembly_id}/pool").text
+    assert "The panel has been drawn, so the pool and quotas can no longer change." in locked
+
+
+def test_replacing_without_a_draw_says_so(officer_client: TestClient, dbs: Callable) -> None:
+    assembly_id = loaded(officer_client)
+    with dbs(write=True) as session:
+        respondent = session.exec(select(Respondent).where(
+            Respondent.assembly_id == assembly_id)).first()
+        member = Member(assembly_id=assembly_id, respondent_id=respondent.id)
+        session.add(member)
+        session.flush()
+        member_id = member.id
+    response = post_form(officer_client, f"/assemblies/{assembly_id}/members/{member_id}/drop-out",
+                         {}, follow_redirects=True)
+    assert "The panel has not been drawn yet." in response.text
+    page = officer_client.get(f"/assemblies/{assembly_id}/panel").text
+    assert "The panel has not been drawn yet." in page
