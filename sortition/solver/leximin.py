@@ -27,6 +27,10 @@ from sortition.solver.fractional import FractionalLeximin
 from sortition.solver.master import Master
 from sortition.solver.panels import OutOfTime, PanelFinder
 from sortition.solver.types import Types
+from sortition.solver.walk import walk
+
+# Share of the target a face walk may leave unplaced (rounding drift) and still count as done.
+RESIDUE = 1e-7
 
 
 @dataclass
@@ -106,11 +110,28 @@ def leximin(types: Types, deadline: float = math.inf,
     target, levels = fractional.run(
         lambda share: progress(Progress("fractional leximin", share)))
     lowest = levels[0][0]
-    master = _start(types, finder)
+    progress(Progress("decomposing", 0.0, "Splitting the target chances into panels"))
+    panels, weights, finished = walk(types, target * types.sizes, finder, deadline)
+    missing = 1.0 - sum(weights)
+    if finished or (panels and missing <= RESIDUE):
+        # What the walk could not place is below the solver's own tolerances: give it to the
+        # last panel found rather than pretend it matters.
+        weights[-1] += missing
+        counts, inverse = np.unique(np.vstack(panels), axis=0, return_inverse=True)
+        merged = np.bincount(inverse.reshape(-1), weights=np.array(weights),
+                             minlength=len(counts))
+        keep = merged > 0
+        return Outcome(counts[keep], merged[keep] / merged[keep].sum(), 0.0)
+    master = Master(types)
+    for panel in panels or [finder.any_panel()]:
+        master.add(panel)
     master.set_rows(target, np.zeros(len(types)))
-    report: Callable[[float], None] = lambda theta: progress(
-        Progress("decomposing", max(0.0, min(1.0, theta)),
-                 f"{max(0.0, theta):.2%} of the target chances reached"))
+
+    def report(theta: float) -> None:
+        progress(
+            Progress("decomposing", max(0.0, min(1.0, theta)),
+                     f"{max(0.0, theta):.2%} of the target chances reached"))
+
     while True:
         theta = master.solve()
         report(theta)

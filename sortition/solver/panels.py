@@ -79,6 +79,32 @@ class PanelFinder:
         self.columns = np.arange(size, dtype=np.int32)
         self.last: np.ndarray | None = None
         self.solves = 0
+        self.restricted = False
+        self.bounds = (lower, upper)
+
+    def restrict(self, low: np.ndarray, high: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                 household_lower: np.ndarray, household_upper: np.ndarray) -> None:
+        """Only look at panels with low <= counts <= high and the given row bounds (a face)."""
+        size = len(self.columns)
+        self.highs.changeColsBounds(size, self.columns, np.asarray(low, dtype=float),
+                                    np.asarray(high, dtype=float))
+        rows = np.arange(1, 1 + len(lower) + len(household_lower), dtype=np.int32)
+        self.highs.changeRowsBounds(len(rows), rows,
+                                    np.concatenate([lower, household_lower]).astype(float),
+                                    np.concatenate([upper, household_upper]).astype(float))
+        self.restricted = True
+
+    def unrestrict(self) -> None:
+        """Back to every feasible panel."""
+        if not self.restricted:
+            return
+        size = len(self.columns)
+        self.highs.changeColsBounds(size, self.columns, np.zeros(size),
+                                    self.types.sizes.astype(float))
+        lower, upper = self.bounds
+        rows = np.arange(1, len(lower), dtype=np.int32)
+        self.highs.changeRowsBounds(len(rows), rows, lower[1:], upper[1:])
+        self.restricted = False
 
     def best(self, values: np.ndarray, *, exact: bool = False,
              seconds: float = math.inf) -> Priced:
@@ -91,8 +117,7 @@ class PanelFinder:
         highs.changeColsCost(len(self.columns), self.columns, np.asarray(values, dtype=float))
         highs.setOptionValue("mip_rel_gap", 1e-9 if exact else 1e-6)
         highs.setOptionValue("time_limit", max(0.05, seconds) if math.isfinite(seconds) else math.inf)
-        if self.last is not None:
-            highs.setSolution(highspy.HighsSolution()) if False else None
+        if self.last is not None and not self.restricted:
             solution = highspy.HighsSolution()
             solution.col_value = list(self.last.astype(float))
             highs.setSolution(solution)

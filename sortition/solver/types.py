@@ -23,7 +23,8 @@ class Types:
 
     `of_person[i]` is person i's type; `members[t]` lists the people of type t (ascending);
     `sizes[t] = len(members[t])`; `matrix[c, t]` is 1 when type t is in category c;
-    `households` are groups of single-person types of which at most one may be chosen.
+    `households` are groups of single-person types of which at most one may be chosen;
+    `profile[t, f]` is the category (index into the quotas) of type t for feature f.
     """
 
     of_person: np.ndarray
@@ -31,6 +32,7 @@ class Types:
     sizes: np.ndarray
     matrix: np.ndarray
     households: tuple[np.ndarray, ...]
+    profile: np.ndarray
     panel_size: int
     lower: np.ndarray
     upper: np.ndarray
@@ -69,6 +71,7 @@ def compress(instance: Instance, *, merge: bool = True) -> Types:
         sizes=sizes.astype(np.int64),
         matrix=matrix,
         households=households,
+        profile=np.asarray(pool.categories, dtype=np.int64).reshape(n, -1)[first],
         panel_size=instance.panel_size,
         lower=instance.quotas.lower.astype(np.int64),
         upper=instance.quotas.upper.astype(np.int64),

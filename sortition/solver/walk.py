@@ -1,0 +1,189 @@
+"""Split a target point of the panel polytope into integral panels by walking across faces.
+
+Start at the target x (expected number of members of each type). Find an integral panel v that
+satisfies, with equality, every constraint that is tight at x (any panel used to build x must),
+then step from v through x to the far side: x' = x + a (x - v) with the largest a that stays in
+the relaxation. x is then a mix of v and x', and x' lies on a smaller face. Each step fixes at
+least one more constraint, so after at most as many steps as there are types the point is a panel.
+The panels found are exactly what the master LP needs to reproduce x; the LP then fixes the
+weights (and any rounding drift) exactly.
+
+Panels in a face are found by a randomised rounding that respects the face (fast, usually
+enough), falling back to the integer program restricted to the face. If the face holds no
+integral panel, x' (and possibly the target) is out of reach and the caller continues with
+column generation.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from sortition.solver.panels import NoPanel, OutOfTime, PanelFinder
+from sortition.solver.types import Types
+
+TIGHT = 1e-7
+
+
+class Rows:
+    """Every constraint row of a panel as (row index per type and group), for fast rounding."""
+
+    def __init__(self, types: Types) -> None:
+        size = len(types)
+        categories = types.matrix.shape[0]
+        columns = [types.profile[:, f] for f in range(types.profile.shape[1])]
+        households = np.full(size, -1, dtype=np.int64)
+        for h, group in enumerate(types.households):
+            households[group] = categories + h
+        self.count = categories + len(types.households) + 1
+        spare = self.count - 1  # a row with no limits for "in no category of this group"
+        columns.append(households)
+        self.profile = np.column_stack([np.where(c >= 0, c, spare) for c in columns])
+        self.lower = np.concatenate([types.lower.astype(float),
+                                     np.zeros(len(types.households)), [-math.inf]])
+        self.upper = np.concatenate([types.upper.astype(float),
+                                     np.ones(len(types.households)), [math.inf]])
+        self.spare = spare
+
+    def totals(self, counts: np.ndarray) -> np.ndarray:
+        """Row activity for counts per type."""
+        totals = np.zeros(self.count)
+        for f in range(self.profile.shape[1]):
+            totals += np.bincount(self.profile[:, f], weights=counts, minlength=self.count)
+        return totals
+
+
+def _violation(totals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    return np.maximum(lower - totals, 0) + np.maximum(totals - upper, 0)
+
+
+def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
+           upper: np.ndarray, rows: Rows, k: int, rng: np.random.Generator,
+           swaps: int = 60, sample: int = 128) -> np.ndarray | None:
+    """A panel within [low, high] per type and [lower, upper] per row, near x, or None.
+
+    Systematic sampling rounds x to integers with the right total; then single swaps (one
+    member out, another in) repair the broken rows, best first.
+    """
+    profile = rows.profile
+    base = np.clip(np.floor(x + 1e-9), low, high)
+    fraction = np.clip(x - base, 0, None)
+    need = k - int(base.sum())
+    if need < 0:
+        return None
+    v = base.copy()
+    if need:
+        # The types closest to their next whole member: large steps, few panels.
+        eligible = np.flatnonzero((fraction > 0) & (v < high))
+        if len(eligible) < need:
+            return None
+        keys = fraction[eligible] * (1 + 1e-6 * rng.random(len(eligible)))
+        picks = eligible[np.argpartition(-keys, need - 1)[:need]]
+        v[picks] += 1
+    totals = rows.totals(v)
+    for _ in range(swaps):
+        broken = _violation(totals, lower, upper)
+        if broken.sum() <= 1e-9:
+            return v.astype(np.int64)
+        removable = np.flatnonzero(v > low)
+        addable = np.flatnonzero(v < high)
+        if len(removable) == 0 or len(addable) == 0:
+            return None
+        if len(addable) > sample:
+            keys = (x[addable] - v[addable] + 1) * rng.random(len(addable))
+            addable = addable[np.argpartition(-keys, sample - 1)[:sample]]
+        now = _violation(totals, lower, upper)
+        removal = _violation(totals - 1, lower, upper) - now
+        addition = _violation(totals + 1, lower, upper) - now
+        out_rows = profile[removable]
+        in_rows = profile[addable]
+        change = np.zeros((len(removable), len(addable)))
+        for f in range(profile.shape[1]):
+            differs = out_rows[:, f, None] != in_rows[None, :, f]
+            change += differs * (removal[out_rows[:, f]][:, None] + addition[in_rows[:, f]][None, :])
+        # Prefer swaps that also move towards x (take from surplus, add where x is larger).
+        change -= 1e-3 * ((x[addable] - v[addable])[None, :] - (x[removable] - v[removable])[:, None])
+        best = np.unravel_index(int(np.argmin(change)), change.shape)
+        if change[best] >= -1e-9:
+            return None
+        a, b = removable[best[0]], addable[best[1]]
+        v[a] -= 1
+        v[b] += 1
+        totals[profile[a]] -= 1
+        totals[profile[b]] += 1
+    return None
+
+
+def walk(types: Types, target: np.ndarray, finder: PanelFinder, deadline: float,
+         seed: int = 0) -> tuple[list[np.ndarray], list[float], bool]:
+    """Panels and weights whose mix is `target` (counts per type), and whether the walk
+    finished; when it did not (a face with no integral panel, or no time left), the weights
+    cover only part of the target and only the panels are useful."""
+    rows = Rows(types)
+    rng = np.random.default_rng(seed)
+    sizes = types.sizes.astype(float)
+    k = types.panel_size
+    x = np.clip(np.asarray(target, dtype=float), 0, sizes)
+    weight = 1.0
+    panels: list[np.ndarray] = []
+    weights: list[float] = []
+    base_lower, base_upper = rows.lower, rows.upper
+    category_rows = types.matrix.shape[0]
+    while True:
+        if time.monotonic() > deadline:
+            return panels, weights, False
+        totals = rows.totals(x)
+        at_low = x <= TIGHT
+        at_high = x >= sizes - TIGHT
+        low = np.where(at_high, sizes, 0.0)
+        high = np.where(at_low, 0.0, sizes)
+        row_low = totals <= base_lower + TIGHT
+        row_high = totals >= base_upper - TIGHT
+        lower = np.where(row_high, base_upper, base_lower)
+        upper = np.where(row_low, base_lower, base_upper)
+        nearest = np.rint(x)
+        if np.all(np.abs(x - nearest) <= TIGHT):
+            whole = rows.totals(nearest)
+            if np.all((whole >= base_lower) & (whole <= base_upper)) and nearest.sum() == k:
+                panels.append(nearest.astype(np.int64))
+                weights.append(weight)
+                return panels, weights, True
+        v = _round(x, low, high, lower, upper, rows, k, rng)
+        if v is None:
+            try:
+                finder.restrict(low, high, lower[:category_rows], upper[:category_rows],
+                                lower[category_rows:-1], upper[category_rows:-1])
+                v = finder.best(x / sizes, seconds=deadline - time.monotonic()).counts
+            except (NoPanel, OutOfTime):
+                return panels, weights, False
+            finally:
+                finder.unrestrict()
+        direction = x - v
+        step = math.inf
+        down = direction < -TIGHT
+        if down.any():
+            step = min(step, float(np.min(x[down] / -direction[down])))
+        up = direction > TIGHT
+        if up.any():
+            step = min(step, float(np.min((sizes[up] - x[up]) / direction[up])))
+        # Rows already tight stay tight (v meets them exactly); rounding drift there is harmless.
+        change = np.where(row_low | row_high, 0.0, rows.totals(direction))
+        falling = change < -TIGHT
+        if falling.any():
+            step = min(step, float(np.min((totals[falling] - base_lower[falling])
+                                          / -change[falling])))
+        rising = change > TIGHT
+        if rising.any():
+            step = min(step, float(np.min((base_upper[rising] - totals[rising])
+                                          / change[rising])))
+        if not math.isfinite(step) or weight / (1 + step) <= 1e-12:
+            # x is v (up to rounding), or what is left of the target is negligible.
+            panels.append(v)
+            weights.append(weight)
+            return panels, weights, True
+        panels.append(v)
+        weights.append(weight * step / (1 + step))
+        weight /= 1 + step
+        x = np.clip(x + step * direction, 0, sizes)
