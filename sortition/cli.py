@@ -398,6 +398,8 @@ def _check_draw(saved: Saved, instance: Instance, tickets: np.ndarray,
     panel = sorted(int(i) for i in tickets[ticket - 1])
     if record.get("panel") != [i + 1 for i in panel]:
         problems.append(f"draw.json lists a panel other than the one on ticket {ticket}.")
+    if saved.report.get("commitment", saved.commitment) != saved.commitment:
+        problems.append("report.json records a different commitment.")
     report_ticket = saved.report.get("ticket")
     if report_ticket is not None and report_ticket != ticket:
         problems.append(f"report.json records ticket {report_ticket}, not {ticket}.")
@@ -430,18 +432,15 @@ def _check_people(saved: Saved, instance: Instance, panel: list[int],
             problems.append(f"{name} is not UTF-8 text.")
             continue
         if columns != list(pool.columns) or found != rows:
-            extra = _difference(pool.ids, pool.columns, found, rows)
+            extra = _difference(pool.columns.index(str(saved.report["id_column"])), found, rows)
             problems.append(f"{name} does not match the panel on the drawn ticket{extra}.")
         else:
             checked.append(f"{name} matches the drawn panel ({len(rows)} people)")
     return problems
 
 
-def _difference(ids: Sequence[str], columns: Sequence[str], found: list[list[str]],
-                expected: list[list[str]]) -> str:
-    if "id" not in [c.lower() for c in columns]:
-        return ""
-    position = [c.lower() for c in columns].index("id")
+def _difference(position: int, found: list[list[str]], expected: list[list[str]]) -> str:
+    """Which ids are missing or extra, to say more than 'differs'."""
     have = {row[position] for row in found if len(row) > position}
     want = {row[position] for row in expected}
     parts = []

@@ -294,3 +294,22 @@ def test_the_installed_command_selects_draws_and_verifies(committed: Path,
     assert done.returncode == 0 and "Verification passed" in done.stdout
     tickets = np.array(_rows(out / "lottery.csv")[1:])
     assert len(tickets) == 1000
+
+
+def test_anyone_with_only_the_public_files_can_verify(
+        drawn: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    public = tmp_path / "public"
+    public.mkdir()
+    for name in ("pool.csv", "quotas.csv", "lottery.csv", "commitment.json", "draw.json"):
+        shutil.copy(drawn / name, public / name)
+    capsys.readouterr()
+    assert main(["verify", str(public)]) == 0
+    out = capsys.readouterr().out
+    assert "selected.csv was not compared" in out and "Verification passed" in out
+    record = json.loads((public / "draw.json").read_text())
+    record["seed"] = next(
+        seed for seed in (f"17 42 {i}" for i in range(100))
+        if pick_ticket(record["commitment"], seed, 200) != record["ticket"])
+    (public / "draw.json").write_text(json.dumps(record))
+    assert main(["verify", str(public)]) == 1
+    assert f"The seed '{record['seed']}' picks ticket" in capsys.readouterr().out
