@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 
@@ -25,6 +26,7 @@ from sortition.lottery import round_distribution
 from tests.unit._lottery_instances import make_instance, random_distribution
 
 
+@functools.cache
 def _committed(seed: int = 1, households: bool = True):
     instance = make_instance(seed, households=households)
     lottery = round_distribution(instance, random_distribution(instance, seed), 40)
