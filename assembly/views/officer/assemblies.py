@@ -15,7 +15,7 @@ from assembly import audit, db
 from assembly.authz import require
 from assembly.models import Assembly, Draw, Member, Quota, Respondent, SelectionRun
 from assembly.pool import pool_size
-from assembly.templating import render, see_other
+from assembly.templating import navigate, render
 from assembly.views.officer.common import assembly_or_404, draw_of, parse_date
 
 FIELDS = ("title", "question", "remit", "commissioning_body", "starts_on", "ends_on")
@@ -111,8 +111,8 @@ async def create(request: Request) -> Response:
         return assembly.id
 
     assembly_id = await db.run(request, work, write=True)
-    return see_other(request, f"/assemblies/{assembly_id}",
-                     "Assembly created. Next, upload the quotas and the pool of respondents.")
+    return navigate(request, f"/assemblies/{assembly_id}",
+                    "Assembly created. Next, upload the quotas and the pool of respondents.")
 
 
 @dataclass(frozen=True)
@@ -179,4 +179,4 @@ async def update(request: Request) -> Response:
                          {"fields": changed})
 
     await db.run(request, work, write=True)
-    return see_other(request, f"/assemblies/{assembly_id}", "Details saved.")
+    return navigate(request, f"/assemblies/{assembly_id}", "Details saved.")

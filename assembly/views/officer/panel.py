@@ -15,7 +15,7 @@ from assembly import db, draws
 from assembly.authz import require
 from assembly.models import Assembly, Contact, Draw, Member, Profile, Respondent, SelectionRun
 from assembly.pool import stored_quotas
-from assembly.templating import render, see_other
+from assembly.templating import navigate, render, see_other
 from assembly.views.officer import selection
 from assembly.views.officer.common import assembly_or_404, draw_of, run_or_404
 from charter.charts import CompositionRow, composition_chart
@@ -50,8 +50,8 @@ async def draw(request: Request) -> Response:
         except draws.DrawError as error:
             errors["form"] = str(error)
         else:
-            return see_other(request, f"/assemblies/{assembly_id}/panel",
-                             f"The panel has been drawn: ticket {ticket}.")
+            return navigate(request, f"/assemblies/{assembly_id}/panel",
+                            f"The panel has been drawn: ticket {ticket}.")
     page = await db.run(request, selection._run_page, assembly_id, run_id, write=True)
     return render(request, "officer/run.html",
                   {"r": page, "assembly": page.assembly, "active": False, "percent": 100,

@@ -31,7 +31,7 @@ from assembly.pool import (
     stored_quotas,
     instance_from_db,
 )
-from assembly.templating import render, see_other
+from assembly.templating import navigate, render, see_other
 from assembly.views.officer.common import (
     MAX_UPLOAD_BYTES,
     assembly_or_404,
@@ -147,12 +147,13 @@ async def upload(request: Request) -> Response:
             summary, categories = await db.run(request, work, write=True)
         except InputError as error:
             problems = error.problems
+            for key, name in (("quotas", quotas_name), ("people", people_name)):
+                number = sum(1 for p in problems if name and p.file == name)
+                if number:
+                    errors[key] = (f"{name} has {number} problem{'s' if number != 1 else ''}, "
+                                   "listed in the table at the top of the form.")
             for p in problems:
-                if p.file and p.file == quotas_name:
-                    errors.setdefault("quotas", "This file has problems, listed above.")
-                elif p.file and p.file == people_name:
-                    errors.setdefault("people", "This file has problems, listed above.")
-                else:
+                if not p.file or p.file not in (quotas_name, people_name):
                     errors.setdefault("form", p.message)
         except PoolLocked as error:
             errors["form"] = str(error)
@@ -167,7 +168,7 @@ async def upload(request: Request) -> Response:
                 if summary.dropped_columns:
                     parts.append("Not kept (not needed for the selection or invitations): "
                                  + ", ".join(summary.dropped_columns) + ".")
-            return see_other(request, f"/assemblies/{assembly_id}/quotas", " ".join(parts))
+            return navigate(request, f"/assemblies/{assembly_id}/quotas", " ".join(parts))
 
     state = await db.run(request, _upload_state, assembly_id)
     state.values, state.errors, state.problems = values, errors, problem_rows(problems)

@@ -21,7 +21,7 @@ from assembly import audit, db, jobs
 from assembly.authz import require
 from assembly.models import Assembly, Draw, RunStatus, SelectionRun
 from assembly.pool import PoolLocked, check_unlocked, household_count, pool_size, stored_quotas
-from assembly.templating import is_partial, render, see_other
+from assembly.templating import is_partial, navigate, render
 from assembly.views.officer.common import assembly_or_404, draw_of, run_or_404, whole_number
 from charter.charts import CompositionRow, composition_chart, probability_chart
 from sortition.model import ALGORITHMS
@@ -166,7 +166,7 @@ async def start(request: Request) -> Response:
         return render(request, "officer/selection.html", _context(page), block="start",
                       status_code=422)
     jobs.worker_of(request.app).submit(run_id)
-    return see_other(request, f"/assemblies/{assembly_id}/runs/{run_id}",
+    return navigate(request, f"/assemblies/{assembly_id}/runs/{run_id}",
                      "The selection has started.")
 
 
