@@ -121,12 +121,14 @@ def run_ours(
     if households:
         command.append("--households")
     started = time.perf_counter()
+    children = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
     try:
         completed = subprocess.run(
             command, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent
         )
     except subprocess.TimeoutExpired:
-        return Outcome(None, f"did not finish within {timeout:.0f} s")
+        used = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - children
+        return Outcome(None, f"did not finish within {timeout:.0f} s (wall; {used:.0f} s of CPU)")
     if completed.returncode != 0 or not result.exists():
         return Outcome(None, _last_line(completed.stderr) or f"exit status {completed.returncode}")
     data = json.loads(result.read_text())
@@ -165,10 +167,13 @@ def run_reference(
         command += ["--address-columns", ",".join(ADDRESS_COLUMNS)]
     measured_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     cache.parent.mkdir(parents=True, exist_ok=True)
+    children = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        error = f"did not finish within {timeout:.0f} s"
+        # subprocess.run waits for the killed child, so its CPU time is now in RUSAGE_CHILDREN.
+        used = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - children
+        error = f"did not finish within {timeout:.0f} s (wall; it had used {used:.0f} s of CPU)"
         cache.write_text(json.dumps({"error": error, "timeout": timeout, "measured_at": measured_at}))
         return Outcome(None, error)
     if completed.returncode != 0:
