@@ -133,7 +133,7 @@ def round_distribution(
     rounded = _beck_fiala(panels, incidence, fractions, rng, progress)
     counts = floors + rounded
     target = size * original
-    counts = _improve(incidence, counts, floors, fractions, target, progress)
+    counts = _improve(panels, incidence, counts, floors, fractions, target, progress)
     counts = counts.astype(np.int64)
     if counts.sum() != size:
         raise ArithmeticError("rounding lost or gained tickets")  # the algorithm's invariant
@@ -186,6 +186,11 @@ def _beck_fiala(
     steps = 0
     while is_floating.any():
         floating = np.flatnonzero(is_floating)
+        if len(floating) == 1:
+            # In exact arithmetic impossible (the total is whole); what is left is rounding
+            # noise from earlier steps, so the value is within noise of 0 or 1.
+            x[floating] = np.round(x[floating])
+            break
         held = np.flatnonzero(on_floating > k)
         block = _block(floating, 1 + len(held), rng)
         matrix = np.vstack([np.ones(len(block)), incidence[held][:, block].toarray()])
@@ -293,6 +298,7 @@ def _fix_total(result: np.ndarray, fractions: np.ndarray, wanted: int) -> None:
 
 
 def _improve(
+    panels: np.ndarray,
     incidence: scipy.sparse.csr_array,
     counts: np.ndarray,
     floors: np.ndarray,
@@ -300,46 +306,71 @@ def _improve(
     target: np.ndarray,
     progress: ProgressCallback,
 ) -> np.ndarray:
-    """Swap single tickets between rounded-up and rounded-down panels while that helps.
+    """Move single tickets from rounded-up to rounded-down panels while that helps.
 
-    Moving a ticket from panel P to panel Q changes the squared movement by
-    2 (s_Q - s_P) + 2k - 2 |P ∩ Q|, where s_P sums the current movement over P's members.
-    Only panels with a fraction take part, so every count stays floor or floor + 1.
+    First while it lowers the sum of squared movements: moving a ticket from panel P to panel Q
+    changes it by 2 (s_Q - s_P) + 2k - 2 |P ∩ Q|, where s_P sums the current movement over P's
+    members. Then, while possible, by moves that bring the person who moved most one ticket
+    closer without taking anyone else that far. Only panels with a fraction take part, so every
+    count stays floor or floor + 1.
     """
     movable = np.flatnonzero(fractions > 0)
     if len(movable) < 2 or len(movable) > _LOCAL_SEARCH_MAX_PANELS:
         return counts
     sub = incidence[:, movable].tocsc()
+    members = panels[movable]
     overlap = (sub.T @ sub).toarray()
-    k = overlap[0, 0]
+    k = panels.shape[1]
     current = counts.copy()
     deviation = incidence @ current - target
     sums = sub.T @ deviation
     up = current[movable] > floors[movable]
     best_max = np.abs(deviation).max()
-    for swap in range(_LOCAL_SEARCH_MAX_SWAPS):
-        givers = np.flatnonzero(up)
-        takers = np.flatnonzero(~up)
-        if len(givers) == 0 or len(takers) == 0:
-            break
-        gain = (
-            2 * (sums[takers][None, :] - sums[givers][:, None])
-            + 2 * k
-            - 2 * overlap[np.ix_(givers, takers)]
-        )
-        flat = int(np.argmin(gain))
-        if gain.flat[flat] >= -1e-9:
-            break
-        p, q = givers[flat // len(takers)], takers[flat % len(takers)]
+
+    def gain(givers: np.ndarray, takers: np.ndarray) -> np.ndarray:
+        return (2 * (sums[takers][None, :] - sums[givers][:, None]) + 2 * k
+                - 2 * overlap[np.ix_(givers, takers)])
+
+    def move(p: int, q: int) -> None:
+        nonlocal sums
         current[movable[p]] -= 1
         current[movable[q]] += 1
         up[p], up[q] = False, True
-        column_p = sub[:, [p]].toarray().ravel()
-        column_q = sub[:, [q]].toarray().ravel()
-        deviation += column_q - column_p
-        sums += overlap[:, q] - overlap[:, p]
+        np.subtract.at(deviation, members[p], 1)
+        np.add.at(deviation, members[q], 1)
+        sums = sums + overlap[:, q] - overlap[:, p]
+
+    for swap in range(_LOCAL_SEARCH_MAX_SWAPS):
+        givers, takers = np.flatnonzero(up), np.flatnonzero(~up)
+        if len(givers) == 0 or len(takers) == 0:
+            break
+        gains = gain(givers, takers)
+        flat = int(np.argmin(gains))
+        if gains.flat[flat] >= -1e-9:
+            break
+        move(int(givers[flat // len(takers)]), int(takers[flat % len(takers)]))
         if swap % 200 == 0:
             progress(Progress("lottery", 0.75, "Evening out the tickets"))
+
+    for _ in range(_LOCAL_SEARCH_MAX_SWAPS):
+        magnitude = np.abs(deviation)
+        worst = int(np.argmax(magnitude))
+        most = float(magnitude[worst])
+        if most <= 0.5:
+            break
+        on_it = (members == worst).any(axis=1)
+        lowest = deviation[members].min(axis=1)
+        highest = deviation[members].max(axis=1)
+        # Conservative (ignores people on both panels): nobody may reach the current worst.
+        safe_give = up & (lowest - 1 > -most + 1e-9)
+        safe_take = ~up & (highest + 1 < most - 1e-9)
+        lost = deviation[worst] < 0
+        givers = np.flatnonzero(safe_give & (on_it != lost))
+        takers = np.flatnonzero(safe_take & (on_it == lost))
+        if len(givers) == 0 or len(takers) == 0:
+            break
+        flat = int(np.argmin(gain(givers, takers)))
+        move(int(givers[flat // len(takers)]), int(takers[flat % len(takers)]))
     if np.abs(deviation).max() <= best_max + 1e-9:
         return current
     return counts
