@@ -24,6 +24,8 @@ routes: list[BaseRoute] = [
     Route("/admin/officers", admin.officers, methods=["GET"], name="admin_officers"),
     Route("/admin/officers/{officer_id:int}/revoke-sessions", admin.revoke_sessions,
           methods=["POST"], name="admin_revoke_sessions"),
+    Route("/admin/officers/{officer_id:int}/disabled", admin.set_disabled, methods=["POST"],
+          name="admin_set_disabled"),
     # officer workspace: assemblies, pool and quotas, audit log
     Route("/assemblies", assemblies.index, methods=["GET"], name="officer_home"),
     Route("/assemblies", assemblies.create, methods=["POST"], name="assembly_create"),
@@ -53,6 +55,8 @@ routes: list[BaseRoute] = [
           name="draw"),
     Route("/assemblies/{assembly_id:int}/panel", panel.panel_page, methods=["GET"],
           name="panel"),
+    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/drop-out", panel.drop_out_page,
+          methods=["GET"], name="member_drop_out_page"),
     Route("/assemblies/{assembly_id:int}/members/{member_id:int}/drop-out", panel.drop_out,
           methods=["POST"], name="member_drop_out"),
     Route("/assemblies/{assembly_id:int}/audit", audit_log.page, methods=["GET"],

@@ -58,6 +58,7 @@ ACCESS: tuple[Access, ...] = (
     Access("logout", "POST", EVERYONE),
     Access("admin_officers", "GET", ADMINS),
     Access("admin_revoke_sessions", "POST", ADMINS),
+    Access("admin_set_disabled", "POST", ADMINS),
     # officer workspace
     Access("officer_home", "GET", OFFICERS),
     Access("assembly_create", "POST", OFFICERS),
@@ -75,6 +76,7 @@ ACCESS: tuple[Access, ...] = (
     Access("selection_file", "GET", OFFICERS, "/assemblies/{assembly_id}/runs/{run_id}/files/pool.csv"),
     Access("draw", "POST", OFFICERS),
     Access("panel", "GET", OFFICERS),
+    Access("member_drop_out_page", "GET", OFFICERS),
     Access("member_drop_out", "POST", OFFICERS),
     Access("audit_log", "GET", OFFICERS),
     Access("audit_csv", "GET", OFFICERS),

@@ -74,7 +74,7 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
     page = officer_client.get(f"/assemblies/{assembly_id}/panel")
     assert page.status_code == 200
     assert "The panel has been drawn: ticket" in page.text
-    assert page.text.count("Record drop-out") == 12
+    assert page.text.count(">Record drop-out<") == 12
     assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in page.text
 
     # The draw cannot be repeated, with the same seed or another.
@@ -86,8 +86,15 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
     with dbs() as session:
         leaving = draws.panel_members(session, assembly_id)[0]
         leaving_public = session.get(Respondent, leaving.respondent_id).public_id
-    response = post_form(officer_client, f"/assemblies/{assembly_id}/members/{leaving.id}/drop-out",
-                         {}, follow_redirects=True)
+    drop_out = f"/assemblies/{assembly_id}/members/{leaving.id}/drop-out"
+    assert f'href="{drop_out}"' in page.text
+    confirm = officer_client.get(drop_out)
+    assert "This cannot be undone" in confirm.text and leaving_public in confirm.text
+    unconfirmed = post_form(officer_client, drop_out, {"reason": "declined"})
+    assert unconfirmed.status_code == 422 and 'href="#field-confirm"' in unconfirmed.text
+    assert panel_ids(dbs, assembly_id) == expected  # nothing changed
+    response = post_form(officer_client, drop_out, {"reason": "declined", "confirm": "yes"},
+                         follow_redirects=True)
     assert "takes the seat and every quota is still met" in response.text
     with dbs() as session:
         now = panel_ids(dbs, assembly_id)
@@ -99,6 +106,7 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
         assert instance.is_feasible_panel(np.array(sorted(index[p] for p in now)))
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "member.replaced")).one()
         assert event.details["leaving"] == leaving_public
+        assert event.details["reason"] == "declined"
         assert event.details["joining"] in now
         # Every step is in the log, and the chain verifies.
         actions = session.exec(select(AuditEvent.action).where(
@@ -121,7 +129,7 @@ def test_replacing_without_a_draw_says_so(officer_client: TestClient, dbs: Calla
         session.flush()
         member_id = member.id
     response = post_form(officer_client, f"/assemblies/{assembly_id}/members/{member_id}/drop-out",
-                         {}, follow_redirects=True)
+                         {"confirm": "yes"}, follow_redirects=True)
     assert "The panel has not been drawn yet." in response.text
     page = officer_client.get(f"/assemblies/{assembly_id}/panel").text
     assert "The panel has not been drawn yet." in page

@@ -128,3 +128,21 @@ def test_percent_formats_small_values_with_more_digits() -> None:
     assert percent(0.125) == "12.5%"
     assert percent(0.0043) == "0.43%"
     assert percent(0) == "0.0%"
+
+
+def test_expected_seats_may_be_fractional() -> None:
+    rows = [CompositionRow("Age", "16-29", 2.35, 2, 3, 40), CompositionRow("Age", "30+", 9.65, 9, 10, 160)]
+    root = parse(composition_chart(rows, panel_size=12, pool_size=200))
+    words = texts(root)
+    assert "2.4 (target 2–3; pool 20.0%)" in words  # one decimal for expected seats
+    assert "9.7 (target 9–10; pool 80.0%)" in words
+    bars = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "panel"]
+    widths = [float(b.get("width")) for b in bars]
+    assert widths[1] / widths[0] == pytest.approx(9.65 / 2.35, rel=1e-3)
+
+
+def test_probability_axis_is_not_much_taller_than_the_data() -> None:
+    root = parse(probability_chart([0.1] * 100, panel_size=10))
+    labels = [t for t in texts(root) if t.endswith("%")]
+    assert "12.0%" in labels  # 0.1 x 1.1 rounds up to 12%, not 20%
+    assert "20.0%" not in labels

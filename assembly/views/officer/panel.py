@@ -135,12 +135,35 @@ async def panel_page(request: Request) -> Response:
                   block="content")
 
 
+def _member_page(session: Session, assembly_id: int, member_id: int) -> tuple[Assembly, Person]:
+    assembly = assembly_or_404(session, assembly_id)
+    member = session.get(Member, member_id)
+    if member is None or member.assembly_id != assembly_id:
+        raise HTTPException(404, "There is no such member.")
+    return assembly, _person(session, member)
+
+
+async def drop_out_page(request: Request) -> Response:
+    """Replacing a member cannot be undone, so it is confirmed on a page of its own."""
+    require(request, "members.manage")
+    assembly, person = await db.run(request, _member_page, request.path_params["assembly_id"],
+                                    request.path_params["member_id"])
+    return render(request, "officer/drop_out.html",
+                  {"assembly": assembly, "person": person, "errors": {}}, block="content")
+
+
 async def drop_out(request: Request) -> Response:
     actor = require(request, "members.manage")
     assembly_id = request.path_params["assembly_id"]
     member_id = request.path_params["member_id"]
     form = await request.form()
     reason = "declined" if form.get("reason") == "declined" else "dropped out"
+    if form.get("confirm") != "yes":
+        assembly, person = await db.run(request, _member_page, assembly_id, member_id)
+        return render(request, "officer/drop_out.html", {
+            "assembly": assembly, "person": person,
+            "errors": {"confirm": "Tick the box to confirm that this member will not take part."}},
+            block="content", status_code=422)
 
     def work(session: Session) -> draws.Replacement:
         assembly = assembly_or_404(session, assembly_id)
