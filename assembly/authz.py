@@ -86,6 +86,7 @@ RULES: dict[str, tuple[ActorKind, Rule]] = {
     # officers' accounts and sessions
     "officers.list": ("officer", admin),
     "officers.revoke_sessions": ("officer", admin),
+    "officers.disable": ("officer", admin),
     # the officer workspace: every active officer works on every assembly of this council
     "workspace.view": ("officer", officer),
     "assembly.create": ("officer", officer),

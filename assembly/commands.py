@@ -11,11 +11,15 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from assembly import auth, db, sessions
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assembly import audit, auth, db, sessions
 from assembly.models import Officer
 from assembly.settings import Settings, SettingsError, from_env
-from sqlalchemy.engine import Engine
-from sqlmodel import select
+
+# How the audit log names whoever ran a command on the server.
+CLI_ACTOR = "command-line"
 
 
 def _settings() -> Settings:
@@ -105,6 +109,8 @@ def create_officer(args: argparse.Namespace) -> int:
                                           name=args.name or "", is_admin=args.admin)
             role = "administrator" if officer.is_admin else "officer"
             email = officer.email
+            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.created",
+                         {"officer": f"officer:{officer.id}", "admin": officer.is_admin})
     except ValueError as error:
         sys.stderr.write(f"minipublic create-officer: {error}\n")
         return 1
@@ -118,16 +124,69 @@ def revoke_sessions(args: argparse.Namespace) -> int:
         if args.all:
             count = sessions.revoke(session, everyone=True, reason="revoked from the command line")
             whose = "everyone"
+            audit.record(session, audit.SYSTEM, CLI_ACTOR, "sessions.revoked_all",
+                         {"sessions": count})
         else:
-            email = auth.normalise_email(args.email)
-            officer = session.exec(select(Officer).where(Officer.email == email)).first()
+            officer = _find_officer(session, args.email, "revoke-sessions")
             if officer is None:
-                sys.stderr.write(f"minipublic revoke-sessions: no officer has the address {email}.\n")
                 return 1
             count = sessions.revoke(session, officer_id=officer.id,
                                     reason="revoked from the command line")
-            whose = email
+            whose = officer.email
+            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.sessions_revoked",
+                         {"officer": f"officer:{officer.id}", "sessions": count})
     print(f"Ended {count} session{'s' if count != 1 else ''} of {whose}.")
+    return 0
+
+
+def _find_officer(session: Session, email: str, command: str) -> Officer | None:
+    email = auth.normalise_email(email)
+    officer = session.exec(select(Officer).where(Officer.email == email)).first()
+    if officer is None:
+        sys.stderr.write(f"minipublic {command}: no officer has the address {email}.\n")
+    return officer
+
+
+def set_password(args: argparse.Namespace) -> int:
+    """Reset a forgotten password; every session of that officer ends."""
+    settings = _settings()
+    try:
+        password = _read_password(args)
+        with _engine(settings) as engine, db.session(engine, write=True) as session:
+            officer = _find_officer(session, args.email, "set-password")
+            if officer is None:
+                return 1
+            auth.set_password(session, settings, officer, password)
+            ended = sessions.revoke(session, officer_id=officer.id, reason="password changed")
+            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.password_set",
+                         {"officer": f"officer:{officer.id}", "sessions_ended": ended})
+            email = officer.email
+    except ValueError as error:
+        sys.stderr.write(f"minipublic set-password: {error}\n")
+        return 1
+    print(f"Set a new password for {email} and ended {ended} session{'s' if ended != 1 else ''}.")
+    return 0
+
+
+def disable_officer(args: argparse.Namespace) -> int:
+    settings = _settings()
+    with _engine(settings) as engine, db.session(engine, write=True) as session:
+        officer = _find_officer(session, args.email, "disable-officer")
+        if officer is None:
+            return 1
+        disable = not args.enable
+        ended = 0
+        if officer.disabled != disable:
+            officer.disabled = disable
+            session.add(officer)
+            if disable:
+                ended = sessions.revoke(session, officer_id=officer.id, reason="account disabled")
+            audit.record(session, audit.SYSTEM, CLI_ACTOR,
+                         "officer.disabled" if disable else "officer.enabled",
+                         {"officer": f"officer:{officer.id}", "sessions_ended": ended})
+        email = officer.email
+    print(f"Disabled {email}; ended {ended} session{'s' if ended != 1 else ''}." if disable
+          else f"Enabled {email}.")
     return 0
 
 
@@ -148,6 +207,19 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of standard input")
     parser.set_defaults(run=create_officer)
+
+    parser = commands.add_parser("set-password",
+                                 help="give an officer a new password (ends their sessions)")
+    parser.add_argument("email", metavar="EMAIL")
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of standard input")
+    parser.set_defaults(run=set_password)
+
+    parser = commands.add_parser("disable-officer",
+                                 help="stop an officer signing in (ends their sessions)")
+    parser.add_argument("email", metavar="EMAIL")
+    parser.add_argument("--enable", action="store_true", help="let them sign in again instead")
+    parser.set_defaults(run=disable_officer)
 
     parser = commands.add_parser("revoke-sessions",
                                  help="sign an officer (or everyone) out everywhere")

@@ -1,7 +1,9 @@
-"""Administration of officers' accounts: see who is signed in and end their sessions.
+"""Administration of officers' accounts: see who is signed in, end their sessions, and disable
+or re-enable an account.
 
-Revoking is how an admin responds to a lost laptop or a colleague leaving; it takes effect on the
-officer's very next request because sessions live in the database.
+Revoking is how an admin responds to a lost laptop; disabling is for a colleague who leaves. Both
+take effect on the officer's very next request because sessions live in the database, and both
+are written to the system audit chain (assembly 0), naming officers by id only.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from sqlmodel import Session, select
 
-from assembly import db, sessions
+from assembly import audit, db, sessions
 from assembly.authz import require
 from assembly.models import Officer
 from assembly.templating import render, see_other
@@ -38,8 +40,10 @@ async def revoke_sessions(request: Request) -> Response:
         officer = session.get(Officer, officer_id)
         if officer is None:
             return None, 0
-        return officer, sessions.revoke(session, officer_id=officer_id,
-                                        reason=f"revoked by {actor.label}")
+        count = sessions.revoke(session, officer_id=officer_id, reason=f"revoked by {actor.label}")
+        audit.record(session, audit.SYSTEM, actor.label, "officer.sessions_revoked",
+                     {"officer": f"officer:{officer_id}", "sessions": count})
+        return officer, count
 
     officer, count = await db.run(request, revoke, write=True)
     if officer is None:
@@ -47,3 +51,39 @@ async def revoke_sessions(request: Request) -> Response:
     noun = "session" if count == 1 else "sessions"
     return see_other(request, "/admin/officers",
                      f"Ended {count} {noun} of {officer.email}. They must sign in again.")
+
+
+async def set_disabled(request: Request) -> Response:
+    """Disable (form field `disabled=1`) or re-enable (`disabled=0`) an officer's account."""
+    actor = require(request, "officers.disable")
+    officer_id = request.path_params["officer_id"]
+    form = await request.form()
+    choice = str(form.get("disabled", ""))
+    if choice not in ("0", "1"):
+        raise HTTPException(422, "Choose whether to disable or enable the account "
+                                 "(the form sends disabled=1 or disabled=0).")
+    disable = choice == "1"
+    if disable and actor.officer is not None and actor.officer.id == officer_id:
+        raise HTTPException(409, "You cannot disable your own account: ask another administrator, "
+                                 "so that someone can always sign in.")
+
+    def change(session: Session) -> Officer | None:
+        officer = session.get(Officer, officer_id)
+        if officer is None:
+            return None
+        if officer.disabled != disable:
+            officer.disabled = disable
+            session.add(officer)
+            ended = sessions.revoke(session, officer_id=officer_id,
+                                    reason=f"disabled by {actor.label}") if disable else 0
+            audit.record(session, audit.SYSTEM, actor.label,
+                         "officer.disabled" if disable else "officer.enabled",
+                         {"officer": f"officer:{officer_id}", "sessions_ended": ended})
+        return officer
+
+    officer = await db.run(request, change, write=True)
+    if officer is None:
+        raise HTTPException(404)
+    message = (f"Disabled {officer.email}. They are signed out and cannot sign in."
+               if disable else f"Enabled {officer.email}. They can sign in again.")
+    return see_other(request, "/admin/officers", message)

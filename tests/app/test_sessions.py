@@ -4,6 +4,7 @@ command line, and members kept apart from officers."""
 from __future__ import annotations
 
 import argparse
+import io
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from assembly import commands, db, sessions
+from assembly import audit, commands, db, sessions
 from assembly.models import Member, Officer, UserSession, utcnow
 from assembly.settings import Settings
 from tests.app.conftest import HTMX, login, make_client, post_form
@@ -256,3 +257,92 @@ def test_prune_forgets_long_ended_sessions_only(
     with db.session(engine) as session:
         remaining = {row.token_hash for row in session.exec(select(UserSession)).all()}
     assert remaining == {sessions.token_hash(live), sessions.token_hash(revoked_recently)}
+
+
+# --- disabling accounts ---------------------------------------------------------------------------
+
+
+def system_actions(engine: Engine) -> list[tuple[str, str, dict[str, object]]]:
+    with db.session(engine) as session:
+        assert audit.verify_chain(session, audit.SYSTEM).ok
+        return [(event.actor, event.action, event.details)
+                for event in audit.events(session, audit.SYSTEM)]
+
+
+def test_admin_disables_and_re_enables_an_officer(
+    app: Starlette, admin_client: TestClient, admin: Officer, officer: Officer, engine: Engine
+) -> None:
+    with make_client(app) as laptop:
+        login(laptop, officer.email)
+        response = post_form(admin_client, f"/admin/officers/{officer.id}/disabled",
+                             {"disabled": "1"})
+        assert response.status_code == 200
+        assert f"Disabled {officer.email}. They are signed out and cannot sign in." in response.text
+        assert "Disabled</td>" in response.text
+        assert not is_signed_in(laptop)
+        refused = post_form(laptop, "/login", {"email": officer.email,
+                                               "password": "correct horse battery staple"})
+        assert refused.status_code == 401
+        response = post_form(admin_client, f"/admin/officers/{officer.id}/disabled",
+                             {"disabled": "0"})
+        assert f"Enabled {officer.email}. They can sign in again." in response.text
+        login(laptop, officer.email)
+    assert system_actions(engine) == [
+        (f"officer:{admin.id}", "officer.disabled",
+         {"officer": f"officer:{officer.id}", "sessions_ended": 1}),
+        (f"officer:{admin.id}", "officer.enabled",
+         {"officer": f"officer:{officer.id}", "sessions_ended": 0}),
+    ]
+
+
+def test_admin_cannot_disable_themselves(admin_client: TestClient, admin: Officer) -> None:
+    response = post_form(admin_client, f"/admin/officers/{admin.id}/disabled", {"disabled": "1"})
+    assert response.status_code == 409
+    assert "You cannot disable your own account" in response.text
+    assert is_signed_in(admin_client)
+
+
+def test_disable_form_must_say_which(admin_client: TestClient, officer: Officer) -> None:
+    response = post_form(admin_client, f"/admin/officers/{officer.id}/disabled",
+                         {"disabled": "maybe"}, htmx=True)
+    assert response.status_code == 422
+    assert "disabled=1 or disabled=0" in response.text and "<html" not in response.text
+
+
+def run_command(argv: list[str], settings: Settings, monkeypatch: pytest.MonkeyPatch,
+                stdin: str = "") -> int:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MINIPUBLIC_PASSWORD_MEMORY_KIB", str(settings.password_memory_kib))
+    monkeypatch.setenv("MINIPUBLIC_PASSWORD_TIME_COST", str(settings.password_time_cost))
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    parser = argparse.ArgumentParser(prog="minipublic")
+    commands.add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+def test_disable_officer_and_set_password_commands(
+    app: Starlette, officer: Officer, settings: Settings, engine: Engine,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    with make_client(app) as browser:
+        login(browser, officer.email)
+        assert run_command(["disable-officer", officer.email], settings, monkeypatch) == 0
+        assert f"Disabled {officer.email}; ended 1 session." in capsys.readouterr().out
+        assert not is_signed_in(browser)
+        assert run_command(["disable-officer", officer.email, "--enable"], settings,
+                           monkeypatch) == 0
+        assert run_command(["set-password", officer.email, "--password-stdin"], settings,
+                           monkeypatch, "a brand new passphrase\n") == 0
+        assert "Set a new password for officer@example.org" in capsys.readouterr().out
+        old = post_form(browser, "/login", {"email": officer.email,
+                                            "password": "correct horse battery staple"})
+        assert old.status_code == 401
+        login(browser, officer.email, "a brand new passphrase")
+    assert run_command(["set-password", officer.email, "--password-stdin"], settings,
+                       monkeypatch, "short\n") == 1
+    assert "use at least 12" in capsys.readouterr().err
+    assert run_command(["disable-officer", "nobody@example.org"], settings, monkeypatch) == 1
+    assert [action for _, action, _ in system_actions(engine)] == [
+        "officer.disabled", "officer.enabled", "officer.password_set"]
+    assert {actor for actor, _, _ in system_actions(engine)} == {"command-line"}
