@@ -15,10 +15,12 @@ met, and writes everything as JSON to bench/out/.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import hashlib
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -95,6 +97,12 @@ def child(args: argparse.Namespace) -> int:
     return 0
 
 
+def die_with_parent() -> None:
+    """Runs in each child before exec: if the benchmark is killed, its children go too (Linux)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def cpu_seconds(usage: resource.struct_rusage) -> float:
     return usage.ru_utime + usage.ru_stime
 
@@ -124,7 +132,8 @@ def run_ours(
     children = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
     try:
         completed = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent
+            command, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent,
+            preexec_fn=die_with_parent,
         )
     except subprocess.TimeoutExpired:
         used = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - children
@@ -169,7 +178,9 @@ def run_reference(
     cache.parent.mkdir(parents=True, exist_ok=True)
     children = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        completed = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, preexec_fn=die_with_parent
+        )
     except subprocess.TimeoutExpired:
         # subprocess.run waits for the killed child, so its CPU time is now in RUSAGE_CHILDREN.
         used = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - children
