@@ -368,6 +368,18 @@ class Worker:
             _fail(self.engine, run_id, SERVER_STOPPED)
 
 
+def stale_runs_exist(session: Session, assembly_id: int) -> bool:
+    """Cheap read-only check, so pages only open a write transaction when there is work."""
+    cutoff = utcnow() - STALE_AFTER
+    return session.exec(select(SelectionRun.id).where(
+        SelectionRun.assembly_id == assembly_id,
+        SelectionRun.status.in_(ACTIVE),  # type: ignore[attr-defined]
+        sa.or_(SelectionRun.heartbeat_at < cutoff,  # type: ignore[operator]
+               sa.and_(SelectionRun.heartbeat_at.is_(None),  # type: ignore[union-attr]
+                       SelectionRun.created_at < cutoff)),  # type: ignore[operator]
+    ).limit(1)).first() is not None
+
+
 def expire_stale(session: Session, *, everything: bool = False) -> int:
     """Mark failed the runs whose owner stopped beating; `everything` at a single-process start.
 

@@ -233,3 +233,40 @@ def test_progress_writer_throttles_but_never_skips_a_phase(engine: Engine,
                       pytest.approx(start_ + 0.5 * (end - start_)))
     writer(Progress("expand", 0.1, "new phase"))  # a new phase is written at once
     assert read()[0] == "Finding the fairest selection chances: new phase"
+
+
+@pytest.mark.slow
+def test_a_dead_worker_process_or_a_stopping_server_fails_the_run(
+        app: Starlette, officer: object, dbs: Callable) -> None:
+    from tests.app.conftest import login
+
+    with make_client(app) as client:
+        login(client, officer.email)  # type: ignore[attr-defined]
+        # Large enough that the solver is still busy when the process is killed.
+        assembly_id = loaded(client, synthetic(300, 30, features=6, seed=5))
+        url = start(client, assembly_id, panel_size="30")
+        run_id = int(url.rsplit("/", 1)[1])
+        worker = jobs.worker_of(app)
+        deadline = time.monotonic() + 30
+        while not worker.owns(run_id) or run_id not in worker.running:
+            assert time.monotonic() < deadline, "the run never started"
+            time.sleep(0.05)
+        worker.running[run_id].kill()
+        wait_for(client, url, seconds=30)
+        text = client.get(url).text
+        assert "The selection process ended unexpectedly" in text
+        assert "ran out of memory or was stopped by the system" in text
+
+        second = int(start(client, assembly_id, panel_size="30").rsplit("/", 1)[1])
+        deadline = time.monotonic() + 30
+        while True:
+            with dbs() as session:
+                if session.get(SelectionRun, second).status == "running":
+                    break
+            assert time.monotonic() < deadline, "the second run never started"
+            time.sleep(0.1)
+    # Leaving the client shuts the app down: the worker stops the run and says why.
+    with dbs() as session:
+        run = session.get(SelectionRun, second)
+        assert run.status == "failed" and run.error == jobs.SERVER_STOPPED
+        assert session.get(SelectionRun, run_id).status == "failed"

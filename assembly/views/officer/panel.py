@@ -52,7 +52,7 @@ async def draw(request: Request) -> Response:
         else:
             return navigate(request, f"/assemblies/{assembly_id}/panel",
                             f"The panel has been drawn: ticket {ticket}.")
-    page = await db.run(request, selection._run_page, assembly_id, run_id, write=True)
+    page = await db.run(request, selection._run_page, assembly_id, run_id)
     return render(request, "officer/run.html",
                   {"r": page, "assembly": page.assembly, "active": False, "percent": 100,
                    "algorithms": selection.ALGORITHM_TEXT, "errors": errors, "seed": seed},

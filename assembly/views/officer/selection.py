@@ -64,8 +64,13 @@ class SelectionPage:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+async def expire_stale(request: Request, assembly_id: int) -> None:
+    """Mark failed the runs a stopped server left behind, before showing them."""
+    if await db.run(request, jobs.stale_runs_exist, assembly_id):
+        await db.run(request, jobs.expire_stale, write=True)
+
+
 def _selection_page(session: Session, assembly_id: int) -> SelectionPage:
-    jobs.expire_stale(session)
     assembly = assembly_or_404(session, assembly_id)
     runs = list(session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)
                              .order_by(SelectionRun.id.desc())).all())  # type: ignore[union-attr]
@@ -86,7 +91,8 @@ def _context(page: SelectionPage) -> dict[str, Any]:
 
 async def selection_page(request: Request) -> Response:
     require(request, "selection.view")
-    page = await db.run(request, _selection_page, request.path_params["assembly_id"], write=True)
+    await expire_stale(request, request.path_params["assembly_id"])
+    page = await db.run(request, _selection_page, request.path_params["assembly_id"])
     return render(request, "officer/selection.html", _context(page), block="start")
 
 
@@ -161,7 +167,7 @@ async def start(request: Request) -> Response:
 
     run_id = None if errors else await db.run(request, work, write=True)
     if run_id is None:
-        page = await db.run(request, _selection_page, assembly_id, write=True)
+        page = await db.run(request, _selection_page, assembly_id)
         page.values, page.errors = values, errors
         return render(request, "officer/selection.html", _context(page), block="start",
                       status_code=422)
@@ -194,7 +200,6 @@ def composition(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _run_page(session: Session, assembly_id: int, run_id: int) -> RunPage:
-    jobs.expire_stale(session)
     assembly = assembly_or_404(session, assembly_id)
     run = run_or_404(session, assembly, run_id)
     latest_id = session.exec(select(sa.func.max(SelectionRun.id))
@@ -218,8 +223,8 @@ def _run_page(session: Session, assembly_id: int, run_id: int) -> RunPage:
 async def run_page(request: Request) -> Response:
     require(request, "selection.view")
     assembly_id = request.path_params["assembly_id"]
-    page = await db.run(request, _run_page, assembly_id, request.path_params["run_id"],
-                        write=True)
+    await expire_stale(request, assembly_id)
+    page = await db.run(request, _run_page, assembly_id, request.path_params["run_id"])
     active = page.run.status in jobs.ACTIVE
     if is_partial(request) and not active:
         # The poll saw the run finish: load the whole page, which now shows the result.
