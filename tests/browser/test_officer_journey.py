@@ -1,0 +1,165 @@
+"""The officer's whole journey in a real browser, from signing in to the invitation letters, and
+the first member's from their letter to the welcome page; once with JavaScript and once without.
+Every page on the way is scanned by axe-core: no serious or critical violation is allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from sortition.synthetic import make_pool
+from tests.browser.conftest import (
+    OFFICER_EMAIL,
+    OFFICER_PASSWORD,
+    Accessibility,
+    Server,
+    _context,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PANEL = 10
+SEED = "07 19 23 31 42 48"
+
+
+@pytest.fixture(scope="module")
+def pool_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A realistic small pool: 150 fictional respondents, four features, census quotas."""
+    synthetic = make_pool(150, PANEL, features=4, seed=11)
+    return synthetic.write(tmp_path_factory.mktemp("pool"))
+
+
+def journey(page: Page, axe: Accessibility, chromium: Browser, server: Server,
+            files: tuple[Path, Path], *, javascript: bool, title: str,
+            downloads: Path) -> None:
+    def scanned(expected_heading: str) -> None:
+        expect(page.get_by_role("heading", level=1)).to_contain_text(expected_heading)
+        axe.check(page, javascript=javascript)
+
+    # Sign in.
+    page.goto("/login")
+    scanned("Sign in")
+    page.get_by_label("E-mail address").fill(OFFICER_EMAIL)
+    page.get_by_label("Password").fill(OFFICER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/assemblies$"))
+    scanned("Assemblies")
+
+    # Create the assembly.
+    page.get_by_role("link", name="Create an assembly").click()
+    page.wait_for_url(re.compile(r"/assemblies/new$"))
+    scanned("Create an assembly")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("The question the assembly will answer").fill(
+        "How should our council use data and AI?")
+    page.get_by_label("Commissioning body").fill("Liverpool City Region Combined Authority")
+    page.get_by_label("First session").fill("2027-03-06")
+    page.get_by_label("Last session").fill("2027-05-15")
+    page.get_by_role("button", name="Create the assembly").click()
+    scanned(title)
+    steps = page.get_by_role("navigation", name="This assembly")
+    assembly_url = server.url + str(steps.get_by_role("link", name=title).get_attribute("href"))
+    assert re.fullmatch(r".*/assemblies/\d+", assembly_url)
+
+    # Upload the quotas and the pool.
+    page.get_by_role("link", name="Upload the pool of respondents and the quotas").click()
+    page.wait_for_url(re.compile(r"/pool$"))
+    scanned("Pool and quotas")
+    quotas_csv, people_csv = files
+    page.get_by_label("Quotas file (CSV)").set_input_files(str(quotas_csv))
+    page.get_by_label("People file (CSV)").set_input_files(str(people_csv))
+    page.get_by_label("Legal basis for holding respondents' data").fill(
+        "Public task, UK GDPR Article 6(1)(e); special category data: Article 9(2)(g).")
+    page.get_by_role("button", name="Upload and check").click()
+    # Without JavaScript the upload redirects to the quotas; with it, the page updates in place.
+    expect(page.get_by_text("150 respondents").first).to_be_visible(timeout=30_000)
+    axe.check(page, javascript=javascript)
+    page.goto(assembly_url + "/quotas")
+    scanned("Quotas")
+
+    # Run the selection and wait for its result (htmx polls with JavaScript; a meta refresh
+    # reloads the page without).
+    page.goto(assembly_url + "/selection")
+    scanned("Selection")
+    page.get_by_label("Panel size").fill(str(PANEL))
+    page.get_by_role("button", name="Run the selection").click()
+    expect(page.get_by_role("heading", name="Commitment")).to_be_visible(timeout=120_000)
+    scanned("Selection run")
+
+    # The public draw.
+    page.get_by_label("Public random seed").fill(SEED)
+    page.get_by_label("I have published the commitment").check()
+    page.get_by_role("button", name="Draw the panel").click()
+    expect(page.get_by_role("status")).to_contain_text("The panel has been drawn",
+                                                       timeout=30_000)
+    page.goto(assembly_url + "/panel")
+    scanned("The panel")
+    expect(page.get_by_role("heading", name=f"Members ({PANEL})")).to_be_visible()
+
+    # Invitations: one ZIP with the letters and the mail-merge file.
+    page.goto(assembly_url + "/invitations")
+    scanned("Invite the panel")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name=f"Create letters for {PANEL} members and download").click()
+    archive_path = downloads / download_info.value.suggested_filename
+    download_info.value.save_as(archive_path)
+    with zipfile.ZipFile(archive_path) as archive:
+        rows = list(csv.DictReader(io.StringIO(
+            archive.read("mail-merge.csv").decode("utf-8-sig"))))
+        with pikepdf.open(io.BytesIO(archive.read("letters.pdf"))) as pdf:
+            assert len(pdf.pages) == PANEL
+            assert pdf.Root.MarkInfo.Marked is True
+    assert len(rows) == PANEL
+    page.reload()
+    scanned("Invite the panel")
+    expect(page.get_by_role("cell", name="Invited").first).to_be_visible()
+
+    # The first member opens their link on their own device and accepts.
+    resident_context = _context(chromium, server, javascript=javascript)
+    try:
+        resident = resident_context.new_page()
+        resident.goto(rows[0]["invitation_link"])
+        expect(resident.get_by_role("heading", level=1)).to_contain_text("Your invitation")
+        axe.check(resident, javascript=javascript)
+        resident.get_by_role("button", name="Continue").click()
+        resident.wait_for_url(re.compile(r"/welcome$"))
+        expect(resident.get_by_role("heading", level=1)).to_contain_text(f"Welcome to {title}")
+        axe.check(resident, javascript=javascript)
+        # The same link a second time: used up, and said so plainly.
+        resident.goto(rows[0]["invitation_link"])
+        expect(resident.get_by_role("heading", level=1)).to_contain_text("already been used")
+        axe.check(resident, javascript=javascript)
+    finally:
+        resident_context.close()
+
+    page.reload()
+    expect(page.get_by_role("cell", name="Joined")).to_be_visible()
+
+
+def test_officer_journey_with_javascript(js_page: Page, axe: Accessibility, chromium: Browser,
+                                         server: Server, pool_files: tuple[Path, Path],
+                                         tmp_path: Path) -> None:
+    journey(js_page, axe, chromium, server, pool_files, javascript=True,
+            title="Our council, data and AI", downloads=tmp_path)
+    assert len(axe.scanned) >= 12
+    # The server's access log never shows an invitation token.
+    log = server.log()
+    assert "/invite/[hidden]" in log
+    assert not re.search(r"/invite/[0-9a-z]{52}", log)
+
+
+def test_officer_journey_without_javascript(nojs_page: Page, axe: Accessibility,
+                                            chromium: Browser, server: Server,
+                                            pool_files: tuple[Path, Path],
+                                            tmp_path: Path) -> None:
+    journey(nojs_page, axe, chromium, server, pool_files, javascript=False,
+            title="Our council, data and AI, without scripts", downloads=tmp_path)
+    assert len(axe.scanned) >= 12
