@@ -78,10 +78,12 @@ class Parameters:
             raise ValueError("the commitment's algorithm and engine must be text")
         if not isinstance(household, bool):
             raise ValueError("the commitment's one_per_household must be true or false")
+        whole: list[int] = []
         for name, value in (("panel_size", panel_size), ("lottery_size", size)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"the commitment's {name} must be a positive whole number")
-        return cls(algorithm, engine, int(panel_size), household, int(size))  # type: ignore[arg-type]
+            whole.append(value)
+        return cls(algorithm, engine, whole[0], household, whole[1])
 
 
 @dataclass(frozen=True)
