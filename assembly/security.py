@@ -12,6 +12,7 @@ HTML forms (no JavaScript, no token field) and for htmx alike:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -50,6 +51,15 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 HSTS = "max-age=63072000; includeSubDomains"
+
+
+# Path segments that look like secrets (invitation tokens, long random ids) are hidden in logs:
+# a log file must never hold a working link to someone's account.
+_SECRET_LOOKING = re.compile(r"[A-Za-z0-9_-]{20,}")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_LOOKING.sub("[hidden]", path)
 
 
 def forgery_reason(method: str, headers: Headers) -> str | None:
@@ -120,14 +130,15 @@ class SecurityMiddleware:
         request = Request(scope, receive)
         reason = forgery_reason(scope["method"], request.headers)
         if reason is not None:
-            log.warning("refused %s %s: %s", scope["method"], scope["path"], reason)
+            log.warning("refused %s %s: %s", scope["method"], loggable_path(scope["path"]), reason)
             response = await self.forgery_page(request, reason)
             await response(scope, receive, send_with_headers)
             return
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception:
-            log.exception("error while handling %s %s", scope["method"], scope["path"])
+            log.exception("error while handling %s %s", scope["method"],
+                          loggable_path(scope["path"]))
             if not started:
                 response = await self.error_page(request)
                 await response(scope, receive, send_with_headers)

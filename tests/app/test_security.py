@@ -262,3 +262,13 @@ def test_configuration_document_matches_the_settings() -> None:
     )
     for variable in settings_module.VARIABLES:
         assert hasattr(Settings(), variable.field)
+
+
+def test_refusal_log_hides_tokens_in_paths(bare_client: TestClient,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    token = "Zq3xV9kLmN0pQrStUvWxYz12AbCdEfGh"
+    with caplog.at_level("WARNING", logger="minipublic.security"):
+        response = bare_client.post(f"/invite/{token}", headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    assert "refused POST /invite/[hidden]: it came from another site" in caplog.text
+    assert token not in caplog.text
