@@ -21,16 +21,22 @@ class DeadEnd(Exception):
 
 
 def _one_panel(instance: Instance, rng: np.random.Generator, households: list[np.ndarray],
-               household_of: np.ndarray) -> np.ndarray:
+               household_of: np.ndarray, in_pool: np.ndarray) -> np.ndarray:
     membership = instance.membership
     lower = instance.quotas.lower
     upper = instance.quotas.upper
-    k = instance.panel_size
     available = np.ones(len(instance.pool), dtype=bool)
-    chosen: list[int] = []
+    left = in_pool.copy()
     counts = np.zeros(len(lower), dtype=np.int64)
-    for _ in range(k):
-        left = membership[:, available].sum(axis=1)
+    chosen: list[int] = []
+
+    def remove(people: np.ndarray) -> None:
+        people = people[available[people]]
+        if len(people):
+            available[people] = False
+            left[:] -= membership[:, people].sum(axis=1)
+
+    for _ in range(instance.panel_size):
         short = lower - counts
         if np.any(short > left):
             raise DeadEnd
@@ -46,12 +52,12 @@ def _one_panel(instance: Instance, rng: np.random.Generator, households: list[np
         person = int(candidates[rng.integers(len(candidates))])
         chosen.append(person)
         counts += membership[:, person]
-        available[person] = False
+        remove(np.array([person]))
         if household_of[person] >= 0:
-            available[households[household_of[person]]] = False
-        full = np.flatnonzero(counts >= upper)
+            remove(households[household_of[person]])
+        full = np.flatnonzero((counts >= upper) & (left > 0))
         if len(full):
-            available &= ~membership[full].any(axis=0)
+            remove(np.flatnonzero(available & membership[full].any(axis=0)))
     if np.any(counts < lower):
         raise DeadEnd
     return np.sort(np.array(chosen, dtype=np.int64))
@@ -65,13 +71,14 @@ def legacy(instance: Instance, samples: int, seed: int | None,
     household_of = np.full(len(instance.pool), -1, dtype=np.int64)
     for h, group in enumerate(households):
         household_of[group] = h
+    in_pool = instance.membership.sum(axis=1).astype(np.int64)
     panels: list[np.ndarray] = []
     restarts = 0
     step = max(1, samples // 100)
     for s in range(samples):
         for _ in range(ATTEMPTS):
             try:
-                panels.append(_one_panel(instance, rng, households, household_of))
+                panels.append(_one_panel(instance, rng, households, household_of, in_pool))
                 break
             except DeadEnd:
                 restarts += 1

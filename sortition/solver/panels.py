@@ -107,7 +107,7 @@ class PanelFinder:
         self.restricted = False
 
     def best(self, values: np.ndarray, *, exact: bool = False,
-             seconds: float = math.inf) -> Priced:
+             seconds: float = math.inf, gap: float = 1e-6) -> Priced:
         """The panel maximising sum(values[t] * count[t]) with a proven upper bound.
 
         `values` are per member of each type. With `exact`, the optimality gap is closed to
@@ -115,7 +115,7 @@ class PanelFinder:
         """
         highs = self.highs
         highs.changeColsCost(len(self.columns), self.columns, np.asarray(values, dtype=float))
-        highs.setOptionValue("mip_rel_gap", 1e-9 if exact else 1e-6)
+        highs.setOptionValue("mip_rel_gap", 1e-9 if exact else gap)
         highs.setOptionValue("time_limit", max(0.05, seconds) if math.isfinite(seconds) else math.inf)
         if self.last is not None and not self.restricted:
             solution = highspy.HighsSolution()

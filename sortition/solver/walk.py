@@ -25,6 +25,8 @@ from sortition.solver.panels import NoPanel, OutOfTime, PanelFinder
 from sortition.solver.types import Types
 
 TIGHT = 1e-7
+# Further randomised roundings, with a longer swap search, before asking the integer program.
+RETRIES = 4
 
 
 class Rows:
@@ -61,31 +63,47 @@ def _violation(totals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.n
 
 def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
            upper: np.ndarray, rows: Rows, k: int, rng: np.random.Generator,
-           swaps: int = 60, sample: int = 128) -> np.ndarray | None:
+           swaps: int = 80, sample: int = 128) -> np.ndarray | None:
     """A panel within [low, high] per type and [lower, upper] per row, near x, or None.
 
-    Systematic sampling rounds x to integers with the right total; then single swaps (one
-    member out, another in) repair the broken rows, best first.
+    Greedy rounding fills the seats with the types closest to their next whole member without
+    breaking any maximum; then single swaps (one member out, another in) repair the rows still
+    short, best first, moving sideways at random when no swap helps right away.
     """
     profile = rows.profile
-    base = np.clip(np.floor(x + 1e-9), low, high)
-    fraction = np.clip(x - base, 0, None)
-    need = k - int(base.sum())
+    v = np.clip(np.floor(x + 1e-9), low, high)
+    fraction = np.clip(x - v, 0, None)
+    need = k - int(v.sum())
     if need < 0:
         return None
-    v = base.copy()
-    if need:
-        # The types closest to their next whole member: large steps, few panels.
-        eligible = np.flatnonzero((fraction > 0) & (v < high))
-        if len(eligible) < need:
-            return None
-        keys = fraction[eligible] * (1 + 1e-6 * rng.random(len(eligible)))
-        picks = eligible[np.argpartition(-keys, need - 1)[:need]]
-        v[picks] += 1
     totals = rows.totals(v)
+    if need:
+        keys = fraction * (1 + 1e-6 * rng.random(len(x)))
+        order = np.argsort(-keys, kind="stable")
+        order = order[v[order] < high[order]].tolist()
+        room = (upper - totals).tolist()
+        table = profile.tolist()
+        taken = []
+        for t in order:
+            r = table[t]
+            if all(room[c] >= 1 for c in r):
+                for c in r:
+                    room[c] -= 1
+                taken.append(t)
+                if len(taken) == need:
+                    break
+        if len(taken) < need:
+            spare = [t for t in order if t not in set(taken)]
+            taken.extend(spare[: need - len(taken)])
+        if len(taken) < need:
+            return None
+        picks = np.array(taken, dtype=np.int64)
+        v[picks] += 1
+        totals = rows.totals(v)
+    previous = (-1, -1)
     for _ in range(swaps):
-        broken = _violation(totals, lower, upper)
-        if broken.sum() <= 1e-9:
+        now = _violation(totals, lower, upper)
+        if now.sum() <= 1e-9:
             return v.astype(np.int64)
         removable = np.flatnonzero(v > low)
         addable = np.flatnonzero(v < high)
@@ -94,7 +112,6 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
         if len(addable) > sample:
             keys = (x[addable] - v[addable] + 1) * rng.random(len(addable))
             addable = addable[np.argpartition(-keys, sample - 1)[:sample]]
-        now = _violation(totals, lower, upper)
         removal = _violation(totals - 1, lower, upper) - now
         addition = _violation(totals + 1, lower, upper) - now
         out_rows = profile[removable]
@@ -103,16 +120,25 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
         for f in range(profile.shape[1]):
             differs = out_rows[:, f, None] != in_rows[None, :, f]
             change += differs * (removal[out_rows[:, f]][:, None] + addition[in_rows[:, f]][None, :])
-        # Prefer swaps that also move towards x (take from surplus, add where x is larger).
-        change -= 1e-3 * ((x[addable] - v[addable])[None, :] - (x[removable] - v[removable])[:, None])
-        best = np.unravel_index(int(np.argmin(change)), change.shape)
-        if change[best] >= -1e-9:
+        change[removable[:, None] == addable[None, :]] = np.inf
+        if previous[0] >= 0:  # never undo the last move
+            change[(removable[:, None] == previous[1]) & (addable[None, :] == previous[0])] = np.inf
+        best = float(change.min())
+        if best < -1e-9:
+            # Prefer, among the best repairs, swaps that move towards x.
+            closeness = (x[addable] - v[addable])[None, :] - (x[removable] - v[removable])[:, None]
+            scored = np.where(change <= best + 1e-9, closeness, -np.inf)
+            a_i, b_i = np.unravel_index(int(np.argmax(scored)), change.shape)
+        elif best <= 1e-9:
+            a_i, b_i = (int(i) for i in rng.choice(np.argwhere(change <= 1e-9)))
+        else:
             return None
-        a, b = removable[best[0]], addable[best[1]]
+        a, b = removable[a_i], addable[b_i]
         v[a] -= 1
         v[b] += 1
         totals[profile[a]] -= 1
         totals[profile[b]] += 1
+        previous = (int(a), int(b))
     return None
 
 
@@ -151,11 +177,15 @@ def walk(types: Types, target: np.ndarray, finder: PanelFinder, deadline: float,
                 weights.append(weight)
                 return panels, weights, True
         v = _round(x, low, high, lower, upper, rows, k, rng)
+        for _ in range(RETRIES):
+            if v is not None:
+                break
+            v = _round(x, low, high, lower, upper, rows, k, rng, swaps=200, sample=len(x))
         if v is None:
             try:
                 finder.restrict(low, high, lower[:category_rows], upper[:category_rows],
                                 lower[category_rows:-1], upper[category_rows:-1])
-                v = finder.best(x / sizes, seconds=deadline - time.monotonic()).counts
+                v = finder.best(x / sizes, seconds=deadline - time.monotonic(), gap=0.05).counts
             except (NoPanel, OutOfTime):
                 return panels, weights, False
             finally:
