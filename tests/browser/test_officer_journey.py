@@ -105,7 +105,9 @@ def journey(page: Page, axe: Accessibility, chromium: Browser, server: Server,
     expect(page.get_by_role("heading", name=f"Members ({PANEL})")).to_be_visible()
 
     # Invitations: one ZIP with the letters and the mail-merge file.
-    page.goto(assembly_url + "/invitations")
+    page.get_by_role("navigation", name="This assembly").get_by_role(
+        "link", name="Invitations").click()
+    page.wait_for_url(re.compile(r"/invitations$"))
     scanned("Invite the panel")
     with page.expect_download() as download_info:
         page.get_by_role("button", name=f"Create letters for {PANEL} members and download").click()
