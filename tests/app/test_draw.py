@@ -114,6 +114,9 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
         assert actions == ["assembly.created", "pool.uploaded", "selection.started",
                            "selection.finished", "draw.performed", "member.replaced"]
         assert audit.verify_chain(session, assembly_id).ok
+    log = officer_client.get(f"/assemblies/{assembly_id}/audit").text
+    assert "Chain intact." in log
+    assert html.escape(", ".join(record.panel)) in log  # lists read as lists, not Python
     # Once drawn, the pool and quotas are locked.
     locked = officer_client.get(f"/assemblies/{assembly_id}/pool").text
     assert "The panel has been drawn, so the pool and quotas can no longer change." in locked
