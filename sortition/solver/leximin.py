@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,8 +100,11 @@ def classic(types: Types, deadline: float = math.inf,
 
 
 def leximin(types: Types, deadline: float = math.inf,
-            progress: ProgressCallback = no_progress) -> Outcome:
-    """Exact LEXIMIN over type-level panels (see the module docstring)."""
+            progress: ProgressCallback = no_progress, *, stages: int | None = None) -> Outcome:
+    """Exact LEXIMIN over type-level panels (see the module docstring).
+
+    With `stages=1` the fallback stops once the smallest chance is optimal (maximin).
+    """
     finder = PanelFinder(types)
     progress(Progress("fractional leximin", 0.0, "Bounding every chance"))
     fractional = FractionalLeximin(types)
@@ -152,7 +153,8 @@ def leximin(types: Types, deadline: float = math.inf,
             continue
     # The fractional target is out of reach: integral panels cannot give everyone the chance the
     # relaxation suggests. Fall back to the classic stages, warm started with every panel found.
-    outcome = staged(types, finder, master, deadline, progress, use_bounds=True)
+    outcome = staged(types, finder, master, deadline, progress, use_bounds=True,
+                     stages=stages)
     note = ("Integral panels cannot reach the fractional optimum here, so the classic "
             "column generation finished the job.")
     return Outcome(outcome.counts, outcome.weights, outcome.gap, outcome.notes + (note,))
@@ -160,12 +162,11 @@ def leximin(types: Types, deadline: float = math.inf,
 
 def maximin(types: Types, deadline: float = math.inf,
             progress: ProgressCallback = no_progress) -> Outcome:
-    """Maximise the smallest chance only (the first LEXIMIN stage)."""
-    finder = PanelFinder(types)
-    master = _start(types, finder)
-    return staged(types, finder, master, deadline, progress, use_bounds=True, stages=1)
+    """Maximise the smallest chance.
 
+    Among the distributions that do, prefer a well-spread one: the walk decomposes the fractional
+    LEXIMIN target, which has the optimal smallest chance whenever it is reachable; otherwise
+    column generation stops as soon as the smallest chance is proven optimal.
+    """
+    return leximin(types, deadline, progress, stages=1)
 
-def timer() -> Callable[[], float]:
-    start = time.monotonic()
-    return lambda: time.monotonic() - start

@@ -135,8 +135,8 @@ class PanelFinder:
         self.last = counts
         value = float(np.dot(values, counts))
         bound = float(info.mip_dual_bound)
-        if not math.isfinite(bound) or status == highspy.HighsModelStatus.kOptimal and exact:
-            bound = max(value, bound) if math.isfinite(bound) else value
+        if math.isnan(bound):
+            bound = math.inf  # no proof of optimality: nothing is certified
         return Priced(counts=counts, value=value, bound=max(bound, value))
 
     def any_panel(self) -> np.ndarray:

@@ -15,7 +15,7 @@ from sortition.solver.panels import NoPanel, PanelFinder
 from sortition.solver.types import compress
 from tests.unit._solver_instances import instances, non_integral
 
-SETTINGS = settings(max_examples=40, deadline=None,
+SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
