@@ -79,6 +79,24 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+class RendererMissing(RuntimeError):
+    """WeasyPrint cannot load its libraries; the message says what to install."""
+
+
+def renderer() -> type:
+    """WeasyPrint's HTML class. Imported here, not at the top: WeasyPrint loads Pango when
+    imported, and only letters need it, so the rest of the app runs without it."""
+    try:
+        from weasyprint import HTML
+    except OSError as error:
+        raise RendererMissing(
+            "Letters cannot be made on this server: it lacks the Pango text library. Ask your "
+            "administrator to install it (on Debian or Ubuntu: apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core), then try again. No "
+            "invitation was changed.") from error
+    return HTML
+
+
 def letters_html(head: LetterHead, letters: Sequence[Letter], *, today: date) -> str:
     template = _environment().get_template("officer/letters.html")
     return template.render(head=head, letters=letters, today=today)
@@ -88,14 +106,7 @@ def letters_pdf(head: LetterHead, letters: Sequence[Letter], *, today: date) -> 
     """One A4 page per member, tagged PDF/UA-1 so screen readers can read the letters too."""
     if not letters:
         raise ValueError("There is nobody to write to: the panel has no members to invite.")
-    try:
-        # Imported here: WeasyPrint loads Pango when imported, and only letters need it.
-        from weasyprint import HTML
-    except OSError as error:
-        raise RuntimeError(
-            "Letters need the Pango text library, which this server lacks. On Debian or Ubuntu: "
-            "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 "
-            f"fonts-dejavu-core ({error})") from error
+    HTML = renderer()
     html = HTML(string=letters_html(head, letters, today=today), base_url=str(TEMPLATES))
     pdf = html.write_pdf(pdf_variant="pdf/ua-1")
     assert pdf is not None

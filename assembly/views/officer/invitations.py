@@ -87,6 +87,9 @@ async def issue_all(request: Request) -> Response:
     actor = require(request, "invitations.issue")
     assembly_id = request.path_params["assembly_id"]
     settings: Settings = request.app.state.settings
+    missing = await _renderer_missing(request, assembly_id)
+    if missing is not None:
+        return missing
 
     def work(session: Session) -> tuple[Assembly, list[letters.Letter]] | dict[str, object]:
         assembly = assembly_or_404(session, assembly_id)
@@ -122,6 +125,9 @@ async def reissue(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     member_id = request.path_params["member_id"]
     settings: Settings = request.app.state.settings
+    missing = await _renderer_missing(request, assembly_id)
+    if missing is not None:
+        return missing
 
     def work(session: Session) -> tuple[Assembly, list[letters.Letter]] | dict[str, object]:
         assembly = assembly_or_404(session, assembly_id)
@@ -145,6 +151,23 @@ async def reissue(request: Request) -> Response:
         return render(request, "officer/invitations.html", outcome, status_code=409)
     assembly, batch = outcome
     return await _download(request, assembly, batch, f"invitation-{assembly.id}-member-{member_id}")
+
+
+async def _renderer_missing(request: Request, assembly_id: int) -> Response | None:
+    """Checked before any token is issued: issuing revokes the earlier letters, so it must not
+    happen when the new ones cannot be made."""
+    try:
+        await to_thread.run_sync(letters.renderer)
+    except letters.RendererMissing as error:
+        settings: Settings = request.app.state.settings
+
+        def load(session: Session) -> dict[str, object]:
+            return _context(session, assembly_or_404(session, assembly_id), settings,
+                            {"form": str(error)})
+
+        return render(request, "officer/invitations.html", await db.run(request, load),
+                      status_code=503)
+    return None
 
 
 def _context(session: Session, assembly: Assembly, settings: Settings,
