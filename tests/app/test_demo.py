@@ -1,0 +1,78 @@
+"""`minipublic demo` on both databases: a realistic pool, idempotent, with working credentials."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+from starlette.applications import Starlette
+
+from assembly import audit, demo
+from assembly.cli import main
+from assembly.models import Assembly, Contact, Officer, PoolCount, Profile, Quota, Respondent
+from assembly.settings import Settings
+from tests.app.conftest import TEST_SECRET, make_client, post_form
+
+
+@pytest.mark.slow
+def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
+        settings: Settings, app: Starlette, dbs: Callable, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MINIPUBLIC_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("MINIPUBLIC_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("MINIPUBLIC_PASSWORD_MEMORY_KIB", "1024")
+    monkeypatch.setenv("MINIPUBLIC_PASSWORD_TIME_COST", "1")
+
+    passwords = []
+    for _ in range(2):
+        assert main(["demo", "--no-serve"]) == 0
+        out = capsys.readouterr().out
+        assert "http://127.0.0.1:8000/login" in out
+        found = re.search(r"E-mail (\S+)\s+Password (\S+)", out)
+        assert found is not None and found.group(1) == demo.OFFICER_EMAIL
+        passwords.append(found.group(2))
+    assert passwords[0] != passwords[1]
+
+    with dbs() as session:
+        assemblies = session.exec(select(Assembly)).all()
+        assert [a.title for a in assemblies] == [demo.TITLE]
+        assembly = assemblies[0]
+        assert assembly.question == "How should our council use data and AI?"
+        assert assembly.panel_size == demo.PANEL_SIZE
+        count = lambda model: session.exec(  # noqa: E731
+            select(sa.func.count()).select_from(model)).one()
+        assert count(Respondent) == count(Contact) == count(Profile) == demo.POOL_SIZE
+        assert session.exec(select(sa.func.count()).select_from(Officer)).one() == 1
+        features = set(session.exec(select(Quota.feature)).all())
+        assert features == {"Gender", "Age", "Area", "Ethnicity", "Education", "Attitude to AI"}
+        # Census-like: every age band is in the pool, and the pool over-represents older people
+        # as real recruitment does.
+        ages = dict(session.exec(select(PoolCount.value, PoolCount.count)
+                                 .where(PoolCount.feature == "Age")).all())
+        assert sum(ages.values()) == demo.POOL_SIZE and min(ages.values()) > 0
+        assert ages["65+"] > ages["16-24"]
+        emails = session.exec(select(Contact.email)).all()
+        assert all(email.endswith("@example.org") for email in emails)
+        assert audit.verify_events(audit.events(session, assembly.id)).ok  # type: ignore[arg-type]
+    assert (settings.data_dir / "demo" / "people.csv").is_file()
+
+    with make_client(app) as browser:
+        old = post_form(browser, "/login", {"email": demo.OFFICER_EMAIL,
+                                            "password": passwords[0]})
+        assert old.status_code == 401
+        new = post_form(browser, "/login", {"email": demo.OFFICER_EMAIL,
+                                            "password": passwords[1]}, follow_redirects=False)
+        assert new.status_code == 303
+
+
+def test_demo_refuses_production(monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("MINIPUBLIC_ENV", "production")
+    monkeypatch.setenv("MINIPUBLIC_SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("MINIPUBLIC_PUBLIC_URL", "https://assembly.example.org")
+    assert main(["demo", "--no-serve"]) == 2
+    assert "refusing" in capsys.readouterr().err
