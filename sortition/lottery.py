@@ -40,6 +40,8 @@ _EPS = 1e-9
 # many panels in the support that matrix would cost too much memory for a small gain.
 _LOCAL_SEARCH_MAX_PANELS = 6000
 _LOCAL_SEARCH_MAX_SWAPS = 20_000
+# Each local-search step compares this many of the most promising panels on each side.
+_CANDIDATES = 1024
 
 
 @dataclass(frozen=True)
@@ -195,8 +197,10 @@ def _beck_fiala(
         block = _block(floating, 1 + len(held), rng)
         matrix = np.vstack([np.ones(len(block)), incidence[held][:, block].toarray()])
         basis = _directions(matrix)
-        while basis.shape[1] > 0 and len(block) > 0:
+        alive = np.ones(len(block), dtype=bool)
+        while basis.shape[1] > 0 and alive.any():
             direction = basis @ rng.standard_normal(basis.shape[1])
+            direction[~alive] = 0.0
             direction /= np.abs(direction).max()
             values = x[block]
             forward = _step_limit(values, direction)
@@ -208,17 +212,18 @@ def _beck_fiala(
             values[values < _EPS] = 0.0
             values[values > 1 - _EPS] = 1.0
             x[block] = values
-            settled = np.flatnonzero((values == 0.0) | (values == 1.0))
+            settled = np.flatnonzero(alive & ((values == 0.0) | (values == 1.0)))
             if len(settled) == 0:
                 # Floating-point noise kept every value a hair inside; settle the closest.
-                closest = int(np.argmin(np.minimum(values, 1 - values)))
+                distance = np.where(alive, np.minimum(values, 1 - values), np.inf)
+                closest = int(np.argmin(distance))
                 x[block[closest]] = np.round(values[closest])
                 settled = np.array([closest])
-            for position in sorted(settled.tolist(), reverse=True):
+            for position in settled.tolist():
                 basis = _without(basis, position)
+            alive[settled] = False
             is_floating[block[settled]] = False
             np.subtract.at(on_floating, panels[block[settled]].ravel(), 1)
-            block = np.delete(block, settled)
             steps += 1
             if steps % 50 == 0:
                 done = 1 - is_floating.sum() / start
@@ -261,16 +266,16 @@ def _directions(matrix: np.ndarray) -> np.ndarray:
 
 def _without(basis: np.ndarray, position: int) -> np.ndarray:
     """The orthonormal basis of those directions in `basis` that leave `position` unchanged."""
-    row = basis[position]
+    row = basis[position].copy()
     norm = float(np.linalg.norm(row))
     if norm > 1e-12:
         # A Householder reflection turns `row` into (±norm, 0, ..., 0); the other columns of
         # the reflected basis are then zero at `position`.
-        v = row.copy()
-        v[0] += norm if v[0] >= 0 else -norm
-        basis = basis - np.outer(basis @ v, v) * (2.0 / float(v @ v))
+        row[0] += norm if row[0] >= 0 else -norm
+        basis = basis - np.outer(basis @ row, row * (2.0 / float(row @ row)))
         basis = basis[:, 1:]
-    return np.delete(basis, position, axis=0)
+    basis[position] = 0.0
+    return basis
 
 
 def _step_limit(values: np.ndarray, direction: np.ndarray) -> float:
@@ -327,9 +332,17 @@ def _improve(
     up = current[movable] > floors[movable]
     best_max = np.abs(deviation).max()
 
-    def gain(givers: np.ndarray, takers: np.ndarray) -> np.ndarray:
-        return (2 * (sums[takers][None, :] - sums[givers][:, None]) + 2 * k
-                - 2 * overlap[np.ix_(givers, takers)])
+    def best(givers: np.ndarray, takers: np.ndarray, limit: int) -> tuple[float, int, int]:
+        """The best move among the `limit` most promising givers and takers (by s_P, s_Q)."""
+        if len(givers) > limit:
+            givers = givers[np.argpartition(-sums[givers], limit)[:limit]]
+        if len(takers) > limit:
+            takers = takers[np.argpartition(sums[takers], limit)[:limit]]
+        gains = (2 * (sums[takers][None, :] - sums[givers][:, None]) + 2 * k
+                 - 2 * overlap[np.ix_(givers, takers)])
+        flat = int(np.argmin(gains))
+        return (float(gains.flat[flat]), int(givers[flat // len(takers)]),
+                int(takers[flat % len(takers)]))
 
     def move(p: int, q: int) -> None:
         nonlocal sums
@@ -344,11 +357,10 @@ def _improve(
         givers, takers = np.flatnonzero(up), np.flatnonzero(~up)
         if len(givers) == 0 or len(takers) == 0:
             break
-        gains = gain(givers, takers)
-        flat = int(np.argmin(gains))
-        if gains.flat[flat] >= -1e-9:
+        change, giver, taker = best(givers, takers, _CANDIDATES)
+        if change >= -1e-9:
             break
-        move(int(givers[flat // len(takers)]), int(takers[flat % len(takers)]))
+        move(giver, taker)
         if swap % 200 == 0:
             progress(Progress("lottery", 0.75, "Evening out the tickets"))
 
@@ -369,8 +381,9 @@ def _improve(
         takers = np.flatnonzero(safe_take & (on_it == lost))
         if len(givers) == 0 or len(takers) == 0:
             break
-        flat = int(np.argmin(gain(givers, takers)))
-        move(int(givers[flat // len(takers)]), int(takers[flat % len(takers)]))
+        # Few panels hold the worst-off person, so every giver can be compared.
+        _, giver, taker = best(givers, takers, max(_CANDIDATES, len(givers)))
+        move(giver, taker)
     if np.abs(deviation).max() <= best_max + 1e-9:
         return current
     return counts
