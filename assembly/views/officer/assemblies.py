@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -136,6 +137,8 @@ async def show(request: Request) -> Response:
                                   .where(Quota.assembly_id == assembly_id)).one())
         runs = list(session.exec(select(SelectionRun)
                                  .where(SelectionRun.assembly_id == assembly_id)
+                                 .options(defer(SelectionRun.marginals),  # type: ignore[arg-type]
+                                          defer(SelectionRun.lottery))  # type: ignore[arg-type]
                                  .order_by(SelectionRun.id.desc())).all())  # type: ignore[union-attr]
         panel = int(session.exec(select(sa.func.count()).select_from(Member).where(
             Member.assembly_id == assembly_id, Member.role == "panel",

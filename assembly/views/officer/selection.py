@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,6 +51,8 @@ ALGORITHM_TEXT: dict[str, tuple[str, str]] = {
     ),
 }
 DEFAULT_LOTTERY_SIZE = 1000
+# Lists of runs need neither every person's chance nor the thousand tickets.
+LIGHT = (defer(SelectionRun.marginals), defer(SelectionRun.lottery))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -73,7 +76,7 @@ async def expire_stale(request: Request, assembly_id: int) -> None:
 def _selection_page(session: Session, assembly_id: int) -> SelectionPage:
     assembly = assembly_or_404(session, assembly_id)
     runs = list(session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)
-                             .order_by(SelectionRun.id.desc())).all())  # type: ignore[union-attr]
+                             .options(*LIGHT).order_by(SelectionRun.id.desc())).all())  # type: ignore[union-attr]
     return SelectionPage(
         assembly=assembly, runs=runs, respondents=pool_size(session, assembly_id),
         households=household_count(session, assembly_id),
