@@ -249,7 +249,21 @@ def fairness(marginals: np.ndarray, k: int, n: int) -> dict:
         "share_below_half_k_over_n": float(np.mean(marginals < half)),
         "never_selected": int(np.sum(marginals <= 0)),
         "profile": [float(p) for p in np.sort(marginals)[:PROFILE_LENGTH]],
+        "levels": levels(marginals),
     }
+
+
+def levels(marginals: np.ndarray, count: int = 5, tolerance: float = 1e-6) -> list[list[float]]:
+    """The lowest distinct probabilities and how many people have each: the first 10 of the
+    profile are often all tied at the minimum, and the levels show what LEXIMIN lifts next."""
+    ordered = np.sort(marginals)
+    result: list[list[float]] = []
+    start = 0
+    while start < len(ordered) and len(result) < count:
+        end = int(np.searchsorted(ordered, ordered[start] + tolerance, side="right"))
+        result.append([float(ordered[start]), end - start])
+        start = end
+    return result
 
 
 def mb(value: float | None) -> str:
@@ -408,6 +422,13 @@ def print_profiles(record: dict) -> None:
     reference = record["reference"] or {}
     if "fairness" in reference:
         print(f"    {'reference maximin':18s} {profile(reference['fairness']['profile'])}")
+    print("  lowest probability levels (probability x people):")
+    rows = [(f"ours {a}", d["fairness"]) for a, d in record["ours"].items() if "fairness" in d]
+    if "fairness" in reference:
+        rows.append(("reference maximin", reference["fairness"]))
+    for name, f in rows:
+        text = "  ".join(f"{p:.5f} x {int(c)}" for p, c in f["levels"])
+        print(f"    {name:18s} {text}")
 
 
 def print_legacy_table(record: dict) -> None:
@@ -434,7 +455,7 @@ def print_summary(records: list[dict]) -> None:
         t = r["targets"]
         ratio = (f"{t['ratio_time']:.3f}" if t["ratio_time"] is not None
                  else f"<{t['ratio_time_below']:.3f}" if "ratio_time_below" in t else "n/a")
-        print(f"{r['n']:>6,}/{r['k']:<3d} {seconds(lex.get('seconds')):>10s} "
+        print(f"{str(format(r['n'], ',')) + '/' + str(r['k']):>10s} {seconds(lex.get('seconds')):>10s} "
               f"{seconds(mm.get('seconds')):>10s} {seconds(ref.get('seconds')):>11s} {ratio:>7s} "
               f"{_fmt(lex.get('fairness', {}).get('min')):>9s} "
               f"{_fmt(ref.get('fairness', {}).get('min')):>9s} "
