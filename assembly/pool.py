@@ -224,12 +224,16 @@ def save_quota_table(session: Session, assembly: Assembly,
             parsed[quota_id] = (mn, mx, mnf, mxf)
     if problems:
         return problems
+    changed = False
     for quota_id, (mn, mx, mnf, mxf) in parsed.items():
         quota = rows[quota_id]
-        quota.min_count, quota.max_count, quota.min_flex, quota.max_flex = mn, mx, mnf, mxf
-        session.add(quota)
+        if (quota.min_count, quota.max_count, quota.min_flex, quota.max_flex) != (mn, mx, mnf, mxf):
+            quota.min_count, quota.max_count, quota.min_flex, quota.max_flex = mn, mx, mnf, mxf
+            session.add(quota)
+            changed = True
     session.flush()
-    _discard_runs(session, assembly)
+    if changed:
+        _discard_runs(session, assembly)
     return []
 
 

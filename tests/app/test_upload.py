@@ -297,3 +297,25 @@ def test_upload_counts_are_in_one_transaction(officer_client: TestClient, dbs: C
                              .where(Respondent.assembly_id == assembly_id)).one()
         contacts = session.exec(select(sa.func.count()).select_from(Contact)).one()
     assert count == len(second) and contacts == len(second)
+
+
+def test_saving_unchanged_quotas_keeps_selections_changing_them_discards(
+        officer_client: TestClient, dbs: Callable) -> None:
+    from assembly.models import SelectionRun
+
+    assembly_id = loaded(officer_client)
+    with dbs(write=True) as session:
+        session.add(SelectionRun(assembly_id=assembly_id, algorithm="leximin", panel_size=12,
+                                 status="done"))
+    page = officer_client.get(f"/assemblies/{assembly_id}/quotas").text
+    form = {**quota_form(page), "panel_size": "12"}
+    assert post_form(officer_client, f"/assemblies/{assembly_id}/quotas", form,
+                     follow_redirects=False).status_code == 303
+    with dbs() as session:
+        assert len(session.exec(select(SelectionRun)).all()) == 1
+    key = next(k for k in form if k.startswith("max-"))
+    form[key] = str(int(form[key]) + 1)
+    assert post_form(officer_client, f"/assemblies/{assembly_id}/quotas", form,
+                     follow_redirects=False).status_code == 303
+    with dbs() as session:
+        assert session.exec(select(SelectionRun)).all() == []
