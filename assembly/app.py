@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)))
     middleware += [
         Middleware(SecurityMiddleware, forgery_page=errors.forgery_page,
-                   error_page=errors.server_error_page, https=settings.production),
+                   error_page=errors.server_error_page, https=settings.production,
+                   max_body=settings.max_request_mb * 1_000_000),
         Middleware(SessionMiddleware),
     ]
     app = Starlette(

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -82,6 +83,39 @@ def forgery_reason(method: str, headers: Headers) -> str | None:
     return None
 
 
+class RequestTooLarge(HTTPException):
+    """The body is bigger than MINIPUBLIC_MAX_REQUEST_MB; raised while the app reads it."""
+
+    def __init__(self, limit: int) -> None:
+        megabytes = limit / 1_000_000
+        super().__init__(
+            413,
+            f"What you sent is larger than this site accepts ({megabytes:g} MB). If it is a "
+            "spreadsheet, remove columns the selection does not need, or ask your administrator "
+            "to raise MINIPUBLIC_MAX_REQUEST_MB.",
+        )
+
+
+def limit_body(receive: Receive, headers: Headers, limit: int) -> Receive:
+    """A `receive` that refuses bodies over `limit` bytes, declared or actually sent, so a huge
+    upload fails cleanly before it fills memory."""
+    declared = headers.get("content-length", "")
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        if declared.isdigit() and int(declared) > limit:
+            raise RequestTooLarge(limit)
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise RequestTooLarge(limit)
+        return message
+
+    return limited
+
+
 ForgeryPage = Callable[[Request, str], Awaitable[Response]]
 ErrorPage = Callable[[Request], Awaitable[Response]]
 
@@ -99,11 +133,13 @@ class SecurityMiddleware:
         forgery_page: ForgeryPage,
         error_page: ErrorPage,
         https: bool,
+        max_body: int,
     ) -> None:
         self.app = app
         self.forgery_page = forgery_page
         self.error_page = error_page
         self.https = https
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,7 +171,8 @@ class SecurityMiddleware:
             await response(scope, receive, send_with_headers)
             return
         try:
-            await self.app(scope, receive, send_with_headers)
+            await self.app(scope, limit_body(receive, request.headers, self.max_body),
+                           send_with_headers)
         except Exception:
             log.exception("error while handling %s %s", scope["method"],
                           loggable_path(scope["path"]))

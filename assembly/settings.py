@@ -55,6 +55,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MINIPUBLIC_FORWARDED_ALLOW_IPS", "forwarded_allow_ips", "127.0.0.1",
              "Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` headers are trusted "
              "(used for per-address login limits and for https detection)."),
+    Variable("MINIPUBLIC_MAX_REQUEST_MB", "max_request_mb", "20",
+             "Largest request accepted, in megabytes (uploads of the respondents' file included)."),
     Variable("MINIPUBLIC_SITE_NAME", "site_name", "Minipublic",
              "Name shown in every page's header, e.g. the council's name."),
     Variable("MINIPUBLIC_OFFICER_IDLE_MINUTES", "officer_idle_minutes", "30",
@@ -100,6 +102,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     allowed_hosts: tuple[str, ...] = ("*",)
     forwarded_allow_ips: str = "127.0.0.1"
+    max_request_mb: int = 20
     site_name: str = "Minipublic"
     officer_idle_minutes: int = 30
     officer_session_hours: int = 12

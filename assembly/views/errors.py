@@ -27,6 +27,7 @@ TITLES: Mapping[int, str] = {
     404: "Page not found",
     405: "This page does not accept that kind of request",
     409: "This has changed since you loaded the page",
+    413: "That is too large",
     422: "Please check what you entered",
     429: "Too many attempts",
     500: "Something went wrong on our side",

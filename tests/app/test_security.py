@@ -272,3 +272,23 @@ def test_refusal_log_hides_tokens_in_paths(bare_client: TestClient,
     assert response.status_code == 403
     assert "refused POST /invite/[hidden]: it came from another site" in caplog.text
     assert token not in caplog.text
+
+
+def test_oversized_requests_are_refused_with_advice(settings: Settings, engine: Engine) -> None:
+    app = create_app(settings.replace(max_request_mb=1), engine=engine)
+    big = "x" * 1_200_000
+    with make_client(app) as test_client:
+        declared = test_client.post("/login", data={"email": big, "password": "p"})
+        assert declared.status_code == 413
+        assert "larger than this site accepts (1 MB)" in declared.text
+        assert "MINIPUBLIC_MAX_REQUEST_MB" in declared.text
+
+        def chunks():  # no Content-Length: the limit is enforced on what actually arrives
+            for _ in range(12):
+                yield b"email=" + b"y" * 100_000
+
+        streamed = test_client.post("/login", content=chunks(),
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert streamed.status_code == 413
+        fine = test_client.post("/login", data={"email": "a@example.org", "password": "p" * 12})
+        assert fine.status_code == 401
