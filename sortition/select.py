@@ -12,6 +12,7 @@ import math
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from sortition.model import (
     ALGORITHMS,
@@ -74,7 +75,9 @@ def find_distribution(instance: Instance, options: SelectionOptions = SelectionO
     types = compress(instance)
     progress(Progress("preparing", 1.0, f"{n:,} respondents in {len(types):,} types"))
     solve = {"leximin": leximin, "maximin": maximin, "nash": nash}[options.algorithm]
-    outcome = solve(types, deadline, progress)
+    # Small dense factorisations: extra BLAS threads only fight the web app for two cores.
+    with threadpool_limits(limits=1, user_api="blas"):
+        outcome = solve(types, deadline, progress)
     progress(Progress("expanding", 0.0, "Assigning panel seats to people"))
     panels, weights = expand(types, outcome.counts, outcome.weights)
     progress(Progress("done", 1.0))

@@ -41,6 +41,22 @@ class Outcome:
     notes: tuple[str, ...] = ()
 
 
+def from_walk(panels: list[np.ndarray], weights: list[float], finished: bool
+              ) -> Outcome | None:
+    """The walk's distribution, or None when it left a real part of the target unplaced."""
+    missing = 1.0 - sum(weights)
+    if not panels or not (finished or missing <= RESIDUE):
+        return None
+    # What the walk could not place is below the solver's own tolerances: give it to the last
+    # panel found rather than pretend it matters.
+    weights = list(weights)
+    weights[-1] += missing
+    counts, inverse = np.unique(np.vstack(panels), axis=0, return_inverse=True)
+    merged = np.bincount(inverse.reshape(-1), weights=np.array(weights), minlength=len(counts))
+    keep = merged > 0
+    return Outcome(counts[keep], merged[keep] / merged[keep].sum(), 0.0)
+
+
 def _outcome(master: Master, gap: float, notes: tuple[str, ...] = ()) -> Outcome:
     counts, weights = master.support()
     return Outcome(counts, weights, max(gap, 0.0), notes)
@@ -113,16 +129,9 @@ def leximin(types: Types, deadline: float = math.inf,
     lowest = levels[0][0]
     progress(Progress("decomposing", 0.0, "Splitting the target chances into panels"))
     panels, weights, finished = walk(types, target * types.sizes, finder, deadline)
-    missing = 1.0 - sum(weights)
-    if finished or (panels and missing <= RESIDUE):
-        # What the walk could not place is below the solver's own tolerances: give it to the
-        # last panel found rather than pretend it matters.
-        weights[-1] += missing
-        counts, inverse = np.unique(np.vstack(panels), axis=0, return_inverse=True)
-        merged = np.bincount(inverse.reshape(-1), weights=np.array(weights),
-                             minlength=len(counts))
-        keep = merged > 0
-        return Outcome(counts[keep], merged[keep] / merged[keep].sum(), 0.0)
+    walked = from_walk(panels, weights, finished)
+    if walked is not None:
+        return walked
     master = Master(types)
     for panel in panels or [finder.any_panel()]:
         master.add(panel)

@@ -1,6 +1,8 @@
 """Maximum Nash welfare: maximise the sum over respondents of log(chance of selection).
 
-Column generation with a convex master. The objective is concave in the panel weights, so over
+First the optimum over the fractional relaxation (`convex`, an interior-point method), split
+into panels by the face walk: when the walk succeeds that is the exact optimum, since no
+distribution over panels beats the relaxation. Otherwise, column generation with a convex master. The objective is concave in the panel weights, so over
 the panels found so far it is maximised by pairwise (away-step) Frank-Wolfe with an exact line
 search, and a new panel is priced with the gradient, 1 / chance per person. That gradient also
 gives a certificate: no distribution's objective exceeds ours by more than
@@ -15,7 +17,9 @@ import numpy as np
 
 from sortition.model import Progress, ProgressCallback, no_progress
 from sortition.solver.colgen import remaining
-from sortition.solver.leximin import Outcome, leximin, maximin
+from sortition.solver.convex import fractional_nash
+from sortition.solver.leximin import Outcome, from_walk, leximin, maximin
+from sortition.solver.walk import walk
 from sortition.solver.panels import OutOfTime, PanelFinder
 from sortition.solver.types import Types
 
@@ -81,9 +85,17 @@ def _inner(counts: np.ndarray, weights: np.ndarray, sizes: np.ndarray, tolerance
 
 def nash(types: Types, deadline: float = math.inf,
          progress: ProgressCallback = no_progress) -> Outcome:
-    """Column generation for maximum Nash welfare, started from the maximin distribution."""
+    """Maximum Nash welfare (see the module docstring)."""
     sizes = types.sizes.astype(float)
     n = float(sizes.sum())
+    progress(Progress("fractional nash", None, "Solving the relaxation"))
+    relaxed = fractional_nash(types, RELATIVE_TOLERANCE)
+    if relaxed is not None:
+        progress(Progress("decomposing", None, "Splitting the optimal chances into panels"))
+        panels, weights, finished = walk(types, relaxed[0] * sizes, PanelFinder(types), deadline)
+        walked = from_walk(panels, weights, finished)
+        if walked is not None:
+            return walked
     start = maximin(types, deadline, progress)
     if np.any(start.weights @ start.counts == 0):
         # Some type never sits on the maximin panels: start from LEXIMIN, which gives every
