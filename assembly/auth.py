@@ -171,6 +171,11 @@ def authenticate(
     return SignIn(officer=officer)
 
 
+def verify_password(settings: Settings, stored: str, password: str) -> bool:
+    """Check a password against a stored hash (for re-confirming, not for signing in)."""
+    return _verify(settings, stored, password)
+
+
 def _verify(settings: Settings, stored: str, password: str) -> bool:
     try:
         return hasher_for(settings).verify(stored, password[:MAX_PASSWORD_LENGTH])

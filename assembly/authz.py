@@ -87,6 +87,7 @@ RULES: dict[str, tuple[ActorKind, Rule]] = {
     "officers.list": ("officer", admin),
     "officers.revoke_sessions": ("officer", admin),
     "officers.disable": ("officer", admin),
+    "account.change_password": ("officer", officer),
     # the officer workspace: every active officer works on every assembly of this council
     "workspace.view": ("officer", officer),
     "assembly.create": ("officer", officer),

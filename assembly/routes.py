@@ -8,7 +8,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from assembly.templating import STATIC
-from assembly.views import admin, auth, home
+from assembly.views import account, admin, auth, home
 from assembly.views.officer import assemblies, audit_log
 from assembly.views.officer import pool as pool_views
 from assembly.views import invitations as invitation_views
@@ -21,6 +21,9 @@ routes: list[BaseRoute] = [
     Route("/login", auth.login_page, methods=["GET"], name="login_page"),
     Route("/login", auth.login, methods=["POST"], name="login"),
     Route("/logout", auth.logout, methods=["POST"], name="logout"),
+    Route("/account/password", account.password_page, methods=["GET"], name="account_password"),
+    Route("/account/password", account.change_password, methods=["POST"],
+          name="account_password_change"),
     Route("/admin/officers", admin.officers, methods=["GET"], name="admin_officers"),
     Route("/admin/officers/{officer_id:int}/revoke-sessions", admin.revoke_sessions,
           methods=["POST"], name="admin_revoke_sessions"),

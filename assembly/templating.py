@@ -112,6 +112,7 @@ def render(
 NAV: tuple[tuple[str, str, str], ...] = (
     ("officer_home", "Assemblies", "workspace.view"),
     ("admin_officers", "Officers", "officers.list"),
+    ("account_password", "Change password", "account.change_password"),
     ("member_home", "Your assembly", "member.welcome"),
 )
 

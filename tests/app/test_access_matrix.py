@@ -56,6 +56,8 @@ ACCESS: tuple[Access, ...] = (
     Access("login_page", "GET", EVERYONE),
     Access("login", "POST", EVERYONE),
     Access("logout", "POST", EVERYONE),
+    Access("account_password", "GET", OFFICERS),
+    Access("account_password_change", "POST", OFFICERS),
     Access("admin_officers", "GET", ADMINS),
     Access("admin_revoke_sessions", "POST", ADMINS),
     Access("admin_set_disabled", "POST", ADMINS),

@@ -12,13 +12,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import select
+from starlette.applications import Starlette
 from starlette.routing import NoMatchFound
 from starlette.testclient import TestClient
 
-from assembly import auth, commands, db
+from assembly import audit, auth, commands, db
 from assembly.models import LoginAttempt, Officer, utcnow
 from assembly.settings import Settings
-from tests.app.conftest import HTMX, PASSWORD, make_officer, post_form
+from tests.app.conftest import PASSWORD, login, make_client, make_officer, post_form
 
 WRONG = "not the password at all"
 
@@ -269,3 +270,47 @@ def test_make_officer_helper_gives_a_working_account(
 ) -> None:
     other = make_officer(engine, settings, "second@example.org")
     assert sign_in(client, other.email, PASSWORD).status_code == 303
+
+
+# --- changing one's own password ------------------------------------------------------------------
+
+
+def test_officer_changes_password_and_other_sessions_end(
+    app: Starlette, officer_client: TestClient, officer: Officer, engine: Engine
+) -> None:
+    with make_client(app) as laptop:
+        login(laptop, officer.email)
+        page = officer_client.get("/account/password")
+        assert page.status_code == 200 and 'autocomplete="new-password"' in page.text
+        response = post_form(officer_client, "/account/password",
+                             {"current": PASSWORD, "new": "a fresh long passphrase",
+                              "repeat": "a fresh long passphrase"})
+        assert response.status_code == 200
+        assert "Your password has been changed. Your 1 other session was signed out." in response.text
+        assert laptop.get("/account/password", follow_redirects=False).status_code == 303
+    assert officer_client.get("/account/password").status_code == 200  # still signed in here
+    assert sign_in(officer_client, officer.email, PASSWORD).status_code == 401
+    assert sign_in(officer_client, officer.email, "a fresh long passphrase").status_code == 303
+    with db.session(engine) as session:
+        actions = [event.action for event in audit.events(session, audit.SYSTEM)]
+    assert actions == ["officer.password_changed"]
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"current": "", "new": "a fresh long passphrase", "repeat": "a fresh long passphrase"},
+     "Enter your current password."),
+    ({"current": PASSWORD, "new": "short", "repeat": "short"}, "use at least 12"),
+    ({"current": PASSWORD, "new": "a fresh long passphrase", "repeat": "something else entirely"},
+     "The two new passwords differ."),
+    ({"current": PASSWORD, "new": PASSWORD, "repeat": PASSWORD}, "is the same as the current one"),
+    ({"current": WRONG, "new": "a fresh long passphrase", "repeat": "a fresh long passphrase"},
+     "Your current password is not right."),
+])
+def test_password_change_problems_are_explained_and_change_nothing(
+    officer_client: TestClient, officer: Officer, form: dict[str, str], message: str
+) -> None:
+    response = post_form(officer_client, "/account/password", form, htmx=True)
+    assert response.status_code == 422
+    assert message in response.text
+    assert response.text.lstrip().startswith("<form") and 'aria-invalid="true"' in response.text
+    assert sign_in(officer_client, officer.email, PASSWORD).status_code == 303
