@@ -208,7 +208,7 @@ def run_select(args: argparse.Namespace) -> int:
     write_files(out, output)
     print(_summary(instance, distribution, lottery, commitment.digest, out))
     if drawn is not None:
-        print(_drawn_summary(instance, drawn, lottery.panels[drawn.ticket - 1], out))
+        print(_drawn_summary(drawn, lottery.panels[drawn.ticket - 1], report, out))
         print("Note: the seed was given before the commitment was published. For a draw "
               "nobody can question, publish the commitment first, then run 'minipublic draw'.")
     else:
@@ -272,9 +272,9 @@ def _summary(instance: Instance, distribution: Distribution, lottery: Lottery,
         f"{distribution.seconds:.1f} s).",
         f"Chances: lowest {distribution.minimum:.2%}, highest {distribution.maximum:.2%}, "
         f"Gini {distribution.gini:.3f}; an equal share would be {k / n:.2%}.",
-        f"Lottery: {lottery.size:,} tickets over {len(distribution.panels):,} panels; "
-        f"nobody's chance moved by more than {lottery.max_change:.2%} "
-        f"(guaranteed below {lottery.bound:.2%}).",
+        f"Lottery: {lottery.size:,} tickets holding {len(np.unique(lottery.panels, axis=0)):,} "
+        f"of the distribution's {len(distribution.panels):,} panels; nobody's chance moved by "
+        f"more than {lottery.max_change:.2%} (guaranteed below {lottery.bound:.2%}).",
         f"Commitment: {commitment}",
         f"Files written to {out}",
     ]
@@ -285,10 +285,16 @@ def _summary(instance: Instance, distribution: Distribution, lottery: Lottery,
     return "\n".join(lines)
 
 
-def _drawn_summary(instance: Instance, drawn: Draw, panel: np.ndarray, out: Path) -> str:
-    return (f"Seed '{drawn.seed}' drew ticket {drawn.ticket} of {drawn.lottery_size:,}: "
+def _drawn_summary(drawn: Draw, panel: np.ndarray, report: dict[str, object],
+                   out: Path) -> str:
+    text = (f"Seed '{drawn.seed}' drew ticket {drawn.ticket} of {drawn.lottery_size:,}: "
             f"{len(panel)} members in {out / 'selected.csv'}, reserves in "
             f"{out / 'reserves.csv'}.")
+    short = report.get("members_without_reserves")
+    if short:
+        text += (f"\n{short} member(s) have nobody who could replace them and keep every "
+                 "quota; reserves.csv says what a replacement would need.")
+    return text
 
 
 def run_draw(args: argparse.Namespace) -> int:
@@ -312,7 +318,7 @@ def run_draw(args: argparse.Namespace) -> int:
     report = dict(saved.report)
     drawn, output = _draw(instance, tickets, saved.commitment, seed, report)
     write_files(directory, output)
-    print(_drawn_summary(instance, drawn, tickets[drawn.ticket - 1], directory))
+    print(_drawn_summary(drawn, tickets[drawn.ticket - 1], report, directory))
     return 0
 
 

@@ -125,7 +125,7 @@ def round_distribution(
             raise ValueError("the distribution holds a panel that breaks the quotas")
     incidence = _incidence(panels, n)
     original = incidence @ weights
-    progress(Progress("lottery", 0.0, f"Rounding {len(panels)} panels into {size} tickets"))
+    progress(Progress("lottery", 0.0, f"Rounding {len(panels):,} panels into {size:,} tickets"))
 
     scaled = weights * size
     floors = np.floor(scaled + _EPS)
@@ -141,7 +141,7 @@ def round_distribution(
         raise ArithmeticError("rounding lost or gained tickets")  # the algorithm's invariant
     tickets = np.repeat(panels, counts, axis=0)
     marginals = (incidence @ counts) / size
-    progress(Progress("lottery", 1.0, f"{size} tickets over {int((counts > 0).sum())} panels"))
+    progress(Progress("lottery", 1.0, f"{size:,} tickets hold {int((counts > 0).sum()):,} panels"))
     return Lottery(panels=tickets, original=original, marginals=marginals, panel_size=k)
 
 

@@ -107,6 +107,11 @@ def test_draw_writes_panel_reserves_and_verify_passes(
     reserves = _rows(drawn / "reserves.csv")
     assert reserves[0] == ["member_id", "rank", "reserve_id", "features_different", "note"]
     assert {row[0] for row in reserves[1:]} == {row[0] for row in selected[1:]}
+    report = json.loads((drawn / "report.json").read_text())
+    assert report["ticket"] == record["ticket"] and report["seed"] == "17 42 8 33 5"
+    unreplaceable = [row for row in reserves[1:] if row[4]]
+    assert report["members_without_reserves"] == len(unreplaceable)
+    assert all("No one left in the pool can replace" in row[4] for row in unreplaceable)
     assert main(["verify", str(drawn)]) == 0
     out = capsys.readouterr().out
     assert "Verification passed" in out and f"ticket {record['ticket']}" in out
