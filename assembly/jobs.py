@@ -220,7 +220,9 @@ def execute(database_url: str, run_id: int) -> None:
             outcome = compute(instance, options, int(options_saved.get("lottery_size", 1000)),
                               writer)
         except InfeasibleQuotas as error:
-            _fail(engine, run_id, str(error), advice=[
+            # The advice is listed on its own, so keep only the explanation from the message.
+            headline = str(error).split(" Smallest change that makes them possible:")[0]
+            _fail(engine, run_id, headline, advice=[
                 {"feature": a.feature, "value": a.value, "bound": a.bound, "old": a.old,
                  "new": a.new, "text": str(a)} for a in error.advice])
             return
