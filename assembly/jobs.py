@@ -231,8 +231,9 @@ def execute(database_url: str, run_id: int) -> None:
                 str(p) for p in error.problems))
             return
         except Exception as error:  # the officer needs a message, the log the traceback
+            # Frames only, never the exception's text: it could quote a respondent's answers.
             log.error("selection run %s failed: %s\n%s", run_id, type(error).__name__,
-                      traceback.format_exc())
+                      "".join(traceback.format_tb(error.__traceback__)))
             _fail(engine, run_id, "The selection stopped because of an error in the program "
                   f"({type(error).__name__}). Nothing was drawn. Try again; if it happens again, "
                   "report it with the time it happened.")

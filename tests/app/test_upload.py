@@ -282,7 +282,7 @@ def test_totals_that_cannot_reach_the_panel_size_are_explained(officer_client: T
                          {**form, "panel_size": "100"}, follow_redirects=True)
     text = html.unescape(response.text)
     assert "These quotas cannot be met yet" in text
-    assert f"cannot give a panel of 100" in text
+    assert "cannot give a panel of 100" in text
 
 
 def test_upload_counts_are_in_one_transaction(officer_client: TestClient, dbs: Callable) -> None:
