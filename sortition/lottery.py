@@ -37,9 +37,6 @@ from sortition.model import Distribution, Instance, Progress, ProgressCallback, 
 
 DEFAULT_LOTTERY_SIZE = 1000
 _EPS = 1e-9
-# The local search compares every panel rounded up with every panel rounded down; beyond this
-# many panels in the support that matrix would cost too much memory for a small gain.
-_LOCAL_SEARCH_MAX_PANELS = 6000
 _LOCAL_SEARCH_MAX_SWAPS = 20_000
 # Each local-search step compares this many of the most promising panels on each side.
 _CANDIDATES = 1024
@@ -324,11 +321,10 @@ def _improve(
     count stays floor or floor + 1.
     """
     movable = np.flatnonzero(fractions > 0)
-    if len(movable) < 2 or len(movable) > _LOCAL_SEARCH_MAX_PANELS:
+    if len(movable) < 2:
         return counts
     sub = incidence[:, movable].tocsc()
     members = panels[movable]
-    overlap = (sub.T @ sub).toarray()
     k = panels.shape[1]
     current = counts.copy()
     deviation = incidence @ current - target
@@ -342,8 +338,8 @@ def _improve(
             givers = givers[np.argpartition(-sums[givers], limit)[:limit]]
         if len(takers) > limit:
             takers = takers[np.argpartition(sums[takers], limit)[:limit]]
-        gains = (2 * (sums[takers][None, :] - sums[givers][:, None]) + 2 * k
-                 - 2 * overlap[np.ix_(givers, takers)])
+        overlap = (sub[:, givers].T @ sub[:, takers]).toarray()
+        gains = 2 * (sums[takers][None, :] - sums[givers][:, None]) + 2 * k - 2 * overlap
         flat = int(np.argmin(gains))
         return (float(gains.flat[flat]), int(givers[flat // len(takers)]),
                 int(takers[flat % len(takers)]))
@@ -355,7 +351,7 @@ def _improve(
         up[p], up[q] = False, True
         np.subtract.at(deviation, members[p], 1)
         np.add.at(deviation, members[q], 1)
-        sums = sums + overlap[:, q] - overlap[:, p]
+        sums = sub.T @ deviation
 
     for swap in range(_LOCAL_SEARCH_MAX_SWAPS):
         givers, takers = np.flatnonzero(up), np.flatnonzero(~up)
