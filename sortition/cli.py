@@ -46,6 +46,9 @@ from sortition.reserves import find_reserves
 
 BAD_INPUT = 2
 DIFFERS = 1
+# Every ticket is written out and checked by verify; beyond this the files stop being readable
+# and the rounding gains nothing (its movement bound k/m is already tiny).
+MAX_LOTTERY_SIZE = 100_000
 
 
 class TerminalProgress:
@@ -145,8 +148,9 @@ def _read(path: str, what: str) -> bytes:
 def _options(args: argparse.Namespace) -> list[str]:
     """Problems with the numeric options that argparse cannot see."""
     problems = []
-    if args.lottery_size < 1:
-        problems.append(f"--lottery-size must be at least 1, not {args.lottery_size}.")
+    if not 1 <= args.lottery_size <= MAX_LOTTERY_SIZE:
+        problems.append(f"--lottery-size must be between 1 and {MAX_LOTTERY_SIZE:,}, not "
+                        f"{args.lottery_size} (1,000 tickets is usual).")
     if args.time_budget is not None and not args.time_budget > 0:
         problems.append(f"--time-budget must be a positive number of seconds, not "
                         f"{args.time_budget}.")

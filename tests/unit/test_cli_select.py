@@ -225,7 +225,7 @@ def test_missing_files_and_bad_options_exit_2(
                  "--lottery-size", "0", "--time-budget", "-1", "--out",
                  str(tmp_path / "o2")]) == 2
     err = capsys.readouterr().err
-    assert "--lottery-size must be at least 1" in err and "--time-budget" in err
+    assert "--lottery-size must be between 1 and 100,000" in err and "--time-budget" in err
     assert _select(features, committed / "in" / "people.csv", committed / "out") == 2
     assert "already holds a selection" in capsys.readouterr().err
     assert main(["verify", str(tmp_path)]) == 2
