@@ -99,8 +99,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
                         help="quotas file: feature,value,min,max[,min_flex,max_flex]")
     select.add_argument("--people", required=True, metavar="P.csv",
                         help="respondents: an id column and one column per feature")
-    select.add_argument("--panel-size", required=True, type=int, metavar="K")
-    select.add_argument("--algorithm", choices=ALGORITHMS, default="leximin")
+    select.add_argument("--panel-size", required=True, type=int, metavar="K",
+                        help="how many members the panel has")
+    select.add_argument("--algorithm", choices=ALGORITHMS, default="leximin",
+                        help="leximin (default: the fairest), maximin, nash, or legacy (the "
+                        "greedy method, only to compare)")
     select.add_argument("--address-columns", default="", metavar="COL,COL",
                         help="at most one person per household, told apart by these columns")
     select.add_argument("--id-column", default=None, metavar="COL",
