@@ -38,7 +38,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            engine.dispose()
+            # An engine handed in by the caller (tests, several apps) is theirs to close; closing
+            # it here would cut off everyone else using it.
+            if app.state.owns_engine:
+                engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Starlette:
@@ -61,6 +64,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.owns_engine = engine is None
     app.state.engine = engine if engine is not None else db.make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
     return app

@@ -14,6 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, select
+from starlette.applications import Starlette
 
 from assembly import db
 from assembly.models import (
@@ -25,7 +26,7 @@ from assembly.models import (
     SelectionRun,
     utcnow,
 )
-from tests.app.conftest import TestDatabase, make_member
+from tests.app.conftest import TestDatabase, make_client, make_member
 
 THREADS = 16
 
@@ -241,3 +242,13 @@ def test_unique_member_per_respondent(engine: Engine) -> None:
     with pytest.raises(sa.exc.IntegrityError), db.session(engine, write=True) as session:
         session.add(Member(assembly_id=member.assembly_id, respondent_id=member.respondent_id))
         session.flush()
+
+
+def test_an_app_does_not_close_an_engine_it_was_given(app: Starlette, engine: Engine) -> None:
+    """Tests and embedders share one engine between clients; one client leaving must not cut
+    the others off (a disposed pool would drop their connections mid-request)."""
+    with engine.connect() as held:
+        with make_client(app) as first:
+            assert first.get("/").status_code == 200
+        assert held.exec_driver_sql("SELECT 1").scalar() == 1
+    assert engine.pool.checkedin() >= 1  # the pool survived the client's shutdown
