@@ -12,8 +12,8 @@ Private (personal data; keep them safe):
     selected.csv, remaining.csv         the panel and everyone else (after the draw)
     reserves.csv                        replacements for each member (after the draw)
 
-Every write goes to temporary files first and then replaces the real ones, so an interrupted run
-never leaves a half-written selection.
+Every write goes to temporary files first and then replaces the real ones, the commitment and
+the draw record last, so an interrupted run never leaves a selection that looks finished.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import csv
 import io
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,14 +71,35 @@ def _json(data: object) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+# Written last: while they are missing, the selection (or the draw) has not happened, so an
+# interrupted run can simply be run again.
+_MARKERS = ("commitment.json", "draw.json")
+
+
 def write_files(directory: Path, files: Mapping[str, bytes]) -> None:
-    """Write all `files` into `directory` or, if anything fails, none of them."""
-    directory.mkdir(parents=True, exist_ok=True)
-    partial = {name: directory / f".{name}.partial" for name in files}
+    """Write all `files` into `directory` so that an interruption leaves no half-done result.
+
+    A new folder is filled under a temporary name and renamed into place in one step. In an
+    existing folder each file is written aside and then swapped in, commitment.json and
+    draw.json last, since their presence is what says the selection or draw took place.
+    """
+    if not directory.exists():
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+        try:
+            for name, data in files.items():
+                (staging / name).write_bytes(data)
+            staging.rename(directory)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return
+    order = sorted(files, key=lambda name: (name in _MARKERS, name))
+    partial = {name: directory / f".{name}.partial" for name in order}
     try:
-        for name, data in files.items():
-            partial[name].write_bytes(data)
-        for name in files:
+        for name in order:
+            partial[name].write_bytes(files[name])
+        for name in order:
             os.replace(partial[name], directory / name)
     finally:
         for path in partial.values():

@@ -318,3 +318,19 @@ def test_anyone_with_only_the_public_files_can_verify(
     (public / "draw.json").write_text(json.dumps(record))
     assert main(["verify", str(public)]) == 1
     assert f"The seed '{record['seed']}' picks ticket" in capsys.readouterr().out
+
+
+def test_outputs_appear_all_at_once_or_not_at_all(tmp_path: Path) -> None:
+    from sortition.files import write_files
+
+    write_files(tmp_path / "new" / "run", {"a.csv": b"1\n", "commitment.json": b"{}\n"})
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["run"]
+    assert (tmp_path / "new" / "run" / "commitment.json").read_bytes() == b"{}\n"
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "selected.csv").mkdir()  # cannot be replaced by a file
+    with pytest.raises(OSError):
+        write_files(existing, {"draw.json": b"{}", "report.json": b"{}", "selected.csv": b"x"})
+    assert not (existing / "draw.json").exists()
+    assert sorted(p.name for p in existing.iterdir()) in (
+        ["report.json", "selected.csv"], ["selected.csv"])
