@@ -176,7 +176,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "erase", help="erase one respondent's contact details and profile on request")
     parser.add_argument("respondent", metavar="RESPONDENT_ID",
                         help="the respondent's public id, or with --assembly their id in the "
-                             "people file")
+                             "people file (put -- before an id that starts with a dash)")
     parser.add_argument("--assembly", type=int, metavar="ASSEMBLY_ID",
                         help="look the respondent up by their people-file id in this assembly")
     parser.set_defaults(run=erase)

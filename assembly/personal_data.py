@@ -195,6 +195,7 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
         erased=True, erased_at=now, household_key=None))
     member = session.exec(select(Member).where(Member.respondent_id == respondent.id)).first()
     if member is not None and member.id is not None:
+        invitations.lock_members(session, [member.id])
         invitations.revoke_outstanding(session, [member.id], now=now)
         sessions.revoke(session, member_id=member.id, reason="personal data erased")
         session.exec(  # type: ignore[call-overload]

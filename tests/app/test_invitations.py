@@ -150,7 +150,7 @@ def test_an_invitation_redeemed_by_concurrent_requests_succeeds_once(
     batch = issue(officer_client, panel)
     token = batch.token(1)
     code = batch.rows[1]["invitation_code"]
-    attempts = 8
+    attempts = 16
     barrier = threading.Barrier(attempts)
     statuses: list[int] = []
     lock = threading.Lock()

@@ -152,7 +152,7 @@ def test_erase_command_blanks_one_person_and_keeps_the_row(
         token = sessions.start(session, settings, member=member)
     before = snapshot(dbs)
 
-    assert main(["erase", person.public_id]) == 0
+    assert main(["erase", "--", person.public_id]) == 0
     assert f"Erased the contact details and profile of respondent {person.public_id}" in \
         capsys.readouterr().out
     after = snapshot(dbs)
@@ -253,7 +253,7 @@ def test_no_personal_data_in_logs_through_a_whole_journey(
     post_form(officer_client, f"/assemblies/{panel.assembly_id}/personal-data/find",
               {"reference": panel.members[2].email})
     officer_client.get(f"/assemblies/{panel.assembly_id}/invitations")
-    assert main(["erase", panel.members[2].public_id]) == 0
+    assert main(["erase", "--", panel.members[2].public_id]) == 0
     assert main(["purge"]) == 0
 
     logged = "\n".join(record.getMessage() + repr(record.args) for record in caplog.records)
