@@ -62,17 +62,19 @@ def _explain(instance: Instance, panel: np.ndarray, member: int, by_quota: np.nd
         return (f"No one left in the pool can replace {name}: everyone who would keep the "
                 "quotas lives in a household already on the panel.")
     base = _counts(instance, panel) - instance.membership[:, member]
-    categories = instance.quotas.categories
-    must = [f"{c.feature} {c.value}" for c, b in zip(categories, base) if b < c.min]
-    must_not = [f"{c.feature} {c.value}" for c, b in zip(categories, base) if b >= c.max]
-    parts = []
-    if must:
-        parts.append(" and ".join(must))
-    if must_not:
-        parts.append("not " + " nor ".join(must_not))
-    needed = ", ".join(parts) if parts else "anyone"
+    needed: dict[str, list[str]] = {}
+    barred: dict[str, list[str]] = {}
+    for category, count in zip(instance.quotas.categories, base):
+        if count < category.min:
+            needed.setdefault(category.feature, []).append(category.value)
+        elif count >= category.max:
+            barred.setdefault(category.feature, []).append(category.value)
+    parts = [f"{feature} {' and '.join(values)}" for feature, values in needed.items()]
+    parts += [f"{feature} other than {' or '.join(values)}"
+              for feature, values in barred.items() if feature not in needed]
+    wanted = "; ".join(parts) if parts else "anyone at all"
     return (f"No one left in the pool can replace {name} and keep every quota: a replacement "
-            f"would have to be {needed}, and nobody remaining is. Consider relaxing one of "
+            f"would need {wanted}, and nobody remaining has that. Consider relaxing one of "
             "these quotas or leaving the seat empty.")
 
 
