@@ -40,6 +40,9 @@ from sortition.model import Distribution, Instance, Progress, ProgressCallback, 
 DEFAULT_LOTTERY_SIZE = 1000
 _EPS = 1e-9
 _LOCAL_SEARCH_MAX_SWAPS = 20_000
+# Up to this many movable panels the local search keeps every pair's overlap in memory (as
+# 16-bit counts: 72 MB at the limit); beyond it overlaps are computed for each comparison.
+_DENSE_OVERLAP_PANELS = 6000
 # Each local-search step compares this many of the most promising panels on each side.
 _CANDIDATES = 1024
 
@@ -327,6 +330,7 @@ def _improve(
         return counts
     sub = incidence[:, movable].tocsc()
     members = panels[movable]
+    dense = _overlaps(sub)
     k = panels.shape[1]
     current = counts.copy()
     deviation = incidence @ current - target
@@ -340,7 +344,10 @@ def _improve(
             givers = givers[np.argpartition(-sums[givers], limit)[:limit]]
         if len(takers) > limit:
             takers = takers[np.argpartition(sums[takers], limit)[:limit]]
-        overlap = (sub[:, givers].T @ sub[:, takers]).toarray()
+        if dense is not None:
+            overlap = dense[np.ix_(givers, takers)].astype(np.float64)
+        else:
+            overlap = (sub[:, givers].T @ sub[:, takers]).toarray()
         gains = 2 * (sums[takers][None, :] - sums[givers][:, None]) + 2 * k - 2 * overlap
         flat = int(np.argmin(gains))
         return (float(gains.flat[flat]), int(givers[flat // len(takers)]),
@@ -389,3 +396,14 @@ def _improve(
     if np.abs(deviation).max() <= best_max + 1e-9:
         return current
     return counts
+
+
+def _overlaps(sub: scipy.sparse.csc_array) -> np.ndarray | None:
+    """How many members every pair of panels shares, when that fits in memory comfortably."""
+    count = sub.shape[1]
+    if count > _DENSE_OVERLAP_PANELS:
+        return None
+    out = np.empty((count, count), dtype=np.int16)
+    for start in range(0, count, 512):  # in slices, to keep the sparse product's memory small
+        out[:, start:start + 512] = (sub.T @ sub[:, start:start + 512]).toarray()
+    return out
