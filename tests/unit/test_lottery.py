@@ -123,3 +123,15 @@ def test_the_rounding_walk_keeps_every_panels_expected_share() -> None:
     assert (runs.sum(axis=1) == round(fractions.sum())).all()
     # 200 runs: the standard error of each mean is at most 0.036.
     np.testing.assert_allclose(runs.mean(axis=0), fractions, atol=0.15)
+
+
+def test_large_supports_take_the_same_decisions_without_the_overlap_table(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import sortition.lottery
+
+    instance = make_instance(9)
+    distribution = random_distribution(instance, 9)
+    with_table = round_distribution(instance, distribution, 300, seed=1)
+    monkeypatch.setattr(sortition.lottery, "_DENSE_OVERLAP_PANELS", 0)
+    without = round_distribution(instance, distribution, 300, seed=1)
+    np.testing.assert_array_equal(with_table.panels, without.panels)
