@@ -2,14 +2,17 @@
 
 `select` finds the fair distribution, rounds it into a lottery of numbered tickets and writes
 the commitment; with `--seed` it also draws at once, otherwise the draw happens later in public
-with `minipublic draw DIR --seed TEXT`. `verify DIR` replays everything from the files.
+with `minipublic draw DIR --seed TEXT`. `replace DIR --leaving ID` swaps in a drop-out's first
+reserve. `verify DIR` replays everything from the files.
 Exit status: 0 done (or verified), 1 verification found a difference, 2 bad input.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
+import io
 import shutil
 import sys
 import time
@@ -29,7 +32,9 @@ from sortition.files import (
     draw_files,
     id_column,
     load,
+    people_csv,
     read_people_rows,
+    reserves_csv,
     selection_files,
     write_files,
 )
@@ -42,7 +47,7 @@ from sortition.model import (
     SelectionError,
     SelectionOptions,
 )
-from sortition.reserves import find_reserves
+from sortition.reserves import NoReplacement, find_reserves, replace_member
 
 BAD_INPUT = 2
 DIFFERS = 1
@@ -125,6 +130,19 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     draw_parser.add_argument("directory", metavar="DIR")
     draw_parser.add_argument("--seed", required=True, metavar="TEXT")
     draw_parser.set_defaults(run=run_draw)
+
+    replace = subparsers.add_parser(
+        "replace", help="replace a panel member who drops out by their first reserve",
+        description="Replace a member who cannot serve by the first person on their reserve "
+        "list who keeps every quota (and the household rule), given the panel as it is now. "
+        "Writes panel.csv (the panel now), reserves.csv for it, and logs the change in "
+        "replacements.csv so that verify can replay it.")
+    replace.add_argument("directory", metavar="DIR")
+    replace.add_argument("--leaving", required=True, metavar="ID",
+                         help="the id of the member who drops out")
+    replace.add_argument("--declined", default="", metavar="ID,ID",
+                         help="reserves already asked who could not serve")
+    replace.set_defaults(run=run_replace)
 
     verify = subparsers.add_parser(
         "verify", help="replay a selection's draw from its published files",
@@ -329,6 +347,87 @@ def run_draw(args: argparse.Namespace) -> int:
     return 0
 
 
+REPLACEMENTS_HEADER = ["leaving", "joining", "declined"]
+
+
+def _replay(instance: Instance, panel: np.ndarray, records: list[list[str]],
+            seed: int) -> tuple[np.ndarray, list[str]]:
+    """Apply logged replacements in order; the panel after them and any that do not follow."""
+    position = {identifier: i for i, identifier in enumerate(instance.pool.ids)}
+    problems = []
+    for row, record in enumerate(records, start=2):
+        if len(record) != 3 or any(not i or i not in position for i in record[:2]):
+            problems.append(f"replacements.csv, row {row}: expected a leaving and a joining id "
+                            "from the pool")
+            continue
+        leaving, joining, declined = record
+        try:
+            panel, chosen = replace_member(
+                instance, panel, position[leaving], seed=seed,
+                declined=[position[i] for i in declined.split() if i in position])
+        except (NoReplacement, ValueError) as error:
+            problems.append(f"replacements.csv, row {row}: {error}")
+            continue
+        if instance.pool.ids[chosen] != joining:
+            problems.append(f"replacements.csv, row {row}: {joining} joined, but the rule "
+                            f"picks {instance.pool.ids[chosen]}")
+            panel = np.sort(np.where(panel == chosen, position[joining], panel))
+    return panel, problems
+
+
+def run_replace(args: argparse.Namespace) -> int:
+    directory = Path(args.directory)
+    try:
+        saved = load(directory)
+    except OutputError as error:
+        return _fail(str(error))
+    if saved.draw is None or not (directory / "respondents.csv").exists():
+        return _fail(f"{directory} has no drawn panel to change: run 'minipublic draw' first, "
+                     "in the officer's own folder (it needs respondents.csv).")
+    try:
+        instance = saved.instance()
+        tickets = saved.tickets(len(instance.pool))
+    except (OutputError, PublishedFileError) as error:
+        return _fail(str(error))
+    ids = instance.pool.ids
+    declined = [i.strip() for i in args.declined.split(",") if i.strip()]
+    unknown = [i for i in [args.leaving, *declined] if i not in ids]
+    if unknown:
+        return _fail("Not in the pool: " + ", ".join(unknown) + ". Use ids as in the people "
+                     "file.")
+    seed = _reserve_seed(saved.commitment, str(saved.draw.get("seed", "")))
+    log_path = directory / "replacements.csv"
+    log = read_people_rows(log_path.read_bytes())[1] if log_path.exists() else []
+    panel, problems = _replay(instance, tickets[int(saved.draw["ticket"]) - 1], log, seed)
+    if problems:
+        return _fail("replacements.csv no longer follows the rule; run 'minipublic verify'.\n"
+                     + "\n".join(problems))
+    leaving = ids.index(args.leaving)
+    if leaving not in panel:
+        return _fail(f"{args.leaving} is not on the panel now.")
+    try:
+        panel, joining = replace_member(instance, panel, leaving, seed=seed,
+                                        declined=[ids.index(i) for i in declined])
+    except NoReplacement as error:
+        return _fail(str(error))
+    log.append([args.leaving, ids[joining], " ".join(declined)])
+    reserves = find_reserves(instance, panel, seed=seed)
+    write_files(directory, {
+        "replacements.csv": _csv_rows([REPLACEMENTS_HEADER, *log]),
+        "panel.csv": people_csv(instance.pool, panel),
+        "reserves.csv": reserves_csv(instance.pool, reserves),
+    })
+    print(f"{args.leaving} leaves and {ids[joining]} joins, keeping every quota. The panel as "
+          f"it is now is in {directory / 'panel.csv'}; reserves.csv is updated for it.")
+    return 0
+
+
+def _csv_rows(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
 def run_verify(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     try:
@@ -417,6 +516,28 @@ def _check_draw(saved: Saved, instance: Instance, tickets: np.ndarray,
     if report_ticket is not None and report_ticket != ticket:
         problems.append(f"report.json records ticket {report_ticket}, not {ticket}.")
     problems += _check_people(saved, instance, panel, checked)
+    problems += _check_replacements(saved, instance, np.array(panel), checked)
+    return problems
+
+
+def _check_replacements(saved: Saved, instance: Instance, panel: np.ndarray,
+                        checked: list[str]) -> list[str]:
+    """Each logged replacement must be the one the published rule picks, in order."""
+    directory = saved.directory
+    log_path = directory / "replacements.csv"
+    if not log_path.exists() or not (directory / "respondents.csv").exists():
+        return []
+    header, log = read_people_rows(log_path.read_bytes())
+    if header != REPLACEMENTS_HEADER:
+        return ["replacements.csv must start with the header leaving,joining,declined."]
+    seed = _reserve_seed(saved.commitment, str((saved.draw or {}).get("seed", "")))
+    final, problems = _replay(instance, panel, log, seed)
+    current = directory / "panel.csv"
+    if not current.exists() or current.read_bytes() != people_csv(instance.pool, final):
+        problems.append("panel.csv is not the drawn panel after the logged replacements.")
+    if not problems:
+        checked.append(f"{len(log)} replacement(s) each picked the first reserve who keeps "
+                       "every quota")
     return problems
 
 

@@ -334,3 +334,40 @@ def test_outputs_appear_all_at_once_or_not_at_all(tmp_path: Path) -> None:
     assert not (existing / "draw.json").exists()
     assert sorted(p.name for p in existing.iterdir()) in (
         ["report.json", "selected.csv"], ["selected.csv"])
+
+
+def test_a_drop_out_is_replaced_by_the_rule_and_verify_replays_it(
+        drawn: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    selected = _rows(drawn / "selected.csv")
+    reserves = _rows(drawn / "reserves.csv")
+    leaving = next(row[0] for row in reserves[1:] if row[1] == "1")
+    first_reserve = next(row[2] for row in reserves[1:] if row[0] == leaving and row[1] == "1")
+    assert main(["replace", str(drawn), "--leaving", leaving]) == 0
+    assert f"{leaving} leaves and {first_reserve} joins" in capsys.readouterr().out
+    panel = _rows(drawn / "panel.csv")
+    ids = [row[0] for row in panel[1:]]
+    assert len(ids) == K and leaving not in ids and first_reserve in ids
+    assert set(ids) - {first_reserve} == {row[0] for row in selected[1:]} - {leaving}
+    assert _rows(drawn / "replacements.csv") == [
+        ["leaving", "joining", "declined"], [leaving, first_reserve, ""]]
+    assert _rows(drawn / "selected.csv") == selected  # the drawn panel stays on record
+    assert main(["verify", str(drawn)]) == 0
+    assert "1 replacement(s) each picked the first reserve" in capsys.readouterr().out
+
+    assert main(["replace", str(drawn), "--leaving", leaving]) == 2
+    assert "not on the panel now" in capsys.readouterr().err
+    assert main(["replace", str(drawn), "--leaving", "NOBODY"]) == 2
+    assert "Not in the pool: NOBODY" in capsys.readouterr().err
+
+    others = [row[0] for row in _rows(drawn / "remaining.csv")[1:] if row[0] != first_reserve]
+    (drawn / "replacements.csv").write_text(
+        f"leaving,joining,declined\n{leaving},{others[0]},\n")
+    assert main(["verify", str(drawn)]) == 1
+    out = capsys.readouterr().out
+    assert f"{others[0]} joined, but the rule picks {first_reserve}" in out
+
+
+def test_replacing_needs_a_drawn_panel(selection: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replace", str(selection), "--leaving", "P001"]) == 2
+    assert "no drawn panel" in capsys.readouterr().err
