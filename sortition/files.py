@@ -11,6 +11,7 @@ Private (personal data; keep them safe):
     lottery-probabilities.csv           id, probability, lottery probability and the change
     selected.csv, remaining.csv         the panel and everyone else (after the draw)
     reserves.csv                        replacements for each member (after the draw)
+    panel.csv, replacements.csv         the panel now and the log of drop-outs replaced
 
 Every write goes to temporary files first and then replaces the real ones, the commitment and
 the draw record last, so an interrupted run never leaves a selection that looks finished.
@@ -51,7 +52,9 @@ After the draw also publish draw.json (the public seed and the ticket it picked)
 
 PRIVATE - personal data, never publish:
   respondents.csv, selected.csv, remaining.csv, reserves.csv, probabilities.csv,
-  lottery-probabilities.csv
+  lottery-probabilities.csv, and after drop-outs panel.csv and replacements.csv
+
+When a member drops out:  minipublic replace <this folder> --leaving ID
 
 Anyone can check the draw with:  minipublic verify <this folder>
 """
