@@ -271,3 +271,29 @@ def test_a_dead_worker_process_or_a_stopping_server_fails_the_run(
         run = session.get(SelectionRun, second)
         assert run.status == "failed" and run.error == jobs.SERVER_STOPPED
         assert session.get(SelectionRun, run_id).status == "failed"
+
+
+@pytest.mark.slow
+def test_one_person_per_household_holds_in_every_ticket(officer_client: TestClient,
+                                                        dbs: Callable) -> None:
+    import numpy as np
+
+    from assembly.pool import instance_from_db
+    from sortition.synthetic import make_pool
+
+    pool = make_pool(120, 12, features=4, seed=3, households=True)
+    assembly_id = loaded(officer_client, pool)
+    url = start(officer_client, assembly_id, one_per_household="on")
+    wait_for(officer_client, url)
+    with dbs() as session:
+        run = session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)).one()
+        assert run.status == "done", run.error
+        instance = instance_from_db(session, assembly_id, 12, one_per_household=True)
+    # The households come from the keyed address hashes, and match the file's addresses.
+    shared = len(pool) - len(set(pool.household_labels.tolist()))
+    assert shared > 0
+    assert len(instance.pool) - len(set(instance.pool.households.tolist())) == shared
+    assert instance.pool.ids == tuple(run.marginals["ids"])
+    for ticket in run.lottery["tickets"]:
+        assert instance.is_feasible_panel(np.array(ticket))
+    assert run.report["one_per_household"] is True
