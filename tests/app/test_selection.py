@@ -165,6 +165,15 @@ def _fake_run(engine: Engine, assembly_id: int, **values: object) -> int:
         return run.id
 
 
+def test_only_one_selection_runs_at_a_time(officer_client: TestClient, engine: Engine) -> None:
+    assembly_id = loaded(officer_client)
+    run_id = _fake_run(engine, assembly_id, status="running", heartbeat_at=utcnow())
+    response = post_form(officer_client, f"/assemblies/{assembly_id}/selection",
+                         {"algorithm": "leximin", "panel_size": "12"})
+    assert response.status_code == 422
+    assert f"Selection run {run_id} is still going." in response.text
+
+
 def test_progress_page_works_with_and_without_javascript(officer_client: TestClient,
                                                          engine: Engine) -> None:
     assembly_id = loaded(officer_client)

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from assembly import audit, db, jobs
 from assembly.authz import require
 from assembly.models import Assembly, Draw, RunStatus, SelectionRun
-from assembly.pool import PoolLocked, check_unlocked, household_count, pool_size, stored_quotas
+from assembly.pool import household_count, pool_size, stored_quotas
 from assembly.templating import is_partial, navigate, render
 from assembly.views.officer.common import assembly_or_404, draw_of, run_or_404, whole_number
 from charter.charts import CompositionRow, composition_chart, probability_chart
@@ -135,11 +135,15 @@ async def start(request: Request) -> Response:
 
     def work(session: Session) -> int | None:
         assembly = assembly_or_404(session, assembly_id)
-        try:
-            check_unlocked(session, assembly, "selection")
-        except PoolLocked as error:
-            errors["form"] = str(error).replace("the selection can no longer change",
-                                                "a new selection cannot start")
+        active = session.exec(select(SelectionRun.id).where(
+            SelectionRun.assembly_id == assembly_id,
+            SelectionRun.status.in_(jobs.ACTIVE))).first()  # type: ignore[attr-defined]
+        if active is not None:
+            errors["form"] = (f"Selection run {active} is still going. Wait for it to finish "
+                              "(or fail) before starting another.")
+        elif draw_of(session, assembly_id) is not None:
+            errors["form"] = ("The panel has already been drawn, so no new selection can start: "
+                              "the published commitment and the draw depend on the one made.")
         if stored_quotas(session, assembly_id) is None or not pool_size(session, assembly_id):
             errors["form"] = "Upload the quotas and the pool before running the selection."
         if options["one_per_household"] and household_count(session, assembly_id) is None:
