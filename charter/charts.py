@@ -302,7 +302,9 @@ def probability_chart(
 
     left, right, top, bottom = 64.0, 150.0, 24.0, 52.0
     plot_w, plot_h = width - left - right, height - top - bottom
-    y_max = _nice_ceiling(max(high, equal) * 1.1)
+    # A chance is at most 100%: never draw the axis beyond it.
+    y_max = min(_nice_ceiling(max(high, equal) * 1.1), 1.0) if max(high, equal) <= 1 else \
+        _nice_ceiling(max(high, equal))
     x_of = (lambda i: left + (i + 0.5) / n * plot_w)
     y_of = (lambda p: top + plot_h - p / y_max * plot_h)
 

@@ -146,3 +146,9 @@ def test_probability_axis_is_not_much_taller_than_the_data() -> None:
     labels = [t for t in texts(root) if t.endswith("%")]
     assert "12.0%" in labels  # 0.1 x 1.1 rounds up to 12%, not 20%
     assert "20.0%" not in labels
+
+
+def test_probability_axis_stops_at_certainty() -> None:
+    root = parse(probability_chart([0.99, 0.05, 0.06, 0.9], panel_size=2))
+    labels = [t for t in texts(root) if t.endswith("%")]
+    assert "100.0%" in labels and "120.0%" not in labels
