@@ -291,3 +291,55 @@ def test_public_pages_set_no_cookie(client: TestClient, officer_client: TestClie
         assert response.status_code < 500, path
         assert "set-cookie" not in response.headers, path
     assert client.cookies == {} or len(client.cookies) == 0
+
+
+def test_issuing_again_while_members_redeem_neither_deadlocks_nor_lets_two_in(
+        officer_client: TestClient, app: Starlette, panel: Panel, dbs: Callable) -> None:
+    """The officer creates letters again at the moment members open the old ones: every request
+    ends cleanly, and at most one redemption per member succeeds."""
+    batch = issue(officer_client, panel)
+    barrier = threading.Barrier(7)
+    outcomes: list[tuple[str, int]] = []
+    lock = threading.Lock()
+
+    def redeem(i: int) -> None:
+        resident = make_client(app)  # no lifespan: see the concurrency test above
+        barrier.wait()
+        row = batch.rows[i % 3]
+        if i % 2:
+            response = post_form(resident, "/invite", {"code": row["invitation_code"]},
+                                 follow_redirects=False)
+        else:
+            response = post_form(resident, f"/invite/{batch.token(i % 3)}",
+                                 follow_redirects=False)
+        with lock:
+            outcomes.append((row["member_ref"], response.status_code))
+
+    def reissue() -> None:
+        barrier.wait()
+        response = post_form(officer_client, f"/assemblies/{panel.assembly_id}/invitations")
+        with lock:
+            outcomes.append(("officer", response.status_code))
+
+    threads = [threading.Thread(target=redeem, args=(i,)) for i in range(6)]
+    threads.append(threading.Thread(target=reissue))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 7
+    officer_status = dict(outcomes)["officer"]
+    # 409 when every member had joined first: there is nobody left to invite.
+    assert officer_status == 200 or (
+        officer_status == 409 and sum(status == 303 for _, status in outcomes) == 3)
+    for ref in {row["member_ref"] for row in batch.rows}:
+        codes = [status for who, status in outcomes if who == ref]
+        assert set(codes) <= {303, 410}
+        assert codes.count(303) <= 1
+    with dbs() as session:
+        joined = session.exec(select(Member).where(Member.status == "joined")).all()
+        winners = {who for who, status in outcomes if status == 303}
+        assert len(joined) == len(winners)
+        for member in joined:
+            assert len(session.exec(select(UserSession)
+                                    .where(UserSession.member_id == member.id)).all()) == 1
