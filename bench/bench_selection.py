@@ -516,17 +516,31 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [s for s in sizes if s != biggest] or sizes
 
     OUT.mkdir(parents=True, exist_ok=True)
+    code = code_version()
     print(f"Selection benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-          f"Python {sys.version.split()[0]}")
+          f"Python {sys.version.split()[0]}, code {code}")
     records = [bench_size(n, k, args) for n, k in sizes]
     print_summary(records)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    report = {"when": stamp, "cores": os.cpu_count(), "args": {
+    report = {"when": stamp, "code": code, "cores": os.cpu_count(), "args": {
         k: v for k, v in vars(args).items() if k != "sizes"} | {"sizes": sizes}, "sizes": records}
     for name in (f"results-{stamp}.json", "latest.json"):
         (OUT / name).write_text(json.dumps(report, indent=1))
     print(f"\nwrote {OUT.relative_to(HERE.parent)}/results-{stamp}.json")
     return 0 if all(_all_met(r) for r in records) else 1
+
+
+def code_version() -> str:
+    """The commit measured, marked when sortition/ has uncommitted changes (they are measured)."""
+    def git(*args: str) -> str:
+        completed = subprocess.run(
+            ["git", *args], capture_output=True, text=True, cwd=HERE.parent
+        )
+        return completed.stdout.strip() if completed.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "sortition")
+    return commit + (" + uncommitted changes in sortition/" if dirty else "")
 
 
 def _all_met(record: dict) -> bool:
