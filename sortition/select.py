@@ -62,16 +62,20 @@ def find_distribution(instance: Instance, options: SelectionOptions = SelectionO
     progress(Progress("preparing", 0.0, "Checking the quotas"))
     _check_feasible(instance, progress)
     if options.algorithm == "legacy":
-        panels, weights, restarts = legacy(instance, options.legacy_samples, options.seed, progress)
-        notes = [f"Probabilities are estimated from {options.legacy_samples:,} sampled panels, "
+        panels, weights, restarts, drawn = legacy(
+            instance, options.legacy_samples, options.seed, progress, deadline)
+        notes = [f"Probabilities are estimated from {drawn:,} sampled panels, "
                  "not computed exactly."]
+        if drawn < options.legacy_samples:
+            notes.append(f"The time budget ran out after {drawn:,} of "
+                         f"{options.legacy_samples:,} samples.")
         if restarts:
             notes.append(f"The greedy method hit {restarts:,} dead ends and started again.")
         progress(Progress("done", 1.0))
         return Distribution(
             algorithm="legacy", panels=panels, weights=weights,
             marginals=marginals(n, panels, weights), seconds=time.monotonic() - started,
-            estimated=True, samples=options.legacy_samples, notes=tuple(notes))
+            estimated=True, samples=drawn, notes=tuple(notes))
     types = compress(instance)
     progress(Progress("preparing", 1.0, f"{n:,} respondents in {len(types):,} types"))
     solve = {"leximin": leximin, "maximin": maximin, "nash": nash}[options.algorithm]

@@ -9,9 +9,12 @@ dead end starts the panel again. Its chances are not computed but estimated by d
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 
-from sortition.model import Instance, Progress, ProgressCallback, no_progress
+from sortition.model import Instance, Progress, ProgressCallback, SelectionError, no_progress
 
 ATTEMPTS = 100
 
@@ -64,8 +67,10 @@ def _one_panel(instance: Instance, rng: np.random.Generator, households: list[np
 
 
 def legacy(instance: Instance, samples: int, seed: int | None,
-           progress: ProgressCallback = no_progress) -> tuple[np.ndarray, np.ndarray, int]:
-    """Distinct sampled panels, their empirical weights, and how many draws hit a dead end."""
+           progress: ProgressCallback = no_progress, deadline: float = math.inf
+           ) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Distinct sampled panels, their empirical weights, how many draws hit a dead end, and
+    how many panels were drawn (fewer than asked when the deadline passed)."""
     rng = np.random.default_rng(seed)
     households = list(instance.household_groups)
     household_of = np.full(len(instance.pool), -1, dtype=np.int64)
@@ -83,11 +88,13 @@ def legacy(instance: Instance, samples: int, seed: int | None,
             except DeadEnd:
                 restarts += 1
         else:
-            raise RuntimeError(
-                f"the greedy method hit a dead end {ATTEMPTS} times in a row; the quotas are too "
-                "tight for it (use leximin, which always finds panels when any exist)")
+            raise SelectionError(
+                f"The legacy greedy method hit a dead end {ATTEMPTS} times in a row: the quotas "
+                "are too tight for it. Use leximin, which finds panels whenever any exist.")
+        if time.monotonic() > deadline:
+            break
         if s % step == 0:
             progress(Progress("sampling", s / samples, f"{s} of {samples} greedy panels drawn"))
     matrix = np.vstack(panels)
-    unique, inverse, counts = np.unique(matrix, axis=0, return_inverse=True, return_counts=True)
-    return unique, counts / counts.sum(), restarts
+    unique, counts = np.unique(matrix, axis=0, return_counts=True)
+    return unique, counts / counts.sum(), restarts, len(panels)

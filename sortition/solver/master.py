@@ -79,6 +79,13 @@ class Master:
         highs.run()
         status = highs.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
+            # Warm starts occasionally stall on degenerate masters: solve afresh by dual simplex.
+            highs.clearSolver()
+            highs.setOptionValue("simplex_strategy", 1)
+            highs.run()
+            highs.setOptionValue("simplex_strategy", 4)
+            status = highs.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
             raise ArithmeticError(f"master LP ended with {highs.modelStatusToString(status)}")
         solution = highs.getSolution()
         values = np.asarray(solution.col_value)

@@ -40,6 +40,8 @@ class Rows:
         for h, group in enumerate(types.households):
             households[group] = categories + h
         self.count = categories + len(types.households) + 1
+        self.first_household = categories
+        self.household_members = [np.asarray(g, dtype=np.int64) for g in types.households]
         spare = self.count - 1  # a row with no limits for "in no category of this group"
         columns.append(households)
         self.profile = np.column_stack([np.where(c >= 0, c, spare) for c in columns])
@@ -77,6 +79,20 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
     if need < 0:
         return None
     totals = rows.totals(v)
+    # Households the face says must send someone: seat the member closest to a whole seat.
+    for h, members in enumerate(rows.household_members):
+        row = rows.first_household + h
+        if need == 0 or totals[row] >= lower[row]:
+            continue
+        open_ = members[v[members] < high[members]]
+        if len(open_) == 0:
+            return None
+        fitting = open_[np.all(totals[profile[open_]] + 1 <= upper[profile[open_]], axis=1)]
+        pool = fitting if len(fitting) else open_
+        t = int(pool[np.argmax(fraction[pool])])
+        v[t] += 1
+        totals[profile[t]] += 1
+        need -= 1
     if need:
         keys = fraction * (1 + 1e-6 * rng.random(len(x)))
         order = np.argsort(-keys, kind="stable")
