@@ -52,15 +52,18 @@ def stage(master: Master, finder: PanelFinder, free: np.ndarray, deadline: float
         values = master.duals / sizes
         try:
             priced = finder.best(values, seconds=remaining(deadline))
-            bound = min(bound, master.bound(priced.bound))
+            current = master.bound(priced.bound)
             improving = priced.value > master.mu + TOLERANCE and master.add(priced.counts)
-            if not improving and bound > z + TOLERANCE:
+            if not improving and current > z + TOLERANCE:
                 priced = finder.best(values, exact=True, seconds=remaining(deadline))
-                bound = min(bound, master.bound(priced.bound))
+                current = master.bound(priced.bound)
                 improving = priced.value > master.mu + TOLERANCE and master.add(priced.counts)
         except OutOfTime:
             return StageResult(z, bound, np.zeros(0, dtype=np.int64), False)
-        if bound <= z + TOLERANCE or not improving:
+        bound = min(bound, current)
+        # Only duals that price no better panel prove which chances are stuck: an earlier
+        # bound can show z is optimal while the current duals are not yet optimal.
+        if current <= z + TOLERANCE or not improving:
             duals = np.where(free, master.duals, 0.0)
             top = duals.max(initial=0.0)
             stuck = np.flatnonzero(free & (duals > DUAL_TOLERANCE * max(top, 1e-300)))
