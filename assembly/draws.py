@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from assembly import audit
+from assembly import audit, invitations, sessions
 from assembly.models import (
     Assembly,
     AssemblyStatus,
@@ -187,6 +187,9 @@ def replace(session: Session, assembly: Assembly, member: Member, actor: str,
         MemberStatus.replaced.value, joining.id, now)
     session.add(member)
     session.flush()
+    # Someone who has left the panel must not keep a way in: end their sessions and letters.
+    sessions.revoke(session, member_id=member.id, reason="left the panel")
+    invitations.revoke_outstanding(session, [member.id or 0], now=now)
     audit.record(session, assembly.id or 0, actor, "member.replaced", {
         "leaving": public_of[member.respondent_id], "joining": joining_public,
         "reason": reason})

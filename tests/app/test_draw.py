@@ -7,14 +7,17 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import select
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from assembly import audit, draws
 from assembly.models import Assembly, AuditEvent, Draw, Member, Respondent, SelectionRun
 from assembly.pool import instance_from_db
+from assembly.settings import Settings
 from sortition import draw as public_draw
-from tests.app.conftest import post_form
+from tests.app.conftest import make_client, post_form, sign_in_member
 from tests.app.test_selection import start, wait_for
 from tests.app.test_upload import loaded, synthetic
 
@@ -38,7 +41,8 @@ def panel_ids(dbs: Callable, assembly_id: int) -> list[str]:
 
 @pytest.mark.slow
 def test_draw_is_reproducible_and_replacement_keeps_quotas(
-        selected: tuple[int, str], officer_client: TestClient, dbs: Callable) -> None:
+        selected: tuple[int, str], officer_client: TestClient, dbs: Callable, app: Starlette,
+        engine: Engine, settings: Settings) -> None:
     assembly_id, url = selected
     # The seed and the confirmation are required; nothing is drawn without them.
     response = post_form(officer_client, f"{url}/draw", {"seed": "  "}, htmx=True)
@@ -86,6 +90,10 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
     with dbs() as session:
         leaving = draws.panel_members(session, assembly_id)[0]
         leaving_public = session.get(Respondent, leaving.respondent_id).public_id
+    # The leaving member has already joined online; leaving the panel must end that session.
+    leaver = make_client(app)
+    sign_in_member(leaver, engine, settings, leaving)
+    assert leaver.get("/welcome", follow_redirects=False).status_code == 200
     drop_out = f"/assemblies/{assembly_id}/members/{leaving.id}/drop-out"
     assert f'href="{drop_out}"' in page.text
     confirm = officer_client.get(drop_out)
@@ -101,6 +109,9 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
         assert leaving_public not in now and len(now) == 12
         gone = session.get(Member, leaving.id)
         assert gone.status == "replaced" and gone.replaced_by is not None
+    assert leaver.get("/welcome", follow_redirects=False).status_code != 200
+    leaver.close()
+    with dbs() as session:
         instance = instance_from_db(session, assembly_id, 12)
         index = {p: i for i, p in enumerate(instance.pool.ids)}
         assert instance.is_feasible_panel(np.array(sorted(index[p] for p in now)))
