@@ -18,17 +18,16 @@ from sortition.model import (
     ALGORITHMS,
     Distribution,
     Instance,
-    InfeasibleQuotas,
     Progress,
     ProgressCallback,
     SelectionOptions,
     no_progress,
 )
+from sortition.relax import check_feasible
 from sortition.solver.expand import expand
 from sortition.solver.leximin import leximin, maximin
 from sortition.solver.legacy import legacy
 from sortition.solver.nash import nash
-from sortition.solver.panels import NoPanel, PanelFinder
 from sortition.solver.types import compress
 
 
@@ -36,18 +35,6 @@ def marginals(n: int, panels: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Each person's chance: the total weight of the panels they sit on."""
     return np.bincount(panels.reshape(-1), weights=np.repeat(weights, panels.shape[1]),
                        minlength=n)
-
-
-def _check_feasible(instance: Instance, progress: ProgressCallback) -> None:
-    try:
-        from sortition.relax import check_feasible
-    except ImportError:  # the relaxation advice is optional for the solver
-        try:
-            PanelFinder(compress(instance)).any_panel()
-        except NoPanel:
-            raise InfeasibleQuotas("No panel can meet all the quotas together.") from None
-        return
-    check_feasible(instance, progress)
 
 
 def find_distribution(instance: Instance, options: SelectionOptions = SelectionOptions(),
@@ -60,7 +47,7 @@ def find_distribution(instance: Instance, options: SelectionOptions = SelectionO
     deadline = started + options.time_budget if math.isfinite(options.time_budget) else math.inf
     n = len(instance.pool)
     progress(Progress("preparing", 0.0, "Checking the quotas"))
-    _check_feasible(instance, progress)
+    check_feasible(instance, progress)
     if options.algorithm == "legacy":
         panels, weights, restarts, drawn = legacy(
             instance, options.legacy_samples, options.seed, progress, deadline)

@@ -18,6 +18,7 @@ import numpy as np
 from sortition.model import Progress, ProgressCallback, no_progress
 from sortition.solver.colgen import remaining
 from sortition.solver.convex import fractional_nash
+from sortition.solver.fractional import FractionalLeximin
 from sortition.solver.leximin import Outcome, from_walk, leximin, maximin
 from sortition.solver.walk import walk
 from sortition.solver.panels import OutOfTime, PanelFinder
@@ -139,6 +140,4 @@ def nash(types: Types, deadline: float = math.inf,
 
 def start_bound(types: Types) -> float:
     """The fractional maximin: no distribution's smallest chance exceeds it."""
-    from sortition.solver.fractional import FractionalLeximin
-
     return FractionalLeximin(types).solve()[0]
