@@ -185,7 +185,8 @@ def run_reference(
         # subprocess.run waits for the killed child, so its CPU time is now in RUSAGE_CHILDREN.
         used = cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - children
         error = f"did not finish within {timeout:.0f} s (wall; it had used {used:.0f} s of CPU)"
-        cache.write_text(json.dumps({"error": error, "timeout": timeout, "measured_at": measured_at}))
+        record = {"error": error, "timeout": timeout, "measured_at": measured_at}
+        cache.write_text(json.dumps(record))
         return Outcome(None, error)
     if completed.returncode != 0:
         return Outcome(None, _last_line(completed.stderr) or f"exit status {completed.returncode}")
@@ -295,7 +296,8 @@ def bench_size(n: int, k: int, args: argparse.Namespace) -> dict:
     instance = synthetic.instance()
     bound = fractional_bound(instance)
     print(f"\n== {n:,} respondents, panel of {k}, {args.features} features, seed {args.seed}"
-          f"{', one per household' if args.households else ''} ({directory.relative_to(HERE.parent)}) ==")
+          f"{', one per household' if args.households else ''} "
+          f"({directory.relative_to(HERE.parent)}) ==")
     print(f"k/n = {k / n:.5f}; fractional upper bound on the minimum probability = {bound:.5f}; "
           f"load average {os.getloadavg()[0]:.2f} (other work on the machine skews times)")
 
@@ -323,7 +325,8 @@ def bench_size(n: int, k: int, args: argparse.Namespace) -> dict:
         if data["estimated"]:
             checks += f", probabilities estimated from {data['samples']:,} draws"
         data["load_average"] = os.getloadavg()[0]
-        print(f"ours {algorithm:8s} {seconds(data['seconds']):>10} (cpu {seconds(data['cpu_seconds'])})  peak {mb(data['peak_rss_mb']):>8}"
+        print(f"ours {algorithm:8s} {seconds(data['seconds']):>10} "
+              f"(cpu {seconds(data['cpu_seconds'])})  peak {mb(data['peak_rss_mb']):>8}"
               f"  min {data['fairness']['min']:.5f}  ({checks})")
 
     if args.reference:
@@ -342,8 +345,9 @@ def bench_size(n: int, k: int, args: argparse.Namespace) -> dict:
             data["fairness"] = fairness(marginals, k, n)
             record["reference"] = data
             cached = f", cached from {data['measured_at']}" if data.get("cached") else ""
-            print(f"reference maximin ({data['backend']}, sortition-algorithms {data['version']}{cached}) "
-                  f"{seconds(data['seconds']):>10} (cpu {seconds(data.get('cpu_seconds'))})  peak {mb(data['peak_rss_mb']):>8}"
+            print(f"reference maximin ({data['backend']}, sortition-algorithms "
+                  f"{data['version']}{cached}) {seconds(data['seconds']):>10} "
+                  f"(cpu {seconds(data.get('cpu_seconds'))})  peak {mb(data['peak_rss_mb']):>8}"
                   f"  min {data['fairness']['min']:.5f}  ({data['panels']} panels)")
     record["targets"] = targets(record, n, k)
     print_targets(record)
@@ -367,14 +371,18 @@ def targets(record: dict, n: int, k: int) -> dict:
         result["ratio_time_below"] = ours_time / reference["timeout"]
     ours_cpu, ref_cpu = leximin.get("cpu_seconds"), reference.get("cpu_seconds")
     result["ratio_cpu"] = ours_cpu / ref_cpu if ours_cpu and ref_cpu else None
-    result["ratio_time_met"] = None if result["ratio_time"] is None else result["ratio_time"] <= RATIO_GOAL
+    result["ratio_time_met"] = (
+        None if result["ratio_time"] is None else result["ratio_time"] <= RATIO_GOAL
+    )
     if "ratio_time_below" in result and result["ratio_time"] is None:
         result["ratio_time_met"] = result["ratio_time_below"] <= RATIO_GOAL
     result["ratio_min"] = ours_min / ref_min if ours_min is not None and ref_min else None
     result["ratio_min_met"] = (
         None if result["ratio_min"] is None else result["ratio_min"] >= MIN_PROBABILITY_TARGET
     )
-    result["ratio_min_vs_bound"] = ours_min / record["fractional_bound"] if ours_min is not None else None
+    result["ratio_min_vs_bound"] = (
+        None if ours_min is None else ours_min / record["fractional_bound"]
+    )
     limit = TIME_TARGETS.get((n, k))
     result["time_limit"] = limit
     result["time_met"] = None if limit is None or ours_time is None else ours_time <= limit
@@ -405,7 +413,8 @@ def print_targets(record: dict) -> None:
     print(f"  min probability ours leximin / reference optimum = {ratio_min} "
           f"(target >= {MIN_PROBABILITY_TARGET}): {verdict(t['ratio_min_met'])}")
     if t["ratio_min_vs_bound"] is not None:
-        print(f"  min probability ours leximin / fractional upper bound = {t['ratio_min_vs_bound']:.5f}")
+        print("  min probability ours leximin / fractional upper bound = "
+              f"{t['ratio_min_vs_bound']:.5f}")
     if t["time_limit"] is not None:
         print(f"  leximin time <= {t['time_limit']:.0f} s: {verdict(t['time_met'])}")
     print(f"  peak memory of our exact algorithms {mb(t['peak_mb'])} (target <= 1 GB): "
@@ -438,7 +447,8 @@ def print_legacy_table(record: dict) -> None:
         rows.append(("reference maximin", reference["fairness"]))
     if not rows:
         return
-    print(f"  {'':18s} {'min prob':>9s} {'max prob':>9s} {'Gini':>7s} {'below k/2n':>11s} {'never':>6s}")
+    print(f"  {'':18s} {'min prob':>9s} {'max prob':>9s} {'Gini':>7s} {'below k/2n':>11s} "
+          f"{'never':>6s}")
     for name, f in rows:
         print(f"  {name:18s} {f['min']:9.5f} {f['max']:9.5f} {f['gini']:7.4f} "
               f"{f['share_below_half_k_over_n']:10.2%} {f['never_selected']:6d}")
@@ -455,7 +465,8 @@ def print_summary(records: list[dict]) -> None:
         t = r["targets"]
         ratio = (f"{t['ratio_time']:.3f}" if t["ratio_time"] is not None
                  else f"<{t['ratio_time_below']:.3f}" if "ratio_time_below" in t else "n/a")
-        print(f"{str(format(r['n'], ',')) + '/' + str(r['k']):>10s} {seconds(lex.get('seconds')):>10s} "
+        size = f"{r['n']:,}/{r['k']}"
+        print(f"{size:>10s} {seconds(lex.get('seconds')):>10s} "
               f"{seconds(mm.get('seconds')):>10s} {seconds(ref.get('seconds')):>11s} {ratio:>7s} "
               f"{_fmt(lex.get('fairness', {}).get('min')):>9s} "
               f"{_fmt(ref.get('fairness', {}).get('min')):>9s} "

@@ -36,8 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("people", type=Path)
     parser.add_argument("--panel-size", type=int, required=True)
     parser.add_argument("--id-column", default="id")
-    parser.add_argument("--address-columns", default="", help="comma-separated; empty = no household rule")
-    parser.add_argument("--backend", default="mip", help="the package's solver_backend (mip = CBC, highspy)")
+    parser.add_argument(
+        "--address-columns", default="", help="comma-separated; empty = no household rule"
+    )
+    parser.add_argument(
+        "--backend", default="mip", help="the package's solver_backend (mip = CBC, highspy)"
+    )
     parser.add_argument("--algorithm", default="maximin", choices=("maximin", "nash"))
     args = parser.parse_args(argv)
 

@@ -302,7 +302,8 @@ class SyntheticPool:
         return out.getvalue().encode("utf-8")
 
     def quotas_csv(self, quotas: Quotas | None = None) -> bytes:
-        """The quotas file in the practitioners' layout `feature,value,min,max,min_flex,max_flex`."""
+        """The quotas file in the practitioners' layout:
+        `feature,value,min,max,min_flex,max_flex`."""
         return quotas_to_csv(quotas or self.quotas)
 
     def infeasible_quotas(self) -> Quotas:
@@ -324,7 +325,8 @@ class SyntheticPool:
             overlap = instance.membership[:, instance.membership[a]].sum(axis=1)
             others = [
                 b for b in range(len(counts))
-                if feature_of[b] != feature_of[a] and 0 < overlap[b] <= self.quotas.categories[b].max
+                if feature_of[b] != feature_of[a]
+                and 0 < overlap[b] <= self.quotas.categories[b].max
             ]
             # Take the least disruptive cut first: the category whose maximum moves least.
             others.sort(key=lambda b: (self.quotas.categories[b].max - overlap[b], b))
@@ -474,7 +476,9 @@ def make_pool(
     share an address with another respondent (same borough, often the same family name).
     """
     if not MIN_FEATURES <= features <= MAX_FEATURES:
-        raise ValueError(f"features must be between {MIN_FEATURES} and {MAX_FEATURES}, not {features}")
+        raise ValueError(
+            f"features must be between {MIN_FEATURES} and {MAX_FEATURES}, not {features}"
+        )
     if panel_size < 1 or n < panel_size:
         raise ValueError(f"need 1 <= panel_size <= n; got panel_size={panel_size}, n={n}")
     rng = np.random.default_rng(seed)
@@ -525,11 +529,13 @@ def _contact_details(
     used: set[tuple[str, str]] = set()
     for i in range(n):
         while True:
-            street = f"{rng.integers(1, 240)} {STREETS[rng.integers(len(STREETS))]} " + \
-                STREET_KINDS[rng.integers(len(STREET_KINDS))]
+            number = rng.integers(1, 240)
+            name = STREETS[rng.integers(len(STREETS))]
+            street = f"{number} {name} {STREET_KINDS[rng.integers(len(STREET_KINDS))]}"
             districts = POSTCODE_DISTRICTS[AREAS[areas[i]]]
             letters = rng.choice(list(POSTCODE_LETTERS), size=2)
-            postcode = f"{districts[rng.integers(len(districts))]} {rng.integers(1, 10)}{''.join(letters)}"
+            district = districts[rng.integers(len(districts))]
+            postcode = f"{district} {rng.integers(1, 10)}{''.join(letters)}"
             if (street, postcode) not in used:
                 used.add((street, postcode))
                 break
@@ -565,7 +571,7 @@ def _contact_details(
 
 
 def is_feasible(instance: Instance) -> bool:
-    """True when some panel meets every quota (and the household rule): one small integer program."""
+    """True when some panel meets every quota and the household rule (one integer program)."""
     n = len(instance.pool)
     k = instance.panel_size
     rows = [csr_array(instance.membership.astype(float)), csr_array(np.ones((1, n)))]
