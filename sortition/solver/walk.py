@@ -27,6 +27,10 @@ from sortition.solver.types import Types
 TIGHT = 1e-7
 # Further randomised roundings, with a longer swap search, before asking the integer program.
 RETRIES = 4
+# First swaps tried by the pair exchange when no single swap helps.
+PAIR_TRIES = 32
+# Sideways swaps in a row after which the pair exchange is tried as well.
+SIDEWAYS = 10
 
 
 class Rows:
@@ -63,6 +67,63 @@ def _violation(totals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.n
     return np.maximum(lower - totals, 0) + np.maximum(totals - upper, 0)
 
 
+def _swap_change(totals: np.ndarray, now: np.ndarray, removable: np.ndarray,
+                 addable: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                 profile: np.ndarray) -> np.ndarray:
+    """Change in total violation for each swap (one of `removable` out, one of `addable` in)."""
+    removal = _violation(totals - 1, lower, upper) - now
+    addition = _violation(totals + 1, lower, upper) - now
+    out_rows = profile[removable]
+    in_rows = profile[addable]
+    change = np.zeros((len(removable), len(addable)))
+    for f in range(profile.shape[1]):
+        differs = out_rows[:, f, None] != in_rows[None, :, f]
+        change += differs * (removal[out_rows[:, f]][:, None] + addition[in_rows[:, f]][None, :])
+    change[removable[:, None] == addable[None, :]] = np.inf
+    return change
+
+
+def _pair_swap(totals: np.ndarray, now: np.ndarray, v: np.ndarray, removable: np.ndarray,
+               addable: np.ndarray, change: np.ndarray, low: np.ndarray, high: np.ndarray,
+               lower: np.ndarray, upper: np.ndarray, profile: np.ndarray,
+               tries: int = PAIR_TRIES) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Two swaps that together lower the violation when every single swap raises it, or None.
+
+    Late in the walk many rows are tight at once (categories and households): fixing the last
+    short row with one swap always breaks another, but a second swap can often repair that one.
+    The first swaps tried are the least harmful ones.
+    """
+    flat = change.ravel()
+    count = min(tries, int(np.isfinite(flat).sum()))
+    if count == 0:
+        return None
+    firsts = np.argpartition(flat, count - 1)[:count]
+    firsts = firsts[np.argsort(flat[firsts], kind="stable")]
+    best: tuple[float, tuple[int, int], tuple[int, int]] | None = None
+    for i in firsts.tolist():
+        a_i, b_i = divmod(i, change.shape[1])
+        a, b = int(removable[a_i]), int(addable[b_i])
+        after = totals.copy()
+        after[profile[a]] -= 1
+        after[profile[b]] += 1
+        v[a] -= 1
+        v[b] += 1
+        outs = np.flatnonzero(v > low)
+        ins = np.flatnonzero(v < high)
+        v[a] += 1
+        v[b] -= 1
+        if len(outs) == 0 or len(ins) == 0:
+            continue
+        then = _violation(after, lower, upper)
+        second = _swap_change(after, then, outs, ins, lower, upper, profile)
+        second[(outs[:, None] == b) & (ins[None, :] == a)] = np.inf  # not the first swap undone
+        c_i, d_i = np.unravel_index(int(np.argmin(second)), second.shape)
+        net = float(then.sum() - now.sum() + second[c_i, d_i])
+        if net < -1e-9 and (best is None or net < best[0]):
+            best = (net, (a, b), (int(outs[c_i]), int(ins[d_i])))
+    return None if best is None else (best[1], best[2])
+
+
 def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
            upper: np.ndarray, rows: Rows, k: int, rng: np.random.Generator,
            swaps: int = 80, sample: int = 128) -> np.ndarray | None:
@@ -70,7 +131,8 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
 
     Greedy rounding fills the seats with the types closest to their next whole member without
     breaking any maximum; then single swaps (one member out, another in) repair the rows still
-    short, best first, moving sideways at random when no swap helps right away.
+    short, best first, moving sideways at random when no swap helps right away, and exchanging
+    two pairs at once when no single swap can help (many tight rows late in the walk).
     """
     profile = rows.profile
     v = np.clip(np.floor(x + 1e-9), low, high)
@@ -117,6 +179,7 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
         v[picks] += 1
         totals = rows.totals(v)
     previous = (-1, -1)
+    sideways = 0  # sideways swaps in a row
     for _ in range(swaps):
         now = _violation(totals, lower, upper)
         if now.sum() <= 1e-9:
@@ -128,15 +191,7 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
         if len(addable) > sample:
             keys = (x[addable] - v[addable] + 1) * rng.random(len(addable))
             addable = addable[np.argpartition(-keys, sample - 1)[:sample]]
-        removal = _violation(totals - 1, lower, upper) - now
-        addition = _violation(totals + 1, lower, upper) - now
-        out_rows = profile[removable]
-        in_rows = profile[addable]
-        change = np.zeros((len(removable), len(addable)))
-        for f in range(profile.shape[1]):
-            differs = out_rows[:, f, None] != in_rows[None, :, f]
-            change += differs * (removal[out_rows[:, f]][:, None] + addition[in_rows[:, f]][None, :])
-        change[removable[:, None] == addable[None, :]] = np.inf
+        change = _swap_change(totals, now, removable, addable, lower, upper, profile)
         if previous[0] >= 0:  # never undo the last move
             change[(removable[:, None] == previous[1]) & (addable[None, :] == previous[0])] = np.inf
         best = float(change.min())
@@ -145,16 +200,32 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
             closeness = (x[addable] - v[addable])[None, :] - (x[removable] - v[removable])[:, None]
             scored = np.where(change <= best + 1e-9, closeness, -np.inf)
             a_i, b_i = np.unravel_index(int(np.argmax(scored)), change.shape)
-        elif best <= 1e-9:
-            a_i, b_i = (int(i) for i in rng.choice(np.argwhere(change <= 1e-9)))
+            moves = [(int(removable[a_i]), int(addable[b_i]))]
+            sideways = 0
         else:
-            return None
-        a, b = removable[a_i], addable[b_i]
-        v[a] -= 1
-        v[b] += 1
-        totals[profile[a]] -= 1
-        totals[profile[b]] += 1
-        previous = (int(a), int(b))
+            # No single swap helps. Sideways moves usually find a way round within a few steps;
+            # when every swap makes things worse, or sideways moves have gone on too long, try
+            # two swaps at once.
+            pair = None
+            if best > 1e-9 or sideways >= SIDEWAYS:
+                pair = _pair_swap(totals, now, v, removable, addable, change, low, high, lower,
+                                  upper, profile)
+            if pair is not None:
+                moves = list(pair)
+                sideways = 0
+            elif best > 1e-9:
+                return None
+            else:
+                a_i, b_i = (int(i) for i in rng.choice(np.argwhere(change <= 1e-9)))
+                moves = [(int(removable[a_i]), int(addable[b_i]))]
+                # After a failed pair exchange, count afresh.
+                sideways = 1 if sideways >= SIDEWAYS else sideways + 1
+        for a, b in moves:
+            v[a] -= 1
+            v[b] += 1
+            totals[profile[a]] -= 1
+            totals[profile[b]] += 1
+        previous = moves[-1]
     return None
 
 
@@ -173,6 +244,7 @@ def walk(types: Types, target: np.ndarray, finder: PanelFinder, deadline: float,
     weights: list[float] = []
     base_lower, base_upper = rows.lower, rows.upper
     category_rows = types.matrix.shape[0]
+    stuck = False
     while True:
         if time.monotonic() > deadline:
             return panels, weights, False
@@ -193,11 +265,14 @@ def walk(types: Types, target: np.ndarray, finder: PanelFinder, deadline: float,
                 weights.append(weight)
                 return panels, weights, True
         v = _round(x, low, high, lower, upper, rows, k, rng)
-        for _ in range(RETRIES):
+        # Faces only shrink along the walk, so once the long retries have failed on one, they
+        # would mostly fail on the next ones too: go straight to the integer program from then on.
+        for _ in range(0 if stuck else RETRIES):
             if v is not None:
                 break
             v = _round(x, low, high, lower, upper, rows, k, rng, swaps=200, sample=len(x))
         if v is None:
+            stuck = True
             try:
                 finder.restrict(low, high, lower[:category_rows], upper[:category_rows],
                                 lower[category_rows:-1], upper[category_rows:-1])

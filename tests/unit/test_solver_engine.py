@@ -11,6 +11,7 @@ from sortition.select import find_distribution
 from sortition.solver.expand import expand
 from sortition.solver.leximin import leximin
 from sortition.solver.types import compress
+from sortition.solver.walk import Rows, _round
 from sortition.synthetic import make_instance
 from tests.unit._solver_instances import build, instances
 from tests.unit.test_solver_leximin import check_distribution, feasible
@@ -119,3 +120,26 @@ def test_unknown_algorithm_is_refused() -> None:
     instance = make_instance(60, 6, features=3, seed=1)
     with pytest.raises(ValueError, match="unknown algorithm"):
         find_distribution(instance, SelectionOptions(algorithm="fastest"))
+
+
+def test_rounding_repairs_a_face_where_every_single_swap_makes_things_worse() -> None:
+    # Features A and B, each with values 0 and 1, every quota exactly 1 of a panel of 2; persons
+    # 2 and 3 (profile A0 B1) share an address and the face says that household must send one.
+    # The start {A0 B0, A1 B1} meets every quota but sends nobody from the household. Each
+    # single swap that fixes the household breaks two quotas, and the one other swap (A1 B0 in)
+    # breaks two as well; only two swaps at once reach {A0 B1, A1 B0}.
+    profiles = np.array([[0, 0], [1, 1], [0, 1], [0, 1], [1, 0]])
+    households = np.array([-1, -1, 5, 5, -1])
+    types = compress(build(profiles, [2, 2], [(1, 1)] * 4, 2, households))
+    rows = Rows(types)
+    start = np.zeros(len(types))
+    start[types.of_person[[0, 1]]] = 1
+    lower = rows.lower.copy()
+    lower[rows.first_household] = 1  # the household row is tight at the current point
+    sizes = types.sizes.astype(float)
+    panel = _round(start, np.zeros(len(types)), sizes, lower, rows.upper, rows, 2,
+                   np.random.default_rng(0))
+    assert panel is not None
+    chosen = sorted(tuple(profiles[types.members[t][0]]) for t in np.flatnonzero(panel))
+    assert chosen == [(0, 1), (1, 0)]
+    assert panel[types.of_person[[2, 3]]].sum() == 1
