@@ -238,6 +238,9 @@ def test_a_member_who_joined_gets_a_new_letter_that_works_once(
 def test_codes_are_forgiving_to_type_and_wrong_ones_are_explained(
         officer_client: TestClient, client: TestClient, panel: Panel) -> None:
     code = issue(officer_client, panel).rows[2]["invitation_code"]
+    # Phones must not autocorrect or lower-case a typed code.
+    page = client.get("/invite").text
+    assert 'autocapitalize="characters" spellcheck="false"' in page
     empty = post_form(client, "/invite", {"code": "  "})
     assert empty.status_code == 422 and "Enter the code from your invitation letter" in empty.text
     short = post_form(client, "/invite", {"code": "ABC"})

@@ -133,6 +133,8 @@ def test_start_form_reports_every_problem(officer_client: TestClient, dbs: Calla
     for key in ("leximin", "maximin", "nash", "legacy"):
         assert f'value="{key}"' in page
     assert "Fairest (recommended)" in page and "for comparison only" in page
+    # The number fields keep their markup (not escaped into the value of another attribute).
+    assert 'name="panel_size" type="number"' in page and ' min="1" class="input-short"' in page
     response = post_form(officer_client, f"/assemblies/{assembly_id}/selection", {
         "algorithm": "magic", "panel_size": "twelve", "lottery_size": "5", "time_limit": "-1"})
     assert response.status_code == 422
