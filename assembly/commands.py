@@ -22,20 +22,28 @@ from assembly.settings import Settings, SettingsError, from_env
 CLI_ACTOR = "command-line"
 
 
-def _settings() -> Settings:
+def load_settings(command: str = "") -> Settings:
+    """Settings from the environment, or exit 2 with what is wrong (every command starts here)."""
     try:
         return from_env()
     except SettingsError as error:
-        sys.stderr.write(f"minipublic: configuration problem:\n{error}\n")
+        name = f"minipublic {command}" if command else "minipublic"
+        sys.stderr.write(f"{name}: configuration problem:\n{error}\n")
         raise SystemExit(2) from None
 
 
 @contextlib.contextmanager
-def _engine(settings: Settings, *, check: bool = True) -> Iterator[Engine]:
-    """An engine for one command, closed afterwards (commands run inside tests, too)."""
+def open_engine(settings: Settings, *, check: bool = True, migrate: bool = False
+                ) -> Iterator[Engine]:
+    """An engine for one command, closed afterwards (commands run inside tests, too).
+
+    `migrate` brings the schema up to date first; otherwise `check` refuses an out-of-date one.
+    """
     engine = db.make_engine(settings.database_url)
     try:
-        if check:
+        if migrate:
+            db.migrate(engine)
+        elif check:
             db.check_schema(engine)
         yield engine
     finally:
@@ -46,8 +54,8 @@ def serve(args: argparse.Namespace) -> int:
     """Migrate, then run uvicorn. Migrating here (one process) keeps workers from racing."""
     import uvicorn
 
-    settings = _settings()
-    with _engine(settings, check=False) as engine:
+    settings = load_settings()
+    with open_engine(settings, check=False) as engine:
         db.migrate(engine)
         with db.session(engine, write=True) as session:
             ended = sessions.prune(session)
@@ -80,8 +88,8 @@ def _log_config(settings: Settings) -> dict[str, Any]:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    settings = _settings()
-    with _engine(settings, check=False) as engine:
+    settings = load_settings()
+    with open_engine(settings, check=False) as engine:
         before = db.current_revision(engine)
         db.migrate(engine)
         after = db.current_revision(engine)
@@ -101,10 +109,10 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def create_officer(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = load_settings()
     try:
         password = _read_password(args)
-        with _engine(settings) as engine, db.session(engine, write=True) as session:
+        with open_engine(settings) as engine, db.session(engine, write=True) as session:
             officer = auth.create_officer(session, settings, args.email, password,
                                           name=args.name or "", is_admin=args.admin)
             role = "administrator" if officer.is_admin else "officer"
@@ -119,8 +127,8 @@ def create_officer(args: argparse.Namespace) -> int:
 
 
 def revoke_sessions(args: argparse.Namespace) -> int:
-    settings = _settings()
-    with _engine(settings) as engine, db.session(engine, write=True) as session:
+    settings = load_settings()
+    with open_engine(settings) as engine, db.session(engine, write=True) as session:
         if args.all:
             count = sessions.revoke(session, everyone=True, reason="revoked from the command line")
             whose = "everyone"
@@ -149,10 +157,10 @@ def _find_officer(session: Session, email: str, command: str) -> Officer | None:
 
 def set_password(args: argparse.Namespace) -> int:
     """Reset a forgotten password; every session of that officer ends."""
-    settings = _settings()
+    settings = load_settings()
     try:
         password = _read_password(args)
-        with _engine(settings) as engine, db.session(engine, write=True) as session:
+        with open_engine(settings) as engine, db.session(engine, write=True) as session:
             officer = _find_officer(session, args.email, "set-password")
             if officer is None:
                 return 1
@@ -169,8 +177,8 @@ def set_password(args: argparse.Namespace) -> int:
 
 
 def disable_officer(args: argparse.Namespace) -> int:
-    settings = _settings()
-    with _engine(settings) as engine, db.session(engine, write=True) as session:
+    settings = load_settings()
+    with open_engine(settings) as engine, db.session(engine, write=True) as session:
         officer = _find_officer(session, args.email, "disable-officer")
         if officer is None:
             return 1

@@ -8,39 +8,16 @@ cron mail and CI logs.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from assembly import db, demo as demo_module, personal_data
+from assembly.commands import load_settings, open_engine
 from assembly.models import Respondent, utcnow
 from assembly.personal_data import ErasureError
-from assembly.settings import Settings, SettingsError, from_env
-
-
-def _settings(command: str) -> Settings:
-    try:
-        return from_env()
-    except SettingsError as error:
-        sys.stderr.write(f"minipublic {command}: configuration problem:\n{error}\n")
-        raise SystemExit(2) from None
-
-
-@contextlib.contextmanager
-def _engine(settings: Settings, *, migrate: bool = False) -> Iterator[Engine]:
-    engine = db.make_engine(settings.database_url)
-    try:
-        if migrate:
-            db.migrate(engine)
-        else:
-            db.check_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
+from assembly.settings import Settings
 
 
 def _day(value: object) -> str:
@@ -51,9 +28,9 @@ def _day(value: object) -> str:
 
 
 def purge(args: argparse.Namespace) -> int:
-    settings = _settings("purge")
+    settings = load_settings("purge")
     try:
-        with _engine(settings) as engine, db.session(engine, write=True) as session:
+        with open_engine(settings) as engine, db.session(engine, write=True) as session:
             report = personal_data.purge(session, settings, dry_run=args.dry_run)
     except db.SchemaOutOfDate as error:
         sys.stderr.write(f"minipublic purge: {error}\n")
@@ -85,9 +62,9 @@ def purge(args: argparse.Namespace) -> int:
 
 
 def erase(args: argparse.Namespace) -> int:
-    settings = _settings("erase")
+    settings = load_settings("erase")
     try:
-        with _engine(settings) as engine, db.session(engine, write=True) as session:
+        with open_engine(settings) as engine, db.session(engine, write=True) as session:
             if args.assembly is not None:
                 respondent = session.exec(select(Respondent).where(
                     Respondent.assembly_id == args.assembly,
@@ -115,13 +92,13 @@ def erase(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    settings = _settings("demo")
+    settings = load_settings("demo")
     if settings.production:
         sys.stderr.write("minipublic demo: refusing to add a demo officer and fictional residents "
                          "to a production database (MINIPUBLIC_ENV=production).\n")
         return 2
     files = Path(settings.data_dir) / "demo"
-    with _engine(settings, migrate=True) as engine, db.session(engine, write=True) as session:
+    with open_engine(settings, migrate=True) as engine, db.session(engine, write=True) as session:
         made = demo_module.prepare(session, settings, files)
     host = args.host or settings.host
     port = args.port or settings.port
