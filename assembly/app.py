@@ -15,17 +15,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from assembly import db, jobs, routes, settings as settings_module
+from assembly import db, errors, routes
+from assembly import settings as settings_module
 from assembly.security import SecurityMiddleware
+from assembly.selection import worker
 from assembly.sessions import SessionMiddleware
 from assembly.settings import Settings
 from assembly.templating import make_templates
-from assembly.views import errors
 
 # Extra start-up/shut-down work, e.g. a pool of selection workers. Each entry is called with the
 # app and returns an async context manager that is entered at start-up and left at shut-down.
 LifespanPart = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
-LIFESPAN_PARTS: list[LifespanPart] = [jobs.lifespan]
+LIFESPAN_PARTS: list[LifespanPart] = [worker.lifespan]
 
 
 @contextlib.asynccontextmanager

@@ -24,9 +24,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Field, Session, SQLModel, select
 
-from assembly.models import AuditEvent, utcnow
+from assembly.tables import json_field, utcnow, when
 
 GENESIS = "0" * 64
 SYSTEM = 0  # assembly id of the system-wide chain
@@ -41,6 +41,32 @@ PERSONAL_KEYS = frozenset({
     "postcode", "post_code", "zip", "profile", "demographics", "contact", "password",
 })
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only, hash-chained record of every step (per assembly; assembly 0 = system-wide).
+
+    hash = sha256(prev_hash + canonical JSON of the event). UNIQUE(assembly_id, seq) makes two
+    writers racing for the same position fail instead of forking the chain. Database triggers
+    (see the initial migration) refuse UPDATE and DELETE. `details` never holds personal data:
+    refer to respondents and members by public id.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        sa.UniqueConstraint("assembly_id", "seq", name="uq_audit_event_seq"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Not a foreign key: 0 is the system chain, and the log must outlive what it describes.
+    assembly_id: int = Field(index=True)
+    seq: int
+    at: datetime = when()
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=100)
+    details: dict[str, Any] = json_field()
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
 
 
 class PersonalDataInAudit(ValueError):

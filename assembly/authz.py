@@ -17,7 +17,8 @@ from typing import Any, Literal
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from assembly.models import Member, Officer
+from assembly.accounts.models import Officer
+from assembly.selection.models import Member
 
 ActorKind = Literal["anonymous", "officer", "member"]
 

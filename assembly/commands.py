@@ -1,21 +1,21 @@
-"""The app's subcommands of `minipublic`: serve, migrate, create-officer, revoke-sessions, and the
-personal-data and demo commands registered at the end of `add_commands`."""
+"""The app's own subcommands of `minipublic` (serve, migrate, demo) and what every command
+shares: reading the settings and opening the database. The rooms add theirs (`accounts`,
+`privacy`); `assembly.cli` joins them all."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import copy
-import getpass
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
-from assembly import audit, auth, db, sessions
-from assembly.models import Officer
+from assembly import db, sessions
+from assembly.accounts import signin
 from assembly.settings import Settings, SettingsError, from_env
 
 # How the audit log names whoever ran a command on the server.
@@ -59,7 +59,7 @@ def serve(args: argparse.Namespace) -> int:
         db.migrate(engine)
         with db.session(engine, write=True) as session:
             ended = sessions.prune(session)
-            attempts = auth.prune_attempts(session, settings)
+            attempts = signin.prune_attempts(session, settings)
     print(f"Tidied {ended} ended session{'s' if ended != 1 else ''} and {attempts} old sign-in "
           f"attempt{'s' if attempts != 1 else ''}.", flush=True)
     uvicorn.run(
@@ -98,104 +98,50 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("Password for the new officer: ")
-    second = getpass.getpass("The same password again: ")
-    if first != second:
-        raise ValueError("The two passwords differ; nothing was created.")
-    return first
+# --- demo ----------------------------------------------------------------------------------------
 
 
-def create_officer(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    try:
-        password = _read_password(args)
-        with open_engine(settings) as engine, db.session(engine, write=True) as session:
-            officer = auth.create_officer(session, settings, args.email, password,
-                                          name=args.name or "", is_admin=args.admin)
-            role = "administrator" if officer.is_admin else "officer"
-            email = officer.email
-            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.created",
-                         {"officer": f"officer:{officer.id}", "admin": officer.is_admin})
-    except ValueError as error:
-        sys.stderr.write(f"minipublic create-officer: {error}\n")
-        return 1
-    print(f"Created {role} {email}. They can sign in at {settings.public_url}/login")
-    return 0
+def demo(args: argparse.Namespace) -> int:
+    from assembly import demo as demo_module  # builds through every room: load only when asked
+
+    settings = load_settings("demo")
+    if settings.production:
+        sys.stderr.write("minipublic demo: refusing to add a demo officer and fictional residents "
+                         "to a production database (MINIPUBLIC_ENV=production).\n")
+        return 2
+    files = Path(settings.data_dir) / "demo"
+    with open_engine(settings, migrate=True) as engine, db.session(engine, write=True) as session:
+        made = demo_module.prepare(session, settings, files)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    url = f"http://{host}:{port}"
+    print(
+        "\n".join([
+            "",
+            f"Minipublic demo {'created' if made.created else 'ready'}: "
+            f"{demo_module.TITLE}",
+            f"  {demo_module.POOL_SIZE:,} fictional respondents, quotas for a panel of "
+            f"{demo_module.PANEL_SIZE}, database {_where(settings)}",
+            f"  The same files to try an upload yourself: {made.people_csv.parent}",
+            "",
+            f"  Open   {url}/login",
+            f"  E-mail {made.email}",
+            f"  Password {made.password}   (new every time the demo starts)",
+            "",
+            "Press Ctrl+C to stop.",
+            "",
+        ]),
+        flush=True,
+    )
+    if args.no_serve:
+        return 0
+    return serve(argparse.Namespace(host=host, port=port))
 
 
-def revoke_sessions(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    with open_engine(settings) as engine, db.session(engine, write=True) as session:
-        if args.all:
-            count = sessions.revoke(session, everyone=True, reason="revoked from the command line")
-            whose = "everyone"
-            audit.record(session, audit.SYSTEM, CLI_ACTOR, "sessions.revoked_all",
-                         {"sessions": count})
-        else:
-            officer = _find_officer(session, args.email, "revoke-sessions")
-            if officer is None:
-                return 1
-            count = sessions.revoke(session, officer_id=officer.id,
-                                    reason="revoked from the command line")
-            whose = officer.email
-            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.sessions_revoked",
-                         {"officer": f"officer:{officer.id}", "sessions": count})
-    print(f"Ended {count} session{'s' if count != 1 else ''} of {whose}.")
-    return 0
-
-
-def _find_officer(session: Session, email: str, command: str) -> Officer | None:
-    email = auth.normalise_email(email)
-    officer = session.exec(select(Officer).where(Officer.email == email)).first()
-    if officer is None:
-        sys.stderr.write(f"minipublic {command}: no officer has the address {email}.\n")
-    return officer
-
-
-def set_password(args: argparse.Namespace) -> int:
-    """Reset a forgotten password; every session of that officer ends."""
-    settings = load_settings()
-    try:
-        password = _read_password(args)
-        with open_engine(settings) as engine, db.session(engine, write=True) as session:
-            officer = _find_officer(session, args.email, "set-password")
-            if officer is None:
-                return 1
-            auth.set_password(session, settings, officer, password)
-            ended = sessions.revoke(session, officer_id=officer.id, reason="password changed")
-            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.password_set",
-                         {"officer": f"officer:{officer.id}", "sessions_ended": ended})
-            email = officer.email
-    except ValueError as error:
-        sys.stderr.write(f"minipublic set-password: {error}\n")
-        return 1
-    print(f"Set a new password for {email} and ended {ended} session{'s' if ended != 1 else ''}.")
-    return 0
-
-
-def disable_officer(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    with open_engine(settings) as engine, db.session(engine, write=True) as session:
-        officer = _find_officer(session, args.email, "disable-officer")
-        if officer is None:
-            return 1
-        disable = not args.enable
-        ended = 0
-        if officer.disabled != disable:
-            officer.disabled = disable
-            session.add(officer)
-            if disable:
-                ended = sessions.revoke(session, officer_id=officer.id, reason="account disabled")
-            audit.record(session, audit.SYSTEM, CLI_ACTOR,
-                         "officer.disabled" if disable else "officer.enabled",
-                         {"officer": f"officer:{officer.id}", "sessions_ended": ended})
-        email = officer.email
-    print(f"Disabled {email}; ended {ended} session{'s' if ended != 1 else ''}." if disable
-          else f"Enabled {email}.")
-    return 0
+def _where(settings: Settings) -> str:
+    if settings.is_sqlite:
+        return settings.database_url.removeprefix("sqlite:///")
+    return "from DATABASE_URL"
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -207,37 +153,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("migrate", help="create or upgrade the database schema")
     parser.set_defaults(run=migrate)
 
-    parser = commands.add_parser("create-officer", help="add an engagement officer's account")
-    parser.add_argument("email", metavar="EMAIL")
-    parser.add_argument("--name", help="the officer's name, shown to other officers")
-    parser.add_argument("--admin", action="store_true",
-                        help="may manage officers and end their sessions")
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of standard input")
-    parser.set_defaults(run=create_officer)
-
-    parser = commands.add_parser("set-password",
-                                 help="give an officer a new password (ends their sessions)")
-    parser.add_argument("email", metavar="EMAIL")
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of standard input")
-    parser.set_defaults(run=set_password)
-
-    parser = commands.add_parser("disable-officer",
-                                 help="stop an officer signing in (ends their sessions)")
-    parser.add_argument("email", metavar="EMAIL")
-    parser.add_argument("--enable", action="store_true", help="let them sign in again instead")
-    parser.set_defaults(run=disable_officer)
-
-    parser = commands.add_parser("revoke-sessions",
-                                 help="sign an officer (or everyone) out everywhere")
-    who = parser.add_mutually_exclusive_group(required=True)
-    who.add_argument("--email", help="the officer whose sessions end")
-    who.add_argument("--all", action="store_true", help="end every officer's and member's session")
-    parser.set_defaults(run=revoke_sessions)
-
-    # Personal-data and demo commands (demo, purge, erase) register themselves below, one
-    # `add_parser` block each, in the same style.
-    from assembly import data_commands
-
-    data_commands.add_commands(commands)
+    parser = commands.add_parser(
+        "demo", help="create a demo assembly with 1,000 fictional residents, then serve it")
+    parser.add_argument("--host", help="address to listen on (default: MINIPUBLIC_HOST)")
+    parser.add_argument("--port", type=int, help="port to listen on (default: MINIPUBLIC_PORT)")
+    parser.add_argument("--no-serve", action="store_true",
+                        help="only create the demo and print the sign-in details")
+    parser.set_defaults(run=demo)

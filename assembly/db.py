@@ -23,6 +23,10 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 from starlette.requests import Request
 
+# Every room's tables, so foreign keys between rooms resolve in any process (the selection
+# worker, a command) whichever rooms it happens to import.
+from assembly import schema  # noqa: F401
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 

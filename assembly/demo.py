@@ -17,9 +17,11 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from assembly import audit, auth
-from assembly.models import Assembly, Officer
-from assembly.pool import replace_pool, replace_quotas
+from assembly import audit
+from assembly.accounts import signin
+from assembly.accounts.models import Officer
+from assembly.assemblies.models import Assembly
+from assembly.recruitment.pool import replace_pool, replace_quotas
 from assembly.settings import Settings
 from sortition.synthetic import ADDRESS_COLUMNS, make_pool
 
@@ -65,10 +67,10 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
     password = new_password()
     officer = session.exec(select(Officer).where(Officer.email == OFFICER_EMAIL)).first()
     if officer is None:
-        officer = auth.create_officer(session, settings, OFFICER_EMAIL, password,
+        officer = signin.create_officer(session, settings, OFFICER_EMAIL, password,
                                       name="Demo Officer", is_admin=True)
     else:
-        auth.set_password(session, settings, officer, password)
+        signin.set_password(session, settings, officer, password)
         officer.disabled = False
         session.add(officer)
 

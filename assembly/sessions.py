@@ -20,9 +20,11 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assembly import db
+from assembly.accounts.models import Officer, SessionKind, UserSession
 from assembly.authz import ANONYMOUS, Actor
-from assembly.models import Member, Officer, SessionKind, UserSession, utcnow
+from assembly.selection.models import Member
 from assembly.settings import Settings
+from assembly.tables import utcnow
 
 # Writing last_seen on every request would turn every page view into a write; a minute of slack
 # on a 30-minute idle timeout does not matter.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from assembly import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from assembly import schema  # noqa: F401  (registers every room's tables on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
 

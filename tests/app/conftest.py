@@ -27,9 +27,13 @@ from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from assembly import auth, db, sessions
+from assembly import db, sessions
+from assembly.accounts import signin
+from assembly.accounts.models import Officer
 from assembly.app import create_app
-from assembly.models import Assembly, Member, Officer, Respondent
+from assembly.assemblies.models import Assembly
+from assembly.recruitment.models import Respondent
+from assembly.selection.models import Member
 from assembly.settings import Settings
 
 POSTGRES_URL = os.environ.get(
@@ -238,7 +242,7 @@ def post_form(client: TestClient, url: str, data: Mapping[str, Any] | None = Non
 def make_officer(engine: Engine, settings: Settings, email: str = "officer@example.org", *,
                  is_admin: bool = False, password: str = PASSWORD) -> Officer:
     with db.session(engine, write=True) as session:
-        return auth.create_officer(session, settings, email, password, name="Test Officer",
+        return signin.create_officer(session, settings, email, password, name="Test Officer",
                                    is_admin=is_admin)
 
 

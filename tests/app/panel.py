@@ -9,20 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from assembly import db
-from assembly.models import (
-    Assembly,
-    AssemblyStatus,
-    Contact,
-    Draw,
-    Member,
-    MemberRole,
-    PoolCount,
-    Profile,
-    Respondent,
-    RunStatus,
-    SelectionRun,
-    utcnow,
-)
+from assembly.assemblies.models import Assembly, AssemblyStatus
+from assembly.recruitment.models import Contact, PoolCount, Profile, Respondent
+from assembly.selection.models import Draw, Member, MemberRole, RunStatus, SelectionRun
+from assembly.tables import utcnow
 
 FIRST = ("Amira", "Bernadette", "Callum", "Dolores", "Eddie", "Femi", "Grace", "Hassan", "Iris",
          "Jack", "Kath", "Liam")

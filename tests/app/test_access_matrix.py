@@ -22,8 +22,9 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from assembly import db
-from assembly.models import Respondent, SelectionRun
+from assembly.recruitment.models import Respondent
 from assembly.routes import routes
+from assembly.selection.models import SelectionRun
 from assembly.settings import Settings
 from tests.app.conftest import (
     Member,

@@ -8,7 +8,8 @@ from datetime import date
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from assembly.models import Assembly, AuditEvent
+from assembly.assemblies.models import Assembly
+from assembly.audit import AuditEvent
 from tests.app.conftest import post_form
 
 DETAILS = {

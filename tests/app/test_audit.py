@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
 from assembly import audit, db
-from assembly.models import Assembly, AuditEvent
+from assembly.assemblies.models import Assembly
+from assembly.audit import AuditEvent
 from tests.app.conftest import post_form
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import re
 import threading
@@ -16,9 +15,12 @@ from starlette.applications import Starlette
 from starlette.routing import NoMatchFound
 from starlette.testclient import TestClient
 
-from assembly import audit, auth, commands, db
-from assembly.models import LoginAttempt, Officer, utcnow
+from assembly import audit, cli, db
+from assembly.accounts import commands as account_commands
+from assembly.accounts import signin
+from assembly.accounts.models import LoginAttempt, Officer
 from assembly.settings import Settings
+from assembly.tables import utcnow
 from tests.app.conftest import PASSWORD, login, make_client, make_officer, post_form
 
 WRONG = "not the password at all"
@@ -129,15 +131,15 @@ def test_pause_ends_when_failures_leave_the_window(
     start = utcnow()
     with db.session(engine, write=True) as session:
         for minute in range(settings.login_max_per_account):
-            result = auth.authenticate(session, settings, officer.email, WRONG, "192.0.2.1",
+            result = signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.1",
                                        now=start + timedelta(minutes=minute))
             assert not result.ok and not result.throttled
     with db.session(engine, write=True) as session:
-        paused = auth.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1",
+        paused = signin.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1",
                                    now=start + timedelta(minutes=10))
     assert paused.throttled and paused.retry_after == timedelta(minutes=5)
     with db.session(engine, write=True) as session:
-        later = auth.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1",
+        later = signin.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1",
                                   now=start + timedelta(minutes=15, seconds=1))
     assert later.ok
 
@@ -145,11 +147,11 @@ def test_pause_ends_when_failures_leave_the_window(
 def test_success_resets_the_account_count(engine: Engine, settings: Settings, officer: Officer) -> None:
     with db.session(engine, write=True) as session:
         for _ in range(settings.login_max_per_account - 1):
-            auth.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
-        assert auth.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1").ok
+            signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
+        assert signin.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1").ok
         for _ in range(settings.login_max_per_account - 1):
-            auth.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
-        assert auth.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1").ok
+            signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
+        assert signin.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1").ok
 
 
 def test_one_address_trying_many_accounts_is_paused(
@@ -157,11 +159,11 @@ def test_one_address_trying_many_accounts_is_paused(
 ) -> None:
     with db.session(engine, write=True) as session:
         for number in range(settings.login_max_per_address):
-            result = auth.authenticate(session, settings, f"guess{number}@example.org", WRONG,
+            result = signin.authenticate(session, settings, f"guess{number}@example.org", WRONG,
                                        "198.51.100.7")
             assert not result.throttled
-        blocked = auth.authenticate(session, settings, officer.email, PASSWORD, "198.51.100.7")
-        elsewhere = auth.authenticate(session, settings, officer.email, PASSWORD, "203.0.113.9")
+        blocked = signin.authenticate(session, settings, officer.email, PASSWORD, "198.51.100.7")
+        elsewhere = signin.authenticate(session, settings, officer.email, PASSWORD, "203.0.113.9")
     assert blocked.throttled and not blocked.ok
     assert elsewhere.ok
 
@@ -170,7 +172,7 @@ def test_attempts_store_no_email_or_address_in_clear(
     engine: Engine, settings: Settings, officer: Officer
 ) -> None:
     with db.session(engine, write=True) as session:
-        auth.authenticate(session, settings, officer.email, WRONG, "192.0.2.44")
+        signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.44")
     with db.session(engine) as session:
         rows = session.exec(select(LoginAttempt)).all()
     text = repr([row.model_dump() for row in rows])
@@ -189,7 +191,7 @@ def test_concurrent_guesses_cannot_exceed_the_limit(
     def guess() -> None:
         barrier.wait()
         with db.session(engine, write=True) as session:
-            result = auth.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
+            result = signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
         with lock:
             outcomes.append("throttled" if result.throttled else "checked")
 
@@ -207,7 +209,7 @@ def test_hash_is_upgraded_when_the_cost_settings_rise(
 ) -> None:
     stronger = settings.replace(password_memory_kib=2048, password_time_cost=2)
     with db.session(engine, write=True) as session:
-        assert auth.authenticate(session, stronger, officer.email, PASSWORD, "192.0.2.1").ok
+        assert signin.authenticate(session, stronger, officer.email, PASSWORD, "192.0.2.1").ok
     with db.session(engine) as session:
         stored = session.get(Officer, officer.id).password_hash
     assert "m=2048,t=2" in stored
@@ -222,8 +224,7 @@ def run_command(argv: list[str], monkeypatch: pytest.MonkeyPatch, settings: Sett
     monkeypatch.setenv("MINIPUBLIC_PASSWORD_MEMORY_KIB", str(settings.password_memory_kib))
     monkeypatch.setenv("MINIPUBLIC_PASSWORD_TIME_COST", str(settings.password_time_cost))
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    parser = argparse.ArgumentParser(prog="minipublic")
-    commands.add_commands(parser.add_subparsers(dest="command", required=True))
+    parser = cli.build_parser()
     args = parser.parse_args(argv)
     return args.run(args)
 
@@ -260,7 +261,7 @@ def test_create_officer_prompts_twice(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     answers = iter(["first long password", "second long password"])
-    monkeypatch.setattr(commands.getpass, "getpass", lambda prompt: next(answers))
+    monkeypatch.setattr(account_commands.getpass, "getpass", lambda prompt: next(answers))
     assert run_command(["create-officer", "x@example.org"], monkeypatch, settings) == 1
     assert "The two passwords differ" in capsys.readouterr().err
 

@@ -17,15 +17,12 @@ from sqlmodel import SQLModel, select
 from starlette.applications import Starlette
 
 from assembly import db
-from assembly.models import (
-    Assembly,
-    AuditEvent,
-    Invitation,
-    Member,
-    Quota,
-    SelectionRun,
-    utcnow,
-)
+from assembly.assemblies.models import Assembly
+from assembly.audit import AuditEvent
+from assembly.invitations.models import Invitation
+from assembly.recruitment.models import Quota
+from assembly.selection.models import Member, SelectionRun
+from assembly.tables import utcnow
 from tests.app.conftest import TestDatabase, make_client, make_member
 
 THREADS = 16

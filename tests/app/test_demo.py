@@ -11,8 +11,10 @@ from sqlmodel import select
 from starlette.applications import Starlette
 
 from assembly import audit, demo
+from assembly.accounts.models import Officer
+from assembly.assemblies.models import Assembly
 from assembly.cli import main
-from assembly.models import Assembly, Contact, Officer, PoolCount, Profile, Quota, Respondent
+from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.settings import Settings
 from tests.app.conftest import TEST_SECRET, make_client, post_form
 

@@ -12,9 +12,13 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from assembly import audit, draws
-from assembly.models import Assembly, AuditEvent, Draw, Member, Respondent, SelectionRun
-from assembly.pool import instance_from_db
+from assembly import audit
+from assembly.assemblies.models import Assembly
+from assembly.audit import AuditEvent
+from assembly.recruitment.models import Respondent
+from assembly.recruitment.pool import instance_from_db
+from assembly.selection import draws
+from assembly.selection.models import Draw, Member, SelectionRun
 from assembly.settings import Settings
 from sortition import draw as public_draw
 from tests.app.conftest import make_client, post_form, sign_in_member

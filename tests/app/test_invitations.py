@@ -18,9 +18,14 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from assembly import db, invitations
-from assembly.models import AuditEvent, Invitation, Member, UserSession, utcnow
+from assembly import db
+from assembly.accounts.models import UserSession
+from assembly.audit import AuditEvent
+from assembly.invitations import credentials
+from assembly.invitations.models import Invitation
+from assembly.selection.models import Member
 from assembly.settings import Settings
+from assembly.tables import utcnow
 from tests.app.conftest import BASE_URL, make_client, post_form
 from tests.app.panel import Panel, drawn_panel
 
@@ -62,7 +67,7 @@ def test_letters_are_a_tagged_pdf_with_one_page_per_member_and_a_matching_csv(
     assert [row["postcode"] for row in batch.rows] == [p.postcode for p in members]
     assert len({row["invitation_code"] for row in batch.rows}) == 3
     for row in batch.rows:
-        assert invitations.normalise_code(row["invitation_code"]) is not None
+        assert credentials.normalise_code(row["invitation_code"]) is not None
         assert row["code_page"] == "testserver/invite"
 
     with pikepdf.open(io.BytesIO(batch.pdf)) as pdf:
@@ -103,10 +108,10 @@ def test_only_hashes_are_stored(officer_client: TestClient, panel: Panel,
         stored = set(session.exec(select(Invitation.token_hash)).all())
     for row in batch.rows:
         token = row["invitation_link"].rsplit("/", 1)[1]
-        code = invitations.normalise_code(row["invitation_code"])
+        code = credentials.normalise_code(row["invitation_code"])
         assert code is not None
-        assert invitations.link_hash(token) in stored
-        assert invitations.code_hash(code) in stored
+        assert credentials.link_hash(token) in stored
+        assert credentials.code_hash(code) in stored
         assert token not in stored and code not in stored
     assert len(stored) == 2 * len(batch.rows)
 

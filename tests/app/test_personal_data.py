@@ -11,21 +11,14 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from assembly import audit
+from assembly.accounts.models import UserSession
+from assembly.assemblies.models import Assembly
 from assembly.cli import main
-from assembly.models import (
-    Assembly,
-    AuditEvent,
-    Contact,
-    Invitation,
-    Member,
-    PoolCount,
-    Profile,
-    Respondent,
-    UserSession,
-    utcnow,
-)
+from assembly.invitations.models import Invitation
+from assembly.recruitment.models import Contact, PoolCount, Profile, Respondent
+from assembly.selection.models import Member
 from assembly.settings import Settings
-from tests.app.conftest import TEST_SECRET, make_client, post_form, sign_in_member
+from tests.app.conftest import TEST_SECRET, make_client, post_form
 from tests.app.panel import Panel, days_ago, drawn_panel
 
 
@@ -46,7 +39,7 @@ def three(engine: Engine) -> Iterator[tuple[Panel, Panel, Panel]]:
     undrawn = drawn_panel(engine, drawn_at=days_ago(1), tag="C")
     # "Never drawn": remove the draw and members of the third, as if the officer stopped early.
     from assembly import db
-    from assembly.models import Draw
+    from assembly.selection.models import Draw
 
     with db.session(engine, write=True) as session:
         session.exec(sa.delete(Member).where(Member.assembly_id == undrawn.assembly_id))
@@ -143,12 +136,13 @@ def test_erase_command_blanks_one_person_and_keeps_the_row(
         capsys: pytest.CaptureFixture[str]) -> None:
     panel = drawn_panel(engine)
     person, other = panel.members[0], panel.people[-1]
-    from assembly import db, invitations, sessions
+    from assembly import db, sessions
+    from assembly.invitations import credentials
 
     with db.session(engine, write=True) as session:
         member = session.get(Member, person.member_id)
         assert member is not None
-        issued = invitations.issue(session, [member], days=28, officer_id=None)
+        issued = credentials.issue(session, [member], days=28, officer_id=None)
         token = sessions.start(session, settings, member=member)
     before = snapshot(dbs)
 
@@ -169,8 +163,8 @@ def test_erase_command_blanks_one_person_and_keeps_the_row(
         assert member is not None and member.status == "declined"
         assert all(i.revoked_at is not None for i in session.exec(
             select(Invitation).where(Invitation.member_id == person.member_id)).all())
-        assert invitations.inspect(session, invitations.link_hash(issued[0].token)) is \
-            invitations.State.replaced
+        assert credentials.inspect(session, credentials.link_hash(issued[0].token)) is \
+            credentials.State.replaced
         assert sessions.lookup(session, settings, token)[0].kind == "anonymous"
         event = audit.events(session, panel.assembly_id)[-1]
         assert event.action == "respondent.erased"

@@ -14,8 +14,11 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from assembly import db, jobs
-from assembly.models import AuditEvent, SelectionRun, utcnow
+from assembly import db
+from assembly.audit import AuditEvent
+from assembly.selection import worker
+from assembly.selection.models import SelectionRun
+from assembly.tables import utcnow
 from sortition.synthetic import quotas_to_csv
 from tests.app.conftest import HTMX, make_client, post_form
 from tests.app.test_assemblies import create
@@ -57,7 +60,7 @@ def test_full_selection_shows_charts_numbers_and_commitment(officer_client: Test
     phases = wait_for(officer_client, url)
     # Starting a process takes a moment, so the poll always sees the run before it ends.
     assert phases
-    known = ("Waiting for the computer to start", *jobs.STEP_NAMES.values())
+    known = ("Waiting for the computer to start", *worker.STEP_NAMES.values())
     assert all(phase.startswith(known) for phase in phases), phases
 
     page = officer_client.get(url)
@@ -222,7 +225,7 @@ def test_progress_writer_throttles_but_never_skips_a_phase(engine: Engine,
     assembly_id = loaded(officer_client)
     run_id = _fake_run(engine, assembly_id, status="running")
     now = [0.0]
-    writer = jobs.ProgressWriter(engine, run_id, clock=lambda: now[0])
+    writer = worker.ProgressWriter(engine, run_id, clock=lambda: now[0])
     writer.enter("solve")
     writes = []
 
@@ -237,10 +240,10 @@ def test_progress_writer_throttles_but_never_skips_a_phase(engine: Engine,
         writes.append(read())
     # Only the first report of the phase was written within half a second.
     assert writes[-1] == ("Finding the fairest selection chances: step 0",
-                          pytest.approx(jobs.STEPS["solve"][0]))
+                          pytest.approx(worker.STEPS["solve"][0]))
     now[0] += 1
     writer(Progress("leximin", 0.5, "half"))
-    start_, end = jobs.STEPS["solve"]
+    start_, end = worker.STEPS["solve"]
     assert read() == ("Finding the fairest selection chances: half",
                       pytest.approx(start_ + 0.5 * (end - start_)))
     writer(Progress("expand", 0.1, "new phase"))  # a new phase is written at once
@@ -258,12 +261,12 @@ def test_a_dead_worker_process_or_a_stopping_server_fails_the_run(
         assembly_id = loaded(client, synthetic(300, 30, features=6, seed=5))
         url = start(client, assembly_id, panel_size="30")
         run_id = int(url.rsplit("/", 1)[1])
-        worker = jobs.worker_of(app)
+        pool = worker.worker_of(app)
         deadline = time.monotonic() + 30
-        while not worker.owns(run_id) or run_id not in worker.running:
+        while not pool.owns(run_id) or run_id not in pool.running:
             assert time.monotonic() < deadline, "the run never started"
             time.sleep(0.05)
-        worker.running[run_id].kill()
+        pool.running[run_id].kill()
         wait_for(client, url, seconds=30)
         text = client.get(url).text
         assert "The selection process ended unexpectedly" in text
@@ -280,7 +283,7 @@ def test_a_dead_worker_process_or_a_stopping_server_fails_the_run(
     # Leaving the client shuts the app down: the worker stops the run and says why.
     with dbs() as session:
         run = session.get(SelectionRun, second)
-        assert run.status == "failed" and run.error == jobs.SERVER_STOPPED
+        assert run.status == "failed" and run.error == worker.SERVER_STOPPED
         assert session.get(SelectionRun, run_id).status == "failed"
 
 
@@ -289,7 +292,7 @@ def test_one_person_per_household_holds_in_every_ticket(officer_client: TestClie
                                                         dbs: Callable) -> None:
     import numpy as np
 
-    from assembly.pool import instance_from_db
+    from assembly.recruitment.pool import instance_from_db
     from sortition.synthetic import make_pool
 
     pool = make_pool(120, 12, features=4, seed=3, households=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assembly import commands
+from assembly import cli
 from assembly.security import SECURITY_HEADERS
 
 
@@ -77,8 +76,7 @@ def test_migrate_command_reports_what_it_did(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("MINIPUBLIC_DATA_DIR", str(tmp_path / "data"))
-    parser = argparse.ArgumentParser(prog="minipublic")
-    commands.add_commands(parser.add_subparsers(dest="command", required=True))
+    parser = cli.build_parser()
     args = parser.parse_args(["migrate"])
     assert args.run(args) == 0
     assert capsys.readouterr().out.startswith("Database schema: empty -> ")

@@ -3,7 +3,6 @@ command line, and members kept apart from officers."""
 
 from __future__ import annotations
 
-import argparse
 import io
 from datetime import timedelta
 
@@ -14,9 +13,11 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from assembly import audit, commands, db, sessions
-from assembly.models import Member, Officer, UserSession, utcnow
+from assembly import audit, cli, db, sessions
+from assembly.accounts.models import Officer, UserSession
+from assembly.selection.models import Member
 from assembly.settings import Settings
+from assembly.tables import utcnow
 from tests.app.conftest import HTMX, login, make_client, post_form
 
 
@@ -219,8 +220,7 @@ def test_session_belongs_to_exactly_one_person(engine: Engine, settings: Setting
 
 def run_revoke(argv: list[str], settings: Settings, monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    parser = argparse.ArgumentParser(prog="minipublic")
-    commands.add_commands(parser.add_subparsers(dest="command", required=True))
+    parser = cli.build_parser()
     args = parser.parse_args(["revoke-sessions", *argv])
     return args.run(args)
 
@@ -315,8 +315,7 @@ def run_command(argv: list[str], settings: Settings, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("MINIPUBLIC_PASSWORD_MEMORY_KIB", str(settings.password_memory_kib))
     monkeypatch.setenv("MINIPUBLIC_PASSWORD_TIME_COST", str(settings.password_time_cost))
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    parser = argparse.ArgumentParser(prog="minipublic")
-    commands.add_commands(parser.add_subparsers(dest="command", required=True))
+    parser = cli.build_parser()
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -23,7 +23,9 @@ def test_pinned_versions_of_the_fragile_pair() -> None:
 
 
 def test_block_renders_alone_through_jinja2_blocks(client: TestClient) -> None:
-    from jinja2_fragments.starlette import Jinja2Blocks  # the import that touches Starlette's privates
+    from jinja2_fragments.starlette import (
+        Jinja2Blocks,  # the import that touches Starlette's privates
+    )
 
     templates = client.app.state.templates  # type: ignore[attr-defined]
     assert isinstance(templates, Jinja2Blocks)
@@ -32,7 +34,7 @@ def test_block_renders_alone_through_jinja2_blocks(client: TestClient) -> None:
     from starlette.requests import Request
 
     response = templates.TemplateResponse(
-        Request(request_scope), "auth/login.html",
+        Request(request_scope), "accounts/login.html",
         {"next": "/", "errors": {}, "email": "", "flashes": []}, block_name="login_form",
     )
     body = response.body.decode()

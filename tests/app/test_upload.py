@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from assembly.models import Assembly, AuditEvent, Contact, PoolCount, Profile, Quota, Respondent
+from assembly.assemblies.models import Assembly
+from assembly.audit import AuditEvent
+from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from sortition.synthetic import SyntheticPool, make_pool, quotas_to_csv
 from tests.app.conftest import SAME_ORIGIN, post_form
 from tests.app.test_assemblies import create
@@ -262,8 +264,8 @@ def test_infeasible_quotas_show_the_smallest_change(officer_client: TestClient) 
     text = html.unescape(response.text)
     assert "These quotas cannot be met yet" in text
     assert "The smallest change that makes them possible:" in text
-    from sortition.relax import check_feasible
     from sortition.model import InfeasibleQuotas
+    from sortition.relax import check_feasible
 
     try:
         check_feasible(pool.instance(impossible))
@@ -301,7 +303,7 @@ def test_upload_counts_are_in_one_transaction(officer_client: TestClient, dbs: C
 
 def test_saving_unchanged_quotas_keeps_selections_changing_them_discards(
         officer_client: TestClient, dbs: Callable) -> None:
-    from assembly.models import SelectionRun
+    from assembly.selection.models import SelectionRun
 
     assembly_id = loaded(officer_client)
     with dbs(write=True) as session:

@@ -7,8 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from assembly import authz
+from assembly.accounts.models import Officer
 from assembly.authz import ANONYMOUS, Actor, can
-from assembly.models import Member, Officer
+from assembly.selection.models import Member
 
 OFFICER = Actor("officer", officer=Officer(id=1, email="o@example.org", password_hash="x"))
 ADMIN = Actor("officer", officer=Officer(id=2, email="a@example.org", password_hash="x",

@@ -7,16 +7,16 @@ import io
 import logging
 from datetime import datetime, timezone
 
-from assembly import invitations
-from assembly.letters import MAIL_MERGE_COLUMNS, Letter, mail_merge_csv
+from assembly.invitations import credentials
+from assembly.invitations.letters import MAIL_MERGE_COLUMNS, Letter, mail_merge_csv
 
 
 def test_link_tokens_carry_256_random_bits_in_an_unambiguous_alphabet() -> None:
-    tokens = {invitations.new_token() for _ in range(200)}
+    tokens = {credentials.new_token() for _ in range(200)}
     assert len(tokens) == 200
     for token in tokens:
         assert len(token) == 52
-        assert set(token) <= set(invitations.CODE_ALPHABET.lower())
+        assert set(token) <= set(credentials.CODE_ALPHABET.lower())
         assert not set(token) & set("ilou-_")
     # The leading character carries only one bit (52 x 5 = 260 > 256): 0 or 1.
     assert {token[0] for token in tokens} <= {"0", "1"}
@@ -24,34 +24,34 @@ def test_link_tokens_carry_256_random_bits_in_an_unambiguous_alphabet() -> None:
 
 
 def test_codes_read_back_however_they_are_typed() -> None:
-    code = invitations.new_code()
+    code = credentials.new_code()
     assert len(code) == 16
-    shown = invitations.format_code(code)
+    shown = credentials.format_code(code)
     assert shown.count("-") == 3 and shown.replace("-", "") == code
-    assert invitations.normalise_code(shown) == code
-    assert invitations.normalise_code(" " + shown.lower().replace("-", " ") + " ") == code
-    assert invitations.normalise_code("O1L0-IIII-0000-1111") == "0110111100001111"
-    assert invitations.normalise_code("ABC") is None
-    assert invitations.normalise_code("U" * 16) is None  # U is not in the alphabet
-    assert invitations.normalise_code(shown + "X") is None
+    assert credentials.normalise_code(shown) == code
+    assert credentials.normalise_code(" " + shown.lower().replace("-", " ") + " ") == code
+    assert credentials.normalise_code("O1L0-IIII-0000-1111") == "0110111100001111"
+    assert credentials.normalise_code("ABC") is None
+    assert credentials.normalise_code("U" * 16) is None  # U is not in the alphabet
+    assert credentials.normalise_code(shown + "X") is None
 
 
 def test_code_and_link_hashes_live_in_separate_namespaces() -> None:
     secret = "0123456789ABCDEF"
-    assert invitations.code_hash(secret) != invitations.link_hash(secret)
-    assert len(invitations.code_hash(secret)) == 64
+    assert credentials.code_hash(secret) != credentials.link_hash(secret)
+    assert len(credentials.code_hash(secret)) == 64
 
 
 def test_access_logs_show_no_invitation_token() -> None:
-    token = invitations.new_token()
+    token = credentials.new_token()
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
                                '%s - "%s %s HTTP/%s" %d',
                                ("127.0.0.1:50000", "POST", f"/invite/{token}", "1.1", 303), None)
-    assert invitations.HIDE_TOKENS.filter(record)
+    assert credentials.HIDE_TOKENS.filter(record)
     message = record.getMessage()
     assert token not in message and "/invite/[hidden]" in message
     plain = logging.LogRecord("x", logging.INFO, __file__, 1, f"GET /invite/{token}", None, None)
-    invitations.HIDE_TOKENS.filter(plain)
+    credentials.HIDE_TOKENS.filter(plain)
     assert token not in plain.getMessage()
 
 

@@ -1,0 +1,1 @@
+"""Officers' accounts: signing in, passwords, sessions and administration."""

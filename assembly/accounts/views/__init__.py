@@ -1,0 +1,1 @@
+"""Views of the accounts room, one module per audience."""

@@ -1,0 +1,146 @@
+"""Signing in and out. Officers sign in with e-mail and password; members never do (they follow
+their invitation link), but they sign out here too."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import NoMatchFound
+
+from assembly import audit, db, sessions
+from assembly.accounts import signin
+from assembly.accounts.models import Officer, SessionKind, UserSession
+from assembly.authz import actor_of, require
+from assembly.tables import utcnow
+from assembly.templating import navigate, render, safe_next, see_other
+
+
+def _officer_home(request: Request) -> str:
+    """The workspace's landing page if it is routed, else the home page."""
+    try:
+        return str(request.url_for("officer_home").path)
+    except NoMatchFound:
+        return "/"
+
+
+async def login_page(request: Request) -> Response:
+    actor = actor_of(request)
+    next_url = safe_next(request.query_params.get("next"), _officer_home(request))
+    if actor.is_officer:
+        return navigate(request, next_url)
+    return render(request, "accounts/login.html", {"next": next_url, "errors": {}, "email": ""},
+                  block="login_form")
+
+
+async def login(request: Request) -> Response:
+    settings = request.app.state.settings
+    form = await request.form()
+    email = str(form.get("email", "")).strip()
+    password = str(form.get("password", ""))
+    next_url = safe_next(str(form.get("next", "")), _officer_home(request))
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "Enter your e-mail address."
+    elif "@" not in email:
+        errors["email"] = "Enter an e-mail address like name@council.gov.uk."
+    if not password:
+        errors["password"] = "Enter your password."
+    context = {"next": next_url, "errors": errors, "email": email}
+    if errors:
+        return render(request, "accounts/login.html", context, block="login_form", status_code=422)
+
+    address = request.client.host if request.client else "unknown"
+    old_token = sessions.cookie_token(request)
+
+    def attempt(session: Session) -> tuple[signin.SignIn, str | None]:
+        result = signin.authenticate(session, settings, email, password, address)
+        if not result.ok:
+            return result, None
+        if old_token:
+            sessions.end(session, old_token, reason="replaced at sign-in")
+        return result, sessions.start(session, settings, officer=result.officer)
+
+    result, token = await db.run(request, attempt, write=True)
+    if result.throttled and result.retry_after is not None:
+        minutes = max(1, round(result.retry_after.total_seconds() / 60))
+        context["errors"] = {"form": (
+            f"Too many unsuccessful attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} "
+            "and try again, or ask an administrator to check your account.")}
+        return render(request, "accounts/login.html", context, block="login_form", status_code=429,
+                      headers={"Retry-After": str(int(result.retry_after.total_seconds()))})
+    if token is None:
+        context["errors"] = {"form": "The e-mail address or password is not right. Check both and "
+                                     "try again."}
+        return render(request, "accounts/login.html", context, block="login_form", status_code=401)
+    response = navigate(request, next_url)
+    sessions.set_cookie(response, settings, token, SessionKind.officer.value)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    settings = request.app.state.settings
+    token = sessions.cookie_token(request)
+    if token:
+        await db.run(request, sessions.end, token, write=True)
+    response = navigate(request, "/login" if actor_of(request).kind != "member" else "/",
+                        "You have signed out.", "info")
+    sessions.clear_cookie(response, settings)
+    return response
+
+# --- an officer's own password ---------------------------------------------------------------
+
+
+FORM = "accounts/password.html"
+
+
+async def password_page(request: Request) -> Response:
+    require(request, "account.change_password")
+    return render(request, FORM, {"errors": {}}, block="password_form")
+
+
+async def change_password(request: Request) -> Response:
+    actor = require(request, "account.change_password")
+    assert actor.officer is not None and actor.officer.id is not None
+    officer_id, session_id = actor.officer.id, actor.session_id
+    settings = request.app.state.settings
+    form = await request.form()
+    current = str(form.get("current", ""))
+    new = str(form.get("new", ""))
+    repeat = str(form.get("repeat", ""))
+    errors: dict[str, str] = {}
+    if not current:
+        errors["current"] = "Enter your current password."
+    problems = signin.password_problems(new)
+    if problems:
+        errors["new"] = " ".join(problems)
+    elif new != repeat:
+        errors["repeat"] = "The two new passwords differ. Type the same password twice."
+    elif new == current:
+        errors["new"] = "The new password is the same as the current one. Choose a different one."
+    if errors:
+        return render(request, FORM, {"errors": errors}, block="password_form", status_code=422)
+
+    def change(session: Session) -> int | None:
+        officer = session.get(Officer, officer_id)
+        if officer is None or not signin.verify_password(settings, officer.password_hash, current):
+            return None
+        signin.set_password(session, settings, officer, new)
+        ended = session.exec(  # type: ignore[call-overload]
+            update(UserSession)
+            .where(UserSession.officer_id == officer_id, UserSession.id != session_id,
+                   UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
+            .values(revoked_at=utcnow(), revoked_reason="password changed")
+        ).rowcount
+        audit.record(session, audit.SYSTEM, actor.label, "officer.password_changed",
+                     {"officer": actor.label, "other_sessions_ended": ended})
+        return int(ended)
+
+    ended = await db.run(request, change, write=True)
+    if ended is None:
+        return render(request, FORM, {"errors": {"current": "Your current password is not right."}},
+                      block="password_form", status_code=422)
+    others = (f" Your {ended} other session{'s' if ended != 1 else ''} "
+              f"{'were' if ended != 1 else 'was'} signed out.") if ended else ""
+    return see_other(request, "/account/password", "Your password has been changed." + others)

@@ -1,0 +1,1 @@
+"""Assemblies: creating one, its overview and details, and its audit log."""

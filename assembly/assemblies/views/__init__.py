@@ -1,0 +1,1 @@
+"""Views of the assemblies room, one module per audience."""

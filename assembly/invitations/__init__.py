@@ -1,0 +1,1 @@
+"""Invitations: single-use links and codes, the letters, and a member's first visit."""

@@ -1,0 +1,282 @@
+"""Single-use invitations for the drawn panel: issue, inspect, redeem.
+
+Each issue gives a member two credentials that open the same door: a link with a 256-bit token
+(for people who click or type it) and a 16-character code to type at /invite (for people who read a paper
+letter). The database keeps only the sha256 of each, in two `Invitation` rows, so a copy of the
+database lets nobody in; the raw values exist only in the response that issued them (the letters
+PDF and the mail-merge CSV).
+
+Redemption is atomic on both databases without any check-then-write:
+
+0. The member row is locked first (`SELECT ... FOR UPDATE`; SQLite's BEGIN IMMEDIATE already
+   serialises writers). Everything that changes a member's invitations takes that lock before
+   touching them, so transactions queue per member instead of deadlocking over the invitation
+   rows of one letter (seen on PostgreSQL with eight concurrent redemptions).
+1. `UPDATE invitation SET consumed_at = now WHERE token_hash = ? AND consumed_at IS NULL AND
+   revoked_at IS NULL AND expires_at > now RETURNING ...` marks one credential used; of two
+   concurrent requests with the same credential only one gets a row back.
+2. `UPDATE member SET joined_at = now ... WHERE id = ? AND (joined_at IS NULL OR joined_at <
+   issued) RETURNING id` makes the member the point of serialisation, so the link and the code of
+   one issue (two rows) cannot both be redeemed, even at the same instant: PostgreSQL re-checks the
+   condition after the first transaction commits, SQLite runs writers one at a time.
+3. The member's other outstanding credentials are revoked.
+
+If step 2 finds nothing the whole unit of work is rolled back, so nothing is half-consumed.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from assembly.invitations.models import Invitation
+from assembly.selection.models import Member, MemberRole, MemberStatus
+from assembly.tables import utcnow
+
+TOKEN_BYTES = 32
+TOKEN_LENGTH = 52  # ceil(256 / 5)
+# Crockford's base32: no I, L, O or U, so nothing is mistaken for 1, 0 or V when typed from paper.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 16  # 80 bits: far beyond guessing within an invitation's lifetime
+CODE_GROUP = 4
+# Whoever can still be invited: drawn to the panel and not yet joined, declined or replaced.
+INVITABLE = (MemberStatus.selected.value, MemberStatus.invited.value)
+# A lost letter or a new device: a member who already joined can be sent a fresh invitation.
+REISSUABLE = (*INVITABLE, MemberStatus.joined.value)
+
+
+class InvitationError(ValueError):
+    """Issuing is not possible; the message says why and what to do."""
+
+
+def new_token() -> str:
+    """256 random bits as 52 lower-case Crockford base32 characters.
+
+    Not `token_urlsafe`: letters are printed, and people type links from paper. Its `-`, `_`, `l`,
+    `I`, `O` and `0` get misread, and a `-` at the end of a printed line looks like hyphenation.
+    """
+    number = int.from_bytes(secrets.token_bytes(TOKEN_BYTES), "big")
+    digits = []
+    for _ in range(TOKEN_LENGTH):
+        number, digit = divmod(number, 32)
+        digits.append(CODE_ALPHABET[digit].lower())
+    return "".join(reversed(digits))
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def format_code(code: str) -> str:
+    """'K7QM4XRT9BNCH2FD' -> 'K7QM-4XRT-9BNC-H2FD', easier to read aloud and type."""
+    return "-".join(code[i:i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
+_CONFUSABLE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def normalise_code(text: str) -> str | None:
+    """The code as typed (any case, spaces or dashes, O for 0, I or L for 1), or None."""
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -\t").translate(_CONFUSABLE)
+    if len(cleaned) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def code_hash(code: str) -> str:
+    """Hashed in their own namespace, so a code can never equal a link token's hash."""
+    return hashlib.sha256(b"code:" + code.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What one member's letter needs. Holds the raw secrets: never store or log it."""
+
+    member_id: int
+    member_public_id: str
+    respondent_id: int
+    token: str
+    code: str
+    expires_at: datetime
+
+
+def invitable_members(session: Session, assembly_id: int) -> list[Member]:
+    return list(session.exec(
+        select(Member)
+        .where(Member.assembly_id == assembly_id, Member.role == MemberRole.panel.value,
+               Member.status.in_(INVITABLE))  # type: ignore[attr-defined]
+        .order_by(Member.id)
+    ).all())
+
+
+def lock_members(session: Session, member_ids: Sequence[int]) -> None:
+    """Take the per-member lock (in id order, so two lockers never wait on each other)."""
+    if member_ids:
+        session.exec(  # type: ignore[call-overload]
+            sa.select(Member.id).where(Member.id.in_(sorted(member_ids)))  # type: ignore[union-attr]
+            .order_by(Member.id).with_for_update()
+        ).all()
+
+
+def issue(session: Session, members: Sequence[Member], *, days: int, officer_id: int | None,
+          now: datetime | None = None) -> list[Issued]:
+    """New link and code for each member; every earlier unused one of theirs stops working.
+
+    Call inside a write unit of work; the caller turns the result into letters in the same
+    request, because the raw secrets are not kept anywhere.
+    """
+    if not members:
+        raise InvitationError(
+            "There is nobody to invite: the panel has no members waiting for an invitation. "
+            "Perform the public draw first, or check the panel page.")
+    now = now or utcnow()
+    expires = now + timedelta(days=days)
+    ids = [m.id for m in members if m.id is not None]
+    lock_members(session, ids)
+    revoke_outstanding(session, ids, now=now)
+    issued: list[Issued] = []
+    for member in members:
+        assert member.id is not None
+        token, code = new_token(), new_code()
+        for secret_hash in (link_hash(token), code_hash(code)):
+            session.add(Invitation(member_id=member.id, token_hash=secret_hash, created_at=now,
+                                   created_by=officer_id, expires_at=expires))
+        issued.append(Issued(member.id, member.public_id, member.respondent_id, token,
+                             format_code(code), expires))
+    session.exec(  # type: ignore[call-overload]
+        sa.update(Member)
+        .where(Member.id.in_(ids), Member.status == MemberStatus.selected.value)  # type: ignore[union-attr]
+        .values(status=MemberStatus.invited.value, status_changed_at=now)
+    )
+    session.flush()
+    return issued
+
+
+def revoke_outstanding(session: Session, member_ids: Sequence[int], *,
+                       now: datetime | None = None) -> int:
+    """Stop every unused invitation of these members from working; return how many."""
+    if not member_ids:
+        return 0
+    result = session.exec(  # type: ignore[call-overload]
+        sa.update(Invitation)
+        .where(Invitation.member_id.in_(member_ids),  # type: ignore[attr-defined]
+               Invitation.consumed_at.is_(None), Invitation.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=now or utcnow())
+    )
+    return int(result.rowcount)
+
+
+class State(enum.Enum):
+    valid = "valid"
+    used = "used"
+    expired = "expired"
+    replaced = "replaced"
+    unknown = "unknown"
+
+
+def state_of(invitation: Invitation | None, now: datetime) -> State:
+    if invitation is None:
+        return State.unknown
+    if invitation.consumed_at is not None:
+        return State.used
+    if invitation.revoked_at is not None:
+        return State.replaced
+    if invitation.expires_at <= now:
+        return State.expired
+    return State.valid
+
+
+def inspect(session: Session, secret_hash: str, *, now: datetime | None = None) -> State:
+    """What opening this link would do, without using it up (GET must never consume)."""
+    invitation = session.exec(
+        select(Invitation).where(Invitation.token_hash == secret_hash)
+    ).first()
+    return state_of(invitation, now or utcnow())
+
+
+@dataclass(frozen=True)
+class Redemption:
+    state: State
+    member: Member | None = None
+
+
+def redeem(session: Session, secret_hash: str, *, now: datetime | None = None) -> Redemption:
+    """Use the credential once and return the member it admits (see the module docstring).
+
+    Call inside a write unit of work. Anything but `State.valid` leaves the database as it was.
+    """
+    now = now or utcnow()
+    owner = session.exec(
+        sa.select(Invitation.member_id).where(Invitation.token_hash == secret_hash)
+    ).first()
+    if owner is None:
+        return Redemption(State.unknown)
+    lock_members(session, [owner[0]])
+    savepoint = session.begin_nested()
+    consumed = session.exec(  # type: ignore[call-overload]
+        sa.update(Invitation)
+        .where(Invitation.token_hash == secret_hash,
+               Invitation.consumed_at.is_(None),  # type: ignore[union-attr]
+               Invitation.revoked_at.is_(None),  # type: ignore[union-attr]
+               Invitation.expires_at > now)
+        .values(consumed_at=now)
+        .returning(Invitation.member_id, Invitation.created_at)
+    ).first()
+    if consumed is None:
+        savepoint.rollback()
+        return Redemption(inspect(session, secret_hash, now=now))
+    member_id, issued_at = consumed
+    joined = session.exec(  # type: ignore[call-overload]
+        sa.update(Member)
+        .where(Member.id == member_id,
+               Member.status.in_(REISSUABLE),  # type: ignore[attr-defined]
+               sa.or_(Member.joined_at.is_(None), Member.joined_at < issued_at))  # type: ignore[union-attr, operator]
+        .values(status=MemberStatus.joined.value, joined_at=now, status_changed_at=now)
+        .returning(Member.id)
+    ).first()
+    if joined is None:
+        # The other credential of the same issue won, or the member has left the panel.
+        savepoint.rollback()
+        member = session.get(Member, member_id)
+        gone = member is None or member.status not in REISSUABLE
+        return Redemption(State.replaced if gone else State.used)
+    savepoint.commit()
+    revoke_outstanding(session, [member_id], now=now)
+    member = session.exec(
+        select(Member).where(Member.id == member_id).execution_options(populate_existing=True)
+    ).one()
+    return Redemption(State.valid, member)
+
+
+_INVITE_PATH = re.compile(r"/invite/[^/?#\s\"']+")
+
+
+class HideInvitationTokens(logging.Filter):
+    """Access logs write every path, and an unused invitation link in a log file is a key to a
+    member's account: replace the token with [hidden] before the record is formatted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _INVITE_PATH.sub("/invite/[hidden]", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = _INVITE_PATH.sub("/invite/[hidden]", record.msg)
+        return True
+
+
+HIDE_TOKENS = HideInvitationTokens()

@@ -1,0 +1,144 @@
+"""Invitation letters: one printable PDF for the whole panel and a CSV for mail merge.
+
+Many members are invited by post, so the letter is the invitation: it carries the link in full and
+a short code to type, in plain English and large type. Both outputs are built from the same
+`Letter` objects in the same request that created the tokens, because the raw tokens exist only
+then (the database keeps their sha256).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import jinja2
+
+from assembly.templating import TEMPLATES
+
+MAIL_MERGE_COLUMNS = (
+    "member_ref",
+    "name",
+    "address_1",
+    "address_2",
+    "address_3",
+    "address_4",
+    "postcode",
+    "email",
+    "invitation_link",
+    "invitation_code",
+    "code_page",
+    "expires",
+)
+
+
+@dataclass(frozen=True)
+class LetterHead:
+    """What every letter of one assembly says about the assembly itself."""
+
+    title: str
+    question: str
+    commissioning_body: str
+    starts_on: date | None = None
+    ends_on: date | None = None
+    remit: str = ""
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One member's letter. `address` holds the postal lines without the postcode."""
+
+    member_ref: str
+    name: str
+    address: tuple[str, ...]
+    postcode: str
+    email: str
+    link: str
+    code: str
+    code_page: str
+    expires: datetime
+
+
+def long_date(value: date | datetime | None) -> str:
+    """'Monday 12 January 2027': the form people read without effort (GOV.UK style)."""
+    if value is None:
+        return ""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["long_date"] = long_date
+    return environment
+
+
+class RendererMissing(RuntimeError):
+    """WeasyPrint cannot load its libraries; the message says what to install."""
+
+
+def renderer() -> type:
+    """WeasyPrint's HTML class. Imported here, not at the top: WeasyPrint loads Pango when
+    imported, and only letters need it, so the rest of the app runs without it."""
+    try:
+        from weasyprint import HTML
+    except OSError as error:
+        raise RendererMissing(
+            "Letters cannot be made on this server: it lacks the Pango text library. Ask your "
+            "administrator to install it (on Debian or Ubuntu: apt-get install libpango-1.0-0 "
+            "libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core), then try again. No "
+            "invitation was changed.") from error
+    return HTML
+
+
+def letters_html(head: LetterHead, letters: Sequence[Letter], *, today: date) -> str:
+    template = _environment().get_template("invitations/letters.html")
+    return template.render(head=head, letters=letters, today=today)
+
+
+def letters_pdf(head: LetterHead, letters: Sequence[Letter], *, today: date) -> bytes:
+    """One A4 page per member, tagged PDF/UA-1 so screen readers can read the letters too."""
+    if not letters:
+        raise ValueError("There is nobody to write to: the panel has no members to invite.")
+    HTML = renderer()
+    html = HTML(string=letters_html(head, letters, today=today), base_url=str(TEMPLATES))
+    pdf = html.write_pdf(pdf_variant="pdf/ua-1")
+    assert pdf is not None
+    return pdf
+
+
+def mail_merge_csv(letters: Sequence[Letter]) -> bytes:
+    """UTF-8 with a byte-order mark, so spreadsheet programs show accented names correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(MAIL_MERGE_COLUMNS)
+    for letter in letters:
+        lines = list(letter.address[:4]) + [""] * (4 - min(len(letter.address), 4))
+        if len(letter.address) > 4:
+            lines[3] = ", ".join(letter.address[3:])
+        writer.writerow(
+            [
+                letter.member_ref,
+                _safe_cell(letter.name),
+                *(_safe_cell(line) for line in lines),
+                _safe_cell(letter.postcode),
+                _safe_cell(letter.email),
+                letter.link,
+                letter.code,
+                letter.code_page,
+                letter.expires.isoformat(timespec="minutes"),
+            ]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _safe_cell(value: str) -> str:
+    """Stop spreadsheet formula injection from uploaded names and addresses (OWASP CSV advice)."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value

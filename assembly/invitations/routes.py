@@ -1,0 +1,21 @@
+"""Invitations: the officers' side, then the residents' side (public until redeemed)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from assembly.invitations.views import member, officer
+
+routes: list[BaseRoute] = [
+    Route("/assemblies/{assembly_id:int}/invitations", officer.page,
+          methods=["GET"], name="invitations"),
+    Route("/assemblies/{assembly_id:int}/invitations", officer.issue_all,
+          methods=["POST"], name="invitations_issue"),
+    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/invitation",
+          officer.reissue, methods=["POST"], name="invitation_reissue"),
+    Route("/invite", member.code_page, methods=["GET"], name="invite_code_page"),
+    Route("/invite", member.redeem_code, methods=["POST"], name="invite_code"),
+    Route("/invite/{token}", member.invitation, methods=["GET"], name="invitation"),
+    Route("/invite/{token}", member.redeem_link, methods=["POST"], name="invitation_redeem"),
+    Route("/welcome", member.welcome, methods=["GET"], name="member_home"),
+]

@@ -1,0 +1,1 @@
+"""Views of the invitations room, one module per audience."""

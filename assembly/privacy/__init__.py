@@ -1,0 +1,1 @@
+"""Privacy: retention and purge of personal data, and erasure on request."""

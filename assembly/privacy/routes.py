@@ -1,0 +1,16 @@
+"""Personal data: when it will be purged, and erasure on request."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from assembly.privacy.views import officer
+
+routes: list[BaseRoute] = [
+    Route("/assemblies/{assembly_id:int}/personal-data", officer.page,
+          methods=["GET"], name="personal_data"),
+    Route("/assemblies/{assembly_id:int}/personal-data/find", officer.find,
+          methods=["POST"], name="personal_data_find"),
+    Route("/assemblies/{assembly_id:int}/respondents/{respondent_id}/erase",
+          officer.erase, methods=["POST"], name="respondent_erase"),
+]

@@ -1,0 +1,1 @@
+"""Views of the privacy room, one module per audience."""

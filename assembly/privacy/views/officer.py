@@ -1,0 +1,81 @@
+"""The personal data of one assembly: when it will be purged, and erasing one person on request.
+
+Finding a person is a POST, not a GET with a query string: an e-mail address in a URL would end up
+in server and proxy logs.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from assembly import db
+from assembly.assemblies.access import assembly_or_404
+from assembly.assemblies.models import Assembly
+from assembly.authz import require
+from assembly.privacy import personal_data
+from assembly.privacy.personal_data import ErasureError
+from assembly.tables import utcnow
+from assembly.templating import render, see_other
+
+
+def _context(session: Session, assembly: Assembly, **extra: object) -> dict[str, object]:
+    item = next(i for i in personal_data.plan(session) if i.assembly_id == assembly.id)
+    return {"assembly": assembly, "item": item, "now": utcnow(), "errors": {},
+            "reference": "", "found": None, **extra}
+
+
+async def page(request: Request) -> Response:
+    require(request, "personal_data.erase")
+    assembly_id = request.path_params["assembly_id"]
+
+    def load(session: Session) -> dict[str, object]:
+        return _context(session, assembly_or_404(session, assembly_id))
+
+    return render(request, "privacy/personal_data.html", await db.run(request, load),
+                  block="erase_panel")
+
+
+async def find(request: Request) -> Response:
+    """Step one of erasure: show who would be erased, and ask to confirm."""
+    require(request, "personal_data.erase")
+    assembly_id = request.path_params["assembly_id"]
+    reference = str((await request.form()).get("reference", ""))
+
+    def load(session: Session) -> tuple[dict[str, object], int]:
+        assembly = assembly_or_404(session, assembly_id)
+        try:
+            found = personal_data.find(session, assembly_id, reference)
+        except ErasureError as error:
+            return _context(session, assembly, reference=reference,
+                            errors={"reference": str(error)}), 422
+        return _context(session, assembly, reference=reference, found=found), 200
+
+    context, status = await db.run(request, load)
+    return render(request, "privacy/personal_data.html", context, block="erase_panel",
+                  status_code=status)
+
+
+async def erase(request: Request) -> Response:
+    """Step two: blank the details, keep the row."""
+    actor = require(request, "personal_data.erase")
+    assembly_id = request.path_params["assembly_id"]
+    public_id = request.path_params["respondent_id"]
+
+    def work(session: Session) -> bool:
+        assembly_or_404(session, assembly_id)
+        respondent = personal_data.by_public_id(session, public_id)
+        if respondent.assembly_id != assembly_id:
+            raise ErasureError("That respondent belongs to another assembly.")
+        return personal_data.erase(session, respondent, actor.label)
+
+    url = f"/assemblies/{assembly_id}/personal-data"
+    try:
+        erased = await db.run(request, work, write=True)
+    except ErasureError as error:
+        return see_other(request, url, str(error), "error")
+    if not erased:
+        return see_other(request, url, "That person's details had already been erased.", "info")
+    return see_other(request, url, "The person's contact details and profile have been erased. "
+                                   "The audit log records that this happened, without the details.")

@@ -1,0 +1,1 @@
+"""Recruitment: the pool of respondents and the quotas it is selected against."""

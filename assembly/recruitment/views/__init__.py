@@ -1,0 +1,1 @@
+"""Views of the recruitment room, one module per audience."""

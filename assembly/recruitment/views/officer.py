@@ -1,0 +1,314 @@
+"""Uploading the pool and the quotas, and editing the quotas in a table.
+
+Files are read into memory, parsed by the engine's readers and dropped; only what the readers
+accept is stored, in one transaction, so a bad file changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from assembly import audit, db
+from assembly.assemblies.access import assembly_or_404
+from assembly.assemblies.models import Assembly
+from assembly.authz import require
+from assembly.forms import MAX_UPLOAD_BYTES, problem_rows, whole_number
+from assembly.recruitment.models import Quota
+from assembly.recruitment.pool import (
+    DEFAULT_ADDRESS_FIELDS,
+    PoolLocked,
+    PoolSummary,
+    household_count,
+    instance_from_db,
+    pool_counts,
+    pool_size,
+    quota_rows,
+    replace_pool,
+    replace_quotas,
+    save_quota_table,
+    stored_quotas,
+)
+from assembly.selection.draws import draw_of
+from assembly.templating import navigate, render, see_other
+from sortition.model import InfeasibleQuotas, InputError, Problem, normalise
+
+# --- upload --------------------------------------------------------------------------------------
+
+
+@dataclass
+class UploadState:
+    assembly: Assembly
+    respondents: int
+    households: int | None
+    quotas: int
+    locked: str | None
+    values: dict[str, str] = field(default_factory=dict)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _upload_state(session: Session, assembly_id: int) -> UploadState:
+    assembly = assembly_or_404(session, assembly_id)
+    locked = None
+    if draw_of(session, assembly_id) is not None:
+        locked = "The panel has been drawn, so the pool and quotas can no longer change."
+    return UploadState(
+        assembly=assembly,
+        respondents=pool_size(session, assembly_id),
+        households=household_count(session, assembly_id),
+        quotas=len(quota_rows(session, assembly_id)),
+        locked=locked,
+        values={
+            "address_columns": ", ".join(assembly.address_columns or DEFAULT_ADDRESS_FIELDS),
+            "legal_basis": assembly.legal_basis,
+            "consent_version": assembly.consent_version,
+        },
+    )
+
+
+async def pool_page(request: Request) -> Response:
+    require(request, "assembly.view")
+    state = await db.run(request, _upload_state, request.path_params["assembly_id"])
+    return render(request, "recruitment/pool.html", {"s": state, "assembly": state.assembly},
+                  block="upload")
+
+
+async def _read(upload: Any) -> tuple[bytes | None, str]:
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None, ""
+    data = await upload.read(MAX_UPLOAD_BYTES + 1)
+    return data, upload.filename
+
+
+async def upload(request: Request) -> Response:
+    assembly_id = request.path_params["assembly_id"]
+    actor = require(request, "pool.upload")
+    settings = request.app.state.settings
+    # Read into memory and close at once: the spooled temporary files must not outlive this.
+    async with request.form(max_files=2, max_fields=10) as form:
+        quotas_data, quotas_name = await _read(form.get("quotas"))
+        people_data, people_name = await _read(form.get("people"))
+        values = {name: str(form.get(name, "")).strip()
+                  for name in ("address_columns", "legal_basis", "consent_version")}
+    address_columns = [c.strip() for c in values["address_columns"].split(",") if c.strip()]
+
+    errors: dict[str, str] = {}
+    problems: list[Problem] = []
+    for key, data, name in (("quotas", quotas_data, quotas_name),
+                            ("people", people_data, people_name)):
+        if data is not None and len(data) > MAX_UPLOAD_BYTES:
+            errors[key] = (f"{name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. "
+                           "Remove columns the selection does not need and upload it again.")
+    if quotas_data is None and people_data is None:
+        errors["form"] = "Choose a quotas file, a people file, or both, then upload."
+
+    def work(session: Session) -> tuple[PoolSummary | None, int | None]:
+        assembly = assembly_or_404(session, assembly_id)
+        quotas = None
+        if quotas_data is not None:
+            try:
+                quotas = replace_quotas(session, assembly, quotas_data, quotas_name)
+            except InputError as error:
+                if people_data is not None:
+                    error.problems.append(Problem(
+                        "The people file was not checked yet: it is checked against the quotas, "
+                        "so correct the quotas file first.", file=people_name))
+                raise
+        summary = None
+        if people_data is not None:
+            summary = replace_pool(
+                session, assembly, people_data, people_name, secret=settings.secret_key,
+                address_columns=address_columns, legal_basis=values["legal_basis"],
+                consent_version=values["consent_version"], quotas=quotas)
+        details: dict[str, Any] = {}
+        if quotas is not None:
+            details["categories"] = len(quotas.categories)
+            details["features"] = len(quotas.features)
+        if summary is not None:
+            details["respondents"] = summary.respondents
+            details["households"] = summary.households
+            details["columns_not_kept"] = len(summary.dropped_columns)
+        audit.record(session, assembly_id, actor.label,
+                     "pool.uploaded" if summary is not None else "quotas.uploaded", details)
+        return summary, len(quotas.categories) if quotas is not None else None
+
+    if not errors:
+        try:
+            summary, categories = await db.run(request, work, write=True)
+        except InputError as error:
+            problems = error.problems
+            for key, name in (("quotas", quotas_name), ("people", people_name)):
+                number = sum(1 for p in problems if name and p.file == name)
+                if number:
+                    errors[key] = (f"{name} has {number} problem{'s' if number != 1 else ''}, "
+                                   "listed in the table at the top of the form.")
+            for p in problems:
+                if not p.file or p.file not in (quotas_name, people_name):
+                    errors.setdefault("form", p.message)
+        except PoolLocked as error:
+            errors["form"] = str(error)
+        else:
+            parts = []
+            if categories is not None:
+                parts.append(f"Loaded {categories} quota categories.")
+            if summary is not None:
+                parts.append(f"Loaded {summary.respondents:,} respondents.")
+                if summary.households is not None:
+                    parts.append(f"They live in {summary.households:,} households.")
+                if summary.dropped_columns:
+                    parts.append("Not kept (not needed for the selection or invitations): "
+                                 + ", ".join(summary.dropped_columns) + ".")
+            return navigate(request, f"/assemblies/{assembly_id}/quotas", " ".join(parts))
+
+    state = await db.run(request, _upload_state, assembly_id)
+    state.values, state.errors, state.problems = values, errors, problem_rows(problems)
+    return render(request, "recruitment/pool.html", {"s": state, "assembly": state.assembly},
+                  block="upload", status_code=422)
+
+
+# --- quotas --------------------------------------------------------------------------------------
+
+
+@dataclass
+class QuotaLine:
+    quota: Quota
+    in_pool: int | None
+    share: float | None
+    values: dict[str, str]
+    errors: dict[str, str]
+
+
+@dataclass
+class QuotaState:
+    assembly: Assembly
+    features: list[tuple[str, list[QuotaLine], int, int]]
+    respondents: int
+    panel_size: str
+    locked: str | None
+    errors: dict[str, str] = field(default_factory=dict)
+    check: dict[str, Any] | None = None
+
+
+def _quota_state(session: Session, assembly_id: int, typed: dict[int, dict[str, str]] | None,
+                 cell_errors: dict[str, str] | None = None,
+                 panel_size: str | None = None) -> QuotaState:
+    assembly = assembly_or_404(session, assembly_id)
+    counts = pool_counts(session, assembly_id)
+    respondents = pool_size(session, assembly_id)
+    cell_errors = cell_errors or {}
+    grouped: dict[str, list[QuotaLine]] = {}
+    for quota in quota_rows(session, assembly_id):
+        assert quota.id is not None
+        count = counts.get((normalise(quota.feature), normalise(quota.value)))
+        values = (typed or {}).get(quota.id) or {
+            "min": str(quota.min_count), "max": str(quota.max_count),
+            "min_flex": "" if quota.min_flex is None else str(quota.min_flex),
+            "max_flex": "" if quota.max_flex is None else str(quota.max_flex),
+        }
+        errors = {c: cell_errors[f"{c}-{quota.id}"] for c in ("min", "max", "min_flex", "max_flex")
+                  if f"{c}-{quota.id}" in cell_errors}
+        grouped.setdefault(quota.feature, []).append(QuotaLine(
+            quota, count if respondents else None,
+            (count / respondents) if respondents and count is not None else None,
+            values, errors))
+    features = [(name, lines, sum(l.quota.min_count for l in lines),
+                 sum(l.quota.max_count for l in lines)) for name, lines in grouped.items()]
+    locked = None
+    if draw_of(session, assembly_id) is not None:
+        locked = "The panel has been drawn, so the quotas can no longer change."
+    return QuotaState(assembly, features, respondents,
+                      panel_size if panel_size is not None else str(assembly.panel_size or ""),
+                      locked)
+
+
+def feasibility(session: Session, assembly: Assembly) -> dict[str, Any] | None:
+    """Can a panel meet these quotas? The engine's checks and, if not, its smallest fix."""
+    from sortition.io import check_instance
+    from sortition.relax import check_feasible
+
+    if not assembly.panel_size or stored_quotas(session, assembly.id or 0) is None \
+            or not pool_size(session, assembly.id or 0):
+        return None
+    try:
+        instance = instance_from_db(session, assembly.id or 0, assembly.panel_size)
+        check_instance(instance)
+        check_feasible(instance)
+    except InputError as error:
+        return {"ok": False, "problems": [p.message for p in error.problems], "advice": []}
+    except InfeasibleQuotas as error:
+        headline = str(error).split(" Smallest change")[0]
+        return {"ok": False, "problems": [headline], "advice": [str(a) for a in error.advice]}
+    return {"ok": True, "problems": [], "advice": []}
+
+
+async def quotas_page(request: Request) -> Response:
+    require(request, "assembly.view")
+    assembly_id = request.path_params["assembly_id"]
+
+    def load(session: Session) -> QuotaState:
+        state = _quota_state(session, assembly_id, None)
+        state.check = feasibility(session, state.assembly)
+        return state
+
+    state = await db.run(request, load)
+    return render(request, "recruitment/quotas.html", {"s": state, "assembly": state.assembly},
+                  block="quotas")
+
+
+async def save_quotas(request: Request) -> Response:
+    assembly_id = request.path_params["assembly_id"]
+    actor = require(request, "quotas.edit")
+    form = await request.form(max_fields=4000)
+    typed: dict[int, dict[str, str]] = {}
+    for key in form:
+        column, _, number = key.rpartition("-")
+        if column in ("min", "max", "min_flex", "max_flex") and number.isdigit():
+            typed.setdefault(int(number), {})[column] = str(form.get(key, ""))
+    panel_text = str(form.get("panel_size", "")).strip()
+    form_errors: dict[str, str] = {}
+    panel_size: int | None = None
+    if panel_text:
+        try:
+            panel_size = whole_number(panel_text, 1, 10_000)
+        except ValueError:
+            form_errors["panel_size"] = "Enter the panel size as a whole number, for example 40."
+
+    def work(session: Session) -> list[Problem]:
+        assembly = assembly_or_404(session, assembly_id)
+        problems = save_quota_table(session, assembly, {
+            quota_id: (v.get("min", ""), v.get("max", ""), v.get("min_flex", ""),
+                       v.get("max_flex", "")) for quota_id, v in typed.items()})
+        if problems or form_errors:
+            session.rollback()
+            return problems
+        changed_size = panel_size != assembly.panel_size
+        assembly.panel_size = panel_size
+        session.add(assembly)
+        audit.record(session, assembly_id, actor.label, "quotas.edited",
+                     {"categories": len(typed), "panel_size": panel_size,
+                      "panel_size_changed": changed_size})
+        return []
+
+    try:
+        problems = await db.run(request, work, write=True)
+    except PoolLocked as error:
+        problems, form_errors["form"] = [], str(error)
+    if not problems and not form_errors:
+        return see_other(request, f"/assemblies/{assembly_id}/quotas", "Quotas saved.")
+
+    cell_errors = {f"{p.column}-{p.row}": p.message for p in problems}
+
+    def load(session: Session) -> QuotaState:
+        state = _quota_state(session, assembly_id, typed, cell_errors, panel_text)
+        state.errors = {**form_errors, **{k: v for k, v in cell_errors.items()}}
+        return state
+
+    state = await db.run(request, load)
+    return render(request, "recruitment/quotas.html", {"s": state, "assembly": state.assembly},
+                  block="quotas", status_code=422)

@@ -1,0 +1,26 @@
+"""Selection runs, their commitment files, the public draw, the panel and drop-outs."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from assembly.selection.views import officer
+
+routes: list[BaseRoute] = [
+    Route("/assemblies/{assembly_id:int}/selection", officer.selection_page, methods=["GET"],
+          name="selection"),
+    Route("/assemblies/{assembly_id:int}/selection", officer.start, methods=["POST"],
+          name="selection_start"),
+    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}", officer.run_page,
+          methods=["GET"], name="selection_run"),
+    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/files/{name:str}",
+          officer.commitment_file, methods=["GET"], name="selection_file"),
+    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/draw", officer.draw,
+          methods=["POST"], name="draw"),
+    Route("/assemblies/{assembly_id:int}/panel", officer.panel_page, methods=["GET"],
+          name="panel"),
+    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/drop-out",
+          officer.drop_out_page, methods=["GET"], name="member_drop_out_page"),
+    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/drop-out", officer.drop_out,
+          methods=["POST"], name="member_drop_out"),
+]

@@ -1,0 +1,1 @@
+"""Views of the selection room, one module per audience."""

@@ -1,0 +1,432 @@
+"""Running selections away from the web server, with progress written to the database.
+
+A selection can take from a second to a few minutes of solver time. Each run gets its own
+process (never a thread of the server: the solver holds the CPU and, in places, the GIL, and a
+crash or an out-of-memory kill must not take the server down). The process reads the stored pool
+and quotas, calls the engine, writes its phase and progress into the `selection_run` row
+(throttled) and finally the results, or a message an officer can act on.
+
+The server's monitor thread starts queued runs when a slot is free, notices processes that died,
+and stamps a heartbeat on every run it owns. A run whose heartbeat has gone stale belongs to a
+server that stopped; it is marked failed at start-up or when someone looks at it, so nothing is
+left "running" for ever after a crash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import multiprocessing
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assembly import db
+from assembly.recruitment.pool import instance_from_db
+from assembly.selection.models import RunStatus, SelectionRun
+from assembly.tables import utcnow
+from sortition.model import (
+    Distribution,
+    InfeasibleQuotas,
+    InputError,
+    Instance,
+    Progress,
+    SelectionOptions,
+    gini,
+)
+
+log = logging.getLogger("minipublic.jobs")
+
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER = timedelta(seconds=60)
+PROGRESS_INTERVAL = 0.5  # seconds between progress writes, except on a change of phase
+POLL_SECONDS = 0.25
+ACTIVE = (RunStatus.queued.value, RunStatus.running.value)
+
+# How the overall bar is shared between the steps of a run: (start, end) of each step.
+STEPS: dict[str, tuple[float, float]] = {
+    "load": (0.0, 0.03),
+    "check": (0.03, 0.10),
+    "solve": (0.10, 0.85),
+    "lottery": (0.85, 0.97),
+    "commit": (0.97, 1.0),
+}
+STEP_NAMES = {
+    "load": "Loading the pool and quotas",
+    "check": "Checking that the quotas can be met",
+    "solve": "Finding the fairest selection chances",
+    "lottery": "Building the lottery of numbered panels",
+    "commit": "Computing the commitment",
+}
+SERVER_STOPPED = ("The server stopped while this selection was running, so it did not finish. "
+                  "Start the selection again.")
+
+
+# --- inside the worker process -----------------------------------------------------------------
+
+
+class ProgressWriter:
+    """Turns the engine's progress reports into throttled updates of the run's row."""
+
+    def __init__(self, engine: Engine, run_id: int, clock: Callable[[], float] = time.monotonic):
+        self.engine, self.run_id, self.clock = engine, run_id, clock
+        self.step = "load"
+        self.last_write = -1e9
+        self.last_phase = ""
+
+    def enter(self, step: str) -> None:
+        self.step = step
+        self.write(STEP_NAMES[step], STEPS[step][0], force=True)
+
+    def __call__(self, progress: Progress) -> None:
+        start, end = STEPS[self.step]
+        fraction = start if progress.fraction is None else (
+            start + (end - start) * min(max(progress.fraction, 0.0), 1.0))
+        phase = STEP_NAMES[self.step]
+        if progress.message:
+            phase = f"{phase}: {progress.message}"
+        self.write(phase, fraction, force=progress.phase != self.last_phase)
+        self.last_phase = progress.phase
+
+    def write(self, phase: str, fraction: float, *, force: bool = False) -> None:
+        now = self.clock()
+        if not force and now - self.last_write < PROGRESS_INTERVAL:
+            return
+        self.last_write = now
+        with db.session(self.engine) as session:
+            session.exec(  # type: ignore[call-overload]
+                sa.update(SelectionRun)
+                .where(SelectionRun.id == self.run_id,
+                       SelectionRun.status == RunStatus.running.value)
+                .values(phase=phase[:200], fraction=round(fraction, 4))
+            )
+
+
+def compute(instance: Instance, options: SelectionOptions, lottery_size: int,
+            writer: ProgressWriter) -> dict[str, Any]:
+    """The engine's part of a run: check, solve (the engine checks feasibility and gives the
+    relaxation advice), round into a lottery, commit."""
+    from sortition.io import check_instance
+    from sortition.lottery import round_distribution
+    from sortition.select import find_distribution
+
+    writer.enter("check")
+    check_instance(instance)
+    writer.enter("solve")
+    distribution = find_distribution(instance, options, progress=writer)
+    writer.enter("lottery")
+    lottery = round_distribution(instance, distribution, lottery_size, progress=writer)
+    writer.enter("commit")
+    return results(instance, distribution, lottery, commitment_of(instance, distribution, lottery))
+
+
+def commitment_of(instance: Instance, distribution: Distribution, lottery: Any) -> dict[str, Any]:
+    """The commitment hash and the de-identified files to publish before the draw."""
+    from sortition import commitment
+
+    made = commitment.commit(instance, lottery.panels, distribution.algorithm)
+    files = {name: data.decode("utf-8") for name, data in made.files.items()}
+    files["commitment.json"] = json.dumps(made.record(), indent=2, ensure_ascii=False) + "\n"
+    return {"hash": made.digest, "files": files}
+
+
+def results(instance: Instance, distribution: Distribution, lottery: Any,
+            commitment: dict[str, Any]) -> dict[str, Any]:
+    """What the run row keeps: per-person chances, the tickets and a report, by public id."""
+    ids = list(instance.pool.ids)
+    k, n = instance.panel_size, len(ids)
+    chances = np.asarray(lottery.marginals, dtype=float)
+    membership = instance.membership.astype(float)
+    report = {
+        "algorithm": distribution.algorithm,
+        "pool_size": n,
+        "panel_size": k,
+        "one_per_household": instance.one_per_household,
+        "minimum": round(float(chances.min()), 9),
+        "maximum": round(float(chances.max()), 9),
+        # Rounding noise can make an all-equal Gini a hair below zero.
+        "gini": max(0.0, round(float(gini(chances)), 9)),
+        "equal_chance": k / n,
+        "below_half": int(np.sum(chances < k / n / 2)),
+        "distribution_minimum": distribution.minimum,
+        "distribution_maximum": distribution.maximum,
+        "distribution_gini": distribution.gini,
+        "panels": int(np.count_nonzero(np.asarray(distribution.weights) > 0)),
+        "seconds": round(float(distribution.seconds), 3),
+        "gap": float(distribution.gap),
+        "estimated": bool(distribution.estimated),
+        "samples": int(distribution.samples),
+        "notes": list(distribution.notes),
+        "lottery_size": lottery.size,
+        "lottery_max_change": lottery.max_change,
+        "lottery_bound": lottery.bound,
+        "quotas": [
+            {"feature": c.feature, "value": c.value, "min": c.min, "max": c.max}
+            for c in instance.quotas.categories
+        ],
+        "expected_seats": [round(float(x), 6) for x in membership @ chances],
+        "pool_counts": [int(x) for x in membership.sum(axis=1)],
+        "files": sorted(commitment.get("files", {})),
+    }
+    return {
+        "marginals": {
+            "ids": ids,
+            "distribution": [round(float(x), 12) for x in distribution.marginals],
+            "lottery": [round(float(x), 12) for x in chances],
+        },
+        "lottery": {
+            "size": lottery.size,
+            "tickets": [[int(i) for i in panel] for panel in lottery.panels],
+            "files": commitment.get("files", {}),
+        },
+        "report": report,
+        "commitment": commitment["hash"],
+    }
+
+
+def execute(database_url: str, run_id: int) -> None:
+    """Entry point of the worker process: run one selection from start to stored result."""
+    engine = db.make_engine(database_url)
+    try:
+        with db.session(engine, write=True) as session:
+            run = session.get(SelectionRun, run_id)
+            if run is None or run.status != RunStatus.queued.value:
+                return
+            run.status, run.started_at = RunStatus.running.value, utcnow()
+            run.phase, run.fraction = STEP_NAMES["load"], 0.0
+            options_saved, panel_size = dict(run.options), run.panel_size
+            assembly_id = run.assembly_id
+            session.add(run)
+        writer = ProgressWriter(engine, run_id)
+        try:
+            with db.session(engine) as session:
+                instance = instance_from_db(
+                    session, assembly_id, panel_size,
+                    one_per_household=bool(options_saved.get("one_per_household")))
+            options = SelectionOptions(
+                algorithm=str(options_saved.get("algorithm", "leximin")),
+                time_budget=float(options_saved.get("time_budget") or float("inf")),
+                seed=options_saved.get("seed"),
+            )
+            outcome = compute(instance, options, int(options_saved.get("lottery_size", 1000)),
+                              writer)
+        except InfeasibleQuotas as error:
+            # The advice is listed on its own, so keep only the explanation from the message.
+            headline = str(error).split(" Smallest change that makes them possible:")[0]
+            _fail(engine, run_id, headline, advice=[
+                {"feature": a.feature, "value": a.value, "bound": a.bound, "old": a.old,
+                 "new": a.new, "text": str(a)} for a in error.advice])
+            return
+        except InputError as error:
+            _fail(engine, run_id, "The selection cannot start:\n" + "\n".join(
+                str(p) for p in error.problems))
+            return
+        except Exception as error:  # the officer needs a message, the log the traceback
+            # Frames only, never the exception's text: it could quote a respondent's answers.
+            log.error("selection run %s failed: %s\n%s", run_id, type(error).__name__,
+                      "".join(traceback.format_tb(error.__traceback__)))
+            _fail(engine, run_id, "The selection stopped because of an error in the program "
+                  f"({type(error).__name__}). Nothing was drawn. Try again; if it happens again, "
+                  "report it with the time it happened.")
+            return
+        with db.session(engine, write=True) as session:
+            run = session.get(SelectionRun, run_id)
+            if run is None or run.status != RunStatus.running.value:
+                return
+            run.marginals = outcome["marginals"]
+            run.lottery = outcome["lottery"]
+            run.report = {**outcome["report"], "commitment": outcome["commitment"]}
+            run.commitment = outcome["commitment"]
+            run.status, run.phase, run.fraction = RunStatus.done.value, "Finished", 1.0
+            run.finished_at = utcnow()
+            session.add(run)
+            from assembly import audit
+
+            audit.record(session, run.assembly_id, "system", "selection.finished", {
+                "run": run_id, "algorithm": run.algorithm, "commitment": run.commitment,
+                "minimum": outcome["report"]["minimum"], "gini": outcome["report"]["gini"],
+                "lottery_size": outcome["report"]["lottery_size"],
+            })
+    finally:
+        engine.dispose()
+
+
+def _fail(engine: Engine, run_id: int, message: str,
+          advice: list[dict[str, Any]] | None = None) -> None:
+    from assembly import audit
+
+    with db.session(engine, write=True) as session:
+        run = session.get(SelectionRun, run_id)
+        if run is None or run.status not in ACTIVE:
+            return
+        run.status, run.error, run.finished_at = RunStatus.failed.value, message[:20000], utcnow()
+        run.phase = "Stopped"
+        if advice is not None:
+            run.report = {"advice": advice}
+        session.add(run)
+        audit.record(session, run.assembly_id, "system", "selection.failed",
+                     {"run": run_id, "reason": "infeasible quotas" if advice is not None
+                      else "error"})
+
+
+# --- in the web server -------------------------------------------------------------------------
+
+
+class Worker:
+    """Starts each run in a fresh process, a few at a time, and watches over them."""
+
+    def __init__(self, engine: Engine, database_url: str, processes: int = 1) -> None:
+        self.engine, self.database_url, self.processes = engine, database_url, max(1, processes)
+        self.context = multiprocessing.get_context("spawn")
+        self.queue: deque[int] = deque()
+        self.running: dict[int, Any] = {}
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._monitor, name="selection-monitor",
+                                       daemon=True)
+        self.last_beat = 0.0
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def submit(self, run_id: int) -> None:
+        with self.lock:
+            self.queue.append(run_id)
+        self._beat(force=True)
+
+    def owns(self, run_id: int) -> bool:
+        with self.lock:
+            return run_id in self.running or run_id in self.queue
+
+    def _monitor(self) -> None:
+        while not self.stopping.wait(POLL_SECONDS):
+            try:
+                self._reap()
+                self._start_queued()
+                self._beat()
+            except Exception:
+                log.exception("selection monitor")
+
+    def _start_queued(self) -> None:
+        with self.lock:
+            while self.queue and len(self.running) < self.processes:
+                run_id = self.queue.popleft()
+                process = self.context.Process(target=execute, args=(self.database_url, run_id),
+                                               name=f"selection-{run_id}", daemon=True)
+                process.start()
+                self.running[run_id] = process
+
+    def _reap(self) -> None:
+        with self.lock:
+            finished = {r: p for r, p in self.running.items() if not p.is_alive()}
+            for run_id in finished:
+                del self.running[run_id]
+        for run_id, process in finished.items():
+            process.join()
+            if process.exitcode != 0:
+                reason = ("it ran out of memory or was stopped by the system"
+                          if process.exitcode is not None and process.exitcode < 0
+                          else f"it exited with status {process.exitcode}")
+                _fail(self.engine, run_id, f"The selection process ended unexpectedly ({reason}). "
+                      "Nothing was drawn. Try again; a smaller pool or a time limit may help.")
+
+    def _beat(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last_beat < HEARTBEAT_SECONDS:
+            return
+        self.last_beat = now
+        with self.lock:
+            owned = list(self.running) + list(self.queue)
+        if owned:
+            with db.session(self.engine) as session:
+                session.exec(  # type: ignore[call-overload]
+                    sa.update(SelectionRun)
+                    .where(SelectionRun.id.in_(owned),  # type: ignore[union-attr]
+                           SelectionRun.status.in_(ACTIVE))  # type: ignore[attr-defined]
+                    .values(heartbeat_at=utcnow())
+                )
+
+    def stop(self) -> None:
+        """Stop the monitor and every run still going; their rows say the server stopped."""
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
+        with self.lock:
+            running, queued = dict(self.running), list(self.queue)
+            self.running.clear()
+            self.queue.clear()
+        for process in running.values():
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=5)
+        for run_id in [*running, *queued]:
+            _fail(self.engine, run_id, SERVER_STOPPED)
+
+
+def stale_runs_exist(session: Session, assembly_id: int) -> bool:
+    """Cheap read-only check, so pages only open a write transaction when there is work."""
+    cutoff = utcnow() - STALE_AFTER
+    return session.exec(select(SelectionRun.id).where(
+        SelectionRun.assembly_id == assembly_id,
+        SelectionRun.status.in_(ACTIVE),  # type: ignore[attr-defined]
+        sa.or_(SelectionRun.heartbeat_at < cutoff,  # type: ignore[operator]
+               sa.and_(SelectionRun.heartbeat_at.is_(None),  # type: ignore[union-attr]
+                       SelectionRun.created_at < cutoff)),  # type: ignore[operator]
+    ).limit(1)).first() is not None
+
+
+def expire_stale(session: Session, *, everything: bool = False) -> int:
+    """Mark failed the runs whose owner stopped beating; `everything` at a single-process start.
+
+    Returns how many runs were marked.
+    """
+    query = select(SelectionRun).where(SelectionRun.status.in_(ACTIVE))  # type: ignore[attr-defined]
+    if not everything:
+        cutoff = utcnow() - STALE_AFTER
+        query = query.where(sa.or_(
+            SelectionRun.heartbeat_at < cutoff,  # type: ignore[operator]
+            sa.and_(SelectionRun.heartbeat_at.is_(None),  # type: ignore[union-attr]
+                    SelectionRun.created_at < cutoff),  # type: ignore[operator]
+        ))
+    stale = list(session.exec(query).all())
+    from assembly import audit
+
+    for run in stale:
+        run.status, run.error, run.finished_at = RunStatus.failed.value, SERVER_STOPPED, utcnow()
+        run.phase = "Stopped"
+        session.add(run)
+        audit.record(session, run.assembly_id, "system", "selection.failed",
+                     {"run": run.id, "reason": "server stopped"})
+    session.flush()
+    return len(stale)
+
+
+def worker_of(app: Any) -> Worker:
+    return app.state.selection_worker  # type: ignore[no-any-return]
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    """Start-up: fail what a crashed server left running, start the monitor; shut-down: stop."""
+    settings = app.state.settings
+    engine: Engine = app.state.engine
+    with db.session(engine, write=True) as session:
+        # With SQLite only one server process can exist, so anything active is an orphan.
+        expire_stale(session, everything=settings.is_sqlite and settings.workers == 1)
+    worker = Worker(engine, engine.url.render_as_string(hide_password=False))
+    worker.start()
+    app.state.selection_worker = worker
+    try:
+        yield
+    finally:
+        worker.stop()

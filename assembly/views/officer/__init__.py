@@ -1,1 +1,0 @@
-"""The engagement officer's workspace: assemblies, pool and quotas, selection, draw, audit."""
