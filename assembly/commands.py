@@ -103,6 +103,7 @@ def migrate(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     from assembly import demo as demo_module  # builds through every room: load only when asked
+    from assembly.routes import path_for
 
     settings = load_settings("demo")
     if settings.production:
@@ -124,7 +125,7 @@ def demo(args: argparse.Namespace) -> int:
             f"{demo_module.PANEL_SIZE}, database {_where(settings)}",
             f"  The same files to try an upload yourself: {made.people_csv.parent}",
             "",
-            f"  Open   {url}/login",
+            f"  Open   {url}{path_for('login_page')}",
             f"  E-mail {made.email}",
             f"  Password {made.password}   (new every time the demo starts)",
             "",

@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from assembly.authz import SignInRequired
-from assembly.templating import is_htmx, render
+from assembly.templating import is_htmx, render, url
 
 log = logging.getLogger("minipublic.errors")
 
@@ -71,7 +70,7 @@ def sign_in_required(request: Request, exc: SignInRequired) -> Response:
             "or e-mail to continue. If it no longer works, contact the engagement team.",
         )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    login = f"/login?next={quote(target, safe='/')}"
+    login = url(request, "login_page", {"next": target})
     if request.method in ("GET", "HEAD"):
         if is_htmx(request):
             # A fragment of the sign-in page fits no target: send the whole browser there.

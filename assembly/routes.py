@@ -7,7 +7,7 @@ table in `tests/app/test_access_matrix.py` (a test fails until you do). Build UR
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Router
 from starlette.staticfiles import StaticFiles
 
 from assembly.accounts.routes import routes as accounts
@@ -16,7 +16,7 @@ from assembly.invitations.routes import routes as invitations
 from assembly.privacy.routes import routes as privacy
 from assembly.recruitment.routes import routes as recruitment
 from assembly.selection.routes import routes as selection
-from assembly.templating import STATIC
+from assembly.templating import STATIC, STATIC_PATH
 
 routes: list[BaseRoute] = [
     *accounts,
@@ -25,5 +25,10 @@ routes: list[BaseRoute] = [
     *selection,
     *invitations,
     *privacy,
-    Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    Mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static"),
 ]
+
+
+def path_for(name: str, /, **params: str | int) -> str:
+    """A route's path outside any request (command-line output); in views use `url()`."""
+    return str(Router(routes).url_path_for(name, **params))

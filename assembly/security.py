@@ -22,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assembly.templating import STATIC_PATH
+
 log = logging.getLogger("minipublic.security")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -146,7 +148,7 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         started = False
-        static = scope["path"].startswith("/static/")
+        static = scope["path"].startswith(STATIC_PATH + "/")
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started

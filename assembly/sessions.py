@@ -25,6 +25,7 @@ from assembly.authz import ANONYMOUS, Actor
 from assembly.selection.models import Member
 from assembly.settings import Settings
 from assembly.tables import utcnow
+from assembly.templating import STATIC_PATH
 
 # Writing last_seen on every request would turn every page view into a write; a minute of slack
 # on a 30-minute idle timeout does not matter.
@@ -220,7 +221,7 @@ class SessionMiddleware:
         connection = HTTPConnection(scope)
         actor = ANONYMOUS
         token = cookie_token(connection)
-        if token is not None and not scope["path"].startswith("/static/"):
+        if token is not None and not scope["path"].startswith(STATIC_PATH + "/"):
             engine: Engine = connection.app.state.engine
             settings: Settings = connection.app.state.settings
 

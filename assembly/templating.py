@@ -20,7 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote, urlencode
 
+import jinja2
 from jinja2_fragments import render_block
 from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
@@ -32,6 +34,8 @@ from assembly.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
+# Where the static files are mounted; the middlewares recognise static requests by it.
+STATIC_PATH = "/static"
 FLASH_SECONDS = 300
 VARY = "HX-Request, HX-Request-Type"
 
@@ -50,6 +54,7 @@ def make_templates(settings: Settings, directory: Path = TEMPLATES) -> Jinja2Blo
     env.globals["site_name"] = settings.site_name
     env.globals["can"] = authz.can
     env.globals["static"] = _static_url
+    env.globals["url"] = _template_url
     env.trim_blocks = True
     env.lstrip_blocks = True
     # Form macros as a global (`forms.field(...)`): a template-level `{% from ... import %}` is
@@ -58,11 +63,30 @@ def make_templates(settings: Settings, directory: Path = TEMPLATES) -> Jinja2Blo
     return templates
 
 
-def _static_url(name: str) -> str:
+def url(request: Request, name: str, /, query: Mapping[str, str] | None = None,
+        **params: Any) -> str:
+    """The path of the route called `name`, e.g. `url(request, "panel", assembly_id=3)`.
+
+    Every link, form action and redirect is built here from the route names in the rooms'
+    `routes.py`, so moving a URL means changing one line. `query` adds a query string.
+    """
+    path = str(request.app.url_path_for(name, **params))
+    return f"{path}?{urlencode(query, safe='/', quote_via=quote)}" if query else path
+
+
+@jinja2.pass_context
+def _template_url(context: jinja2.runtime.Context, name: str, /,
+                  query: Mapping[str, str] | None = None, **params: Any) -> str:
+    """`url('panel', assembly_id=assembly.id)` in templates."""
+    return url(context["request"], name, query, **params)
+
+
+@jinja2.pass_context
+def _static_url(context: jinja2.runtime.Context, name: str) -> str:
     """Static file URL with a content hash, so browsers never use a stale script or stylesheet."""
-    path = STATIC / name
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "missing"
-    return f"/static/{name}?v={digest}"
+    file = STATIC / name
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()[:12] if file.is_file() else "missing"
+    return url(context["request"], "static", {"v": digest}, path=name)
 
 
 def is_partial(request: Request) -> bool:

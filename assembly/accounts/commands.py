@@ -40,7 +40,10 @@ def create_officer(args: argparse.Namespace) -> int:
     except ValueError as error:
         sys.stderr.write(f"minipublic create-officer: {error}\n")
         return 1
-    print(f"Created {role} {email}. They can sign in at {settings.public_url}/login")
+    from assembly.routes import path_for
+
+    print(f"Created {role} {email}. They can sign in at "
+          f"{settings.public_url}{path_for('login_page')}")
     return 0
 
 

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from assembly.settings import Settings
-from assembly.templating import Flash, decode_flashes, encode_flashes, make_templates, safe_next
+from assembly.templating import Flash, decode_flashes, encode_flashes, safe_next
 from tests.app.conftest import HTMX, TEST_SECRET, post_form
 
 
@@ -119,10 +119,11 @@ def test_validation_errors_are_422_fragments_with_accessible_errors(client: Test
     assert 'id="field-password"' in response.text and 'aria-describedby="error-password"' in response.text
 
 
-def test_static_urls_carry_a_content_hash(settings: Settings) -> None:
-    templates = make_templates(settings)
-    url = templates.env.globals["static"]("app.css")
-    assert re.fullmatch(r"/static/app\.css\?v=[0-9a-f]{12}", url)
+def test_static_urls_carry_a_content_hash(client: TestClient) -> None:
+    page = client.get("/").text
+    links = re.findall(r'href="(/static/app\.css[^"]*)"', page)
+    assert len(links) == 1 and re.fullmatch(r"/static/app\.css\?v=[0-9a-f]{12}", links[0])
+    assert client.get(links[0]).status_code == 200
 
 
 def test_safe_next() -> None:

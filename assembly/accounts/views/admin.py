@@ -16,7 +16,7 @@ from starlette.responses import Response
 from assembly import audit, db, sessions
 from assembly.accounts.models import Officer
 from assembly.authz import require
-from assembly.templating import render, see_other
+from assembly.templating import render, see_other, url
 
 
 async def officers(request: Request) -> Response:
@@ -49,7 +49,7 @@ async def revoke_sessions(request: Request) -> Response:
     if officer is None:
         raise HTTPException(404)
     noun = "session" if count == 1 else "sessions"
-    return see_other(request, "/admin/officers",
+    return see_other(request, url(request, "admin_officers"),
                      f"Ended {count} {noun} of {officer.email}. They must sign in again.")
 
 
@@ -86,4 +86,4 @@ async def set_disabled(request: Request) -> Response:
         raise HTTPException(404)
     message = (f"Disabled {officer.email}. They are signed out and cannot sign in."
                if disable else f"Enabled {officer.email}. They can sign in again.")
-    return see_other(request, "/admin/officers", message)
+    return see_other(request, url(request, "admin_officers"), message)

@@ -14,13 +14,13 @@ from assembly.accounts import signin
 from assembly.accounts.models import Officer, SessionKind, UserSession
 from assembly.authz import actor_of, require
 from assembly.tables import utcnow
-from assembly.templating import navigate, render, safe_next, see_other
+from assembly.templating import navigate, render, safe_next, see_other, url
 
 
 def _officer_home(request: Request) -> str:
     """The workspace's landing page if it is routed, else the home page."""
     try:
-        return str(request.url_for("officer_home").path)
+        return url(request, "officer_home")
     except NoMatchFound:
         return "/"
 
@@ -84,7 +84,7 @@ async def logout(request: Request) -> Response:
     token = sessions.cookie_token(request)
     if token:
         await db.run(request, sessions.end, token, write=True)
-    response = navigate(request, "/login" if actor_of(request).kind != "member" else "/",
+    response = navigate(request, url(request, "login_page" if actor_of(request).kind != "member" else "home"),
                         "You have signed out.", "info")
     sessions.clear_cookie(response, settings)
     return response
@@ -143,4 +143,4 @@ async def change_password(request: Request) -> Response:
                       block="password_form", status_code=422)
     others = (f" Your {ended} other session{'s' if ended != 1 else ''} "
               f"{'were' if ended != 1 else 'was'} signed out.") if ended else ""
-    return see_other(request, "/account/password", "Your password has been changed." + others)
+    return see_other(request, url(request, "account_password"), "Your password has been changed." + others)

@@ -22,7 +22,7 @@ from assembly.recruitment.models import Quota, Respondent
 from assembly.recruitment.pool import pool_size
 from assembly.selection.draws import draw_of
 from assembly.selection.models import Draw, Member, SelectionRun
-from assembly.templating import navigate, render
+from assembly.templating import navigate, render, url
 
 FIELDS = ("title", "question", "remit", "commissioning_body", "starts_on", "ends_on")
 LIMITS = {"title": 200, "question": 1000, "remit": 10000, "commissioning_body": 200}
@@ -117,7 +117,7 @@ async def create(request: Request) -> Response:
         return assembly.id
 
     assembly_id = await db.run(request, work, write=True)
-    return navigate(request, f"/assemblies/{assembly_id}",
+    return navigate(request, url(request, "assembly", assembly_id=assembly_id),
                     "Assembly created. Next, upload the quotas and the pool of respondents.")
 
 
@@ -187,7 +187,7 @@ async def update(request: Request) -> Response:
                          {"fields": changed})
 
     await db.run(request, work, write=True)
-    return navigate(request, f"/assemblies/{assembly_id}", "Details saved.")
+    return navigate(request, url(request, "assembly", assembly_id=assembly_id), "Details saved.")
 
 # --- the audit log ---------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from assembly.invitations import credentials
 from assembly.invitations.credentials import State
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from assembly.templating import navigate, render
+from assembly.templating import navigate, render, url
 
 # uvicorn's access log (and anything logging a request path through it) never shows a token.
 logging.getLogger("uvicorn.access").addFilter(credentials.HIDE_TOKENS)
@@ -121,7 +121,7 @@ async def _consume(request: Request, secret_hash: str, *, via: str) -> tuple[Sta
 
 
 def _signed_in(request: Request, token: str) -> Response:
-    response = navigate(request, str(request.url_for("member_home").path))
+    response = navigate(request, url(request, "member_home"))
     sessions.set_cookie(response, request.app.state.settings, token, SessionKind.member.value)
     return response
 

@@ -35,7 +35,7 @@ from assembly.selection.draws import draw_of
 from assembly.selection.models import Member, MemberRole
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from assembly.templating import render
+from assembly.templating import render, url
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ async def issue_all(request: Request) -> Response:
             "members": [item.member_public_id for item in issued],
             "expires_at": issued[0].expires_at.isoformat(timespec="seconds"),
         })
-        return assembly, _letters(session, settings, issued)
+        return assembly, _letters(session, request, issued)
 
     outcome = await db.run(request, work, write=True)
     if isinstance(outcome, dict):
@@ -141,7 +141,7 @@ async def reissue(request: Request) -> Response:
             "member": member.public_id,
             "expires_at": issued[0].expires_at.isoformat(timespec="seconds"),
         })
-        return assembly, _letters(session, settings, issued)
+        return assembly, _letters(session, request, issued)
 
     outcome = await db.run(request, work, write=True)
     if isinstance(outcome, dict):
@@ -175,7 +175,9 @@ def _context(session: Session, assembly: Assembly, settings: Settings,
             "invitation_days": settings.invitation_days}
 
 
-def _letters(session: Session, settings: Settings, issued: list[Issued]) -> list[letters.Letter]:
+def _letters(session: Session, request: Request, issued: list[Issued]) -> list[letters.Letter]:
+    """One letter per member; the link and the code page are full addresses on the public site."""
+    settings: Settings = request.app.state.settings
     respondent_ids = [item.respondent_id for item in issued]
     contacts = {c.respondent_id: c for c in session.exec(
         select(Contact).where(Contact.respondent_id.in_(respondent_ids))  # type: ignore[union-attr]
@@ -183,7 +185,7 @@ def _letters(session: Session, settings: Settings, issued: list[Issued]) -> list
     references = dict(session.exec(
         select(Respondent.id, Respondent.external_id).where(Respondent.id.in_(respondent_ids))  # type: ignore[union-attr]
     ).all())
-    code_page = settings.public_url.split("://", 1)[-1] + "/invite"
+    code_page = settings.public_url.split("://", 1)[-1] + url(request, "invite_code_page")
     batch = []
     for item in issued:
         contact = contacts.get(item.respondent_id) or Contact()
@@ -195,7 +197,7 @@ def _letters(session: Session, settings: Settings, issued: list[Issued]) -> list
             address=address,
             postcode=contact.postcode,
             email=contact.email,
-            link=f"{settings.public_url}/invite/{item.token}",
+            link=settings.public_url + url(request, "invitation", token=item.token),
             code=item.code,
             code_page=code_page,
             expires=item.expires_at,

@@ -17,7 +17,7 @@ from assembly.authz import require
 from assembly.privacy import personal_data
 from assembly.privacy.personal_data import ErasureError
 from assembly.tables import utcnow
-from assembly.templating import render, see_other
+from assembly.templating import render, see_other, url
 
 
 def _context(session: Session, assembly: Assembly, **extra: object) -> dict[str, object]:
@@ -70,12 +70,12 @@ async def erase(request: Request) -> Response:
             raise ErasureError("That respondent belongs to another assembly.")
         return personal_data.erase(session, respondent, actor.label)
 
-    url = f"/assemblies/{assembly_id}/personal-data"
+    back = url(request, "personal_data", assembly_id=assembly_id)
     try:
         erased = await db.run(request, work, write=True)
     except ErasureError as error:
-        return see_other(request, url, str(error), "error")
+        return see_other(request, back, str(error), "error")
     if not erased:
-        return see_other(request, url, "That person's details had already been erased.", "info")
-    return see_other(request, url, "The person's contact details and profile have been erased. "
+        return see_other(request, back, "That person's details had already been erased.", "info")
+    return see_other(request, back, "The person's contact details and profile have been erased. "
                                    "The audit log records that this happened, without the details.")

@@ -35,7 +35,7 @@ from assembly.recruitment.pool import (
     stored_quotas,
 )
 from assembly.selection.draws import draw_of
-from assembly.templating import navigate, render, see_other
+from assembly.templating import navigate, render, see_other, url
 from sortition.model import InfeasibleQuotas, InputError, Problem, normalise
 
 # --- upload --------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ async def upload(request: Request) -> Response:
                 if summary.dropped_columns:
                     parts.append("Not kept (not needed for the selection or invitations): "
                                  + ", ".join(summary.dropped_columns) + ".")
-            return navigate(request, f"/assemblies/{assembly_id}/quotas", " ".join(parts))
+            return navigate(request, url(request, "quotas", assembly_id=assembly_id), " ".join(parts))
 
     state = await db.run(request, _upload_state, assembly_id)
     state.values, state.errors, state.problems = values, errors, problem_rows(problems)
@@ -300,7 +300,7 @@ async def save_quotas(request: Request) -> Response:
     except PoolLocked as error:
         problems, form_errors["form"] = [], str(error)
     if not problems and not form_errors:
-        return see_other(request, f"/assemblies/{assembly_id}/quotas", "Quotas saved.")
+        return see_other(request, url(request, "quotas", assembly_id=assembly_id), "Quotas saved.")
 
     cell_errors = {f"{p.column}-{p.row}": p.message for p in problems}
 

@@ -30,7 +30,7 @@ from assembly.selection import draws, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
 from assembly.selection.models import Draw, Member, RunStatus, SelectionRun
-from assembly.templating import is_partial, navigate, render, see_other
+from assembly.templating import is_partial, navigate, render, see_other, url
 from charter.charts import CompositionRow, composition_chart, probability_chart
 from sortition.model import ALGORITHMS, normalise
 
@@ -186,7 +186,7 @@ async def start(request: Request) -> Response:
         return render(request, "selection/selection.html", _context(page), block="start",
                       status_code=422)
     worker.worker_of(request.app).submit(run_id)
-    return navigate(request, f"/assemblies/{assembly_id}/runs/{run_id}",
+    return navigate(request, url(request, "selection_run", assembly_id=assembly_id, run_id=run_id),
                      "The selection has started.")
 
 
@@ -280,7 +280,7 @@ async def draw(request: Request) -> Response:
         except draws.DrawError as error:
             errors["form"] = str(error)
         else:
-            return navigate(request, f"/assemblies/{assembly_id}/panel",
+            return navigate(request, url(request, "panel", assembly_id=assembly_id),
                             f"The panel has been drawn: ticket {ticket}.")
     page = await db.run(request, _run_page, assembly_id, run_id)
     return render(request, "selection/run.html",
@@ -405,7 +405,7 @@ async def drop_out(request: Request) -> Response:
     try:
         replacement = await db.run(request, work, write=True)
     except draws.DrawError as error:
-        return see_other(request, f"/assemblies/{assembly_id}/panel", str(error), "error")
+        return see_other(request, url(request, "panel", assembly_id=assembly_id), str(error), "error")
 
     def names(session: Session) -> tuple[str, str]:
         leaving = session.get(Respondent, replacement.leaving.respondent_id)
@@ -413,7 +413,7 @@ async def drop_out(request: Request) -> Response:
         return (leaving.public_id if leaving else "", joining.public_id if joining else "")
 
     leaving, joining = await db.run(request, names)
-    return see_other(request, f"/assemblies/{assembly_id}/panel",
+    return see_other(request, url(request, "panel", assembly_id=assembly_id),
                      f"Member {leaving} has left the panel; reserve {joining} takes the seat "
                      "and every quota is still met. Invite them next.")
 
