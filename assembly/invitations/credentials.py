@@ -204,7 +204,12 @@ def inspect(session: Session, secret_hash: str, *, now: datetime | None = None) 
     invitation = session.exec(
         select(Invitation).where(Invitation.token_hash == secret_hash)
     ).first()
-    return state_of(invitation, now or utcnow())
+    state = state_of(invitation, now or utcnow())
+    if state is State.valid and invitation is not None:
+        member = session.get(Member, invitation.member_id)
+        if member is None or member.status not in REISSUABLE:
+            return State.replaced  # they have left the panel since the letter was sent
+    return state
 
 
 @dataclass(frozen=True)

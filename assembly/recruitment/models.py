@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from assembly.tables import foreign_key, json_field, public_id, when
 
@@ -96,3 +96,8 @@ class PoolCount(SQLModel, table=True):
     feature: str = Field(max_length=100)
     value: str = Field(max_length=200)
     count: int
+
+
+def in_pool() -> sa.ColumnElement[bool]:
+    """The condition "this respondent counts in the pool": everyone not erased on request."""
+    return col(Respondent.erased).is_(False)

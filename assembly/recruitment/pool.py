@@ -21,9 +21,9 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from assembly import journey
 from assembly.assemblies.models import Assembly
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
-from assembly.selection.models import Draw, RunStatus, SelectionRun
 from assembly.tables import utcnow
 from sortition.io import read_people, read_quotas
 from sortition.model import Category, InputError, Instance, Pool, Problem, Quotas, normalise
@@ -94,16 +94,9 @@ def quota_rows(session: Session, assembly_id: int) -> list[Quota]:
 
 def check_unlocked(session: Session, assembly: Assembly, what: str) -> None:
     """Refuse changes once the panel is drawn or while a selection is running."""
-    if session.exec(select(Draw.id).where(Draw.assembly_id == assembly.id)).first() is not None:
-        raise PoolLocked(
-            f"The panel has already been drawn, so the {what} can no longer change: the "
-            "published commitment and the draw depend on them.")
-    busy = session.exec(select(SelectionRun.id).where(
-        SelectionRun.assembly_id == assembly.id,
-        SelectionRun.status.in_([RunStatus.queued.value, RunStatus.running.value]),  # type: ignore[attr-defined]
-    )).first()
-    if busy is not None:
-        raise PoolLocked(f"A selection is running; wait for it to finish before changing the {what}.")
+    reason = journey.selection_inputs_locked(session, assembly.id or 0, what)
+    if reason is not None:
+        raise PoolLocked(reason)
 
 
 def replace_quotas(session: Session, assembly: Assembly, data: bytes, name: str) -> Quotas:
@@ -124,7 +117,7 @@ def replace_quotas(session: Session, assembly: Assembly, data: bytes, name: str)
         for i, c in enumerate(quotas.categories)
     ])
     session.flush()
-    _discard_runs(session, assembly)
+    journey.discard_selections(session, assembly.id or 0)
     refresh_pool_counts(session, assembly.id, quotas)
     return quotas
 
@@ -225,7 +218,7 @@ def save_quota_table(session: Session, assembly: Assembly,
             changed = True
     session.flush()
     if changed:
-        _discard_runs(session, assembly)
+        journey.discard_selections(session, assembly.id or 0)
     return []
 
 
@@ -284,7 +277,7 @@ def replace_pool(
 
     address_at = [headings.index(k) for k in address_keys]
     session.exec(sa.delete(Respondent).where(Respondent.assembly_id == assembly.id))  # type: ignore[call-overload]
-    _discard_runs(session, assembly)
+    journey.discard_selections(session, assembly.id or 0)
     respondents = []
     for i, external_id in enumerate(pool.ids):
         row = pool.rows[i]
@@ -393,12 +386,6 @@ def _profiles(session: Session, assembly_id: int) -> list[tuple[int, dict[str, s
         .order_by(Respondent.id)
     ).all()
     return [(int(r[0]), dict(r[1] or {})) for r in rows]
-
-
-def _discard_runs(session: Session, assembly: Assembly) -> None:
-    """Selections computed for the old pool or quotas no longer apply (the audit log keeps
-    their commitments)."""
-    session.exec(sa.delete(SelectionRun).where(SelectionRun.assembly_id == assembly.id))  # type: ignore[call-overload]
 
 
 def refresh_pool_counts(session: Session, assembly_id: int, quotas: Quotas) -> None:

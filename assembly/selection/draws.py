@@ -17,7 +17,6 @@ from sqlmodel import Session, select
 
 from assembly import audit, sessions
 from assembly.assemblies.models import Assembly, AssemblyStatus
-from assembly.invitations import credentials
 from assembly.recruitment.models import Respondent
 from assembly.recruitment.pool import instance_from_db
 from assembly.selection.models import (
@@ -192,9 +191,9 @@ def replace(session: Session, assembly: Assembly, member: Member, actor: str,
         MemberStatus.replaced.value, joining.id, now)
     session.add(member)
     session.flush()
-    # Someone who has left the panel must not keep a way in: end their sessions and letters.
+    # Someone who has left the panel must not keep a way in: end their sessions. Their unused
+    # letters stop working too, because an invitation admits only a member who holds a seat.
     sessions.revoke(session, member_id=member.id, reason="left the panel")
-    credentials.revoke_outstanding(session, [member.id or 0], now=now)
     audit.record(session, assembly.id or 0, actor, "member.replaced", {
         "leaving": public_of[member.respondent_id], "joining": joining_public,
         "reason": reason})

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from assembly.tables import foreign_key, json_field, public_id, when
 
@@ -20,6 +20,9 @@ class RunStatus(str, enum.Enum):
     running = "running"
     done = "done"
     failed = "failed"
+
+
+ACTIVE_RUN = (RunStatus.queued.value, RunStatus.running.value)
 
 
 class SelectionRun(SQLModel, table=True):
@@ -76,8 +79,14 @@ class MemberStatus(str, enum.Enum):
     selected = "selected"    # drawn, not yet invited
     invited = "invited"      # invitation issued
     joined = "joined"        # opened the invitation
-    declined = "declined"
+    declined = "declined"    # left the panel (said no, dropped out, or erased) with no replacement
     replaced = "replaced"    # dropped out and was replaced by a reserve
+
+
+# Who holds a seat: drawn to the panel (or promoted from the reserves) and not gone since.
+# Every count and list of the panel goes through `on_panel()`, so no two pages can disagree.
+SEATED = (MemberStatus.selected.value, MemberStatus.invited.value, MemberStatus.joined.value)
+LEFT = (MemberStatus.declined.value, MemberStatus.replaced.value)
 
 
 class Member(SQLModel, table=True):
@@ -98,3 +107,13 @@ class Member(SQLModel, table=True):
     created_at: datetime = when()
     joined_at: datetime | None = when(nullable=True)
     status_changed_at: datetime | None = when(nullable=True)
+
+
+def on_panel() -> sa.ColumnElement[bool]:
+    """The condition "this member holds a seat on the panel", for queries."""
+    return sa.and_(col(Member.role) == MemberRole.panel.value, col(Member.status).in_(SEATED))
+
+
+def active_run() -> sa.ColumnElement[bool]:
+    """The condition "this run is queued or computing", for queries."""
+    return col(SelectionRun.status).in_(ACTIVE_RUN)

@@ -5,23 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import defer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import audit, db
+from assembly import audit, db, journey
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
 from assembly.authz import require
 from assembly.forms import parse_date
-from assembly.recruitment.models import Quota, Respondent
-from assembly.recruitment.pool import pool_size
-from assembly.selection.draws import draw_of
-from assembly.selection.models import Draw, Member, SelectionRun
 from assembly.templating import navigate, render, url
 
 FIELDS = ("title", "question", "remit", "commissioning_body", "starts_on", "ends_on")
@@ -39,16 +33,11 @@ async def index(request: Request) -> Response:
     require(request, "workspace.view")
 
     def load(session: Session) -> list[Row]:
-        assemblies = session.exec(select(Assembly).order_by(Assembly.created_at.desc())).all()  # type: ignore[attr-defined]
-        counts = dict(session.exec(
-            select(Respondent.assembly_id, sa.func.count()).group_by(Respondent.assembly_id)
-        ).all())
-        panels = dict(session.exec(
-            select(Member.assembly_id, sa.func.count())
-            .where(Member.role == "panel", Member.status != "replaced")
-            .group_by(Member.assembly_id)
-        ).all())
-        return [Row(a, int(counts.get(a.id, 0)), int(panels.get(a.id, 0))) for a in assemblies]
+        assemblies = session.exec(select(Assembly).order_by(col(Assembly.created_at).desc())).all()
+        respondents = journey.respondents_in_pool(session)
+        panels = journey.panel_sizes(session)
+        return [Row(a, respondents.get(a.id or 0, 0), panels.get(a.id or 0, 0))
+                for a in assemblies]
 
     rows = await db.run(request, load)
     return render(request, "assemblies/index.html", {"rows": rows}, block="content")
@@ -121,38 +110,15 @@ async def create(request: Request) -> Response:
                     "Assembly created. Next, upload the quotas and the pool of respondents.")
 
 
-@dataclass(frozen=True)
-class Overview:
-    assembly: Assembly
-    respondents: int
-    quotas: int
-    runs: list[SelectionRun]
-    draw: Draw | None
-    panel: int
-    events: int
-
-
 async def show(request: Request) -> Response:
     require(request, "assembly.view")
     assembly_id = request.path_params["assembly_id"]
 
-    def load(session: Session) -> Overview:
-        assembly = assembly_or_404(session, assembly_id)
-        quotas = int(session.exec(select(sa.func.count()).select_from(Quota)
-                                  .where(Quota.assembly_id == assembly_id)).one())
-        runs = list(session.exec(select(SelectionRun)
-                                 .where(SelectionRun.assembly_id == assembly_id)
-                                 .options(defer(SelectionRun.marginals),  # type: ignore[arg-type]
-                                          defer(SelectionRun.lottery))  # type: ignore[arg-type]
-                                 .order_by(SelectionRun.id.desc())).all())  # type: ignore[union-attr]
-        panel = int(session.exec(select(sa.func.count()).select_from(Member).where(
-            Member.assembly_id == assembly_id, Member.role == "panel",
-            Member.status != "replaced")).one())
-        return Overview(assembly, pool_size(session, assembly_id), quotas, runs,
-                        draw_of(session, assembly_id), panel, audit.count(session, assembly_id))
+    def load(session: Session) -> tuple[Assembly, journey.Progress]:
+        return assembly_or_404(session, assembly_id), journey.progress(session, assembly_id)
 
-    overview = await db.run(request, load)
-    return render(request, "assemblies/overview.html", {"o": overview, "assembly": overview.assembly},
+    assembly, progress = await db.run(request, load)
+    return render(request, "assemblies/overview.html", {"o": progress, "assembly": assembly},
                   block="content")
 
 

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import audit, db
+from assembly import audit, db, journey
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
@@ -34,7 +34,6 @@ from assembly.recruitment.pool import (
     save_quota_table,
     stored_quotas,
 )
-from assembly.selection.draws import draw_of
 from assembly.templating import navigate, render, see_other, url
 from sortition.model import InfeasibleQuotas, InputError, Problem, normalise
 
@@ -56,7 +55,7 @@ class UploadState:
 def _upload_state(session: Session, assembly_id: int) -> UploadState:
     assembly = assembly_or_404(session, assembly_id)
     locked = None
-    if draw_of(session, assembly_id) is not None:
+    if journey.is_drawn(session, assembly_id):
         locked = "The panel has been drawn, so the pool and quotas can no longer change."
     return UploadState(
         assembly=assembly,
@@ -220,7 +219,7 @@ def _quota_state(session: Session, assembly_id: int, typed: dict[int, dict[str, 
     features = [(name, lines, sum(l.quota.min_count for l in lines),
                  sum(l.quota.max_count for l in lines)) for name, lines in grouped.items()]
     locked = None
-    if draw_of(session, assembly_id) is not None:
+    if journey.is_drawn(session, assembly_id):
         locked = "The panel has been drawn, so the quotas can no longer change."
     return QuotaState(assembly, features, respondents,
                       panel_size if panel_size is not None else str(assembly.panel_size or ""),
