@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from assembly import db, errors, routes
+from assembly import db, error_pages, routes
 from assembly import settings as settings_module
 from assembly.security import SecurityMiddleware
 from assembly.selection import worker
@@ -53,15 +53,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     if settings.allowed_hosts != ("*",):
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)))
     middleware += [
-        Middleware(SecurityMiddleware, forgery_page=errors.forgery_page,
-                   error_page=errors.server_error_page, https=settings.production,
+        Middleware(SecurityMiddleware, forgery_page=error_pages.forgery_page,
+                   error_page=error_pages.server_error_page, https=settings.production,
                    max_body=settings.max_request_mb * 1_000_000),
         Middleware(SessionMiddleware),
     ]
     app = Starlette(
         routes=routes.routes,
         middleware=middleware,
-        exception_handlers=errors.handlers,
+        exception_handlers=error_pages.handlers,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -99,8 +99,9 @@ def session(engine: Engine, *, write: bool = False) -> Iterator[Session]:
             raise
 
 
-async def run(request: Request, work: Callable[..., T], *args: Any, write: bool = False) -> T:
-    """Run `work(db, *args)` in a worker thread inside one unit of work.
+async def run(request: Request, work: Callable[..., T], *args: Any, write: bool = False,
+              **kwargs: Any) -> T:
+    """Run `work(db, *args, **kwargs)` in a worker thread inside one unit of work.
 
     Database drivers block; doing this in a thread keeps the event loop free for other requests.
     """
@@ -108,7 +109,7 @@ async def run(request: Request, work: Callable[..., T], *args: Any, write: bool 
 
     def call() -> T:
         with session(engine, write=write) as db:
-            return work(db, *args)
+            return work(db, *args, **kwargs)
 
     return await to_thread.run_sync(call)
 

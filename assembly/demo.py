@@ -17,15 +17,16 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from assembly import audit
-from assembly.accounts import signin
+from assembly.accounts import officers
 from assembly.accounts.models import Officer
+from assembly.assemblies import details
 from assembly.assemblies.models import Assembly
-from assembly.recruitment.pool import replace_pool, replace_quotas
+from assembly.recruitment import pool
 from assembly.settings import Settings
 from sortition.synthetic import ADDRESS_COLUMNS, make_pool
 
 OFFICER_EMAIL = "demo.officer@example.org"
+ACTOR = "demo"  # how the audit log names `minipublic demo`
 POOL_SIZE = 1000
 PANEL_SIZE = 40
 SEED = 2027
@@ -67,12 +68,11 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
     password = new_password()
     officer = session.exec(select(Officer).where(Officer.email == OFFICER_EMAIL)).first()
     if officer is None:
-        officer = signin.create_officer(session, settings, OFFICER_EMAIL, password,
-                                      name="Demo Officer", is_admin=True)
+        officer = officers.create(session, settings, OFFICER_EMAIL, password, actor=ACTOR,
+                                  name="Demo Officer", is_admin=True)
     else:
-        signin.set_password(session, settings, officer, password)
-        officer.disabled = False
-        session.add(officer)
+        officers.reset_password(session, settings, officer, password, actor=ACTOR)
+        officers.set_disabled(session, officer, False, actor=ACTOR)
 
     synthetic = make_pool(POOL_SIZE, PANEL_SIZE, features=6, seed=SEED, households=True)
     files.mkdir(parents=True, exist_ok=True)
@@ -84,28 +84,19 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
     created = assembly is None
     if assembly is None:
         today = date.today()
-        assembly = Assembly(
-            title=TITLE, question=QUESTION, remit=REMIT, commissioning_body=COMMISSIONING_BODY,
-            starts_on=date(today.year + 1, 3, 6), ends_on=date(today.year + 1, 5, 15),
-            panel_size=PANEL_SIZE, retention_days=settings.retention_days,
-            created_by=officer.id,
-        )
-        session.add(assembly)
-        session.flush()
-        assert assembly.id is not None
         actor = f"officer:{officer.id}"
-        audit.record(session, assembly.id, actor, "assembly.created",
-                     {"assembly": assembly.public_id, "source": "minipublic demo"})
-        quotas = replace_quotas(session, assembly, synthetic.quotas_csv(), "quotas.csv")
-        summary = replace_pool(
-            session, assembly, synthetic.people_csv(), "people.csv", secret=settings.secret_key,
-            address_columns=ADDRESS_COLUMNS, legal_basis=LEGAL_BASIS,
-            consent_version=CONSENT_VERSION, quotas=quotas,
-        )
-        audit.record(session, assembly.id, actor, "pool.uploaded", {
-            "categories": len(quotas.categories), "features": len(quotas.features),
-            "respondents": summary.respondents, "households": summary.households,
-            "source": "minipublic demo",
-        })
+        assembly = details.create(
+            session, {"title": TITLE, "question": QUESTION, "remit": REMIT,
+                      "commissioning_body": COMMISSIONING_BODY,
+                      "starts_on": date(today.year + 1, 3, 6),
+                      "ends_on": date(today.year + 1, 5, 15)},
+            actor=actor, officer_id=officer.id, retention_days=settings.retention_days,
+            panel_size=PANEL_SIZE)
+        pool.upload(session, assembly,
+                    quotas_file=(synthetic.quotas_csv(), "quotas.csv"),
+                    people_file=(synthetic.people_csv(), "people.csv"),
+                    secret=settings.secret_key, address_columns=ADDRESS_COLUMNS,
+                    legal_basis=LEGAL_BASIS, consent_version=CONSENT_VERSION, actor=actor,
+                    source="minipublic demo")
     assert assembly.id is not None
     return Demo(assembly.id, created, OFFICER_EMAIL, password, people_csv, quotas_csv)

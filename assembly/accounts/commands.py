@@ -8,12 +8,15 @@ import argparse
 import getpass
 import sys
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from assembly import audit, db, sessions
-from assembly.accounts import signin
+from assembly import db
+from assembly.accounts import officers
 from assembly.accounts.models import Officer
+from assembly.accounts.officers import AccountError
+from assembly.accounts.signin import normalise_email
 from assembly.commands import CLI_ACTOR, load_settings, open_engine
+from assembly.errors import ActionableError
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -22,7 +25,7 @@ def _read_password(args: argparse.Namespace) -> str:
     first = getpass.getpass("Password for the new officer: ")
     second = getpass.getpass("The same password again: ")
     if first != second:
-        raise ValueError("The two passwords differ; nothing was created.")
+        raise AccountError("The two passwords differ; nothing was changed.")
     return first
 
 
@@ -31,13 +34,11 @@ def create_officer(args: argparse.Namespace) -> int:
     try:
         password = _read_password(args)
         with open_engine(settings) as engine, db.session(engine, write=True) as session:
-            officer = signin.create_officer(session, settings, args.email, password,
-                                          name=args.name or "", is_admin=args.admin)
+            officer = officers.create(session, settings, args.email, password, actor=CLI_ACTOR,
+                                      name=args.name or "", is_admin=args.admin)
             role = "administrator" if officer.is_admin else "officer"
             email = officer.email
-            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.created",
-                         {"officer": f"officer:{officer.id}", "admin": officer.is_admin})
-    except ValueError as error:
+    except ActionableError as error:
         sys.stderr.write(f"minipublic create-officer: {error}\n")
         return 1
     from assembly.routes import path_for
@@ -51,28 +52,23 @@ def revoke_sessions(args: argparse.Namespace) -> int:
     settings = load_settings()
     with open_engine(settings) as engine, db.session(engine, write=True) as session:
         if args.all:
-            count = sessions.revoke(session, everyone=True, reason="revoked from the command line")
+            count = officers.end_every_session(session, actor=CLI_ACTOR)
             whose = "everyone"
-            audit.record(session, audit.SYSTEM, CLI_ACTOR, "sessions.revoked_all",
-                         {"sessions": count})
         else:
             officer = _find_officer(session, args.email, "revoke-sessions")
             if officer is None:
                 return 1
-            count = sessions.revoke(session, officer_id=officer.id,
-                                    reason="revoked from the command line")
+            count = officers.end_sessions(session, officer, actor=CLI_ACTOR)
             whose = officer.email
-            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.sessions_revoked",
-                         {"officer": f"officer:{officer.id}", "sessions": count})
     print(f"Ended {count} session{'s' if count != 1 else ''} of {whose}.")
     return 0
 
 
 def _find_officer(session: Session, email: str, command: str) -> Officer | None:
-    email = signin.normalise_email(email)
-    officer = session.exec(select(Officer).where(Officer.email == email)).first()
+    officer = officers.by_email(session, email)
     if officer is None:
-        sys.stderr.write(f"minipublic {command}: no officer has the address {email}.\n")
+        sys.stderr.write(f"minipublic {command}: no officer has the address "
+                         f"{normalise_email(email)}.\n")
     return officer
 
 
@@ -85,12 +81,10 @@ def set_password(args: argparse.Namespace) -> int:
             officer = _find_officer(session, args.email, "set-password")
             if officer is None:
                 return 1
-            signin.set_password(session, settings, officer, password)
-            ended = sessions.revoke(session, officer_id=officer.id, reason="password changed")
-            audit.record(session, audit.SYSTEM, CLI_ACTOR, "officer.password_set",
-                         {"officer": f"officer:{officer.id}", "sessions_ended": ended})
+            ended = officers.reset_password(session, settings, officer, password,
+                                            actor=CLI_ACTOR)
             email = officer.email
-    except ValueError as error:
+    except ActionableError as error:
         sys.stderr.write(f"minipublic set-password: {error}\n")
         return 1
     print(f"Set a new password for {email} and ended {ended} session{'s' if ended != 1 else ''}.")
@@ -104,15 +98,7 @@ def disable_officer(args: argparse.Namespace) -> int:
         if officer is None:
             return 1
         disable = not args.enable
-        ended = 0
-        if officer.disabled != disable:
-            officer.disabled = disable
-            session.add(officer)
-            if disable:
-                ended = sessions.revoke(session, officer_id=officer.id, reason="account disabled")
-            audit.record(session, audit.SYSTEM, CLI_ACTOR,
-                         "officer.disabled" if disable else "officer.enabled",
-                         {"officer": f"officer:{officer.id}", "sessions_ended": ended})
+        ended = officers.set_disabled(session, officer, disable, actor=CLI_ACTOR)
         email = officer.email
     print(f"Disabled {email}; ended {ended} session{'s' if ended != 1 else ''}." if disable
           else f"Enabled {email}.")

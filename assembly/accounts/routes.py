@@ -13,7 +13,7 @@ routes: list[BaseRoute] = [
     Route("/account/password", officer.password_page, methods=["GET"], name="account_password"),
     Route("/account/password", officer.change_password, methods=["POST"],
           name="account_password_change"),
-    Route("/admin/officers", admin.officers, methods=["GET"], name="admin_officers"),
+    Route("/admin/officers", admin.officer_list, methods=["GET"], name="admin_officers"),
     Route("/admin/officers/{officer_id:int}/revoke-sessions", admin.revoke_sessions,
           methods=["POST"], name="admin_revoke_sessions"),
     Route("/admin/officers/{officer_id:int}/disabled", admin.set_disabled, methods=["POST"],

@@ -1,4 +1,4 @@
-"""Officer passwords and sign-in, with rate limits kept in the database.
+"""Officers signing in: password hashing and checking, with rate limits kept in the database.
 
 Limits are counted in the database, not in process memory, so they hold across several worker
 processes and restarts. Every attempt costs one Argon2 verification whether or not the account
@@ -22,7 +22,7 @@ from assembly.accounts.models import LoginAttempt, Officer
 from assembly.settings import Settings
 from assembly.tables import utcnow
 
-MIN_PASSWORD_LENGTH = 12
+# Longer input is cut before hashing, so a megabyte "password" costs no more to check.
 MAX_PASSWORD_LENGTH = 1024
 
 
@@ -44,45 +44,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def password_problems(password: str) -> list[str]:
-    """What is wrong with a new password, in words an officer can act on."""
-    problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(
-            f"The password has {len(password)} characters; use at least {MIN_PASSWORD_LENGTH} "
-            "(a few unrelated words work well)."
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        problems.append(f"The password is longer than {MAX_PASSWORD_LENGTH} characters.")
-    if password and password.strip() != password:
-        problems.append("The password starts or ends with a space; remove it.")
-    return problems
-
-
 def hash_password(settings: Settings, password: str) -> str:
     return hasher_for(settings).hash(password)
-
-
-def create_officer(
-    session: Session, settings: Settings, email: str, password: str, *, name: str = "",
-    is_admin: bool = False,
-) -> Officer:
-    """Add an officer; raises ValueError with every problem (bad address, weak password, taken)."""
-    email = normalise_email(email)
-    problems = []
-    if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
-        problems.append(f"{email!r} is not an e-mail address.")
-    problems += password_problems(password)
-    if problems:
-        raise ValueError("\n".join(problems))
-    officer = Officer(email=email, name=name.strip(), password_hash=hash_password(settings, password),
-                      is_admin=is_admin)
-    session.add(officer)
-    try:
-        session.flush()
-    except sa.exc.IntegrityError:
-        raise ValueError(f"An officer with the address {email} already exists.") from None
-    return officer
 
 
 def _key(settings: Settings, kind: str, value: str) -> str:
@@ -182,16 +145,6 @@ def _verify(settings: Settings, stored: str, password: str) -> bool:
         return hasher_for(settings).verify(stored, password[:MAX_PASSWORD_LENGTH])
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def set_password(session: Session, settings: Settings, officer: Officer, password: str) -> None:
-    problems = password_problems(password)
-    if problems:
-        raise ValueError("\n".join(problems))
-    officer.password_hash = hash_password(settings, password)
-    officer.password_changed_at = utcnow()
-    session.add(officer)
-    session.flush()
 
 
 def prune_attempts(session: Session, settings: Settings, *, older_than: timedelta | None = None) -> int:

@@ -38,8 +38,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from assembly import audit, journey, sessions
+from assembly.assemblies.models import Assembly, AssemblyStatus
+from assembly.assemblies.status import advance
+from assembly.errors import Conflict
 from assembly.invitations.models import Invitation
 from assembly.selection.models import Member, MemberRole, MemberStatus
+from assembly.settings import Settings
 from assembly.tables import utcnow
 
 TOKEN_BYTES = 32
@@ -54,7 +59,7 @@ INVITABLE = (MemberStatus.selected.value, MemberStatus.invited.value)
 REISSUABLE = (*INVITABLE, MemberStatus.joined.value)
 
 
-class InvitationError(ValueError):
+class InvitationError(Conflict):
     """Issuing is not possible; the message says why and what to do."""
 
 
@@ -285,3 +290,53 @@ class HideInvitationTokens(logging.Filter):
 
 
 HIDE_TOKENS = HideInvitationTokens()
+
+
+# --- the changes officers and members make ------------------------------------------------------
+
+
+def invite_panel(session: Session, assembly: Assembly, *, days: int, actor: str,
+                 officer_id: int | None) -> list[Issued]:
+    """Invitations for everyone on the panel who has not joined yet; earlier letters stop."""
+    assert assembly.id is not None
+    if not journey.is_drawn(session, assembly.id):
+        raise InvitationError("Perform the public draw before inviting the panel: there is "
+                              "nobody to invite yet.")
+    issued = issue(session, invitable_members(session, assembly.id), days=days,
+                   officer_id=officer_id)
+    advance(session, assembly, AssemblyStatus.inviting)
+    audit.record(session, assembly.id, actor, "invitations.issued", {
+        "members": [item.member_public_id for item in issued],
+        "expires_at": issued[0].expires_at.isoformat(timespec="seconds"),
+    })
+    return issued
+
+
+def reinvite(session: Session, member: Member, *, days: int, actor: str,
+             officer_id: int | None) -> Issued:
+    """A new invitation for one member (a lost letter, a new phone); their old one stops."""
+    if member.role != MemberRole.panel.value or member.status not in REISSUABLE:
+        raise InvitationError("Only members on the panel who have not left it can be sent a new "
+                              "invitation. A reserve is invited once they replace a member.")
+    issued = issue(session, [member], days=days, officer_id=officer_id)
+    audit.record(session, member.assembly_id, actor, "invitation.reissued", {
+        "member": member.public_id,
+        "expires_at": issued[0].expires_at.isoformat(timespec="seconds"),
+    })
+    return issued[0]
+
+
+def admit(session: Session, settings: Settings, secret_hash: str, *, via: str,
+          replacing: str | None = None) -> tuple[State, str | None]:
+    """Redeem a link or code and sign the member in: the state, and the new session's cookie
+    value (None unless valid). `replacing` is the browser's earlier session, which ends."""
+    outcome = redeem(session, secret_hash)
+    if outcome.state is not State.valid or outcome.member is None:
+        return outcome.state, None
+    member = outcome.member
+    if replacing:
+        sessions.end(session, replacing, reason="replaced by an invitation")
+    token = sessions.start(session, settings, member=member)
+    audit.record(session, member.assembly_id, f"member:{member.public_id}",
+                 "invitation.redeemed", {"member": member.public_id, "via": via})
+    return State.valid, token

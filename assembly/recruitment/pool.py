@@ -16,13 +16,15 @@ import hmac
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from assembly import journey
+from assembly import audit, journey
 from assembly.assemblies.models import Assembly
+from assembly.errors import Conflict
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.tables import utcnow
 from sortition.io import read_people, read_quotas
@@ -57,7 +59,7 @@ def heading_key(text: str) -> str:
     return "_".join(text.replace("-", " ").replace("_", " ").split()).casefold()
 
 
-class PoolLocked(Exception):
+class PoolLocked(Conflict):
     """The pool or quotas cannot change now; the message says why."""
 
 
@@ -158,10 +160,12 @@ def _pool_against_quotas(session: Session, assembly: Assembly, quotas: Quotas,
 
 
 def save_quota_table(session: Session, assembly: Assembly,
-                     changes: dict[int, tuple[str, str, str, str]]) -> list[Problem]:
+                     changes: dict[int, tuple[str, str, str, str]], *,
+                     check_only: bool = False) -> list[Problem]:
     """Apply the edited table: {quota id: (min, max, min_flex, max_flex) as typed}.
 
-    Returns every problem (row by row, named by category); writes nothing unless all are good.
+    Returns every problem (row by row, named by category); writes nothing unless all are good,
+    nor when `check_only`.
     """
     check_unlocked(session, assembly, "quotas")
     rows = {q.id: q for q in quota_rows(session, assembly.id)}
@@ -207,7 +211,7 @@ def save_quota_table(session: Session, assembly: Assembly,
                 "how high the advice may move the maximum.", row=quota_id, column="max_flex"))
         if mn is not None and mx is not None:
             parsed[quota_id] = (mn, mx, mnf, mxf)
-    if problems:
+    if problems or check_only:
         return problems
     changed = False
     for quota_id, (mn, mx, mnf, mxf) in parsed.items():
@@ -220,6 +224,69 @@ def save_quota_table(session: Session, assembly: Assembly,
     if changed:
         journey.discard_selections(session, assembly.id or 0)
     return []
+
+
+def edit_quotas(session: Session, assembly: Assembly,
+                changes: dict[int, tuple[str, str, str, str]], panel_size: int | None, *,
+                actor: str) -> list[Problem]:
+    """Save the edited quota table with the panel size; every problem, or nothing written."""
+    problems = save_quota_table(session, assembly, changes)
+    if problems:
+        return problems
+    changed_size = panel_size != assembly.panel_size
+    assembly.panel_size = panel_size
+    session.add(assembly)
+    audit.record(session, assembly.id or 0, actor, "quotas.edited",
+                 {"categories": len(changes), "panel_size": panel_size,
+                  "panel_size_changed": changed_size})
+    return []
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What an upload loaded: the quotas, the pool, or both."""
+
+    quotas: Quotas | None
+    pool: PoolSummary | None
+
+
+def upload(session: Session, assembly: Assembly, *, quotas_file: tuple[bytes, str] | None,
+           people_file: tuple[bytes, str] | None, secret: str, address_columns: Sequence[str],
+           legal_basis: str, consent_version: str, actor: str,
+           source: str | None = None) -> Upload:
+    """Load a quotas file, a people file or both, each as (bytes, file name), in one change.
+
+    The people file is checked against the new quotas when both come together. Raises
+    InputError with every problem in the files, and changes nothing then.
+    """
+    quotas = None
+    if quotas_file is not None:
+        try:
+            quotas = replace_quotas(session, assembly, *quotas_file)
+        except InputError as error:
+            if people_file is not None:
+                error.problems.append(Problem(
+                    "The people file was not checked yet: it is checked against the quotas, "
+                    "so correct the quotas file first.", file=people_file[1]))
+            raise
+    summary = None
+    if people_file is not None:
+        summary = replace_pool(
+            session, assembly, *people_file, secret=secret, address_columns=address_columns,
+            legal_basis=legal_basis, consent_version=consent_version, quotas=quotas)
+    details: dict[str, Any] = {}
+    if quotas is not None:
+        details["categories"] = len(quotas.categories)
+        details["features"] = len(quotas.features)
+    if summary is not None:
+        details["respondents"] = summary.respondents
+        details["households"] = summary.households
+        details["columns_not_kept"] = len(summary.dropped_columns)
+    if source is not None:
+        details["source"] = source
+    audit.record(session, assembly.id or 0, actor,
+                 "pool.uploaded" if summary is not None else "quotas.uploaded", details)
+    return Upload(quotas, summary)
 
 
 # --- the pool ------------------------------------------------------------------------------------

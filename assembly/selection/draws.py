@@ -17,6 +17,8 @@ from sqlmodel import Session, select
 
 from assembly import audit, sessions
 from assembly.assemblies.models import Assembly, AssemblyStatus
+from assembly.assemblies.status import advance
+from assembly.errors import Conflict
 from assembly.recruitment.models import Respondent
 from assembly.recruitment.pool import instance_from_db
 from assembly.selection.models import (
@@ -37,7 +39,7 @@ ACTIVE = (MemberStatus.selected.value, MemberStatus.invited.value, MemberStatus.
 GONE = (MemberStatus.declined.value, MemberStatus.replaced.value)
 
 
-class DrawError(ValueError):
+class DrawError(Conflict):
     """The draw or a replacement cannot be done; the message says why and what to do."""
 
 
@@ -122,8 +124,7 @@ def perform_draw(session: Session, assembly: Assembly, run: SelectionRun, seed: 
     session.add_all([Member(assembly_id=assembly.id or 0, respondent_id=respondents[p],
                             draw_id=record.id, role=MemberRole.reserve.value,
                             status_changed_at=utcnow()) for p in reserve_ids])
-    assembly.status = AssemblyStatus.drawn.value
-    session.add(assembly)
+    advance(session, assembly, AssemblyStatus.drawn)
     session.flush()
     audit.record(session, assembly.id or 0, actor, "draw.performed", {
         "run": run.id, "commitment": run.commitment, "seed": outcome.seed,

@@ -13,13 +13,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import audit, db, sessions
+from assembly import db, sessions
+from assembly.accounts import officers
 from assembly.accounts.models import Officer
 from assembly.authz import require
 from assembly.templating import render, see_other, url
 
 
-async def officers(request: Request) -> Response:
+async def officer_list(request: Request) -> Response:
     require(request, "officers.list")
     settings = request.app.state.settings
 
@@ -32,25 +33,25 @@ async def officers(request: Request) -> Response:
     return render(request, "accounts/officers.html", {"rows": rows}, block="officers")
 
 
+def _officer_or_404(session: Session, officer_id: int) -> Officer:
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise HTTPException(404, "There is no such officer.")
+    return officer
+
+
 async def revoke_sessions(request: Request) -> Response:
     actor = require(request, "officers.revoke_sessions")
     officer_id = request.path_params["officer_id"]
 
-    def revoke(session: Session) -> tuple[Officer | None, int]:
-        officer = session.get(Officer, officer_id)
-        if officer is None:
-            return None, 0
-        count = sessions.revoke(session, officer_id=officer_id, reason=f"revoked by {actor.label}")
-        audit.record(session, audit.SYSTEM, actor.label, "officer.sessions_revoked",
-                     {"officer": f"officer:{officer_id}", "sessions": count})
-        return officer, count
+    def work(session: Session) -> tuple[str, int]:
+        officer = _officer_or_404(session, officer_id)
+        return officer.email, officers.end_sessions(session, officer, actor=actor.label)
 
-    officer, count = await db.run(request, revoke, write=True)
-    if officer is None:
-        raise HTTPException(404)
+    email, count = await db.run(request, work, write=True)
     noun = "session" if count == 1 else "sessions"
     return see_other(request, url(request, "admin_officers"),
-                     f"Ended {count} {noun} of {officer.email}. They must sign in again.")
+                     f"Ended {count} {noun} of {email}. They must sign in again.")
 
 
 async def set_disabled(request: Request) -> Response:
@@ -63,27 +64,14 @@ async def set_disabled(request: Request) -> Response:
         raise HTTPException(422, "Choose whether to disable or enable the account "
                                  "(the form sends disabled=1 or disabled=0).")
     disable = choice == "1"
-    if disable and actor.officer is not None and actor.officer.id == officer_id:
-        raise HTTPException(409, "You cannot disable your own account: ask another administrator, "
-                                 "so that someone can always sign in.")
 
-    def change(session: Session) -> Officer | None:
-        officer = session.get(Officer, officer_id)
-        if officer is None:
-            return None
-        if officer.disabled != disable:
-            officer.disabled = disable
-            session.add(officer)
-            ended = sessions.revoke(session, officer_id=officer_id,
-                                    reason=f"disabled by {actor.label}") if disable else 0
-            audit.record(session, audit.SYSTEM, actor.label,
-                         "officer.disabled" if disable else "officer.enabled",
-                         {"officer": f"officer:{officer_id}", "sessions_ended": ended})
-        return officer
+    def work(session: Session) -> str:
+        officer = _officer_or_404(session, officer_id)
+        officers.set_disabled(session, officer, disable, actor=actor.label,
+                              actor_officer_id=actor.officer.id if actor.officer else None)
+        return officer.email
 
-    officer = await db.run(request, change, write=True)
-    if officer is None:
-        raise HTTPException(404)
-    message = (f"Disabled {officer.email}. They are signed out and cannot sign in."
-               if disable else f"Enabled {officer.email}. They can sign in again.")
+    email = await db.run(request, work, write=True)
+    message = (f"Disabled {email}. They are signed out and cannot sign in."
+               if disable else f"Enabled {email}. They can sign in again.")
     return see_other(request, url(request, "admin_officers"), message)

@@ -3,17 +3,16 @@ their invitation link), but they sign out here too."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
-from assembly import audit, db, sessions
-from assembly.accounts import signin
-from assembly.accounts.models import Officer, SessionKind, UserSession
+from assembly import db, sessions
+from assembly.accounts import officers, signin
+from assembly.accounts.models import SessionKind
+from assembly.accounts.officers import AccountError
 from assembly.authz import actor_of, require
-from assembly.tables import utcnow
 from assembly.templating import navigate, render, safe_next, see_other, url
 
 
@@ -112,35 +111,22 @@ async def change_password(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not current:
         errors["current"] = "Enter your current password."
-    problems = signin.password_problems(new)
+    problems = officers.password_problems(new)
     if problems:
         errors["new"] = " ".join(problems)
     elif new != repeat:
         errors["repeat"] = "The two new passwords differ. Type the same password twice."
     elif new == current:
         errors["new"] = "The new password is the same as the current one. Choose a different one."
+    if not errors:
+        try:
+            ended = await db.run(request, officers.change_own_password, settings, officer_id,
+                                 session_id, current, new, write=True)
+        except AccountError as error:
+            errors[error.field] = error.message
     if errors:
         return render(request, FORM, {"errors": errors}, block="password_form", status_code=422)
-
-    def change(session: Session) -> int | None:
-        officer = session.get(Officer, officer_id)
-        if officer is None or not signin.verify_password(settings, officer.password_hash, current):
-            return None
-        signin.set_password(session, settings, officer, new)
-        ended = session.exec(  # type: ignore[call-overload]
-            update(UserSession)
-            .where(UserSession.officer_id == officer_id, UserSession.id != session_id,
-                   UserSession.revoked_at.is_(None))  # type: ignore[union-attr]
-            .values(revoked_at=utcnow(), revoked_reason="password changed")
-        ).rowcount
-        audit.record(session, audit.SYSTEM, actor.label, "officer.password_changed",
-                     {"officer": actor.label, "other_sessions_ended": ended})
-        return int(ended)
-
-    ended = await db.run(request, change, write=True)
-    if ended is None:
-        return render(request, FORM, {"errors": {"current": "Your current password is not right."}},
-                      block="password_form", status_code=422)
     others = (f" Your {ended} other session{'s' if ended != 1 else ''} "
               f"{'were' if ended != 1 else 'was'} signed out.") if ended else ""
-    return see_other(request, url(request, "account_password"), "Your password has been changed." + others)
+    return see_other(request, url(request, "account_password"),
+                     "Your password has been changed." + others)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
@@ -11,15 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from assembly import audit, db, journey
+from assembly.assemblies import details
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
 from assembly.authz import require
-from assembly.forms import parse_date
 from assembly.templating import navigate, render, url
-
-FIELDS = ("title", "question", "remit", "commissioning_body", "starts_on", "ends_on")
-LIMITS = {"title": 200, "question": 1000, "remit": 10000, "commissioning_body": 200}
 
 
 @dataclass(frozen=True)
@@ -45,38 +41,15 @@ async def index(request: Request) -> Response:
 
 def _values(form: FormData | None, assembly: Assembly | None = None) -> dict[str, str]:
     if form is not None:
-        return {name: str(form.get(name, "")).strip() for name in FIELDS}
+        return {name: str(form.get(name, "")).strip() for name in details.FIELDS}
     if assembly is None:
-        return dict.fromkeys(FIELDS, "")
+        return dict.fromkeys(details.FIELDS, "")
     return {
         "title": assembly.title, "question": assembly.question, "remit": assembly.remit,
         "commissioning_body": assembly.commissioning_body,
         "starts_on": assembly.starts_on.isoformat() if assembly.starts_on else "",
         "ends_on": assembly.ends_on.isoformat() if assembly.ends_on else "",
     }
-
-
-def validate(values: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
-    """Every problem with the details form, keyed by field, and the cleaned values."""
-    errors: dict[str, str] = {}
-    if not values["title"]:
-        errors["title"] = "Enter a title, for example 'Our council, data and AI'."
-    if not values["question"]:
-        errors["question"] = ("Enter the question the assembly will answer, for example 'How "
-                              "should our council use data and AI?'.")
-    for name, limit in LIMITS.items():
-        if len(values[name]) > limit and name not in errors:
-            errors[name] = f"Use at most {limit:,} characters (this has {len(values[name]):,})."
-    cleaned: dict[str, Any] = {k: values[k] for k in LIMITS}
-    for name, label in (("starts_on", "start"), ("ends_on", "end")):
-        try:
-            cleaned[name] = parse_date(values[name])
-        except ValueError:
-            errors[name] = f"Enter the {label} date as a real date, for example 2026-03-14."
-    if (cleaned.get("starts_on") and cleaned.get("ends_on")
-            and cleaned["ends_on"] < cleaned["starts_on"]):
-        errors["ends_on"] = "The end date must be on or after the start date."
-    return errors, cleaned
 
 
 async def new(request: Request) -> Response:
@@ -88,7 +61,7 @@ async def new(request: Request) -> Response:
 async def create(request: Request) -> Response:
     actor = require(request, "assembly.create")
     values = _values(await request.form())
-    errors, cleaned = validate(values)
+    errors, cleaned = details.check(values)
     if errors:
         return render(request, "assemblies/form.html",
                       {"values": values, "errors": errors, "assembly": None},
@@ -96,14 +69,10 @@ async def create(request: Request) -> Response:
     settings = request.app.state.settings
 
     def work(session: Session) -> int:
-        assembly = Assembly(**cleaned, created_by=actor.officer.id if actor.officer else None,
-                            retention_days=settings.retention_days)
-        session.add(assembly)
-        session.flush()
-        assert assembly.id is not None
-        audit.record(session, assembly.id, actor.label, "assembly.created",
-                     {"assembly": assembly.public_id})
-        return assembly.id
+        assembly = details.create(session, cleaned, actor=actor.label,
+                                  officer_id=actor.officer.id if actor.officer else None,
+                                  retention_days=settings.retention_days)
+        return assembly.id or 0
 
     assembly_id = await db.run(request, work, write=True)
     return navigate(request, url(request, "assembly", assembly_id=assembly_id),
@@ -136,21 +105,14 @@ async def update(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     assembly = await db.run(request, assembly_or_404, assembly_id)
     values = _values(await request.form())
-    errors, cleaned = validate(values)
+    errors, cleaned = details.check(values)
     if errors:
         return render(request, "assemblies/form.html",
                       {"values": values, "errors": errors, "assembly": assembly},
                       block="form", status_code=422)
 
     def work(session: Session) -> None:
-        current = assembly_or_404(session, assembly_id)
-        changed = sorted(k for k, v in cleaned.items() if getattr(current, k) != v)
-        for key, value in cleaned.items():
-            setattr(current, key, value)
-        session.add(current)
-        if changed:
-            audit.record(session, assembly_id, actor.label, "assembly.edited",
-                         {"fields": changed})
+        details.update(session, assembly_or_404(session, assembly_id), cleaned, actor=actor.label)
 
     await db.run(request, work, write=True)
     return navigate(request, url(request, "assembly", assembly_id=assembly_id), "Details saved.")

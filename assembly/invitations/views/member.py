@@ -20,7 +20,6 @@ from starlette.responses import Response
 from assembly import db, sessions
 from assembly.accounts.models import LoginAttempt, SessionKind
 from assembly.assemblies.models import Assembly
-from assembly.audit import record
 from assembly.authz import require
 from assembly.invitations import credentials
 from assembly.invitations.credentials import State
@@ -105,19 +104,8 @@ async def _consume(request: Request, secret_hash: str, *, via: str) -> tuple[Sta
     settings: Settings = request.app.state.settings
     old_token = sessions.cookie_token(request)
 
-    def work(session: Session) -> tuple[State, str | None]:
-        outcome = credentials.redeem(session, secret_hash)
-        if outcome.state is not State.valid or outcome.member is None:
-            return outcome.state, None
-        member = outcome.member
-        if old_token:
-            sessions.end(session, old_token, reason="replaced by an invitation")
-        token = sessions.start(session, settings, member=member)
-        record(session, member.assembly_id, f"member:{member.public_id}", "invitation.redeemed",
-               {"member": member.public_id, "via": via})
-        return State.valid, token
-
-    return await db.run(request, work, write=True)
+    return await db.run(request, credentials.admit, settings, secret_hash, via=via,
+                        replacing=old_token, write=True)
 
 
 def _signed_in(request: Request, token: str) -> Response:

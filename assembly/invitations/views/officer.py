@@ -19,18 +19,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from anyio import to_thread
 from sqlmodel import Session, select
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import audit, db
+from assembly import db
 from assembly.assemblies.access import assembly_or_404
-from assembly.assemblies.models import Assembly, AssemblyStatus
+from assembly.assemblies.models import Assembly
 from assembly.authz import require
 from assembly.invitations import credentials, letters
 from assembly.invitations.credentials import InvitationError, Issued
 from assembly.invitations.models import Invitation
 from assembly.recruitment.models import Contact, Respondent
+from assembly.selection.access import member_or_404
 from assembly.selection.draws import draw_of
 from assembly.selection.models import Member, MemberRole
 from assembly.settings import Settings
@@ -90,23 +90,12 @@ async def issue_all(request: Request) -> Response:
 
     def work(session: Session) -> tuple[Assembly, list[letters.Letter]] | dict[str, object]:
         assembly = assembly_or_404(session, assembly_id)
-        if draw_of(session, assembly_id) is None:
-            return _context(session, assembly, settings, {"form": (
-                "Perform the public draw before inviting the panel: there is nobody to invite "
-                "yet.")})
-        members = credentials.invitable_members(session, assembly_id)
         try:
-            issued = credentials.issue(session, members, days=settings.invitation_days,
-                                       officer_id=actor.officer.id if actor.officer else None)
+            issued = credentials.invite_panel(
+                session, assembly, days=settings.invitation_days, actor=actor.label,
+                officer_id=actor.officer.id if actor.officer else None)
         except InvitationError as error:
             return _context(session, assembly, settings, {"form": str(error)})
-        if assembly.status == AssemblyStatus.drawn.value:
-            assembly.status = AssemblyStatus.inviting.value
-            session.add(assembly)
-        audit.record(session, assembly_id, actor.label, "invitations.issued", {
-            "members": [item.member_public_id for item in issued],
-            "expires_at": issued[0].expires_at.isoformat(timespec="seconds"),
-        })
         return assembly, _letters(session, request, issued)
 
     outcome = await db.run(request, work, write=True)
@@ -128,20 +117,14 @@ async def reissue(request: Request) -> Response:
 
     def work(session: Session) -> tuple[Assembly, list[letters.Letter]] | dict[str, object]:
         assembly = assembly_or_404(session, assembly_id)
-        member = session.get(Member, member_id)
-        if member is None or member.assembly_id != assembly_id:
-            raise HTTPException(404, "There is no such member in this assembly.")
-        if member.role != MemberRole.panel.value or member.status not in credentials.REISSUABLE:
-            return _context(session, assembly, settings, {"form": (
-                "Only members on the panel who have not left it can be sent a new invitation. "
-                "A reserve is invited once they replace a member.")})
-        issued = credentials.issue(session, [member], days=settings.invitation_days,
-                                   officer_id=actor.officer.id if actor.officer else None)
-        audit.record(session, assembly_id, actor.label, "invitation.reissued", {
-            "member": member.public_id,
-            "expires_at": issued[0].expires_at.isoformat(timespec="seconds"),
-        })
-        return assembly, _letters(session, request, issued)
+        member = member_or_404(session, assembly_id, member_id)
+        try:
+            issued = credentials.reinvite(session, member, days=settings.invitation_days,
+                                          actor=actor.label,
+                                          officer_id=actor.officer.id if actor.officer else None)
+        except InvitationError as error:
+            return _context(session, assembly, settings, {"form": str(error)})
+        return assembly, _letters(session, request, [issued])
 
     outcome = await db.run(request, work, write=True)
     if isinstance(outcome, dict):

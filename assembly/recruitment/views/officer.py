@@ -14,24 +14,21 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import audit, db, journey
+from assembly import db, journey
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
 from assembly.forms import MAX_UPLOAD_BYTES, problem_rows, whole_number
+from assembly.recruitment import pool
 from assembly.recruitment.models import Quota
 from assembly.recruitment.pool import (
     DEFAULT_ADDRESS_FIELDS,
     PoolLocked,
-    PoolSummary,
     household_count,
     instance_from_db,
     pool_counts,
     pool_size,
     quota_rows,
-    replace_pool,
-    replace_quotas,
-    save_quota_table,
     stored_quotas,
 )
 from assembly.templating import navigate, render, see_other, url
@@ -107,39 +104,18 @@ async def upload(request: Request) -> Response:
     if quotas_data is None and people_data is None:
         errors["form"] = "Choose a quotas file, a people file, or both, then upload."
 
-    def work(session: Session) -> tuple[PoolSummary | None, int | None]:
-        assembly = assembly_or_404(session, assembly_id)
-        quotas = None
-        if quotas_data is not None:
-            try:
-                quotas = replace_quotas(session, assembly, quotas_data, quotas_name)
-            except InputError as error:
-                if people_data is not None:
-                    error.problems.append(Problem(
-                        "The people file was not checked yet: it is checked against the quotas, "
-                        "so correct the quotas file first.", file=people_name))
-                raise
-        summary = None
-        if people_data is not None:
-            summary = replace_pool(
-                session, assembly, people_data, people_name, secret=settings.secret_key,
-                address_columns=address_columns, legal_basis=values["legal_basis"],
-                consent_version=values["consent_version"], quotas=quotas)
-        details: dict[str, Any] = {}
-        if quotas is not None:
-            details["categories"] = len(quotas.categories)
-            details["features"] = len(quotas.features)
-        if summary is not None:
-            details["respondents"] = summary.respondents
-            details["households"] = summary.households
-            details["columns_not_kept"] = len(summary.dropped_columns)
-        audit.record(session, assembly_id, actor.label,
-                     "pool.uploaded" if summary is not None else "quotas.uploaded", details)
-        return summary, len(quotas.categories) if quotas is not None else None
+    def work(session: Session) -> pool.Upload:
+        return pool.upload(
+            session, assembly_or_404(session, assembly_id),
+            quotas_file=(quotas_data, quotas_name) if quotas_data is not None else None,
+            people_file=(people_data, people_name) if people_data is not None else None,
+            secret=settings.secret_key, address_columns=address_columns,
+            legal_basis=values["legal_basis"], consent_version=values["consent_version"],
+            actor=actor.label)
 
     if not errors:
         try:
-            summary, categories = await db.run(request, work, write=True)
+            uploaded = await db.run(request, work, write=True)
         except InputError as error:
             problems = error.problems
             for key, name in (("quotas", quotas_name), ("people", people_name)):
@@ -154,8 +130,9 @@ async def upload(request: Request) -> Response:
             errors["form"] = str(error)
         else:
             parts = []
-            if categories is not None:
-                parts.append(f"Loaded {categories} quota categories.")
+            summary = uploaded.pool
+            if uploaded.quotas is not None:
+                parts.append(f"Loaded {len(uploaded.quotas.categories)} quota categories.")
             if summary is not None:
                 parts.append(f"Loaded {summary.respondents:,} respondents.")
                 if summary.households is not None:
@@ -280,19 +257,11 @@ async def save_quotas(request: Request) -> Response:
 
     def work(session: Session) -> list[Problem]:
         assembly = assembly_or_404(session, assembly_id)
-        problems = save_quota_table(session, assembly, {
-            quota_id: (v.get("min", ""), v.get("max", ""), v.get("min_flex", ""),
-                       v.get("max_flex", "")) for quota_id, v in typed.items()})
-        if problems or form_errors:
-            session.rollback()
-            return problems
-        changed_size = panel_size != assembly.panel_size
-        assembly.panel_size = panel_size
-        session.add(assembly)
-        audit.record(session, assembly_id, actor.label, "quotas.edited",
-                     {"categories": len(typed), "panel_size": panel_size,
-                      "panel_size_changed": changed_size})
-        return []
+        cells = {quota_id: (v.get("min", ""), v.get("max", ""), v.get("min_flex", ""),
+                            v.get("max_flex", "")) for quota_id, v in typed.items()}
+        if form_errors:  # still check the cells, so every problem shows at once
+            return pool.save_quota_table(session, assembly, cells, check_only=True)
+        return pool.edit_quotas(session, assembly, cells, panel_size, actor=actor.label)
 
     try:
         problems = await db.run(request, work, write=True)

@@ -19,14 +19,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import audit, db
+from assembly import db
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
 from assembly.forms import whole_number
 from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.recruitment.pool import household_count, pool_size, stored_quotas
-from assembly.selection import draws, worker
+from assembly.selection import draws, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
 from assembly.selection.models import Draw, Member, RunStatus, SelectionRun
@@ -140,46 +140,18 @@ async def start(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     options, errors, values = parse_start(await request.form())
 
-    def work(session: Session) -> int | None:
-        assembly = assembly_or_404(session, assembly_id)
-        active = session.exec(select(SelectionRun.id).where(
-            SelectionRun.assembly_id == assembly_id,
-            SelectionRun.status.in_(worker.ACTIVE))).first()  # type: ignore[attr-defined]
-        if active is not None:
-            errors["form"] = (f"Selection run {active} is still going. Wait for it to finish "
-                              "(or fail) before starting another.")
-        elif draw_of(session, assembly_id) is not None:
-            errors["form"] = ("The panel has already been drawn, so no new selection can start: "
-                              "the published commitment and the draw depend on the one made.")
-        if stored_quotas(session, assembly_id) is None or not pool_size(session, assembly_id):
-            errors["form"] = "Upload the quotas and the pool before running the selection."
-        if options["one_per_household"] and household_count(session, assembly_id) is None:
-            errors["one_per_household"] = (
-                "The pool was uploaded without address columns, so households cannot be told "
-                "apart. Upload the people file again with address columns, or untick this.")
-        if errors:
-            return None
-        run = SelectionRun(
-            assembly_id=assembly_id, algorithm=options["algorithm"],
-            panel_size=options["panel_size"], created_by=actor.officer.id if actor.officer else None,
-            options={k: options[k] for k in ("algorithm", "one_per_household", "lottery_size",
-                                              "time_budget")},
-            heartbeat_at=None,
-        )
-        session.add(run)
-        assembly.panel_size = options["panel_size"]
-        assembly.one_per_household = options["one_per_household"]
-        assembly.status = "selecting"
-        session.add(assembly)
-        session.flush()
-        assert run.id is not None
-        audit.record(session, assembly_id, actor.label, "selection.started", {
-            "run": run.id, "algorithm": run.algorithm, "panel_size": run.panel_size,
-            "one_per_household": options["one_per_household"],
-            "lottery_size": options["lottery_size"], "time_budget": options["time_budget"]})
-        return run.id
+    def work(session: Session) -> int:
+        run = runs.start(session, assembly_or_404(session, assembly_id),
+                         runs.RunOptions(**options), actor=actor.label,
+                         officer_id=actor.officer.id if actor.officer else None)
+        return run.id or 0
 
-    run_id = None if errors else await db.run(request, work, write=True)
+    run_id = None
+    if not errors:
+        try:
+            run_id = await db.run(request, work, write=True)
+        except runs.RunRefused as refused:
+            errors.update(refused.problems)
     if run_id is None:
         page = await db.run(request, _selection_page, assembly_id)
         page.values, page.errors = values, errors
