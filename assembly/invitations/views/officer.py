@@ -138,12 +138,13 @@ async def _renderer_missing(request: Request, assembly_id: int) -> Response | No
     happen when the new ones cannot be made."""
     try:
         await to_thread.run_sync(letters.renderer)
-    except letters.RendererMissing:
+    except letters.RendererMissing as error:
+        message = str(error)
         settings: Settings = request.app.state.settings
 
         def load(session: Session) -> dict[str, object]:
             return _context(session, assembly_or_404(session, assembly_id), settings,
-                            {"form": str(error)})
+                            {"form": message})
 
         return render(request, "invitations/officer.html", await db.run(request, load),
                       status_code=503)
