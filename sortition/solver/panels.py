@@ -81,6 +81,7 @@ class PanelFinder:
         self.solves = 0
         self.restricted = False
         self.bounds = (lower, upper)
+        self.rows = rows
 
     def restrict(self, low: np.ndarray, high: np.ndarray, lower: np.ndarray, upper: np.ndarray,
                  household_lower: np.ndarray, household_upper: np.ndarray) -> None:
@@ -114,13 +115,36 @@ class PanelFinder:
         1e-9 so the bound can certify optimality of a column generation.
         """
         highs = self.highs
-        highs.changeColsCost(len(self.columns), self.columns, np.asarray(values, dtype=float))
+        values = np.asarray(values, dtype=float)
+        highs.changeColsCost(len(self.columns), self.columns, values)
         highs.setOptionValue("mip_rel_gap", 1e-9 if exact else gap)
         highs.setOptionValue("time_limit", max(0.05, seconds) if math.isfinite(seconds) else math.inf)
-        if self.last is not None and not self.restricted:
-            solution = highspy.HighsSolution()
-            solution.col_value = list(self.last.astype(float))
-            highs.setSolution(solution)
+        warm = self.last is not None and not self.restricted
+        if warm:
+            self._warm_start()
+        counts, objective, bound = self._run()
+        if warm and not self._consistent(values, counts, objective):
+            # HiGHS 1.16 can hand back the MIP start itself while reporting the objective (and
+            # bound) of a better panel it found in the presolved space. Trusting that pair made
+            # column generation stop early, sure that a type's chance could not rise, and fix
+            # it at zero. Solve again from scratch, without the start.
+            highs.clearSolver()
+            counts, objective, bound = self._run()
+        if not self._consistent(values, counts, objective):
+            raise ArithmeticError("the panel search returned a panel that is not its own answer")
+        self.last = counts
+        value = float(np.dot(values, counts))
+        return Priced(counts=counts, value=value, bound=max(bound, value))
+
+    def _warm_start(self) -> None:
+        assert self.last is not None
+        solution = highspy.HighsSolution()
+        solution.col_value = list(self.last.astype(float))
+        self.highs.setSolution(solution)
+
+    def _run(self) -> tuple[np.ndarray, float, float]:
+        """Solve the integer program: the rounded panel, HiGHS's objective and dual bound."""
+        highs = self.highs
         highs.run()
         self.solves += 1
         status = highs.getModelStatus()
@@ -132,12 +156,22 @@ class PanelFinder:
                 raise OutOfTime("the time budget ran out while looking for a panel")
             raise NoPanel(f"the panel search ended with status {highs.modelStatusToString(status)}")
         counts = np.rint(np.asarray(highs.getSolution().col_value)).astype(np.int64)
-        self.last = counts
-        value = float(np.dot(values, counts))
         bound = float(info.mip_dual_bound)
         if math.isnan(bound):
             bound = math.inf  # no proof of optimality: nothing is certified
-        return Priced(counts=counts, value=value, bound=max(bound, value))
+        return counts, float(info.objective_function_value), bound
+
+    def _consistent(self, values: np.ndarray, counts: np.ndarray, objective: float) -> bool:
+        """Whether `counts` is a feasible panel worth what HiGHS says its answer is worth."""
+        lower, upper = self.bounds
+        activity = np.array([counts[row].sum() for row in self.rows])
+        if np.any(activity < lower) or np.any(activity > upper):
+            return False
+        if np.any(counts < 0) or np.any(counts > self.types.sizes):
+            return False
+        # Rounding to integers moves the value by at most the integrality tolerance per seat.
+        slack = 1e-6 * (1.0 + float(np.abs(values).sum()) * max(1, self.types.panel_size))
+        return abs(float(np.dot(values, counts)) - objective) <= slack
 
     def any_panel(self) -> np.ndarray:
         """Some feasible panel (values favour rarer types so the first panel is spread)."""
