@@ -14,9 +14,10 @@ from sortition.solver.master import Master
 from sortition.solver.nash import objective
 from sortition.solver.panels import NoPanel, PanelFinder
 from sortition.solver.types import compress
+from tests.unit._examples import examples
 from tests.unit._solver_instances import build, instances, non_integral
 
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=examples(25), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
