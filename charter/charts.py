@@ -91,18 +91,18 @@ def _nice_ceiling(value: float) -> float:
     that is at least `value`, so the axis is not much taller than the data."""
     if value <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
+    power: float = 10 ** math.floor(math.log10(value))
     for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if step * power >= value - 1e-12:
             return step * power
     return 10 * power
 
 
-def _seat_step(top: int) -> int:
+def _seat_step(top: float) -> int:
     for step in (1, 2, 5, 10, 20, 25, 50, 100):
         if top / step <= 10:
             return step
-    return max(1, top // 10)
+    return max(1, int(top // 10))
 
 
 def composition_chart(
@@ -305,8 +305,12 @@ def probability_chart(
     # A chance is at most 100%: never draw the axis beyond it.
     y_max = min(_nice_ceiling(max(high, equal) * 1.1), 1.0) if max(high, equal) <= 1 else \
         _nice_ceiling(max(high, equal))
-    x_of = (lambda i: left + (i + 0.5) / n * plot_w)
-    y_of = (lambda p: top + plot_h - p / y_max * plot_h)
+
+    def x_of(i: int) -> float:
+        return left + (i + 0.5) / n * plot_w
+
+    def y_of(p: float) -> float:
+        return top + plot_h - p / y_max * plot_h
 
     # Y axis in percent with grid lines.
     out.append('<g class="axis">')

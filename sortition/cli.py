@@ -18,11 +18,12 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import SupportsInt, TextIO, cast
 
 import numpy as np
 
 import sortition
+from sortition.arrays import Ints
 from sortition.commitment import FILES, PublishedFileError, commit, sha256
 from sortition.draw import Draw, draw, normalise_seed, pick_ticket
 from sortition.files import (
@@ -95,7 +96,7 @@ class TerminalProgress:
         self.drawn = False
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     select = subparsers.add_parser(
         "select", help="select a panel by lot from a pool of respondents",
         description="Find the fairest chances for everyone in the pool, turn them into a "
@@ -279,7 +280,7 @@ def _reserve_seed(commitment: str, seed: str) -> int:
     return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
 
 
-def _draw(instance: Instance, tickets: np.ndarray, commitment: str, seed: str,
+def _draw(instance: Instance, tickets: Ints, commitment: str, seed: str,
           report: dict[str, object]) -> tuple[Draw, dict[str, bytes]]:
     drawn = draw(commitment, seed, len(tickets))
     panel = tickets[drawn.ticket - 1]
@@ -310,7 +311,7 @@ def _summary(instance: Instance, distribution: Distribution, lottery: Lottery,
     return "\n".join(lines)
 
 
-def _drawn_summary(drawn: Draw, panel: np.ndarray, report: dict[str, object],
+def _drawn_summary(drawn: Draw, panel: Ints, report: dict[str, object],
                    out: Path) -> str:
     text = (f"Seed '{drawn.seed}' drew ticket {drawn.ticket} of {drawn.lottery_size:,}: "
             f"{len(panel)} members in {out / 'selected.csv'}, reserves in "
@@ -350,8 +351,8 @@ def run_draw(args: argparse.Namespace) -> int:
 REPLACEMENTS_HEADER = ["leaving", "joining", "declined"]
 
 
-def _replay(instance: Instance, panel: np.ndarray, records: list[list[str]],
-            seed: int) -> tuple[np.ndarray, list[str]]:
+def _replay(instance: Instance, panel: Ints, records: list[list[str]],
+            seed: int) -> tuple[Ints, list[str]]:
     """Apply logged replacements in order; the panel after them and any that do not follow."""
     position = {identifier: i for i, identifier in enumerate(instance.pool.ids)}
     problems = []
@@ -398,7 +399,8 @@ def run_replace(args: argparse.Namespace) -> int:
     seed = _reserve_seed(saved.commitment, str(saved.draw.get("seed", "")))
     log_path = directory / "replacements.csv"
     log = read_people_rows(log_path.read_bytes())[1] if log_path.exists() else []
-    panel, problems = _replay(instance, tickets[int(saved.draw["ticket"]) - 1], log, seed)
+    ticket = int(cast("SupportsInt | str", saved.draw["ticket"]))  # as draw.json recorded it
+    panel, problems = _replay(instance, tickets[ticket - 1], log, seed)
     if problems:
         return _fail("replacements.csv no longer follows the rule; run 'minipublic verify'.\n"
                      + "\n".join(problems))
@@ -481,7 +483,7 @@ def verify(saved: Saved, announced: str | None = None) -> tuple[list[str], list[
     return problems, checked
 
 
-def _check_tickets(instance: Instance, tickets: np.ndarray, size: int) -> list[str]:
+def _check_tickets(instance: Instance, tickets: Ints, size: int) -> list[str]:
     problems = []
     if len(tickets) != size:
         problems.append(f"lottery.csv has {len(tickets)} tickets, the commitment says {size}.")
@@ -492,7 +494,7 @@ def _check_tickets(instance: Instance, tickets: np.ndarray, size: int) -> list[s
     return problems
 
 
-def _check_draw(saved: Saved, instance: Instance, tickets: np.ndarray,
+def _check_draw(saved: Saved, instance: Instance, tickets: Ints,
                 checked: list[str]) -> list[str]:
     record = saved.draw or {}
     problems = []
@@ -520,7 +522,7 @@ def _check_draw(saved: Saved, instance: Instance, tickets: np.ndarray,
     return problems
 
 
-def _check_replacements(saved: Saved, instance: Instance, panel: np.ndarray,
+def _check_replacements(saved: Saved, instance: Instance, panel: Ints,
                         checked: list[str]) -> list[str]:
     """Each logged replacement must be the one the published rule picks, in order."""
     directory = saved.directory

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import sortition
+from sortition.arrays import Ints
 from sortition.model import Category, Instance, Pool, Quotas, normalise
 
 SCHEME = "minipublic lottery commitment 1"
@@ -131,7 +132,7 @@ def digest(parameters: Parameters, files: Mapping[str, bytes]) -> str:
     return sha256(statement(parameters, files).encode("utf-8"))
 
 
-def commit(instance: Instance, tickets: np.ndarray, algorithm: str) -> Commitment:
+def commit(instance: Instance, tickets: Ints, algorithm: str) -> Commitment:
     """Serialise the de-identified pool, quotas and tickets, and hash them with the settings."""
     files = {
         "pool.csv": pool_csv(instance),
@@ -174,7 +175,7 @@ def pool_csv(instance: Instance) -> bytes:
     return _csv(rows)
 
 
-def _household_numbers(labels: np.ndarray) -> list[int]:
+def _household_numbers(labels: Ints) -> list[int]:
     """Households renumbered 1, 2, ... by first appearance (0 = address unknown)."""
     numbers: dict[int, int] = {}
     out = []
@@ -192,7 +193,7 @@ def quotas_csv(quotas: Quotas) -> bytes:
     return _csv(rows)
 
 
-def lottery_csv(tickets: np.ndarray) -> bytes:
+def lottery_csv(tickets: Ints) -> bytes:
     rows = [["ticket", "members"]]
     for number, panel in enumerate(np.asarray(tickets), start=1):
         rows.append([str(number), " ".join(str(int(i) + 1) for i in np.sort(panel))])
@@ -268,7 +269,7 @@ def read_instance(pool_data: bytes, quotas_data: bytes, parameters: Parameters) 
                     one_per_household=parameters.one_per_household)
 
 
-def read_lottery(data: bytes, population: int) -> np.ndarray:
+def read_lottery(data: bytes, population: int) -> Ints:
     """The tickets as person indices (0-based), ticket t in row t - 1."""
     records = _records(data, "lottery.csv")
     if not records or records[0] != ["ticket", "members"]:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sortition.arrays import Floats, Ints
 from sortition.commitment import FILES, Parameters, digest, read_instance, read_lottery
 from sortition.draw import Draw
 from sortition.lottery import Lottery
@@ -127,12 +128,12 @@ def id_column(pool: Pool) -> str:
     raise ValueError("no column of the people file holds the respondents' ids")
 
 
-def people_csv(pool: Pool, people: Sequence[int] | np.ndarray) -> bytes:
+def people_csv(pool: Pool, people: Sequence[int] | Ints) -> bytes:
     """Some respondents with every original column, in the order given."""
     return _csv([list(pool.columns), *(list(pool.rows[i]) for i in people)])
 
 
-def probabilities_csv(ids: Sequence[str], probabilities: np.ndarray) -> bytes:
+def probabilities_csv(ids: Sequence[str], probabilities: Floats) -> bytes:
     rows = [["id", "probability"]]
     rows += [[i, repr(float(p))] for i, p in zip(ids, probabilities)]
     return _csv(rows)
@@ -182,7 +183,7 @@ def selection_files(
 
 def draw_files(
     instance: Instance,
-    panel: np.ndarray,
+    panel: Ints,
     drawn: Draw,
     reserves: Sequence[Reserves],
     report: Mapping[str, object],
@@ -234,7 +235,7 @@ class Saved:
                     columns=tuple(columns), rows=tuple(tuple(row) for row in rows))
         return Instance(pool, public.quotas, public.panel_size, public.one_per_household)
 
-    def tickets(self, population: int) -> np.ndarray:
+    def tickets(self, population: int) -> Ints:
         return read_lottery(self.files["lottery.csv"], population)
 
     def recomputed_commitment(self) -> str:

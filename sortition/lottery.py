@@ -35,6 +35,7 @@ import scipy.linalg
 import scipy.sparse
 from threadpoolctl import threadpool_limits
 
+from sortition.arrays import Floats, Ints
 from sortition.model import Distribution, Instance, Progress, ProgressCallback, no_progress
 
 DEFAULT_LOTTERY_SIZE = 1000
@@ -55,9 +56,9 @@ class Lottery:
     `marginals[i]` their probability in the lottery (their number of tickets / m).
     """
 
-    panels: np.ndarray
-    original: np.ndarray
-    marginals: np.ndarray
+    panels: Ints
+    original: Floats
+    marginals: Floats
     panel_size: int
 
     @property
@@ -65,7 +66,7 @@ class Lottery:
         return int(self.panels.shape[0])
 
     @property
-    def change(self) -> np.ndarray:
+    def change(self) -> Floats:
         return self.marginals - self.original
 
     @property
@@ -77,14 +78,15 @@ class Lottery:
         """The guaranteed ceiling on any person's change (strictly below this)."""
         return self.panel_size / self.size
 
-    def panel(self, ticket: int) -> np.ndarray:
+    def panel(self, ticket: int) -> Ints:
         """The panel on ticket number `ticket` (1-based, as printed on the ticket)."""
         if not 1 <= ticket <= self.size:
             raise ValueError(f"ticket {ticket} is not between 1 and {self.size}")
-        return self.panels[ticket - 1]
+        panel: Ints = self.panels[ticket - 1]
+        return panel
 
 
-def support(distribution: Distribution) -> tuple[np.ndarray, np.ndarray]:
+def support(distribution: Distribution) -> tuple[Ints, Floats]:
     """The distinct panels with positive weight, in a canonical order, and their weights.
 
     Rows are sorted person indices and the panels are sorted lexicographically, so the same
@@ -142,22 +144,22 @@ def round_distribution(
         rounded = _beck_fiala(panels, incidence, fractions, rng, progress)
         counts = floors + rounded
         counts = _improve(panels, incidence, counts, floors, fractions, target, progress)
-    counts = counts.astype(np.int64)
-    if counts.sum() != size:
+    whole = counts.astype(np.int64)
+    if whole.sum() != size:
         raise ArithmeticError("rounding lost or gained tickets")  # the algorithm's invariant
-    tickets = np.repeat(panels, counts, axis=0)
-    marginals = (incidence @ counts) / size
-    progress(Progress("lottery", 1.0, f"{size:,} tickets hold {int((counts > 0).sum()):,} panels"))
+    tickets = np.repeat(panels, whole, axis=0)
+    marginals = (incidence @ whole) / size
+    progress(Progress("lottery", 1.0, f"{size:,} tickets hold {int((whole > 0).sum()):,} panels"))
     return Lottery(panels=tickets, original=original, marginals=marginals, panel_size=k)
 
 
-def lottery_marginals(panels: np.ndarray, population: int) -> np.ndarray:
+def lottery_marginals(panels: Ints, population: int) -> Floats:
     """Each person's share of the tickets: their selection probability in a uniform lottery."""
     counts = np.bincount(np.asarray(panels).ravel(), minlength=population)
     return counts / len(panels)
 
 
-def _incidence(panels: np.ndarray, n: int) -> scipy.sparse.csr_array:
+def _incidence(panels: Ints, n: int) -> scipy.sparse.csr_array:
     """Sparse person x panel matrix: 1 where the person sits on the panel."""
     count, k = panels.shape
     columns = np.repeat(np.arange(count), k)
@@ -166,12 +168,12 @@ def _incidence(panels: np.ndarray, n: int) -> scipy.sparse.csr_array:
 
 
 def _beck_fiala(
-    panels: np.ndarray,
+    panels: Ints,
     incidence: scipy.sparse.csr_array,
-    fractions: np.ndarray,
+    fractions: Floats,
     rng: np.random.Generator,
     progress: ProgressCallback,
-) -> np.ndarray:
+) -> Floats:
     """Round fractions to 0/1 keeping their total and the tight people's sums (see docstring).
 
     Why a direction always exists: with F fractions still floating, a person is held fixed only
@@ -240,7 +242,7 @@ def _beck_fiala(
     return result
 
 
-def _block(floating: np.ndarray, rows: int, rng: np.random.Generator) -> np.ndarray:
+def _block(floating: Ints, rows: int, rng: np.random.Generator) -> Ints:
     """A random set of floating panels small enough to be cheap, certain to carry a direction.
 
     More columns than rows leave that many directions to walk before the next factorisation.
@@ -251,7 +253,7 @@ def _block(floating: np.ndarray, rows: int, rng: np.random.Generator) -> np.ndar
     return np.sort(rng.choice(floating, size=size, replace=False))
 
 
-def _directions(matrix: np.ndarray) -> np.ndarray:
+def _directions(matrix: Floats) -> Floats:
     """An orthonormal basis of directions the rows of `matrix` do not see.
 
     The last columns of a full QR factorisation of the transpose are orthogonal to every row,
@@ -261,8 +263,9 @@ def _directions(matrix: np.ndarray) -> np.ndarray:
     rows, columns = matrix.shape
     if columns > rows:
         q, _ = scipy.linalg.qr(matrix.T, mode="full")
-        return q[:, rows:]
-    basis = scipy.linalg.null_space(matrix, rcond=1e-10)
+        directions: Floats = q[:, rows:]
+        return directions
+    basis: Floats = scipy.linalg.null_space(matrix, rcond=1e-10)
     if basis.shape[1] == 0:
         # Impossible by the counting argument in _beck_fiala; fail loudly rather than
         # silently break the guarantee.
@@ -270,7 +273,7 @@ def _directions(matrix: np.ndarray) -> np.ndarray:
     return basis
 
 
-def _without(basis: np.ndarray, position: int) -> np.ndarray:
+def _without(basis: Floats, position: int) -> Floats:
     """The orthonormal basis of those directions in `basis` that leave `position` unchanged."""
     row = basis[position].copy()
     norm = float(np.linalg.norm(row))
@@ -284,7 +287,7 @@ def _without(basis: np.ndarray, position: int) -> np.ndarray:
     return basis
 
 
-def _step_limit(values: np.ndarray, direction: np.ndarray) -> float:
+def _step_limit(values: Floats, direction: Floats) -> float:
     """How far we may move along `direction` before some value reaches 0 or 1."""
     up = direction > _EPS
     down = direction < -_EPS
@@ -292,7 +295,7 @@ def _step_limit(values: np.ndarray, direction: np.ndarray) -> float:
     return float(limits.min())
 
 
-def _fix_total(result: np.ndarray, fractions: np.ndarray, wanted: int) -> None:
+def _fix_total(result: Floats, fractions: Floats, wanted: int) -> None:
     surplus = int(result.sum()) - wanted
     if surplus > 0:
         for j in np.argsort(fractions)[::1]:
@@ -309,14 +312,14 @@ def _fix_total(result: np.ndarray, fractions: np.ndarray, wanted: int) -> None:
 
 
 def _improve(
-    panels: np.ndarray,
+    panels: Ints,
     incidence: scipy.sparse.csr_array,
-    counts: np.ndarray,
-    floors: np.ndarray,
-    fractions: np.ndarray,
-    target: np.ndarray,
+    counts: Floats,
+    floors: Floats,
+    fractions: Floats,
+    target: Floats,
     progress: ProgressCallback,
-) -> np.ndarray:
+) -> Floats:
     """Move single tickets from rounded-up to rounded-down panels while that helps.
 
     First while it lowers the sum of squared movements: moving a ticket from panel P to panel Q
@@ -338,7 +341,7 @@ def _improve(
     up = current[movable] > floors[movable]
     best_max = np.abs(deviation).max()
 
-    def best(givers: np.ndarray, takers: np.ndarray, limit: int) -> tuple[float, int, int]:
+    def best(givers: Ints, takers: Ints, limit: int) -> tuple[float, int, int]:
         """The best move among the `limit` most promising givers and takers (by s_P, s_Q)."""
         if len(givers) > limit:
             givers = givers[np.argpartition(-sums[givers], limit)[:limit]]
@@ -398,7 +401,7 @@ def _improve(
     return counts
 
 
-def _overlaps(sub: scipy.sparse.csc_array) -> np.ndarray | None:
+def _overlaps(sub: scipy.sparse.csc_array) -> Ints | None:
     """How many members every pair of panels shares, when that fits in memory comfortably."""
     count = sub.shape[1]
     if count > _DENSE_OVERLAP_PANELS:

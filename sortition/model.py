@@ -13,6 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
+from sortition.arrays import Floats, Ints
+
 
 def normalise(value: str) -> str:
     """How category values are compared: trimmed and case-insensitive."""
@@ -65,11 +67,11 @@ class Quotas:
         return {c.key: i for i, c in enumerate(self.categories)}
 
     @property
-    def lower(self) -> np.ndarray:
+    def lower(self) -> Ints:
         return np.array([c.min for c in self.categories], dtype=np.int64)
 
     @property
-    def upper(self) -> np.ndarray:
+    def upper(self) -> Ints:
         return np.array([c.max for c in self.categories], dtype=np.int64)
 
 
@@ -84,8 +86,8 @@ class Pool:
     """
 
     ids: tuple[str, ...]
-    categories: np.ndarray
-    households: np.ndarray
+    categories: Ints
+    households: Ints
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
 
@@ -103,7 +105,7 @@ class Instance:
     one_per_household: bool = False
 
     @cached_property
-    def membership(self) -> np.ndarray:
+    def membership(self) -> Ints:
         """Boolean matrix (categories x people): person i belongs to category c."""
         n = len(self.pool)
         matrix = np.zeros((len(self.quotas.categories), n), dtype=bool)
@@ -112,7 +114,7 @@ class Instance:
         return matrix
 
     @cached_property
-    def household_groups(self) -> tuple[np.ndarray, ...]:
+    def household_groups(self) -> tuple[Ints, ...]:
         """Groups of two or more people who may not sit on the panel together."""
         if not self.one_per_household:
             return ()
@@ -129,7 +131,7 @@ class Instance:
                     groups.append(chunk)
         return tuple(groups)
 
-    def is_feasible_panel(self, panel: np.ndarray) -> bool:
+    def is_feasible_panel(self, panel: Ints) -> bool:
         """True when the panel (person indices) has the right size and meets every rule."""
         panel = np.asarray(panel)
         if len(panel) != self.panel_size or len(np.unique(panel)) != len(panel):
@@ -157,9 +159,9 @@ class Distribution:
     """
 
     algorithm: str
-    panels: np.ndarray
-    weights: np.ndarray
-    marginals: np.ndarray
+    panels: Ints
+    weights: Floats
+    marginals: Floats
     seconds: float = 0.0
     gap: float = 0.0
     estimated: bool = False
@@ -179,7 +181,7 @@ class Distribution:
         return gini(self.marginals)
 
 
-def gini(values: np.ndarray) -> float:
+def gini(values: Floats) -> float:
     """Gini coefficient of non-negative values (0 = everyone equal)."""
     x = np.sort(np.asarray(values, dtype=float))
     n = len(x)

@@ -20,6 +20,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from sortition.arrays import Floats, Ints
 from sortition.model import (
     InfeasibleQuotas,
     Instance,
@@ -37,11 +38,11 @@ class _Panels:
     quota bounds (which are what the relaxation moves)."""
 
     counts: sparse.csr_array  # categories x variables: how many of the category each unit adds
-    upper: np.ndarray  # per variable: how many people it stands for
+    upper: Floats  # per variable: how many people it stands for
     rules: sparse.csr_array  # panel size row, then one row per household of two or more
-    rules_upper: np.ndarray
-    rules_lower: np.ndarray
-    in_pool: np.ndarray  # per category: people in the pool
+    rules_upper: Floats
+    rules_lower: Floats
+    in_pool: Ints  # per category: people in the pool
 
 
 def _panels(instance: Instance) -> _Panels:
@@ -91,7 +92,7 @@ def _options(variables: int) -> dict[str, object]:
     return {"presolve": variables <= 500, "mip_rel_gap": 0.0}
 
 
-def _panel_exists(panels: _Panels, lower: np.ndarray, upper: np.ndarray) -> bool:
+def _panel_exists(panels: _Panels, lower: Floats, upper: Floats) -> bool:
     variables = panels.counts.shape[1]
     result = milp(
         c=np.zeros(variables),
@@ -119,9 +120,9 @@ def _decided(result: object) -> bool:
 
 
 def _smallest_change(
-    panels: _Panels, lower: np.ndarray, upper: np.ndarray,
-    lowest: np.ndarray, highest: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray] | None:
+    panels: _Panels, lower: Ints, upper: Ints,
+    lowest: Ints, highest: Ints,
+) -> tuple[Ints, Ints] | None:
     """New (lower, upper) bounds with lowest <= lower' <= lower and upper <= upper' <= highest
     that admit a panel, changing as few bounds as possible and then moving them as little as
     possible in total; None when even the widest bounds admit none.
@@ -140,9 +141,9 @@ def _smallest_change(
 
 
 def _cheapest_bounds(
-    panels: _Panels, lower: np.ndarray, upper: np.ndarray,
-    lowest: np.ndarray, highest: np.ndarray, *, whole_people: bool,
-) -> tuple[np.ndarray, np.ndarray] | None:
+    panels: _Panels, lower: Ints, upper: Ints,
+    lowest: Ints, highest: Ints, *, whole_people: bool,
+) -> tuple[Ints, Ints] | None:
     categories, variables = panels.counts.shape
     down_room = (lower - lowest).astype(np.float64)
     up_room = (highest - upper).astype(np.float64)
@@ -202,7 +203,7 @@ def _cheapest_bounds(
     return lower - moves[:categories], upper + moves[categories:]
 
 
-def _advice(instance: Instance, new_lower: np.ndarray, new_upper: np.ndarray
+def _advice(instance: Instance, new_lower: Ints, new_upper: Ints
             ) -> list[Relaxation]:
     advice = []
     for c, category in enumerate(instance.quotas.categories):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sortition.arrays import Bools, Ints
 from sortition.model import Instance, SelectionError
 
 
@@ -33,12 +34,13 @@ class NoReplacement(SelectionError):
     """Nobody left in the pool can replace a member and keep every quota."""
 
 
-def _counts(instance: Instance, panel: np.ndarray) -> np.ndarray:
-    return instance.membership[:, panel].sum(axis=1).astype(np.int64)
+def _counts(instance: Instance, panel: Ints) -> Ints:
+    counts: Ints = instance.membership[:, panel].sum(axis=1).astype(np.int64)
+    return counts
 
 
-def _candidates(instance: Instance, panel: np.ndarray, member: int,
-                excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(instance: Instance, panel: Ints, member: int,
+                excluded: Bools) -> tuple[Bools, Bools]:
     """Who may replace `member` (bool over the pool), and who would if not for households."""
     membership = instance.membership
     base = _counts(instance, panel) - membership[:, member]
@@ -56,7 +58,7 @@ def _candidates(instance: Instance, panel: np.ndarray, member: int,
     return fits, by_quota
 
 
-def _explain(instance: Instance, panel: np.ndarray, member: int, by_quota: np.ndarray) -> str:
+def _explain(instance: Instance, panel: Ints, member: int, by_quota: Bools) -> str:
     name = instance.pool.ids[member]
     if by_quota.any():
         return (f"No one left in the pool can replace {name}: everyone who would keep the "
@@ -78,14 +80,14 @@ def _explain(instance: Instance, panel: np.ndarray, member: int, by_quota: np.nd
             "these quotas or leaving the seat empty.")
 
 
-def _tiebreak(instance: Instance, seed: int) -> np.ndarray:
+def _tiebreak(instance: Instance, seed: int) -> Ints:
     """A seeded random rank for every person, used to order equally close replacements."""
     return np.random.default_rng(seed).permutation(len(instance.pool))
 
 
 def reserves_for(
     instance: Instance,
-    panel: Sequence[int] | np.ndarray,
+    panel: Sequence[int] | Ints,
     member: int,
     *,
     seed: int = 0,
@@ -112,7 +114,7 @@ def reserves_for(
     )
 
 
-def find_reserves(instance: Instance, panel: Sequence[int] | np.ndarray, *,
+def find_reserves(instance: Instance, panel: Sequence[int] | Ints, *,
                   seed: int = 0) -> list[Reserves]:
     """The reserves of every member of `panel`, in the panel's order."""
     panel = np.asarray(panel, dtype=np.int64)
@@ -123,12 +125,12 @@ def find_reserves(instance: Instance, panel: Sequence[int] | np.ndarray, *,
 
 def replace_member(
     instance: Instance,
-    panel: Sequence[int] | np.ndarray,
+    panel: Sequence[int] | Ints,
     leaving: int,
     *,
     seed: int = 0,
     declined: Iterable[int] = (),
-) -> tuple[np.ndarray, int]:
+) -> tuple[Ints, int]:
     """The panel after `leaving` drops out and their first available reserve joins.
 
     `declined` lists people already asked who could not serve. Reserves are worked out afresh

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 import time
+from typing import cast
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from sortition.arrays import Floats, Ints
 from sortition.model import (
     ALGORITHMS,
     Distribution,
@@ -31,10 +33,11 @@ from sortition.solver.nash import nash
 from sortition.solver.types import compress
 
 
-def marginals(n: int, panels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def marginals(n: int, panels: Ints, weights: Floats) -> Floats:
     """Each person's chance: the total weight of the panels they sit on."""
-    return np.bincount(panels.reshape(-1), weights=np.repeat(weights, panels.shape[1]),
-                       minlength=n)
+    # With weights, bincount adds floats (numpy's stubs only know the integer counting form).
+    return cast(Floats, np.bincount(panels.reshape(-1),
+                                    weights=np.repeat(weights, panels.shape[1]), minlength=n))
 
 
 def find_distribution(instance: Instance, options: SelectionOptions = SelectionOptions(),

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array, vstack
 
+from sortition.arrays import Floats, Ints
 from sortition.model import Category, Instance, Pool, Quotas
 
 # --- The population (Liverpool City Region-like; shares rounded from public census tables) -------
@@ -149,12 +150,13 @@ _AREA, _GENDER, _AGE, _ETHNICITY, _EDUCATION, _DISABILITY, _ATTITUDE = range(7)
 _FEATURE_AXIS = (_GENDER, _AGE, _AREA, _ETHNICITY, _EDUCATION, _ATTITUDE, _DISABILITY)
 
 
-def _normalised(values: Sequence[float]) -> np.ndarray:
+def _normalised(values: Sequence[float] | Floats) -> Floats:
     array = np.asarray(values, dtype=float)
-    return array / array.sum()
+    normalised: Floats = array / array.sum()
+    return normalised
 
 
-def _population_joint() -> np.ndarray:
+def _population_joint() -> Floats:
     """Exact joint distribution over (area, gender, age, ethnicity, education, disability,
     attitude), built from the conditional tables above."""
     shape = (
@@ -180,10 +182,11 @@ def _population_joint() -> np.ndarray:
             joint[a, g, y, :, e, d, :] = (
                 base * ethnicity[:, None] * education[e] * disability * attitude[None, :]
             )
-    return joint / joint.sum()
+    normalised: Floats = joint / joint.sum()
+    return normalised
 
 
-def _response_propensity() -> np.ndarray:
+def _response_propensity() -> Floats:
     """Relative chance that a person in each cell of the joint answers the invitation."""
     factors = (
         RESPONSE_BY_AREA, RESPONSE_BY_GENDER, RESPONSE_BY_AGE, RESPONSE_BY_ETHNICITY,
@@ -202,9 +205,10 @@ RESPONDENTS = POPULATION * _response_propensity()
 RESPONDENTS /= RESPONDENTS.sum()
 
 
-def _marginal(joint: np.ndarray, axis: int) -> np.ndarray:
+def _marginal(joint: Floats, axis: int) -> Floats:
     other = tuple(i for i in range(joint.ndim) if i != axis)
-    return joint.sum(axis=other)
+    marginal: Floats = joint.sum(axis=other)
+    return marginal
 
 
 # --- The generated pool ---------------------------------------------------------------------------
@@ -222,9 +226,9 @@ class SyntheticPool:
     seed: int
     features: tuple[str, ...]
     values: tuple[tuple[str, ...], ...]
-    census: tuple[np.ndarray, ...]
+    census: tuple[Floats, ...]
     ids: tuple[str, ...]
-    attributes: np.ndarray
+    attributes: Ints
     details: tuple[tuple[str, ...], ...]
     quotas: Quotas
     households: bool = False
@@ -248,18 +252,18 @@ class SyntheticPool:
             for i in range(len(self.ids))
         )
 
-    def pool_shares(self, feature: str) -> np.ndarray:
+    def pool_shares(self, feature: str) -> Floats:
         """Share of the pool in each value of `feature`, in `values` order."""
         f = self.features.index(feature)
         counts = np.bincount(self.attributes[:, f], minlength=len(self.values[f]))
         return counts / len(self.ids)
 
-    def census_shares(self, feature: str) -> np.ndarray:
+    def census_shares(self, feature: str) -> Floats:
         """Share of the population in each value of `feature`, in `values` order."""
         return self.census[self.features.index(feature)]
 
     @cached_property
-    def household_labels(self) -> np.ndarray:
+    def household_labels(self) -> Ints:
         """Household number per person: people at the same address share one."""
         seen: dict[tuple[str, ...], int] = {}
         street, postcode = (PEOPLE_COLUMNS.index(c) - 1 for c in ADDRESS_COLUMNS)
@@ -349,7 +353,7 @@ class SyntheticPool:
 
 def _conflicting_quotas(
     quotas: Quotas, feature_of: list[int], a: int, b: int, need: int, cap: int, k: int,
-    counts: np.ndarray,
+    counts: Ints,
 ) -> Quotas:
     """Census quotas with a's minimum raised to `need` and b's maximum cut to `cap`."""
     categories = list(quotas.categories)
@@ -370,7 +374,7 @@ def _conflicting_quotas(
 
 def _fit_feature(
     categories: list[Category], feature_of: list[int], feature: int, *, keep: int, k: int,
-    counts: np.ndarray,
+    counts: Ints,
 ) -> None:
     """Adjust the other categories of `feature` so its mins sum to <= k and its maxes to >= k."""
     members = [c for c in range(len(categories)) if feature_of[c] == feature and c != keep]
@@ -436,10 +440,10 @@ def default_band(panel_size: int) -> int:
 
 def census_quotas(
     values: Sequence[tuple[str, Sequence[str]]],
-    census: Sequence[np.ndarray],
+    census: Sequence[Floats],
     panel_size: int,
     band: int,
-    counts: Sequence[np.ndarray],
+    counts: Sequence[Ints],
 ) -> Quotas:
     """Quotas of census share x panel size, `band` seats either side, never above the pool.
 
@@ -519,7 +523,7 @@ def make_instance(
 
 
 def _contact_details(
-    rng: np.random.Generator, areas: np.ndarray, ethnicities: np.ndarray, households: bool
+    rng: np.random.Generator, areas: Ints, ethnicities: Ints, households: bool
 ) -> tuple[tuple[str, ...], ...]:
     """Fictional first name, last name, e-mail, street address, town and postcode per person."""
     n = len(areas)

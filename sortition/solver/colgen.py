@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sortition.arrays import Bools, Ints
 from sortition.solver.fractional import DUAL_TOLERANCE
 from sortition.solver.master import Master
 from sortition.solver.panels import OutOfTime, PanelFinder
@@ -27,7 +28,7 @@ TOLERANCE = 1e-9
 class StageResult:
     level: float
     bound: float
-    stuck: np.ndarray
+    stuck: Ints
     finished: bool
 
 
@@ -35,8 +36,8 @@ def remaining(deadline: float) -> float:
     return deadline - time.monotonic()
 
 
-def stage(master: Master, finder: PanelFinder, free: np.ndarray, deadline: float,
-          fractional: tuple[float, np.ndarray] | None = None,
+def stage(master: Master, finder: PanelFinder, free: Bools, deadline: float,
+          fractional: tuple[float, Ints] | None = None,
           report: Callable[[float, float], None] | None = None) -> StageResult:
     """Optimise one LEXIMIN stage (free types' minimum, the others held at their floors)."""
     sizes = finder.types.sizes

@@ -13,13 +13,14 @@ import highspy
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
+from sortition.arrays import Floats
 from sortition.solver.panels import new_highs
 from sortition.solver.types import Types
 
 INF = highspy.kHighsInf
 
 
-def _rows(types: Types) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _rows(types: Types) -> tuple[Floats, Floats, Floats, Floats]:
     """Inequalities G p <= h and equalities E p = e over the chances of each type."""
     sizes = types.sizes.astype(float)
     scaled = types.matrix * sizes[None, :]
@@ -38,8 +39,8 @@ def _rows(types: Types) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return np.vstack(inequalities), np.concatenate(bounds), equalities, targets
 
 
-def _interior(g: np.ndarray, h: np.ndarray, e_matrix: np.ndarray, e: np.ndarray
-              ) -> np.ndarray | None:
+def _interior(g: Floats, h: Floats, e_matrix: Floats, e: Floats
+              ) -> Floats | None:
     """A point with every inequality (and 0 < p < 1) strictly slack, or None if none exists."""
     size = g.shape[1]
     highs = new_highs()
@@ -75,7 +76,7 @@ def _interior(g: np.ndarray, h: np.ndarray, e_matrix: np.ndarray, e: np.ndarray
     return values_out[:size]
 
 
-def fractional_nash(types: Types, tolerance: float = 1e-9) -> tuple[np.ndarray, float] | None:
+def fractional_nash(types: Types, tolerance: float = 1e-9) -> tuple[Floats, float] | None:
     """Chances maximising Nash welfare over the relaxation and the proven objective gap
     (None when the relaxation has no interior, e.g. quotas that pin a count exactly and leave
     some type no room; the caller then uses column generation alone)."""
@@ -118,7 +119,7 @@ def fractional_nash(types: Types, tolerance: float = 1e-9) -> tuple[np.ndarray, 
             ):
                 t = min(t, 0.99 * float(bound.min(initial=np.inf)))
 
-            def barrier(q: np.ndarray) -> float:
+            def barrier(q: Floats) -> float:
                 return float(sizes @ np.log(q) + mu * (np.log(1 - q).sum() + np.log(q).sum()
                                                        + np.log(h - g @ q).sum()))
 

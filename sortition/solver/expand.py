@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from sortition.arrays import Floats, Ints
 from sortition.solver.types import Types
 
 # Pieces of the lottery shorter than this are rounding noise between two cuts, not real panels.
 SLIVER = 1e-13
 
 
-def _shares(counts_by_group: np.ndarray, durations: np.ndarray, size: int) -> np.ndarray:
+def _shares(counts_by_group: Floats, durations: Floats, size: int) -> Floats:
     """How long each member sits in each group: rows sum to the type's chance, columns to
     count x duration, and no entry exceeds the group's duration (a vertex-like greedy plan)."""
     capacity = counts_by_group * durations
@@ -44,8 +45,8 @@ def _shares(counts_by_group: np.ndarray, durations: np.ndarray, size: int) -> np
     return plan
 
 
-def _type_pieces(counts: np.ndarray, weights: np.ndarray, members: np.ndarray,
-                 out: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+def _type_pieces(counts: Ints, weights: Floats, members: Ints,
+                 out: list[tuple[Ints, Floats, Floats, Ints]]) -> None:
     """Append (panel, start, end, person) pieces for one type; times are offsets within a panel."""
     size = len(members)
     chosen = np.flatnonzero(counts)
@@ -91,11 +92,11 @@ def _type_pieces(counts: np.ndarray, weights: np.ndarray, members: np.ndarray,
                 out.append((panels[idx], starts, ends, np.full(len(idx), members[m])))
 
 
-def expand(types: Types, counts: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def expand(types: Types, counts: Ints, weights: Floats) -> tuple[Ints, Floats]:
     """Panels of people (rows sorted) and their weights, with equal chances within each type."""
     counts = np.asarray(counts, dtype=np.int64)
     weights = np.asarray(weights, dtype=float)
-    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    pieces: list[tuple[Ints, Floats, Floats, Ints]] = []
     for t in range(len(types)):
         _type_pieces(counts[:, t], weights, types.members[t], pieces)
     panel = np.concatenate([p[0] for p in pieces])
@@ -106,7 +107,7 @@ def expand(types: Types, counts: np.ndarray, weights: np.ndarray) -> tuple[np.nd
     panel, start, end, person = panel[order], start[order], end[order], person[order]
     cuts = np.searchsorted(panel, np.arange(len(weights) + 1))
     k = types.panel_size
-    rows: list[np.ndarray] = []
+    rows: list[Ints] = []
     row_weights: list[float] = []
     lost = 0.0
     for p in range(len(weights)):

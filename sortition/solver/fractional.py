@@ -10,9 +10,12 @@ types' probabilities fixed, bounds every stage of the classic column generation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import highspy
 import numpy as np
 
+from sortition.arrays import Floats, Ints
 from sortition.solver.panels import new_highs
 from sortition.solver.types import Types
 
@@ -32,7 +35,7 @@ class FractionalLeximin:
         sizes = types.sizes.astype(float)
         # Columns 0..size-1: p_t, the chance of each member of type t; column `size`: z.
         highs.addVars(size + 1, np.zeros(size + 1), np.concatenate([np.ones(size), [INF]]))
-        rows: list[tuple[np.ndarray, np.ndarray, float, float]] = []
+        rows: list[tuple[Ints, Floats, float, float]] = []
         everyone = np.arange(size)
         rows.append((everyone, sizes, types.panel_size, types.panel_size))
         for c in range(types.matrix.shape[0]):
@@ -52,7 +55,7 @@ class FractionalLeximin:
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.fixed = np.full(size, np.nan)
 
-    def fix(self, chosen: np.ndarray, level: float) -> None:
+    def fix(self, chosen: Ints, level: float) -> None:
         """Hold the chosen types at probability >= `level` from now on."""
         for t in np.asarray(chosen, dtype=np.int64):
             if np.isnan(self.fixed[t]):
@@ -60,7 +63,7 @@ class FractionalLeximin:
             self.fixed[t] = level
             self.highs.changeRowBounds(self.first_type_row + int(t), level, INF)
 
-    def solve(self) -> tuple[float, np.ndarray, np.ndarray]:
+    def solve(self) -> tuple[float, Floats, Ints]:
         """Optimal z, the probabilities, and the types whose chance cannot rise above z."""
         highs = self.highs
         highs.run()
@@ -79,9 +82,10 @@ class FractionalLeximin:
             stuck = np.array([int(np.argmax(np.where(free, duals, -np.inf)))])
         return float(values[self.size]), values[: self.size], stuck
 
-    def run(self, progress: object = None) -> tuple[np.ndarray, list[tuple[float, np.ndarray]]]:
+    def run(self, progress: Callable[[float], None] | None = None
+            ) -> tuple[Floats, list[tuple[float, Ints]]]:
         """Full fractional LEXIMIN: the probabilities and the (level, types fixed) sequence."""
-        levels: list[tuple[float, np.ndarray]] = []
+        levels: list[tuple[float, Ints]] = []
         while np.isnan(self.fixed).any():
             z, _, stuck = self.solve()
             self.fix(stuck, z)

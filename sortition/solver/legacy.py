@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from sortition.arrays import Bools, Floats, Ints
 from sortition.model import Instance, Progress, ProgressCallback, SelectionError, no_progress
 
 ATTEMPTS = 100
@@ -23,8 +24,8 @@ class DeadEnd(Exception):
     """The greedy method painted itself into a corner; the panel is drawn again."""
 
 
-def _one_panel(instance: Instance, rng: np.random.Generator, households: list[np.ndarray],
-               household_of: np.ndarray, in_pool: np.ndarray) -> np.ndarray:
+def _one_panel(instance: Instance, rng: np.random.Generator, households: list[Ints],
+               household_of: Ints, in_pool: Ints) -> Ints:
     membership = instance.membership
     lower = instance.quotas.lower
     upper = instance.quotas.upper
@@ -33,7 +34,7 @@ def _one_panel(instance: Instance, rng: np.random.Generator, households: list[np
     counts = np.zeros(len(lower), dtype=np.int64)
     chosen: list[int] = []
 
-    def remove(people: np.ndarray) -> None:
+    def remove(people: Ints) -> None:
         people = people[available[people]]
         if len(people):
             available[people] = False
@@ -68,7 +69,7 @@ def _one_panel(instance: Instance, rng: np.random.Generator, households: list[np
 
 def legacy(instance: Instance, samples: int, seed: int | None,
            progress: ProgressCallback = no_progress, deadline: float = math.inf
-           ) -> tuple[np.ndarray, np.ndarray, int, int]:
+           ) -> tuple[Ints, Floats, int, int]:
     """Distinct sampled panels, their empirical weights, how many draws hit a dead end, and
     how many panels were drawn (fewer than asked when the deadline passed)."""
     rng = np.random.default_rng(seed)
@@ -77,7 +78,7 @@ def legacy(instance: Instance, samples: int, seed: int | None,
     for h, group in enumerate(households):
         household_of[group] = h
     in_pool = instance.membership.sum(axis=1).astype(np.int64)
-    panels: list[np.ndarray] = []
+    panels: list[Ints] = []
     restarts = 0
     step = max(1, samples // 100)
     for s in range(samples):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sortition.arrays import Floats, Ints
 from sortition.model import Progress, ProgressCallback, no_progress
 from sortition.solver.colgen import TOLERANCE, remaining, stage
 from sortition.solver.fractional import FractionalLeximin
@@ -35,13 +36,13 @@ RESIDUE = 1e-7
 class Outcome:
     """Type-level panels (counts per type), their weights, and the proven gap on the minimum."""
 
-    counts: np.ndarray
-    weights: np.ndarray
+    counts: Ints
+    weights: Floats
     gap: float
     notes: tuple[str, ...] = ()
 
 
-def from_walk(panels: list[np.ndarray], weights: list[float], finished: bool
+def from_walk(panels: list[Ints], weights: list[float], finished: bool
               ) -> Outcome | None:
     """The walk's distribution, or None when it left a real part of the target unplaced."""
     missing = 1.0 - sum(weights)

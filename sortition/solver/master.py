@@ -12,7 +12,8 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-from sortition.solver.panels import new_highs
+from sortition.arrays import Floats, Ints
+from sortition.solver.panels import change_rows_bounds, new_highs
 from sortition.solver.types import Types
 
 INF = highspy.kHighsInf
@@ -36,14 +37,14 @@ class Master:
                       np.zeros(0, dtype=np.int32), np.zeros(0))
         self.coef = np.zeros(size)
         self.floor = np.zeros(size)
-        self.panels: list[np.ndarray] = []
+        self.panels: list[Ints] = []
         self.keys: set[bytes] = set()
         self.weights = np.zeros(0)
         self.z = -np.inf
         self.duals = np.zeros(size)
         self.mu = 0.0
 
-    def set_rows(self, coef: np.ndarray, floor: np.ndarray) -> None:
+    def set_rows(self, coef: Floats, floor: Floats) -> None:
         """Change what each type's row asks for (only the rows that differ are touched)."""
         coef = np.asarray(coef, dtype=float)
         floor = np.asarray(floor, dtype=float)
@@ -51,14 +52,14 @@ class Master:
             self.highs.changeCoeff(int(t), 0, -float(coef[t]))
         changed = np.flatnonzero(floor != self.floor)
         if len(changed):
-            self.highs.changeRowsBounds(len(changed), changed.astype(np.int32), floor[changed],
-                                        np.full(len(changed), INF))
+            change_rows_bounds(self.highs, changed.astype(np.int32), floor[changed],
+                               np.full(len(changed), INF))
         if not coef.any() and self.coef.any():
             self.highs.changeColBounds(0, 0.0, 0.0)  # nothing left to raise
         self.coef = coef.copy()
         self.floor = floor.copy()
 
-    def add(self, counts: np.ndarray) -> bool:
+    def add(self, counts: Ints) -> bool:
         """Add a panel (counts per type) unless it is already there."""
         counts = np.asarray(counts, dtype=np.int64)
         key = counts.tobytes()
@@ -96,7 +97,7 @@ class Master:
         self.mu = float(duals[self.size])
         return self.z
 
-    def probabilities(self) -> np.ndarray:
+    def probabilities(self) -> Floats:
         """Chance of each member of each type under the current weights."""
         if not self.panels:
             return np.zeros(self.size)
@@ -107,7 +108,7 @@ class Master:
         """Upper bound on z from a proven bound on the best panel's value at the current duals."""
         return best_value - float(np.dot(self.duals, self.floor))
 
-    def support(self, tolerance: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    def support(self, tolerance: float = 1e-12) -> tuple[Ints, Floats]:
         """Panels with positive weight and their weights (summing to one)."""
         keep = np.flatnonzero(self.weights > tolerance)
         weights = self.weights[keep]

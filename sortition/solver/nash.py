@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from sortition.arrays import Bools, Floats, Ints
 from sortition.model import Progress, ProgressCallback, no_progress
 from sortition.solver.colgen import remaining
 from sortition.solver.convex import fractional_nash
@@ -29,13 +30,13 @@ RELATIVE_TOLERANCE = 1e-7
 INNER_ITERATIONS = 2_000
 
 
-def objective(sizes: np.ndarray, chances: np.ndarray) -> float:
+def objective(sizes: Floats, chances: Floats) -> float:
     """Sum of log chances over every respondent (types with no chance at all left out)."""
     positive = chances > 0
     return float(np.dot(sizes[positive], np.log(chances[positive])))
 
 
-def _line_search(sizes: np.ndarray, chances: np.ndarray, delta: np.ndarray, top: float) -> float:
+def _line_search(sizes: Floats, chances: Floats, delta: Floats, top: float) -> float:
     """The step in [0, top] maximising sum(sizes * log(chances + step * delta)) (concave)."""
     moving = delta != 0
     s, p, d = sizes[moving], chances[moving], delta[moving]
@@ -60,8 +61,8 @@ def _line_search(sizes: np.ndarray, chances: np.ndarray, delta: np.ndarray, top:
     return lo
 
 
-def _inner(counts: np.ndarray, weights: np.ndarray, sizes: np.ndarray, tolerance: float,
-           alive: np.ndarray) -> np.ndarray:
+def _inner(counts: Floats, weights: Floats, sizes: Floats, tolerance: float,
+           alive: Bools) -> Floats:
     """Pairwise Frank-Wolfe over the known panels."""
     matrix = counts / sizes  # panels x types: chance contributed per unit of weight
     for _ in range(INNER_ITERATIONS):
@@ -93,8 +94,8 @@ def nash(types: Types, deadline: float = math.inf,
     relaxed = fractional_nash(types, RELATIVE_TOLERANCE)
     if relaxed is not None:
         progress(Progress("decomposing", None, "Splitting the optimal chances into panels"))
-        panels, weights, finished = walk(types, relaxed[0] * sizes, PanelFinder(types), deadline)
-        walked = from_walk(panels, weights, finished)
+        found, shares, finished = walk(types, relaxed[0] * sizes, PanelFinder(types), deadline)
+        walked = from_walk(found, shares, finished)
         if walked is not None:
             return walked
     start = maximin(types, deadline, progress)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from sortition.arrays import Floats, Ints
 from sortition.solver.types import Types
 
 
@@ -20,7 +21,7 @@ from sortition.solver.types import Types
 class Priced:
     """One pricing answer: the panel found, its value, and a proven bound on the best value."""
 
-    counts: np.ndarray
+    counts: Ints
     value: float
     bound: float
 
@@ -33,7 +34,7 @@ class OutOfTime(Exception):
     """The time budget ran out before the integer program found any panel."""
 
 
-def _constraint_rows(types: Types) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+def _constraint_rows(types: Types) -> tuple[Floats, Floats, list[Ints]]:
     rows = [np.arange(len(types))]
     lower = [types.panel_size]
     upper = [types.panel_size]
@@ -54,6 +55,11 @@ def new_highs() -> highspy.Highs:
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
     return highs
+
+
+def change_rows_bounds(highs: highspy.Highs, rows: Ints, lower: Floats, upper: Floats) -> None:
+    """`Highs.changeRowsBounds`, which exists but is missing from highspy 1.16's type stubs."""
+    highs.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
 
 
 class PanelFinder:
@@ -77,21 +83,22 @@ class PanelFinder:
                       np.ones(len(indices)))
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         self.columns = np.arange(size, dtype=np.int32)
-        self.last: np.ndarray | None = None
+        self.last: Ints | None = None
         self.solves = 0
         self.restricted = False
         self.bounds = (lower, upper)
+        self.rows = rows
 
-    def restrict(self, low: np.ndarray, high: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                 household_lower: np.ndarray, household_upper: np.ndarray) -> None:
+    def restrict(self, low: Floats, high: Floats, lower: Floats, upper: Floats,
+                 household_lower: Floats, household_upper: Floats) -> None:
         """Only look at panels with low <= counts <= high and the given row bounds (a face)."""
         size = len(self.columns)
         self.highs.changeColsBounds(size, self.columns, np.asarray(low, dtype=float),
                                     np.asarray(high, dtype=float))
         rows = np.arange(1, 1 + len(lower) + len(household_lower), dtype=np.int32)
-        self.highs.changeRowsBounds(len(rows), rows,
-                                    np.concatenate([lower, household_lower]).astype(float),
-                                    np.concatenate([upper, household_upper]).astype(float))
+        change_rows_bounds(self.highs, rows,
+                           np.concatenate([lower, household_lower]).astype(float),
+                           np.concatenate([upper, household_upper]).astype(float))
         self.restricted = True
 
     def unrestrict(self) -> None:
@@ -103,10 +110,10 @@ class PanelFinder:
                                     self.types.sizes.astype(float))
         lower, upper = self.bounds
         rows = np.arange(1, len(lower), dtype=np.int32)
-        self.highs.changeRowsBounds(len(rows), rows, lower[1:], upper[1:])
+        change_rows_bounds(self.highs, rows, lower[1:], upper[1:])
         self.restricted = False
 
-    def best(self, values: np.ndarray, *, exact: bool = False,
+    def best(self, values: Floats, *, exact: bool = False,
              seconds: float = math.inf, gap: float = 1e-6) -> Priced:
         """The panel maximising sum(values[t] * count[t]) with a proven upper bound.
 
@@ -114,13 +121,36 @@ class PanelFinder:
         1e-9 so the bound can certify optimality of a column generation.
         """
         highs = self.highs
-        highs.changeColsCost(len(self.columns), self.columns, np.asarray(values, dtype=float))
+        values = np.asarray(values, dtype=float)
+        highs.changeColsCost(len(self.columns), self.columns, values)
         highs.setOptionValue("mip_rel_gap", 1e-9 if exact else gap)
         highs.setOptionValue("time_limit", max(0.05, seconds) if math.isfinite(seconds) else math.inf)
-        if self.last is not None and not self.restricted:
-            solution = highspy.HighsSolution()
-            solution.col_value = list(self.last.astype(float))
-            highs.setSolution(solution)
+        warm = self.last is not None and not self.restricted
+        if warm:
+            self._warm_start()
+        counts, objective, bound = self._run()
+        if warm and not self._consistent(values, counts, objective):
+            # HiGHS 1.16 can hand back the MIP start itself while reporting the objective (and
+            # bound) of a better panel it found in the presolved space. Trusting that pair made
+            # column generation stop early, sure that a type's chance could not rise, and fix
+            # it at zero. Solve again from scratch, without the start.
+            highs.clearSolver()
+            counts, objective, bound = self._run()
+        if not self._consistent(values, counts, objective):
+            raise ArithmeticError("the panel search returned a panel that is not its own answer")
+        self.last = counts
+        value = float(np.dot(values, counts))
+        return Priced(counts=counts, value=value, bound=max(bound, value))
+
+    def _warm_start(self) -> None:
+        assert self.last is not None
+        solution = highspy.HighsSolution()
+        solution.col_value = list(self.last.astype(float))
+        self.highs.setSolution(solution)
+
+    def _run(self) -> tuple[Ints, float, float]:
+        """Solve the integer program: the rounded panel, HiGHS's objective and dual bound."""
+        highs = self.highs
         highs.run()
         self.solves += 1
         status = highs.getModelStatus()
@@ -132,13 +162,23 @@ class PanelFinder:
                 raise OutOfTime("the time budget ran out while looking for a panel")
             raise NoPanel(f"the panel search ended with status {highs.modelStatusToString(status)}")
         counts = np.rint(np.asarray(highs.getSolution().col_value)).astype(np.int64)
-        self.last = counts
-        value = float(np.dot(values, counts))
         bound = float(info.mip_dual_bound)
         if math.isnan(bound):
             bound = math.inf  # no proof of optimality: nothing is certified
-        return Priced(counts=counts, value=value, bound=max(bound, value))
+        return counts, float(info.objective_function_value), bound
 
-    def any_panel(self) -> np.ndarray:
+    def _consistent(self, values: Floats, counts: Ints, objective: float) -> bool:
+        """Whether `counts` is a feasible panel worth what HiGHS says its answer is worth."""
+        lower, upper = self.bounds
+        activity = np.array([counts[row].sum() for row in self.rows])
+        if np.any(activity < lower) or np.any(activity > upper):
+            return False
+        if np.any(counts < 0) or np.any(counts > self.types.sizes):
+            return False
+        # Rounding to integers moves the value by at most the integrality tolerance per seat.
+        slack = 1e-6 * (1.0 + float(np.abs(values).sum()) * max(1, self.types.panel_size))
+        return abs(float(np.dot(values, counts)) - objective) <= slack
+
+    def any_panel(self) -> Ints:
         """Some feasible panel (values favour rarer types so the first panel is spread)."""
         return self.best(1.0 / self.types.sizes).counts

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sortition.arrays import Ints
 from sortition.model import Instance
 
 
@@ -27,15 +28,15 @@ class Types:
     `profile[t, f]` is the category (index into the quotas) of type t for feature f.
     """
 
-    of_person: np.ndarray
-    members: tuple[np.ndarray, ...]
-    sizes: np.ndarray
-    matrix: np.ndarray
-    households: tuple[np.ndarray, ...]
-    profile: np.ndarray
+    of_person: Ints
+    members: tuple[Ints, ...]
+    sizes: Ints
+    matrix: Ints
+    households: tuple[Ints, ...]
+    profile: Ints
     panel_size: int
-    lower: np.ndarray
-    upper: np.ndarray
+    lower: Ints
+    upper: Ints
 
     def __len__(self) -> int:
         return len(self.sizes)

@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 
+from sortition.arrays import Floats, Ints
 from sortition.solver.panels import NoPanel, OutOfTime, PanelFinder
 from sortition.solver.types import Types
 
@@ -55,7 +56,7 @@ class Rows:
                                      np.ones(len(types.households)), [math.inf]])
         self.spare = spare
 
-    def totals(self, counts: np.ndarray) -> np.ndarray:
+    def totals(self, counts: Floats) -> Floats:
         """Row activity for counts per type."""
         totals = np.zeros(self.count)
         for f in range(self.profile.shape[1]):
@@ -63,13 +64,13 @@ class Rows:
         return totals
 
 
-def _violation(totals: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+def _violation(totals: Floats, lower: Floats, upper: Floats) -> Floats:
     return np.maximum(lower - totals, 0) + np.maximum(totals - upper, 0)
 
 
-def _swap_change(totals: np.ndarray, now: np.ndarray, removable: np.ndarray,
-                 addable: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                 profile: np.ndarray) -> np.ndarray:
+def _swap_change(totals: Floats, now: Floats, removable: Ints,
+                 addable: Ints, lower: Floats, upper: Floats,
+                 profile: Ints) -> Floats:
     """Change in total violation for each swap (one of `removable` out, one of `addable` in)."""
     removal = _violation(totals - 1, lower, upper) - now
     addition = _violation(totals + 1, lower, upper) - now
@@ -83,9 +84,9 @@ def _swap_change(totals: np.ndarray, now: np.ndarray, removable: np.ndarray,
     return change
 
 
-def _pair_swap(totals: np.ndarray, now: np.ndarray, v: np.ndarray, removable: np.ndarray,
-               addable: np.ndarray, change: np.ndarray, low: np.ndarray, high: np.ndarray,
-               lower: np.ndarray, upper: np.ndarray, profile: np.ndarray,
+def _pair_swap(totals: Floats, now: Floats, v: Floats, removable: Ints,
+               addable: Ints, change: Floats, low: Floats, high: Floats,
+               lower: Floats, upper: Floats, profile: Ints,
                tries: int = PAIR_TRIES) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """Two swaps that together lower the violation when every single swap raises it, or None.
 
@@ -124,9 +125,9 @@ def _pair_swap(totals: np.ndarray, now: np.ndarray, v: np.ndarray, removable: np
     return None if best is None else (best[1], best[2])
 
 
-def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
-           upper: np.ndarray, rows: Rows, k: int, rng: np.random.Generator,
-           swaps: int = 80, sample: int = 128) -> np.ndarray | None:
+def _round(x: Floats, low: Floats, high: Floats, lower: Floats,
+           upper: Floats, rows: Rows, k: int, rng: np.random.Generator,
+           swaps: int = 80, sample: int = 128) -> Ints | None:
     """A panel within [low, high] per type and [lower, upper] per row, near x, or None.
 
     Greedy rounding fills the seats with the types closest to their next whole member without
@@ -199,8 +200,8 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
             # Prefer, among the best repairs, swaps that move towards x.
             closeness = (x[addable] - v[addable])[None, :] - (x[removable] - v[removable])[:, None]
             scored = np.where(change <= best + 1e-9, closeness, -np.inf)
-            a_i, b_i = np.unravel_index(int(np.argmax(scored)), change.shape)
-            moves = [(int(removable[a_i]), int(addable[b_i]))]
+            a_at, b_at = np.unravel_index(int(np.argmax(scored)), change.shape)
+            moves = [(int(removable[a_at]), int(addable[b_at]))]
             sideways = 0
         else:
             # No single swap helps. Sideways moves usually find a way round within a few steps;
@@ -229,8 +230,8 @@ def _round(x: np.ndarray, low: np.ndarray, high: np.ndarray, lower: np.ndarray,
     return None
 
 
-def walk(types: Types, target: np.ndarray, finder: PanelFinder, deadline: float,
-         seed: int = 0) -> tuple[list[np.ndarray], list[float], bool]:
+def walk(types: Types, target: Floats, finder: PanelFinder, deadline: float,
+         seed: int = 0) -> tuple[list[Ints], list[float], bool]:
     """Panels and weights whose mix is `target` (counts per type), and whether the walk
     finished; when it did not (a face with no integral panel, or no time left), the weights
     cover only part of the target and only the panels are useful."""

@@ -23,6 +23,7 @@ from sortition.commitment import (
     read_lottery,
 )
 from sortition.lottery import round_distribution
+from tests.unit._examples import examples
 from tests.unit._lottery_instances import make_instance, random_distribution
 
 
@@ -86,7 +87,7 @@ def test_files_read_back_to_the_same_problem_and_tickets() -> None:
     assert (same[np.ix_(known, known)] == public_same[np.ix_(known, known)]).all()
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(which=st.sampled_from(FILES), position=st.integers(0, 10_000), bit=st.integers(0, 7))
 def test_any_changed_byte_changes_the_commitment(which: str, position: int, bit: int) -> None:
     _, _, commitment = _committed(seed=2)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sortition.io import check_instance, load_instance, read_people, read_quotas
 from sortition.model import Category, InputError, Instance, Pool, Problem, Quotas
 from sortition.synthetic import ADDRESS_COLUMNS, make_pool
+from tests.unit._examples import examples
 
 QUOTAS = (
     "feature,value,min,max\n"
@@ -161,7 +162,7 @@ def quota_files(draw: st.DrawFn) -> tuple[bytes, tuple[Category, ...]]:
     return out.getvalue().encode(encoding), tuple(categories)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(quota_files())
 def test_any_well_formed_quotas_file_reads_back_exactly(
     file: tuple[bytes, tuple[Category, ...]],
@@ -485,7 +486,7 @@ def people_tables(draw: st.DrawFn) -> tuple[bytes, set[tuple[int, str]], list[li
     return out.getvalue().encode(encoding), expected, rows
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(people_tables())
 def test_exactly_the_mistakes_made_are_reported(
     table: tuple[bytes, set[tuple[int, str]], list[list[str]]],

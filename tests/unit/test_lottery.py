@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from sortition.lottery import lottery_marginals, round_distribution, support
 from sortition.model import Distribution
+from tests.unit._examples import examples
 from tests.unit._lottery_instances import (
     feasible_panels,
     make_instance,
@@ -17,7 +18,7 @@ from tests.unit._lottery_instances import (
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 10_000), size=st.sampled_from([7, 50, 1000]),
        households=st.booleans())
 def test_every_ticket_is_a_feasible_panel_and_movement_is_within_the_bound(

@@ -22,6 +22,7 @@ from sortition.model import (
 )
 from sortition.relax import check_feasible
 from sortition.synthetic import make_pool
+from tests.unit._examples import examples
 
 
 def pool_of(profiles: list[tuple[int, ...]], households: list[int] | None = None) -> Pool:
@@ -119,7 +120,7 @@ def tiny_instances(draw: st.DrawFn) -> Instance:
     )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=examples(120), deadline=None)
 @given(tiny_instances())
 def test_advice_is_the_smallest_change_and_makes_a_panel_possible(instance: Instance) -> None:
     if some_panel_exists(instance):

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from sortition.model import Category, Instance, Pool, Quotas
 from sortition.reserves import NoReplacement, find_reserves, replace_member, reserves_for
+from tests.unit._examples import examples
 from tests.unit._lottery_instances import feasible_panels, make_instance
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(seed=st.integers(0, 10_000), households=st.booleans(), pick=st.integers(0, 10**6),
        ties=st.integers(0, 2**32))
 def test_reserves_keep_every_quota_and_miss_nobody(seed: int, households: bool, pick: int,

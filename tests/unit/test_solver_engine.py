@@ -13,6 +13,7 @@ from sortition.solver.leximin import leximin
 from sortition.solver.types import compress
 from sortition.solver.walk import Rows, _round
 from sortition.synthetic import make_instance
+from tests.unit._examples import examples
 from tests.unit._solver_instances import build, instances
 from tests.unit.test_solver_leximin import check_distribution, feasible
 
@@ -30,7 +31,7 @@ def test_types_group_people_with_the_same_profile_and_split_households() -> None
     assert [sorted(split.of_person[[0, 3]].tolist())] == [sorted(g.tolist()) for g in split.households]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(instances())
 def test_expansion_gives_every_member_of_a_type_the_same_chance(instance: Instance) -> None:
     assume(feasible(instance))

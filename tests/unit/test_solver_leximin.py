@@ -9,13 +9,15 @@ from hypothesis import HealthCheck, assume, given, settings
 from sortition.model import Instance, SelectionOptions
 from sortition.select import find_distribution
 from sortition.solver.expand import expand
-from sortition.solver.leximin import classic
+from sortition.solver.leximin import classic, staged
+from sortition.solver.master import Master
 from sortition.solver.nash import objective
 from sortition.solver.panels import NoPanel, PanelFinder
 from sortition.solver.types import compress
-from tests.unit._solver_instances import instances, non_integral
+from tests.unit._examples import examples
+from tests.unit._solver_instances import build, instances, non_integral
 
-SETTINGS = settings(max_examples=25, deadline=None,
+SETTINGS = settings(max_examples=examples(25), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
@@ -104,3 +106,71 @@ def test_leximin_minimum_is_at_least_maximin_and_nash_is_at_least_leximin(
     assert best_minimum.minimum >= fair.minimum - 1e-6  # both are the optimal minimum
     sizes = np.ones(len(instance.pool))
     assert objective(sizes, welfare.marginals) >= objective(sizes, fair.marginals) - 1e-4
+
+
+def households_where_one_of_three_always_sits() -> Instance:
+    """A counterexample Hypothesis found: the classic column generation gave someone chance 0.
+
+    Feature 1, value 1 (persons 1, 6 and 10) needs at least one of the two seats, and each value
+    of feature 0 at most one, so every panel holds one of those three and the other ten people
+    share at most one seat: LEXIMIN gives them 0.1 each, and 0.3, 0.3 and 0.4 to the three.
+    """
+    categories = "(0,0) (1,1) (1,0) (0,0) (1,0) (0,0) (0,1) (1,0) (1,0) (2,0) (0,1) (1,0) (0,0)"
+    profiles = np.array([[int(c) for c in pair.strip("()").split(",")]
+                         for pair in categories.split()])
+    labels = "- 3 5 1 7 9 9 8 2 - - - 0"
+    households = np.array([-1 if h == "-" else int(h) for h in labels.split()], dtype=np.int64)
+    return build(profiles, [3, 2], [(0, 1), (0, 1), (0, 1), (0, 2), (1, 2)], 2, households)
+
+
+HOUSEHOLDS_PROFILE = np.array([0.1] * 10 + [0.3, 0.3, 0.4])
+
+
+def test_classic_column_generation_gives_everyone_their_leximin_chance_with_households() -> None:
+    # The classic path used to fix person 10 at chance 0: the pricing integer program, warm
+    # started with the previous panel, got that panel back from HiGHS together with the value of
+    # a better one, so no improving panel was added and the stage ended as if optimal.
+    instance = households_where_one_of_three_always_sits()
+    people = compress(instance, merge=False)
+    outcome = classic(people)
+    panels, weights = expand(people, outcome.counts, outcome.weights)
+    assert weights.sum() == pytest.approx(1.0, abs=1e-12)
+    assert np.all(weights > 0)
+    assert all(instance.is_feasible_panel(panel) for panel in panels)
+    chances = np.zeros(len(instance.pool))
+    for panel, weight in zip(panels, weights):
+        chances[panel] += weight
+    type_chances = (outcome.weights @ outcome.counts) / people.sizes
+    np.testing.assert_allclose(chances, type_chances[people.of_person], atol=1e-12)
+    np.testing.assert_allclose(np.sort(chances), HOUSEHOLDS_PROFILE, atol=1e-6)
+    np.testing.assert_allclose(reference_profile(instance), HOUSEHOLDS_PROFILE, atol=1e-6)
+
+
+def test_leximin_and_its_fallback_give_the_exact_profile_with_households() -> None:
+    instance = households_where_one_of_three_always_sits()
+    distribution = find_distribution(instance)
+    check_distribution(instance, distribution)
+    np.testing.assert_allclose(np.sort(distribution.marginals), HOUSEHOLDS_PROFILE, atol=1e-6)
+    # The engine's fallback (classic stages cut short by the fractional bounds) on merged types.
+    types = compress(instance)
+    finder = PanelFinder(types)
+    master = Master(types)
+    master.add(finder.any_panel())
+    outcome = staged(types, finder, master, np.inf, lambda _: None, use_bounds=True)
+    chances = (outcome.weights @ outcome.counts) / types.sizes
+    np.testing.assert_allclose(np.sort(chances[types.of_person]), HOUSEHOLDS_PROFILE, atol=1e-6)
+
+
+def test_the_panel_search_answers_with_the_panel_it_values() -> None:
+    # HiGHS, warm started with the last panel, may return that panel with a better panel's value.
+    instance = households_where_one_of_three_always_sits()
+    people = compress(instance, merge=False)
+    finder = PanelFinder(people)
+    for person in (1, 6, 10, 0):
+        values = np.zeros(len(people))
+        values[people.of_person[person]] = 1.0
+        priced = finder.best(values)
+        assert priced.value == pytest.approx(1.0)
+        assert priced.bound == pytest.approx(1.0)
+        chosen = np.concatenate([people.members[t] for t in np.flatnonzero(priced.counts)])
+        assert person in chosen and instance.is_feasible_panel(np.sort(chosen))
