@@ -13,11 +13,10 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import jinja2
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from assembly.templating import TEMPLATES
 
 MAIL_MERGE_COLUMNS = (
     "member_ref",
