@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="minipublic",
         description="Run a citizens' assembly: selection by lot, deliberation, charter.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from assembly import commands as app_commands
     from assembly.accounts import commands as account_commands
@@ -23,6 +27,19 @@ def build_parser() -> argparse.ArgumentParser:
     account_commands.add_commands(commands)
     privacy_commands.add_commands(commands)
     return parser
+
+
+def version() -> str:
+    """The installed version; in a source checkout that was never installed, pyproject.toml's."""
+    try:
+        return metadata.version("minipublic")
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as file:
+            return str(tomllib.load(file)["project"]["version"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -32,7 +32,17 @@ from starlette.routing import NoMatchFound
 from assembly import authz
 from assembly.settings import Settings
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PACKAGE = Path(__file__).resolve().parent
+
+
+def templates_dir(package: Path = PACKAGE) -> Path:
+    """The page templates: `assembly/templates` in an installed wheel, else the repository's
+    top-level `templates/` (a source checkout or an editable install)."""
+    installed = package / "templates"
+    return installed if installed.is_dir() else package.parent / "templates"
+
+
+TEMPLATES = templates_dir()
 STATIC = Path(__file__).resolve().parent / "static"
 # Where the static files are mounted; the middlewares recognise static requests by it.
 STATIC_PATH = "/static"
