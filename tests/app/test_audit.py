@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 from assembly import audit, db
 from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
-from tests.app.conftest import post_form
+from tests.app.builders import unprotect_audit_log
+from tests.app.flows import post_form
 
 
 def make_assembly(engine: Engine) -> int:
@@ -91,15 +92,6 @@ def test_concurrent_writers_get_distinct_positions(engine: Engine) -> None:
         assert audit.verify_chain(session, assembly_id).ok
 
 
-def _unprotected(engine: Engine) -> None:
-    """Remove the triggers that refuse UPDATE and DELETE, as an attacker with the database
-    password could; the chain must still show what they did."""
-    with engine.begin() as connection:
-        for event in ("update", "delete"):
-            suffix = " ON audit_event" if engine.dialect.name == "postgresql" else ""
-            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS audit_event_no_{event}{suffix}")
-
-
 def _three_events(engine: Engine) -> int:
     assembly_id = make_assembly(engine)
     with db.session(engine, write=True) as session:
@@ -121,7 +113,7 @@ def test_database_refuses_changes_to_the_log(engine: Engine) -> None:
 
 def test_changed_event_is_detected(engine: Engine) -> None:
     assembly_id = _three_events(engine)
-    _unprotected(engine)
+    unprotect_audit_log(engine)
     with engine.begin() as connection:
         connection.execute(sa.update(AuditEvent).where(
             AuditEvent.assembly_id == assembly_id, AuditEvent.seq == 2).values(details={"n": 7}))
@@ -133,7 +125,7 @@ def test_changed_event_is_detected(engine: Engine) -> None:
 
 def test_removed_event_is_detected(engine: Engine) -> None:
     assembly_id = _three_events(engine)
-    _unprotected(engine)
+    unprotect_audit_log(engine)
     with engine.begin() as connection:
         connection.execute(sa.delete(AuditEvent).where(
             AuditEvent.assembly_id == assembly_id, AuditEvent.seq == 2))
@@ -145,7 +137,7 @@ def test_removed_event_is_detected(engine: Engine) -> None:
 
 def test_rewritten_event_with_fresh_hash_breaks_the_next_link(engine: Engine) -> None:
     assembly_id = _three_events(engine)
-    _unprotected(engine)
+    unprotect_audit_log(engine)
     with db.session(engine) as session:
         first, second, _ = audit.events(session, assembly_id)
     body = audit.event_body(assembly_id, 2, second.at, "officer:1", "step", {"n": 99})
@@ -193,7 +185,7 @@ def test_officer_reads_and_exports_the_log(officer_client: TestClient, engine: E
     csv_text = officer_client.get(f"/assemblies/{assembly_id}/audit.csv").text
     assert audit.verify_events(audit.read_csv_export(csv_text)).ok
 
-    _unprotected(engine)
+    unprotect_audit_log(engine)
     with engine.begin() as connection:
         connection.execute(sa.update(AuditEvent).where(AuditEvent.assembly_id == assembly_id)
                            .values(actor="officer:999"))

@@ -18,7 +18,7 @@ from assembly.accounts.models import Officer, UserSession
 from assembly.selection.models import Member
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from tests.app.conftest import HTMX, login, make_client, post_form
+from tests.app.flows import HTMX, is_signed_in, login, make_client, post_form
 
 
 def age_session(engine: Engine, *, last_seen: timedelta | None = None,
@@ -33,11 +33,6 @@ def age_session(engine: Engine, *, last_seen: timedelta | None = None,
         values["expires_at"] = now - created + timedelta(hours=12)
     with db.session(engine, write=True) as session:
         session.exec(sa.update(UserSession).values(**values))
-
-
-def is_signed_in(client: TestClient) -> bool:
-    response = client.get("/admin/officers", follow_redirects=False)
-    return response.status_code == 200
 
 
 def test_session_cookie_is_http_only_and_lax(client: TestClient, admin: Officer) -> None:
