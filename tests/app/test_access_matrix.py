@@ -22,19 +22,13 @@ from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
 from assembly import db
+from assembly.accounts.models import Officer
 from assembly.recruitment.models import Respondent
 from assembly.routes import routes
-from assembly.selection.models import SelectionRun
+from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
-from tests.app.conftest import (
-    Member,
-    Officer,
-    login,
-    make_client,
-    make_officer,
-    post_form,
-    sign_in_member,
-)
+from tests.app.builders import make_officer
+from tests.app.flows import login, make_client, post_form, sign_in_member
 
 ANONYMOUS, MEMBER, OFFICER, ADMIN = "anonymous", "member", "officer", "admin"
 ROLES = (ANONYMOUS, MEMBER, OFFICER, ADMIN)

@@ -23,7 +23,9 @@ from assembly.invitations.models import Invitation
 from assembly.recruitment.models import Quota
 from assembly.selection.models import Member, SelectionRun
 from assembly.tables import utcnow
-from tests.app.conftest import TestDatabase, make_client, make_member
+from tests.app.builders import make_member
+from tests.app.databases import TestDatabase
+from tests.app.flows import make_client
 
 THREADS = 16
 

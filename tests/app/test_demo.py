@@ -16,7 +16,7 @@ from assembly.assemblies.models import Assembly
 from assembly.cli import main
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.settings import Settings
-from tests.app.conftest import TEST_SECRET, make_client, post_form
+from tests.app.flows import TEST_SECRET, make_client, post_form
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ from assembly.app import create_app
 from assembly.routes import routes
 from assembly.security import SECURITY_HEADERS, forgery_reason
 from assembly.settings import DEVELOPMENT_SECRET, Settings, SettingsError
-from tests.app.conftest import BASE_URL, HTMX, TEST_SECRET, make_client
+from tests.app.flows import BASE_URL, HTMX, TEST_SECRET, make_client
 
 CSP = SECURITY_HEADERS["Content-Security-Policy"]
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"

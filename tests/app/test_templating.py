@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from assembly.settings import Settings
 from assembly.templating import Flash, decode_flashes, encode_flashes, safe_next
-from tests.app.conftest import HTMX, TEST_SECRET, post_form
+from tests.app.flows import HTMX, TEST_SECRET, post_form
 
 
 def test_pinned_versions_of_the_fragile_pair() -> None:

@@ -16,12 +16,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from sortition.synthetic import make_pool
-from tests.browser.conftest import (
+from tests.browser.harness import (
     OFFICER_EMAIL,
     OFFICER_PASSWORD,
     Accessibility,
     Server,
-    _context,
+    new_context,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -125,7 +125,7 @@ def journey(page: Page, axe: Accessibility, chromium: Browser, server: Server,
     expect(page.get_by_role("cell", name="Invited").first).to_be_visible()
 
     # The first member opens their link on their own device and accepts.
-    resident_context = _context(chromium, server, javascript=javascript)
+    resident_context = new_context(chromium, server, javascript=javascript)
     try:
         resident = resident_context.new_page()
         resident.goto(rows[0]["invitation_link"])

@@ -1,18 +1,74 @@
-"""A drawn panel with real personal data, written straight to the database, for tests of what
-happens after the draw (invitations, purge, erasure) without running a selection each time."""
+"""Test data written straight to the database (or built in memory), without going through the
+app: officers, panel members, a synthetic pool, and a drawn panel with real personal data for tests
+of what happens after the draw (invitations, purge, erasure) without running a selection each time.
+
+Helpers that drive the app over HTTP as a person would are in `tests.app.flows`; fixtures that
+hand these out per test are in `tests/app/conftest.py`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy.engine import Engine
 
 from assembly import db
+from assembly.accounts import signin
+from assembly.accounts.models import Officer
 from assembly.assemblies.models import Assembly, AssemblyStatus
 from assembly.recruitment.models import Contact, PoolCount, Profile, Respondent
 from assembly.selection.models import Draw, Member, MemberRole, RunStatus, SelectionRun
+from assembly.settings import Settings
 from assembly.tables import utcnow
+from sortition.synthetic import SyntheticPool, make_pool
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_officer(engine: Engine, settings: Settings, email: str = "officer@example.org", *,
+                 is_admin: bool = False, password: str = PASSWORD) -> Officer:
+    with db.session(engine, write=True) as session:
+        officer = Officer(email=email, name="Test Officer", is_admin=is_admin,
+                          password_hash=signin.hash_password(settings, password))
+        session.add(officer)
+        session.flush()
+        return officer
+
+
+def make_member(engine: Engine, *, assembly: Assembly | None = None,
+                external_id: str = "R0001") -> Member:
+    """A drawn panel member of `assembly` (a new one if not given), with no personal data."""
+    with db.session(engine, write=True) as session:
+        if assembly is None:
+            assembly = Assembly(title="Test assembly", question="How should we test?")
+            session.add(assembly)
+            session.flush()
+        respondent = Respondent(assembly_id=assembly.id, external_id=external_id)
+        session.add(respondent)
+        session.flush()
+        member = Member(assembly_id=assembly.id, respondent_id=respondent.id)
+        session.add(member)
+        session.flush()
+        return member
+
+
+@lru_cache(maxsize=4)
+def synthetic(n: int = 120, k: int = 12, features: int = 4, seed: int = 3) -> SyntheticPool:
+    return make_pool(n, k, features=features, seed=seed)
+
+
+def unprotect_audit_log(engine: Engine) -> None:
+    """Remove the triggers that refuse UPDATE and DELETE, as an attacker with the database
+    password could; the chain must still show what they did."""
+    with engine.begin() as connection:
+        for event in ("update", "delete"):
+            suffix = " ON audit_event" if engine.dialect.name == "postgresql" else ""
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS audit_event_no_{event}{suffix}")
+
+
+# --- a drawn panel --------------------------------------------------------------------------------
 
 FIRST = ("Amira", "Bernadette", "Callum", "Dolores", "Eddie", "Femi", "Grace", "Hassan", "Iris",
          "Jack", "Kath", "Liam")

@@ -26,8 +26,8 @@ from assembly.invitations.models import Invitation
 from assembly.selection.models import Member
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from tests.app.conftest import BASE_URL, make_client, post_form
-from tests.app.panel import Panel, drawn_panel
+from tests.app.builders import Panel, drawn_panel, make_member
+from tests.app.flows import BASE_URL, make_client, post_form
 
 
 @dataclass(frozen=True)
@@ -280,8 +280,6 @@ def test_a_forged_continue_is_refused_and_leaves_the_invitation_usable(
 
 def test_inviting_before_the_draw_explains_what_to_do(
         officer_client: TestClient, engine: Engine) -> None:
-    from tests.app.conftest import make_member
-
     member = make_member(engine)
     response = post_form(officer_client, f"/assemblies/{member.assembly_id}/invitations")
     assert response.status_code == 409

@@ -21,7 +21,8 @@ from assembly.accounts import signin
 from assembly.accounts.models import LoginAttempt, Officer
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from tests.app.conftest import PASSWORD, login, make_client, make_officer, post_form
+from tests.app.builders import PASSWORD, make_officer
+from tests.app.flows import login, make_client, post_form
 
 WRONG = "not the password at all"
 

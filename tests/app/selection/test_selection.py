@@ -20,35 +20,20 @@ from assembly.selection import worker
 from assembly.selection.models import SelectionRun
 from assembly.tables import utcnow
 from sortition.synthetic import quotas_to_csv
-from tests.app.conftest import HTMX, make_client, post_form
-from tests.app.test_assemblies import create
-from tests.app.test_upload import loaded, synthetic, upload
+from tests.app.builders import synthetic
+from tests.app.flows import (
+    HTMX,
+    create,
+    loaded,
+    login,
+    make_client,
+    post_form,
+    start,
+    upload,
+    wait_for,
+)
 
 SVG_IMAGE = re.compile(r'<svg xmlns="http://www.w3.org/2000/svg" role="img"')
-
-
-def start(client: TestClient, assembly_id: int, **changes: str) -> str:
-    form = {"algorithm": "leximin", "panel_size": "12", "lottery_size": "1000", **changes}
-    response = post_form(client, f"/assemblies/{assembly_id}/selection", form,
-                         follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return response.headers["location"]
-
-
-def wait_for(client: TestClient, url: str, seconds: float = 120) -> list[str]:
-    """Poll the progress fragment as htmx does until the run ends; returns the phases seen."""
-    phases: list[str] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        response = client.get(url, headers=HTMX)
-        if response.status_code == 204:
-            assert response.headers["HX-Refresh"] == "true"
-            return phases
-        assert response.status_code == 200
-        assert response.text.lstrip().startswith('<div id="progress"')
-        phases += re.findall(r'class="progress-label">([^<]*)<', response.text)
-        time.sleep(0.3)
-    raise AssertionError(f"the run did not finish in {seconds} s; phases: {phases[-3:]}")
 
 
 @pytest.mark.slow
@@ -253,8 +238,6 @@ def test_progress_writer_throttles_but_never_skips_a_phase(engine: Engine,
 @pytest.mark.slow
 def test_a_dead_worker_process_or_a_stopping_server_fails_the_run(
         app: Starlette, officer: object, dbs: Callable) -> None:
-    from tests.app.conftest import login
-
     with make_client(app) as client:
         login(client, officer.email)  # type: ignore[attr-defined]
         # Large enough that the solver is still busy when the process is killed.

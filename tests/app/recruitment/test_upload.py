@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -14,41 +13,9 @@ from starlette.testclient import TestClient
 from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
-from sortition.synthetic import SyntheticPool, make_pool, quotas_to_csv
-from tests.app.conftest import SAME_ORIGIN, post_form
-from tests.app.test_assemblies import create
-
-LEGAL = {"legal_basis": "Public task, UK GDPR Article 6(1)(e)", "consent_version": "v2",
-         "address_columns": "address_line_1, postcode"}
-
-
-@lru_cache(maxsize=4)
-def synthetic(n: int = 120, k: int = 12, features: int = 4, seed: int = 3) -> SyntheticPool:
-    return make_pool(n, k, features=features, seed=seed)
-
-
-def upload(client: TestClient, assembly_id: int, *, quotas: bytes | None = None,
-           people: bytes | None = None, data: dict[str, str] | None = None, htmx: bool = False,
-           follow: bool = False) -> object:
-    files = {}
-    if quotas is not None:
-        files["quotas"] = ("quotas.csv", quotas, "text/csv")
-    if people is not None:
-        files["people"] = ("people.csv", people, "text/csv")
-    headers = dict(SAME_ORIGIN)
-    if htmx:
-        headers.update({"HX-Request": "true", "HX-Request-Type": "partial"})
-    return client.post(f"/assemblies/{assembly_id}/pool", files=files,
-                       data=LEGAL if data is None else data, headers=headers,
-                       follow_redirects=follow)
-
-
-def loaded(client: TestClient, pool: SyntheticPool | None = None) -> int:
-    pool = pool or synthetic()
-    assembly_id = create(client)
-    response = upload(client, assembly_id, quotas=pool.quotas_csv(), people=pool.people_csv())
-    assert response.status_code == 303, response.text
-    return assembly_id
+from sortition.synthetic import quotas_to_csv
+from tests.app.builders import synthetic
+from tests.app.flows import LEGAL, create, loaded, post_form, upload
 
 
 def problem_cells(text: str) -> list[tuple[str, str, str, str]]:

@@ -21,9 +21,15 @@ from assembly.selection import draws
 from assembly.selection.models import Draw, Member, SelectionRun
 from assembly.settings import Settings
 from sortition import draw as public_draw
-from tests.app.conftest import make_client, post_form, sign_in_member
-from tests.app.test_selection import start, wait_for
-from tests.app.test_upload import loaded, synthetic
+from tests.app.builders import synthetic
+from tests.app.flows import (
+    loaded,
+    make_client,
+    post_form,
+    sign_in_member,
+    start,
+    wait_for,
+)
 
 SEED = " 07 19  23 31 42 48 "
 

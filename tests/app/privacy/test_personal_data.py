@@ -18,8 +18,8 @@ from assembly.invitations.models import Invitation
 from assembly.recruitment.models import Contact, PoolCount, Profile, Respondent
 from assembly.selection.models import Member
 from assembly.settings import Settings
-from tests.app.conftest import TEST_SECRET, make_client, post_form
-from tests.app.panel import Panel, days_ago, drawn_panel
+from tests.app.builders import Panel, days_ago, drawn_panel
+from tests.app.flows import TEST_SECRET, make_client, post_form
 
 
 @pytest.fixture

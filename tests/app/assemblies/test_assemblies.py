@@ -10,22 +10,7 @@ from starlette.testclient import TestClient
 
 from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
-from tests.app.conftest import post_form
-
-DETAILS = {
-    "title": "Our council, data and AI",
-    "question": "How should our council use data and AI?",
-    "remit": "Recommendations on the use of personal data in council services.",
-    "commissioning_body": "Cabinet",
-    "starts_on": "2026-03-14",
-    "ends_on": "2026-05-09",
-}
-
-
-def create(client: TestClient, **changes: str) -> int:
-    response = post_form(client, "/assemblies", {**DETAILS, **changes}, follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return int(response.headers["location"].rsplit("/", 1)[1])
+from tests.app.flows import DETAILS, create, post_form
 
 
 def test_create_list_and_show(officer_client: TestClient, dbs: Callable) -> None:

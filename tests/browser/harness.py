@@ -1,0 +1,132 @@
+"""What the browser tests drive: the `minipublic serve` subprocess, Debian's Chromium through
+Playwright (never a downloaded browser), and axe-core for accessibility. `conftest.py` turns these
+into fixtures; test modules import from here, never from `conftest.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps trying to reach Google's servers, which
+# this machine's closed network refuses, many times a second.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+OFFICER_EMAIL = "officer@example.org"
+OFFICER_PASSWORD = "correct horse battery staple"
+SERIOUS = ("serious", "critical")
+
+
+@dataclass
+class Server:
+    url: str
+    data_dir: Path
+    log_path: Path
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] = field(repr=False)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def command(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        """Run `minipublic ARGS` against this server's database."""
+        return subprocess.run([sys.executable, "-m", "assembly.cli", *args], env=self.env,
+                              input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def free_port() -> int:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(server: Server, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.process.returncode}:\n"
+                               f"{server.log()}")
+        try:
+            with urllib.request.urlopen(server.url + "/", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer within {timeout:.0f} s:\n{server.log()}")
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def new_context(chromium: Browser, server: Server, *, javascript: bool) -> BrowserContext:
+    context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
+                                   accept_downloads=True, locale="en-GB",
+                                   viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    return context
+
+
+class Accessibility:
+    """Runs axe-core on pages and collects every serious or critical violation."""
+
+    def __init__(self, chromium: Browser, server: Server) -> None:
+        self.axe = Axe()
+        self.chromium = chromium
+        self.server = server
+        self.scanned: list[str] = []
+        self._scanner: BrowserContext | None = None
+
+    def check(self, page: Page, *, javascript: bool = True) -> None:
+        """Scan what `page` shows now; fail on any serious or critical violation.
+
+        Pass `javascript=False` for a page of a context without JavaScript, where axe cannot run.
+        """
+        if not javascript:
+            self._check_html(page.url, page.content())
+            return
+        self._assert(page.url, self.axe.run(page).response)
+
+    def _check_html(self, url: str, html: str) -> None:
+        if self._scanner is None:
+            self._scanner = new_context(self.chromium, self.server, javascript=True)
+        scan = self._scanner.new_page()
+        try:
+            scan.route(url, lambda route: route.fulfill(
+                status=200, body=html, content_type="text/html; charset=utf-8"))
+            scan.goto(url)
+            self._assert(url + " (without JavaScript)", self.axe.run(scan).response)
+        finally:
+            scan.close()
+
+    def _assert(self, url: str, response: dict) -> None:
+        self.scanned.append(url)
+        problems = [v for v in response["violations"] if v.get("impact") in SERIOUS]
+        lines = [
+            f"{v['impact']}: {v['id']} ({v['help']}) at "
+            + ", ".join(str(node["target"]) for node in v["nodes"][:5])
+            for v in problems
+        ]
+        assert not problems, f"axe-core found problems on {url}:\n" + "\n".join(lines)
+
+    def close(self) -> None:
+        if self._scanner is not None:
+            self._scanner.close()
