@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from assembly.accounts.models import Officer
+from assembly.assemblies.models import Assembly
 from assembly.selection.models import Member
 
 ActorKind = Literal["anonymous", "officer", "member"]
@@ -74,10 +75,10 @@ def member(actor: Actor, obj: Any) -> bool:
 
 
 def member_of_assembly(actor: Actor, obj: Any) -> bool:
-    """A member acting on something that belongs to their own assembly."""
+    """A member acting on their own assembly, or on something that belongs to it."""
     if not actor.is_member or actor.member is None or obj is None:
         return False
-    assembly_id = getattr(obj, "assembly_id", None)
+    assembly_id = obj.id if isinstance(obj, Assembly) else getattr(obj, "assembly_id", None)
     return assembly_id is not None and assembly_id == actor.member.assembly_id
 
 
@@ -130,11 +131,19 @@ def actor_of(request: Request) -> Actor:
     return getattr(request.state, "actor", ANONYMOUS)
 
 
-def require(request: Request, action: str, obj: Any = None) -> Actor:
-    """The access check every route makes; returns the actor or raises 401/403."""
-    actor = actor_of(request)
+def authorize(actor: Actor, action: str, obj: Any = None) -> Actor:
+    """Raise 401 (nobody signed in) or 403 unless `actor` may do `action` to `obj`."""
     if can(actor, action, obj):
         return actor
     if actor.kind == "anonymous":
         raise SignInRequired(RULES.get(action, ("officer", officer))[0])
     raise HTTPException(403, "You do not have permission to do this.")
+
+
+def require(request: Request, action: str, obj: Any = None) -> Actor:
+    """The access check every route makes first; returns the actor or raises 401/403.
+
+    Where the rule depends on the object (a member acting on their own assembly's statement),
+    the room's access helper loads the object and calls `authorize` with it, in one step.
+    """
+    return authorize(actor_of(request), action, obj)

@@ -43,7 +43,8 @@ from assembly.assemblies.models import Assembly, AssemblyStatus
 from assembly.assemblies.status import advance
 from assembly.errors import Conflict
 from assembly.invitations.models import Invitation
-from assembly.selection.models import Member, MemberRole, MemberStatus
+from assembly.selection import panel
+from assembly.selection.models import SEATED, Member, MemberRole
 from assembly.settings import Settings
 from assembly.tables import utcnow
 
@@ -53,10 +54,6 @@ TOKEN_LENGTH = 52  # ceil(256 / 5)
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 16  # 80 bits: far beyond guessing within an invitation's lifetime
 CODE_GROUP = 4
-# Whoever can still be invited: drawn to the panel and not yet joined, declined or replaced.
-INVITABLE = (MemberStatus.selected.value, MemberStatus.invited.value)
-# A lost letter or a new device: a member who already joined can be sent a fresh invitation.
-REISSUABLE = (*INVITABLE, MemberStatus.joined.value)
 
 
 class InvitationError(Conflict):
@@ -118,15 +115,6 @@ class Issued:
     expires_at: datetime
 
 
-def invitable_members(session: Session, assembly_id: int) -> list[Member]:
-    return list(session.exec(
-        select(Member)
-        .where(Member.assembly_id == assembly_id, Member.role == MemberRole.panel.value,
-               Member.status.in_(INVITABLE))  # type: ignore[attr-defined]
-        .order_by(Member.id)
-    ).all())
-
-
 def lock_members(session: Session, member_ids: Sequence[int]) -> None:
     """Take the per-member lock (in id order, so two lockers never wait on each other)."""
     if member_ids:
@@ -161,11 +149,7 @@ def issue(session: Session, members: Sequence[Member], *, days: int, officer_id:
                                    created_by=officer_id, expires_at=expires))
         issued.append(Issued(member.id, member.public_id, member.respondent_id, token,
                              format_code(code), expires))
-    session.exec(  # type: ignore[call-overload]
-        sa.update(Member)
-        .where(Member.id.in_(ids), Member.status == MemberStatus.selected.value)  # type: ignore[union-attr]
-        .values(status=MemberStatus.invited.value, status_changed_at=now)
-    )
+    panel.mark_invited(session, ids, now)
     session.flush()
     return issued
 
@@ -212,7 +196,7 @@ def inspect(session: Session, secret_hash: str, *, now: datetime | None = None) 
     state = state_of(invitation, now or utcnow())
     if state is State.valid and invitation is not None:
         member = session.get(Member, invitation.member_id)
-        if member is None or member.status not in REISSUABLE:
+        if member is None or member.status not in SEATED:
             return State.replaced  # they have left the panel since the letter was sent
     return state
 
@@ -249,19 +233,12 @@ def redeem(session: Session, secret_hash: str, *, now: datetime | None = None) -
         savepoint.rollback()
         return Redemption(inspect(session, secret_hash, now=now))
     member_id, issued_at = consumed
-    joined = session.exec(  # type: ignore[call-overload]
-        sa.update(Member)
-        .where(Member.id == member_id,
-               Member.status.in_(REISSUABLE),  # type: ignore[attr-defined]
-               sa.or_(Member.joined_at.is_(None), Member.joined_at < issued_at))  # type: ignore[union-attr, operator]
-        .values(status=MemberStatus.joined.value, joined_at=now, status_changed_at=now)
-        .returning(Member.id)
-    ).first()
-    if joined is None:
+    joined = panel.mark_joined(session, member_id, issued_at, now)
+    if not joined:
         # The other credential of the same issue won, or the member has left the panel.
         savepoint.rollback()
         member = session.get(Member, member_id)
-        gone = member is None or member.status not in REISSUABLE
+        gone = member is None or member.status not in SEATED
         return Redemption(State.replaced if gone else State.used)
     savepoint.commit()
     revoke_outstanding(session, [member_id], now=now)
@@ -302,7 +279,7 @@ def invite_panel(session: Session, assembly: Assembly, *, days: int, actor: str,
     if not journey.is_drawn(session, assembly.id):
         raise InvitationError("Perform the public draw before inviting the panel: there is "
                               "nobody to invite yet.")
-    issued = issue(session, invitable_members(session, assembly.id), days=days,
+    issued = issue(session, panel.invitable_members(session, assembly.id), days=days,
                    officer_id=officer_id)
     advance(session, assembly, AssemblyStatus.inviting)
     audit.record(session, assembly.id, actor, "invitations.issued", {
@@ -315,7 +292,7 @@ def invite_panel(session: Session, assembly: Assembly, *, days: int, actor: str,
 def reinvite(session: Session, member: Member, *, days: int, actor: str,
              officer_id: int | None) -> Issued:
     """A new invitation for one member (a lost letter, a new phone); their old one stops."""
-    if member.role != MemberRole.panel.value or member.status not in REISSUABLE:
+    if member.role != MemberRole.panel.value or member.status not in SEATED:
         raise InvitationError("Only members on the panel who have not left it can be sent a new "
                               "invitation. A reserve is invited once they replace a member.")
     issued = issue(session, [member], days=days, officer_id=officer_id)

@@ -21,13 +21,15 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from assembly import audit, sessions
+from assembly import audit
 from assembly.accounts import signin
 from assembly.accounts.models import UserSession
 from assembly.assemblies.models import Assembly
+from assembly.errors import ActionableError
 from assembly.invitations import credentials
 from assembly.recruitment.models import Contact, Profile, Respondent
-from assembly.selection.models import Draw, Member, MemberStatus
+from assembly.selection import panel
+from assembly.selection.models import Draw, Member
 from assembly.settings import Settings
 from assembly.tables import utcnow
 
@@ -36,7 +38,7 @@ PURGE_ACTOR = "system:purge"
 ENDED_SESSIONS_KEPT = timedelta(days=30)
 
 
-class ErasureError(ValueError):
+class ErasureError(ActionableError):
     """The person cannot be found or erased; the message says what to check."""
 
 
@@ -193,13 +195,7 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
     if member is not None and member.id is not None:
         credentials.lock_members(session, [member.id])
         credentials.revoke_outstanding(session, [member.id], now=now)
-        sessions.revoke(session, member_id=member.id, reason="personal data erased")
-        session.exec(  # type: ignore[call-overload]
-            sa.update(Member)
-            .where(Member.id == member.id, Member.status.in_(  # type: ignore[attr-defined]
-                (MemberStatus.selected.value, MemberStatus.invited.value,
-                 MemberStatus.joined.value)))
-            .values(status=MemberStatus.declined.value, status_changed_at=now))
+        panel.leave(session, member, now)
     audit.record(session, respondent.assembly_id, actor, "respondent.erased", {
         "respondent": respondent.public_id,
         "member": member.public_id if member is not None else None,

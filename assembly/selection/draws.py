@@ -9,13 +9,11 @@ People are named by their respondents' public ids throughout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from assembly import audit, sessions
+from assembly import audit
 from assembly.assemblies.models import Assembly, AssemblyStatus
 from assembly.assemblies.status import advance
 from assembly.errors import Conflict
@@ -25,18 +23,15 @@ from assembly.selection.models import (
     Draw,
     Member,
     MemberRole,
-    MemberStatus,
     RunStatus,
     SelectionRun,
 )
 from assembly.tables import utcnow
 from sortition import draw as public_draw
 from sortition.model import Instance
-from sortition.reserves import NoReplacement, find_reserves, replace_member
+from sortition.reserves import find_reserves
 
 RESERVES_PER_MEMBER = 3  # reserves recorded per panel member, most similar first
-ACTIVE = (MemberStatus.selected.value, MemberStatus.invited.value, MemberStatus.joined.value)
-GONE = (MemberStatus.declined.value, MemberStatus.replaced.value)
 
 
 class DrawError(Conflict):
@@ -48,28 +43,12 @@ def draw_of(session: Session, assembly_id: int) -> Draw | None:
     return session.exec(select(Draw).where(Draw.assembly_id == assembly_id)).first()
 
 
-def panel_members(session: Session, assembly_id: int) -> list[Member]:
-    """The current panel: drawn or promoted members who have not dropped out."""
-    return list(session.exec(
-        select(Member).where(Member.assembly_id == assembly_id,
-                             Member.role == MemberRole.panel.value,
-                             Member.status.in_(ACTIVE))  # type: ignore[attr-defined]
-        .order_by(Member.id)).all())
-
-
-def reserve_members(session: Session, assembly_id: int) -> list[Member]:
-    return list(session.exec(
-        select(Member).where(Member.assembly_id == assembly_id,
-                             Member.role == MemberRole.reserve.value)
-        .order_by(Member.id)).all())
-
-
-def _instance_for(session: Session, run: SelectionRun) -> Instance:
+def instance_for(session: Session, run: SelectionRun) -> Instance:
     return instance_from_db(session, run.assembly_id, run.panel_size,
                             one_per_household=bool(run.options.get("one_per_household")))
 
 
-def _respondents(session: Session, assembly_id: int, public_ids: list[str]) -> dict[str, int]:
+def respondent_ids(session: Session, assembly_id: int, public_ids: list[str]) -> dict[str, int]:
     rows = session.exec(select(Respondent.public_id, Respondent.id).where(
         Respondent.assembly_id == assembly_id,
         Respondent.public_id.in_(public_ids))).all()  # type: ignore[attr-defined]
@@ -97,7 +76,7 @@ def perform_draw(session: Session, assembly: Assembly, run: SelectionRun, seed: 
     panel = sorted(int(i) for i in run.lottery["tickets"][outcome.ticket - 1])
     panel_ids = [ids[i] for i in panel]
 
-    instance = _instance_for(session, run)
+    instance = instance_for(session, run)
     if list(instance.pool.ids) != ids:
         raise DrawError("The pool has changed since this selection was computed. Run the "
                         "selection again.")
@@ -117,7 +96,7 @@ def perform_draw(session: Session, assembly: Assembly, run: SelectionRun, seed: 
             session.add(record)
     except IntegrityError:
         raise DrawError("This selection has already been drawn.") from None
-    respondents = _respondents(session, assembly.id or 0, panel_ids + reserve_ids)
+    respondents = respondent_ids(session, assembly.id or 0, panel_ids + reserve_ids)
     session.add_all([Member(assembly_id=assembly.id or 0, respondent_id=respondents[p],
                             draw_id=record.id, role=MemberRole.panel.value,
                             status_changed_at=utcnow()) for p in panel_ids])
@@ -131,71 +110,3 @@ def perform_draw(session: Session, assembly: Assembly, run: SelectionRun, seed: 
         "ticket": outcome.ticket, "lottery_size": outcome.lottery_size,
         "panel": panel_ids, "reserves": reserve_ids})
     return record
-
-
-@dataclass(frozen=True)
-class Replacement:
-    leaving: Member
-    joining: Member
-
-
-def replace(session: Session, assembly: Assembly, member: Member, actor: str,
-            *, reason: str = "dropped out") -> Replacement:
-    """`member` leaves the panel; the first reserve who keeps every quota joins.
-
-    Reserves are worked out afresh against the panel as it is now (earlier replacements change
-    who fits), skipping everyone who already declined or left. Raises DrawError (with the
-    engine's explanation) when nobody can keep the quotas; nothing changes then.
-    """
-    draw = session.exec(select(Draw).where(Draw.assembly_id == assembly.id)).first()
-    if draw is None:
-        raise DrawError("The panel has not been drawn yet.")
-    if member.role != MemberRole.panel.value or member.status not in ACTIVE:
-        raise DrawError("Only a current panel member can be replaced.")
-    run = session.get(SelectionRun, draw.run_id)
-    assert run is not None
-    instance = _instance_for(session, run)
-    index = {public: i for i, public in enumerate(instance.pool.ids)}
-    public_of = dict(session.exec(select(Respondent.id, Respondent.public_id).where(
-        Respondent.assembly_id == assembly.id)).all())
-    current = panel_members(session, assembly.id or 0)
-    if public_of.get(member.respondent_id) not in index:
-        raise DrawError("This member's record was erased, so the quotas cannot be checked.")
-    missing = [m for m in current if public_of.get(m.respondent_id) not in index]
-    if missing:
-        raise DrawError("Some panel members' records were erased, so the quotas cannot be "
-                        "checked for a replacement.")
-    panel = np.array(sorted(index[public_of[m.respondent_id]] for m in current), dtype=np.int64)
-    gone = session.exec(select(Member.respondent_id).where(
-        Member.assembly_id == assembly.id, Member.status.in_(GONE))).all()  # type: ignore[attr-defined]
-    declined = [index[public_of[r]] for r in gone if public_of.get(r) in index]
-    leaving_index = index[public_of[member.respondent_id]]
-    try:
-        _, joining_index = replace_member(instance, panel, leaving_index, declined=declined)
-    except NoReplacement as error:
-        raise DrawError(f"Nobody left in the pool can replace this member and keep every "
-                        f"quota. {error}") from None
-    joining_public = instance.pool.ids[joining_index]
-    joining_respondent = _respondents(session, assembly.id or 0, [joining_public])[joining_public]
-    joining = session.exec(select(Member).where(
-        Member.assembly_id == assembly.id, Member.respondent_id == joining_respondent)).first()
-    now = utcnow()
-    if joining is None:
-        joining = Member(assembly_id=assembly.id or 0, respondent_id=joining_respondent,
-                         draw_id=draw.id, role=MemberRole.panel.value, status_changed_at=now)
-    else:
-        joining.role, joining.status = MemberRole.panel.value, MemberStatus.selected.value
-        joining.status_changed_at = now
-    session.add(joining)
-    session.flush()
-    member.status, member.replaced_by, member.status_changed_at = (
-        MemberStatus.replaced.value, joining.id, now)
-    session.add(member)
-    session.flush()
-    # Someone who has left the panel must not keep a way in: end their sessions. Their unused
-    # letters stop working too, because an invitation admits only a member who holds a seat.
-    sessions.revoke(session, member_id=member.id, reason="left the panel")
-    audit.record(session, assembly.id or 0, actor, "member.replaced", {
-        "leaving": public_of[member.respondent_id], "joining": joining_public,
-        "reason": reason})
-    return Replacement(member, joining)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assembly import letters, templating
+from assembly import templating
+from assembly.invitations import letters
 from assembly.templating import templates_dir
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -32,4 +33,4 @@ def test_this_checkout_and_the_letters_use_the_same_templates() -> None:
     assert not (REPOSITORY / "assembly" / "templates").exists()  # the layout keeps it on top
     assert templating.TEMPLATES == REPOSITORY / "templates"
     assert letters.TEMPLATES == templating.TEMPLATES
-    assert (templating.TEMPLATES / "base.html").is_file()
+    assert (templating.TEMPLATES / "layouts" / "base.html").is_file()

@@ -60,3 +60,20 @@ def test_audit_labels_name_no_person() -> None:
     assert MEMBER.label == "member:m7"
     assert ANONYMOUS.label == "anonymous"
     assert "@" not in ADMIN.label
+
+
+def test_authorize_checks_the_object_a_member_acts_on() -> None:
+    from starlette.exceptions import HTTPException
+
+    from assembly.assemblies.models import Assembly
+    from assembly.authz import SignInRequired, authorize
+
+    member = Member(id=1, assembly_id=7, respondent_id=1)
+    actor = Actor("member", member=member)
+    own, other = Assembly(id=7, title="t", question="q"), Assembly(id=8, title="t", question="q")
+    assert authorize(actor, "member.view_assembly", own) is actor
+    with pytest.raises(HTTPException) as refused:
+        authorize(actor, "member.view_assembly", other)
+    assert refused.value.status_code == 403
+    with pytest.raises(SignInRequired):
+        authorize(ANONYMOUS, "member.view_assembly", own)

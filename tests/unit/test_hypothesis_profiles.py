@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 
 from tests.unit._examples import examples
-from tests.unit.test_solver_leximin import SETTINGS
+from tests.unit._solver_checks import SETTINGS
 
 
 def test_the_ci_profile_is_derandomized_without_a_database() -> None:

@@ -14,8 +14,8 @@ from sortition.solver.types import compress
 from sortition.solver.walk import Rows, _round
 from sortition.synthetic import make_instance
 from tests.unit._examples import examples
+from tests.unit._solver_checks import check_distribution, feasible
 from tests.unit._solver_instances import build, instances
-from tests.unit.test_solver_leximin import check_distribution, feasible
 
 
 def test_types_group_people_with_the_same_profile_and_split_households() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 
 from sortition.model import Instance, SelectionOptions
 from sortition.select import find_distribution
@@ -12,47 +12,10 @@ from sortition.solver.expand import expand
 from sortition.solver.leximin import classic, staged
 from sortition.solver.master import Master
 from sortition.solver.nash import objective
-from sortition.solver.panels import NoPanel, PanelFinder
+from sortition.solver.panels import PanelFinder
 from sortition.solver.types import compress
-from tests.unit._examples import examples
+from tests.unit._solver_checks import SETTINGS, check_distribution, feasible, reference_profile
 from tests.unit._solver_instances import build, instances, non_integral
-
-SETTINGS = settings(max_examples=examples(25), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-
-
-def feasible(instance: Instance) -> bool:
-    try:
-        PanelFinder(compress(instance)).any_panel()
-    except NoPanel:
-        return False
-    return True
-
-
-def reference_profile(instance: Instance) -> np.ndarray:
-    """Classic LEXIMIN with one type per person: no compression, no fractional shortcut."""
-    people = compress(instance, merge=False)
-    outcome = classic(people)
-    panels, weights = expand(people, outcome.counts, outcome.weights)
-    chances = np.zeros(len(instance.pool))
-    for panel, weight in zip(panels, weights):
-        chances[panel] += weight
-    return np.sort(chances)
-
-
-def check_distribution(instance: Instance, distribution) -> None:
-    """Every panel is feasible, weights are a distribution, marginals are the panels' own."""
-    k = instance.panel_size
-    assert distribution.panels.shape[1] == k
-    assert all(instance.is_feasible_panel(panel) for panel in distribution.panels)
-    assert np.all(np.diff(distribution.panels, axis=1) > 0)
-    assert np.all(distribution.weights > 0)
-    assert distribution.weights.sum() == pytest.approx(1.0, abs=1e-12)
-    membership = np.zeros(len(instance.pool))
-    for panel, weight in zip(distribution.panels, distribution.weights):
-        membership[panel] += weight
-    np.testing.assert_allclose(distribution.marginals, membership, atol=1e-12)
-    assert distribution.marginals.sum() == pytest.approx(k, abs=1e-9)
 
 
 @SETTINGS
@@ -174,3 +137,16 @@ def test_the_panel_search_answers_with_the_panel_it_values() -> None:
         assert priced.bound == pytest.approx(1.0)
         chosen = np.concatenate([people.members[t] for t in np.flatnonzero(priced.counts)])
         assert person in chosen and instance.is_feasible_panel(np.sort(chosen))
+
+
+def test_classic_column_generation_agrees_on_a_case_it_once_got_wrong() -> None:
+    """Found by an unseeded run of the property test above: the classic scheme gave one person
+    chance 0 (a warm-started pricing answer it trusted). Eleven people, panel of three."""
+    profiles = np.array([[0, 1], [0, 1], [0, 1], [1, 0], [1, 1], [2, 0], [0, 0], [0, 1], [0, 1],
+                         [1, 0], [2, 1]])
+    instance = build(profiles, [3, 2], [(1, 2), (1, 2), (0, 1), (2, 3), (0, 1)], 3)
+    expected = np.array([1 / 7] * 7 + [0.5] * 4)
+    np.testing.assert_allclose(reference_profile(instance), expected, atol=1e-6)
+    distribution = find_distribution(instance, SelectionOptions(algorithm="leximin"))
+    check_distribution(instance, distribution)
+    np.testing.assert_allclose(np.sort(distribution.marginals), expected, atol=1e-6)

@@ -19,9 +19,8 @@ from starlette.responses import Response
 
 from assembly import db, sessions
 from assembly.accounts.models import LoginAttempt, SessionKind
-from assembly.assemblies.models import Assembly
 from assembly.authz import require
-from assembly.invitations import credentials
+from assembly.invitations import access, credentials
 from assembly.invitations.credentials import State
 from assembly.settings import Settings
 from assembly.tables import utcnow
@@ -116,9 +115,7 @@ def _signed_in(request: Request, token: str) -> Response:
 
 async def welcome(request: Request) -> Response:
     actor = require(request, "member.welcome")
-    assert actor.member is not None
-    assembly_id = actor.member.assembly_id
-    assembly = await db.run(request, lambda session: session.get(Assembly, assembly_id))
+    assembly = await db.run(request, access.members_assembly, actor, "member.view_assembly")
     return render(request, "invitations/welcome.html", {"assembly": assembly})
 
 

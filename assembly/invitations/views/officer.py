@@ -30,6 +30,7 @@ from assembly.invitations import credentials, letters
 from assembly.invitations.credentials import InvitationError, Issued
 from assembly.invitations.models import Invitation
 from assembly.recruitment.models import Contact, Respondent
+from assembly.selection import panel
 from assembly.selection.access import member_or_404
 from assembly.selection.draws import draw_of
 from assembly.selection.models import Member, MemberRole
@@ -156,6 +157,7 @@ def _context(session: Session, assembly: Assembly, settings: Settings,
     assert assembly.id is not None
     return {"assembly": assembly, "drawn": draw_of(session, assembly.id) is not None,
             "rows": _rows(session, assembly.id), "errors": errors or {},
+            "on_panel": len(panel.panel_members(session, assembly.id)),
             "invitation_days": settings.invitation_days}
 
 

@@ -26,7 +26,7 @@ from assembly.authz import require
 from assembly.forms import whole_number
 from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.recruitment.pool import household_count, pool_size, stored_quotas
-from assembly.selection import draws, runs, worker
+from assembly.selection import draws, panel, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
 from assembly.selection.models import Draw, Member, RunStatus, SelectionRun
@@ -298,10 +298,8 @@ def _panel_page(session: Session, assembly_id: int) -> PanelPage:
     page = PanelPage(assembly, record, session.get(SelectionRun, record.run_id) if record else None)
     if record is None:
         return page
-    page.panel = [_person(session, m) for m in draws.panel_members(session, assembly_id)]
-    left = session.exec(select(Member).where(
-        Member.assembly_id == assembly_id, Member.status.in_(draws.GONE))  # type: ignore[attr-defined]
-        .order_by(Member.status_changed_at)).all()
+    page.panel = [_person(session, m) for m in panel.panel_members(session, assembly_id)]
+    left = panel.left_members(session, assembly_id)
     by_id = {m.id: m for m in session.exec(select(Member).where(Member.assembly_id == assembly_id))}
     for member in left:
         person = _person(session, member)
@@ -309,7 +307,7 @@ def _panel_page(session: Session, assembly_id: int) -> PanelPage:
             joining = session.get(Respondent, by_id[member.replaced_by].respondent_id)
             person.replaced_by = joining.public_id if joining else ""
         page.left.append(person)
-    page.reserves = [_person(session, m) for m in draws.reserve_members(session, assembly_id)]
+    page.reserves = [_person(session, m) for m in panel.reserve_members(session, assembly_id)]
     quotas = stored_quotas(session, assembly_id)
     if quotas is not None and page.run is not None and page.run.report:
         page.features = quotas.features
@@ -367,12 +365,12 @@ async def drop_out(request: Request) -> Response:
             "errors": {"confirm": "Tick the box to confirm that this member will not take part."}},
             block="content", status_code=422)
 
-    def work(session: Session) -> draws.Replacement:
+    def work(session: Session) -> panel.Replacement:
         assembly = assembly_or_404(session, assembly_id)
         member = session.get(Member, member_id)
         if member is None or member.assembly_id != assembly_id:
             raise HTTPException(404, "There is no such member.")
-        return draws.replace(session, assembly, member, actor.label, reason=reason)
+        return panel.replace(session, assembly, member, actor.label, reason=reason)
 
     try:
         replacement = await db.run(request, work, write=True)

@@ -17,7 +17,7 @@ from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
 from assembly.recruitment.models import Respondent
 from assembly.recruitment.pool import instance_from_db
-from assembly.selection import draws
+from assembly.selection import panel
 from assembly.selection.models import Draw, Member, SelectionRun
 from assembly.settings import Settings
 from sortition import draw as public_draw
@@ -45,7 +45,7 @@ def selected(officer_client: TestClient) -> tuple[int, str]:
 
 def panel_ids(dbs: Callable, assembly_id: int) -> list[str]:
     with dbs() as session:
-        members = draws.panel_members(session, assembly_id)
+        members = panel.panel_members(session, assembly_id)
         return sorted(session.get(Respondent, m.respondent_id).public_id for m in members)
 
 
@@ -70,7 +70,7 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
         run = session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)).one()
         record = session.exec(select(Draw)).one()
         assembly = session.get(Assembly, assembly_id)
-        reserves = draws.reserve_members(session, assembly_id)
+        reserves = panel.reserve_members(session, assembly_id)
     # Anyone can repeat the draw from the commitment, the seed and the published lottery.
     ticket = public_draw.pick_ticket(run.commitment, "07 19 23 31 42 48", 1000)
     assert record.seed == "07 19 23 31 42 48" and record.ticket == ticket
@@ -98,7 +98,7 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
 
     # A drop-out is replaced by the first reserve that keeps every quota.
     with dbs() as session:
-        leaving = draws.panel_members(session, assembly_id)[0]
+        leaving = panel.panel_members(session, assembly_id)[0]
         leaving_public = session.get(Respondent, leaving.respondent_id).public_id
     # The leaving member has already joined online; leaving the panel must end that session.
     leaver = make_client(app)
