@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from assembly.tables import json_field, utcnow, when
 
@@ -143,12 +143,12 @@ def record(session: Session, assembly_id: int, actor: str, action: str,
     if session.get_bind().dialect.name == "postgresql":
         # Queue appenders to this chain until the end of their transactions: without it, many
         # writers racing for the same position starve one another through the retries below.
-        session.exec(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK, assembly_id)))  # type: ignore[call-overload]
+        session.exec(select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK, assembly_id)))
     for _ in range(RETRIES):
         last = session.exec(
             select(AuditEvent.seq, AuditEvent.hash)
             .where(AuditEvent.assembly_id == assembly_id)
-            .order_by(AuditEvent.seq.desc())  # type: ignore[attr-defined]
+            .order_by(col(AuditEvent.seq).desc())
             .limit(1)
         ).first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
@@ -172,7 +172,7 @@ def record(session: Session, assembly_id: int, actor: str, action: str,
 
 def events(session: Session, assembly_id: int, *, newest_first: bool = False,
            limit: int | None = None, offset: int = 0) -> list[AuditEvent]:
-    order = AuditEvent.seq.desc() if newest_first else AuditEvent.seq.asc()  # type: ignore[attr-defined]
+    order = col(AuditEvent.seq).desc() if newest_first else col(AuditEvent.seq).asc()
     query = (select(AuditEvent).where(AuditEvent.assembly_id == assembly_id)
              .order_by(order).offset(offset))
     if limit is not None:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from assembly import audit
 from assembly.recruitment.models import Quota, Respondent, in_pool
 from assembly.selection.models import Draw, Member, SelectionRun, active_run, on_panel
+from assembly.tables import attribute
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,8 @@ def progress(session: Session, assembly_id: int) -> Progress:
     quotas = session.exec(select(sa.func.count()).select_from(Quota)
                           .where(Quota.assembly_id == assembly_id)).one()
     runs = session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)
-                        .options(sa.orm.defer(col(SelectionRun.marginals)),
-                                 sa.orm.defer(col(SelectionRun.lottery)))
+                        .options(sa.orm.defer(attribute(SelectionRun.marginals)),
+                                 sa.orm.defer(attribute(SelectionRun.lottery)))
                         .order_by(col(SelectionRun.id).desc())).all()
     draw = session.exec(select(Draw).where(Draw.assembly_id == assembly_id)).first()
     return Progress(respondents_in_pool(session).get(assembly_id, 0), int(quotas), list(runs),

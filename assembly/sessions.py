@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from anyio import to_thread
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -90,7 +90,7 @@ def lookup(session: Session, settings: Settings, token: str, *, now: datetime | 
     row = session.exec(
         select(UserSession).where(
             UserSession.token_hash == token_hash(token),
-            UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(UserSession.revoked_at).is_(None),
             UserSession.expires_at > now,
         )
     ).first()
@@ -112,7 +112,8 @@ def lookup(session: Session, settings: Settings, token: str, *, now: datetime | 
 def touch(session: Session, session_id: int, *, now: datetime | None = None) -> None:
     """Record activity, which pushes back the idle timeout (never the absolute one)."""
     session.exec(
-        sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now or utcnow())
+        sa.update(UserSession).where(col(UserSession.id) == session_id)
+        .values(last_seen_at=now or utcnow())
     )
 
 
@@ -127,7 +128,8 @@ def load(session: Session, settings: Settings, token: str, *, now: datetime | No
 def end(session: Session, token: str, *, reason: str = "signed out") -> None:
     session.exec(
         sa.update(UserSession)
-        .where(UserSession.token_hash == token_hash(token), UserSession.revoked_at.is_(None))
+        .where(col(UserSession.token_hash) == token_hash(token),
+               col(UserSession.revoked_at).is_(None))
         .values(revoked_at=utcnow(), revoked_reason=reason)
     )
 
@@ -142,12 +144,12 @@ def revoke(
 ) -> int:
     """End live sessions of one officer, one member, or everyone; return how many ended."""
     query = sa.update(UserSession).where(
-        UserSession.revoked_at.is_(None), UserSession.expires_at > utcnow()
+        col(UserSession.revoked_at).is_(None), col(UserSession.expires_at) > utcnow()
     )
     if officer_id is not None:
-        query = query.where(UserSession.officer_id == officer_id)
+        query = query.where(col(UserSession.officer_id) == officer_id)
     elif member_id is not None:
-        query = query.where(UserSession.member_id == member_id)
+        query = query.where(col(UserSession.member_id) == member_id)
     elif not everyone:
         raise ValueError("say whose sessions to revoke, or everyone=True")
     result = session.exec(query.values(revoked_at=utcnow(), revoked_reason=reason))
@@ -162,7 +164,7 @@ def prune(session: Session, *, keep: timedelta = timedelta(days=30)) -> int:
     cutoff = utcnow() - keep
     result = session.exec(
         sa.delete(UserSession).where(
-            sa.or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff)
+            sa.or_(col(UserSession.expires_at) < cutoff, col(UserSession.revoked_at) < cutoff)
         )
     )
     return result.rowcount
@@ -176,7 +178,7 @@ def active_count(session: Session, settings: Settings, officer_id: int) -> int:
         session.exec(
             select(UserSession.id).where(
                 UserSession.officer_id == officer_id,
-                UserSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                col(UserSession.revoked_at).is_(None),
                 UserSession.expires_at > now,
                 UserSession.last_seen_at > now - idle,
             )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import QueryableAttribute
 from sqlmodel import Field, SQLModel
 
 
@@ -64,11 +65,25 @@ def json_field(*, nullable: bool = False, default_factory: Any = dict) -> Any:
     return Field(default_factory=default_factory, sa_type=JSONType, nullable=False)
 
 
-def foreign_key(target: str, *, nullable: bool = False, ondelete: str = "RESTRICT") -> Any:
+OnDelete = Literal["CASCADE", "SET NULL", "RESTRICT"]  # what SQLModel's Field accepts
+
+
+def foreign_key(target: str, *, nullable: bool = False, ondelete: OnDelete = "RESTRICT") -> Any:
     return Field(default=None, foreign_key=target, ondelete=ondelete, nullable=nullable, index=True)
 
 
-# Named constraints, so Alembic's batch mode can alter SQLite tables later.
+def row_id(value: int | None) -> int:
+    """The id of a row that has been stored. SQLModel types primary keys `int | None` because
+    they are unset until the row is flushed; a row read from the database always has one."""
+    assert value is not None, "the row has not been stored yet"
+    return value
+
+
+def attribute(field: object) -> QueryableAttribute[Any]:
+    """A table field as the mapped attribute it is on the class, for loader options such as
+    `sa.orm.defer` (SQLModel declares fields with their value types; `col()` gives `Mapped`)."""
+    assert isinstance(field, QueryableAttribute), f"not a mapped attribute: {field!r}"
+    return field
 
 
 # Named constraints, so Alembic's batch mode can alter SQLite tables later.
