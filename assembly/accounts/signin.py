@@ -16,7 +16,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from assembly.accounts.models import LoginAttempt, Officer
 from assembly.settings import Settings
@@ -73,15 +73,15 @@ def _lock_account(session: Session, account_key: str) -> None:
     SQLite already serialises writers (the caller opens the unit of work with BEGIN IMMEDIATE).
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(sa.select(sa.func.pg_advisory_xact_lock(int(account_key[:15], 16))))
+        session.exec(select(sa.func.pg_advisory_xact_lock(int(account_key[:15], 16))))
 
 
 def _retry_after(session: Session, since: datetime, window: timedelta, limit: int,
                  condition: sa.ColumnElement[bool], now: datetime) -> timedelta | None:
     failures = session.exec(
         select(LoginAttempt.at)
-        .where(condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)  # type: ignore[attr-defined]
-        .order_by(LoginAttempt.at.desc())  # type: ignore[attr-defined]
+        .where(condition, col(LoginAttempt.succeeded).is_(False), LoginAttempt.at > since)
+        .order_by(col(LoginAttempt.at).desc())
         .limit(limit)
     ).all()
     if len(failures) < limit:
@@ -104,14 +104,14 @@ def authenticate(
 
     last_success = session.exec(
         select(func.max(LoginAttempt.at)).where(
-            LoginAttempt.account_key == account_key, LoginAttempt.succeeded.is_(True)  # type: ignore[attr-defined]
+            LoginAttempt.account_key == account_key, col(LoginAttempt.succeeded).is_(True)
         )
     ).one()
     since = max(now - window, last_success) if last_success else now - window
     wait = _retry_after(session, since, window, settings.login_max_per_account,
-                        LoginAttempt.account_key == account_key, now)
+                        col(LoginAttempt.account_key) == account_key, now)
     wait_address = _retry_after(session, now - window, window, settings.login_max_per_address,
-                                LoginAttempt.address_key == address_key, now)
+                                col(LoginAttempt.address_key) == address_key, now)
     if wait is not None or wait_address is not None:
         # Still spend the verification time, so a throttled reply is not faster than a real one.
         _verify(settings, _dummy_hash(settings.password_memory_kib, settings.password_time_cost),
@@ -151,5 +151,5 @@ def prune_attempts(session: Session, settings: Settings, *, older_than: timedelt
     """Forget attempts older than a day (or `older_than`); they no longer affect any limit."""
     cutoff = utcnow() - (older_than or max(timedelta(days=1),
                                            timedelta(minutes=settings.login_window_minutes)))
-    result = session.exec(sa.delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+    result = session.exec(sa.delete(LoginAttempt).where(col(LoginAttempt.at) < cutoff))
     return result.rowcount
