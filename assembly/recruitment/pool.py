@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assembly import audit, journey
 from assembly.assemblies.models import Assembly
 from assembly.errors import Conflict
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
-from assembly.tables import utcnow
+from assembly.tables import row_id, utcnow
 from sortition.io import read_people, read_quotas
 from sortition.model import Category, InputError, Instance, Pool, Problem, Quotas, normalise
 
@@ -90,7 +90,8 @@ def stored_quotas(session: Session, assembly_id: int) -> Quotas | None:
 
 def quota_rows(session: Session, assembly_id: int) -> list[Quota]:
     return list(session.exec(
-        select(Quota).where(Quota.assembly_id == assembly_id).order_by(Quota.position, Quota.id)
+        select(Quota).where(Quota.assembly_id == assembly_id)
+        .order_by(col(Quota.position), col(Quota.id))
     ).all())
 
 
@@ -107,20 +108,21 @@ def replace_quotas(session: Session, assembly: Assembly, data: bytes, name: str)
     Raises InputError with every problem; the caller's transaction then rolls back.
     """
     check_unlocked(session, assembly, "quotas")
+    assembly_id = row_id(assembly.id)
     quotas = read_quotas(data, name=name)
     problems = _pool_against_quotas(session, assembly, quotas, name)
     if problems:
         raise InputError(problems)
-    session.exec(sa.delete(Quota).where(Quota.assembly_id == assembly.id))  # type: ignore[call-overload]
+    session.exec(sa.delete(Quota).where(col(Quota.assembly_id) == assembly_id))
     session.add_all([
-        Quota(assembly_id=assembly.id, position=i, feature=c.feature, value=c.value,
+        Quota(assembly_id=assembly_id, position=i, feature=c.feature, value=c.value,
               min_count=c.min, max_count=c.max, min_flex=c.min_flex,
               max_flex=c.max_flex)
         for i, c in enumerate(quotas.categories)
     ])
     session.flush()
-    journey.discard_selections(session, assembly.id or 0)
-    refresh_pool_counts(session, assembly.id, quotas)
+    journey.discard_selections(session, assembly_id)
+    refresh_pool_counts(session, assembly_id, quotas)
     return quotas
 
 
@@ -128,7 +130,7 @@ def _pool_against_quotas(session: Session, assembly: Assembly, quotas: Quotas,
                          name: str) -> list[Problem]:
     """Problems that would leave stored respondents without a category in the new quotas."""
     problems: list[Problem] = []
-    respondents = _profiles(session, assembly.id)
+    respondents = _profiles(session, row_id(assembly.id))
     if not respondents:
         return problems
     features = {normalise(f): f for f in quotas.features}
@@ -168,7 +170,8 @@ def save_quota_table(session: Session, assembly: Assembly,
     nor when `check_only`.
     """
     check_unlocked(session, assembly, "quotas")
-    rows = {q.id: q for q in quota_rows(session, assembly.id)}
+    assembly_id = row_id(assembly.id)
+    rows = {q.id: q for q in quota_rows(session, assembly_id)}
     problems: list[Problem] = []
     parsed: dict[int, tuple[int, int, int | None, int | None]] = {}
     for quota_id, (low, high, low_flex, high_flex) in changes.items():
@@ -222,7 +225,7 @@ def save_quota_table(session: Session, assembly: Assembly,
             changed = True
     session.flush()
     if changed:
-        journey.discard_selections(session, assembly.id or 0)
+        journey.discard_selections(session, assembly_id)
     return []
 
 
@@ -309,7 +312,8 @@ def replace_pool(
     Raises InputError with every problem in the file; nothing is written in that case.
     """
     check_unlocked(session, assembly, "pool")
-    quotas = quotas or stored_quotas(session, assembly.id)
+    assembly_id = row_id(assembly.id)
+    quotas = quotas or stored_quotas(session, assembly_id)
     if quotas is None:
         raise InputError([Problem("Upload the quotas file first (or together with the people "
                                   "file): the people file is checked against the quotas.")])
@@ -343,13 +347,13 @@ def replace_pool(
         raise InputError(problems)
 
     address_at = [headings.index(k) for k in address_keys]
-    session.exec(sa.delete(Respondent).where(Respondent.assembly_id == assembly.id))  # type: ignore[call-overload]
-    journey.discard_selections(session, assembly.id or 0)
+    session.exec(sa.delete(Respondent).where(col(Respondent.assembly_id) == assembly_id))
+    journey.discard_selections(session, assembly_id)
     respondents = []
     for i, external_id in enumerate(pool.ids):
         row = pool.rows[i]
         respondents.append(Respondent(
-            assembly_id=assembly.id,
+            assembly_id=assembly_id,
             external_id=external_id,
             household_key=_household_key(secret, assembly.public_id,
                                          [row[j] for j in address_at]),
@@ -379,7 +383,7 @@ def replace_pool(
         assembly.consent_version = consent_version.strip()
     session.add(assembly)
     session.flush()
-    refresh_pool_counts(session, assembly.id, quotas)
+    refresh_pool_counts(session, assembly_id, quotas)
     households = None
     if address_at:
         labels = pool.households
@@ -448,11 +452,11 @@ def _household_key(secret: str, salt: str, parts: Sequence[str]) -> str | None:
 def _profiles(session: Session, assembly_id: int) -> list[tuple[int, dict[str, str]]]:
     rows = session.exec(
         select(Respondent.id, Profile.values)
-        .join(Profile, Profile.respondent_id == Respondent.id)  # type: ignore[arg-type]
+        .join(Profile, col(Profile.respondent_id) == Respondent.id)
         .where(Respondent.assembly_id == assembly_id, Respondent.erased == False)  # noqa: E712
-        .order_by(Respondent.id)
+        .order_by(col(Respondent.id))
     ).all()
-    return [(int(r[0]), dict(r[1] or {})) for r in rows]
+    return [(row_id(r[0]), dict(r[1] or {})) for r in rows]
 
 
 def refresh_pool_counts(session: Session, assembly_id: int, quotas: Quotas) -> None:
@@ -464,7 +468,7 @@ def refresh_pool_counts(session: Session, assembly_id: int, quotas: Quotas) -> N
             value = by_key.get(normalise(feature))
             if value is not None:
                 counts[(normalise(feature), normalise(value))] += 1
-    session.exec(sa.delete(PoolCount).where(PoolCount.assembly_id == assembly_id))  # type: ignore[call-overload]
+    session.exec(sa.delete(PoolCount).where(col(PoolCount.assembly_id) == assembly_id))
     session.add_all([
         PoolCount(assembly_id=assembly_id, feature=c.feature, value=c.value,
                   count=counts[c.key])
@@ -510,9 +514,9 @@ def instance_from_db(session: Session, assembly_id: int, panel_size: int,
         raise InputError([Problem("There are no quotas yet. Upload a quotas file.")])
     rows = session.exec(
         select(Respondent.public_id, Respondent.household_key, Profile.values)
-        .join(Profile, Profile.respondent_id == Respondent.id)  # type: ignore[arg-type]
+        .join(Profile, col(Profile.respondent_id) == Respondent.id)
         .where(Respondent.assembly_id == assembly_id, Respondent.erased == False)  # noqa: E712
-        .order_by(Respondent.id)
+        .order_by(col(Respondent.id))
     ).all()
     if not rows:
         raise InputError([Problem("There is no pool yet. Upload the people file.")])
