@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assembly import audit
 from assembly.assemblies.models import Assembly, AssemblyStatus
@@ -26,7 +26,7 @@ from assembly.selection.models import (
     RunStatus,
     SelectionRun,
 )
-from assembly.tables import utcnow
+from assembly.tables import row_id, utcnow
 from sortition import draw as public_draw
 from sortition.model import Instance
 from sortition.reserves import find_reserves
@@ -51,8 +51,8 @@ def instance_for(session: Session, run: SelectionRun) -> Instance:
 def respondent_ids(session: Session, assembly_id: int, public_ids: list[str]) -> dict[str, int]:
     rows = session.exec(select(Respondent.public_id, Respondent.id).where(
         Respondent.assembly_id == assembly_id,
-        Respondent.public_id.in_(public_ids))).all()  # type: ignore[attr-defined]
-    return {public: int(rid) for public, rid in rows}
+        col(Respondent.public_id).in_(public_ids))).all()
+    return {public: row_id(rid) for public, rid in rows}
 
 
 def perform_draw(session: Session, assembly: Assembly, run: SelectionRun, seed: str,
@@ -65,7 +65,7 @@ def perform_draw(session: Session, assembly: Assembly, run: SelectionRun, seed: 
     if run.status != RunStatus.done.value or not run.lottery or not run.commitment:
         raise DrawError("This selection has not finished, so there is nothing to draw from.")
     latest = session.exec(select(SelectionRun.id).where(SelectionRun.assembly_id == assembly.id)
-                          .order_by(SelectionRun.id.desc())).first()  # type: ignore[union-attr]
+                          .order_by(col(SelectionRun.id).desc())).first()
     if latest != run.id:
         raise DrawError("A newer selection has been run; draw from the latest one.")
     try:

@@ -39,14 +39,14 @@ def panel_members(session: Session, assembly_id: int) -> list[Member]:
     """The current panel: drawn or promoted members who have not dropped out."""
     return list(session.exec(
         select(Member).where(Member.assembly_id == assembly_id, on_panel())
-        .order_by(Member.id)).all())
+        .order_by(col(Member.id))).all())
 
 
 def reserve_members(session: Session, assembly_id: int) -> list[Member]:
     return list(session.exec(
         select(Member).where(Member.assembly_id == assembly_id,
                              Member.role == MemberRole.reserve.value)
-        .order_by(Member.id)).all())
+        .order_by(col(Member.id))).all())
 
 
 def left_members(session: Session, assembly_id: int) -> list[Member]:
@@ -69,7 +69,8 @@ def mark_invited(session: Session, member_ids: Sequence[int], now: datetime) -> 
     """Members sent their first invitation become `invited` (later letters change nothing)."""
     session.exec(
         sa.update(Member)
-        .where(col(Member.id).in_(member_ids), Member.status == MemberStatus.selected.value)
+        .where(col(Member.id).in_(member_ids),
+               col(Member.status) == MemberStatus.selected.value)
         .values(status=MemberStatus.invited.value, status_changed_at=now)
     )
 

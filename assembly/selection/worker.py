@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assembly import db
 from assembly.recruitment.pool import instance_from_db
@@ -104,10 +104,10 @@ class ProgressWriter:
             return
         self.last_write = now
         with db.session(self.engine) as session:
-            session.exec(  # type: ignore[call-overload]
+            session.exec(
                 sa.update(SelectionRun)
-                .where(SelectionRun.id == self.run_id,
-                       SelectionRun.status == RunStatus.running.value)
+                .where(col(SelectionRun.id) == self.run_id,
+                       col(SelectionRun.status) == RunStatus.running.value)
                 .values(phase=phase[:200], fraction=round(fraction, 4))
             )
 
@@ -349,10 +349,10 @@ class Worker:
             owned = list(self.running) + list(self.queue)
         if owned:
             with db.session(self.engine) as session:
-                session.exec(  # type: ignore[call-overload]
+                session.exec(
                     sa.update(SelectionRun)
-                    .where(SelectionRun.id.in_(owned),  # type: ignore[union-attr]
-                           SelectionRun.status.in_(ACTIVE))  # type: ignore[attr-defined]
+                    .where(col(SelectionRun.id).in_(owned),
+                           col(SelectionRun.status).in_(ACTIVE))
                     .values(heartbeat_at=utcnow())
                 )
 
@@ -378,10 +378,10 @@ def stale_runs_exist(session: Session, assembly_id: int) -> bool:
     cutoff = utcnow() - STALE_AFTER
     return session.exec(select(SelectionRun.id).where(
         SelectionRun.assembly_id == assembly_id,
-        SelectionRun.status.in_(ACTIVE),  # type: ignore[attr-defined]
-        sa.or_(SelectionRun.heartbeat_at < cutoff,  # type: ignore[operator]
-               sa.and_(SelectionRun.heartbeat_at.is_(None),  # type: ignore[union-attr]
-                       SelectionRun.created_at < cutoff)),  # type: ignore[operator]
+        col(SelectionRun.status).in_(ACTIVE),
+        sa.or_(col(SelectionRun.heartbeat_at) < cutoff,
+               sa.and_(col(SelectionRun.heartbeat_at).is_(None),
+                       col(SelectionRun.created_at) < cutoff)),
     ).limit(1)).first() is not None
 
 
@@ -390,13 +390,13 @@ def expire_stale(session: Session, *, everything: bool = False) -> int:
 
     Returns how many runs were marked.
     """
-    query = select(SelectionRun).where(SelectionRun.status.in_(ACTIVE))  # type: ignore[attr-defined]
+    query = select(SelectionRun).where(col(SelectionRun.status).in_(ACTIVE))
     if not everything:
         cutoff = utcnow() - STALE_AFTER
         query = query.where(sa.or_(
-            SelectionRun.heartbeat_at < cutoff,  # type: ignore[operator]
-            sa.and_(SelectionRun.heartbeat_at.is_(None),  # type: ignore[union-attr]
-                    SelectionRun.created_at < cutoff),  # type: ignore[operator]
+            col(SelectionRun.heartbeat_at) < cutoff,
+            sa.and_(col(SelectionRun.heartbeat_at).is_(None),
+                    col(SelectionRun.created_at) < cutoff),
         ))
     stale = list(session.exec(query).all())
     from assembly import audit
@@ -412,7 +412,7 @@ def expire_stale(session: Session, *, everything: bool = False) -> int:
 
 
 def worker_of(app: Any) -> Worker:
-    return app.state.selection_worker  # type: ignore[no-any-return]
+    return app.state.selection_worker
 
 
 @contextlib.asynccontextmanager

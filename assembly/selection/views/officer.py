@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,6 +30,7 @@ from assembly.selection import draws, panel, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
 from assembly.selection.models import Draw, Member, RunStatus, SelectionRun
+from assembly.tables import attribute
 from assembly.templating import is_partial, navigate, render, see_other, url
 from charter.charts import CompositionRow, composition_chart, probability_chart
 from sortition.model import ALGORITHMS, normalise
@@ -59,7 +60,7 @@ ALGORITHM_TEXT: dict[str, tuple[str, str]] = {
 }
 DEFAULT_LOTTERY_SIZE = 1000
 # Lists of runs need neither every person's chance nor the thousand tickets.
-LIGHT = (defer(SelectionRun.marginals), defer(SelectionRun.lottery))  # type: ignore[arg-type]
+LIGHT = (defer(attribute(SelectionRun.marginals)), defer(attribute(SelectionRun.lottery)))
 
 
 @dataclass
@@ -83,7 +84,7 @@ async def expire_stale(request: Request, assembly_id: int) -> None:
 def _selection_page(session: Session, assembly_id: int) -> SelectionPage:
     assembly = assembly_or_404(session, assembly_id)
     runs = list(session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)
-                             .options(*LIGHT).order_by(SelectionRun.id.desc())).all())  # type: ignore[union-attr]
+                             .options(*LIGHT).order_by(col(SelectionRun.id).desc())).all())
     return SelectionPage(
         assembly=assembly, runs=runs, respondents=pool_size(session, assembly_id),
         households=household_count(session, assembly_id),
