@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assembly import audit, journey, sessions
 from assembly.assemblies.models import Assembly, AssemblyStatus
@@ -118,9 +118,9 @@ class Issued:
 def lock_members(session: Session, member_ids: Sequence[int]) -> None:
     """Take the per-member lock (in id order, so two lockers never wait on each other)."""
     if member_ids:
-        session.exec(  # type: ignore[call-overload]
-            sa.select(Member.id).where(Member.id.in_(sorted(member_ids)))  # type: ignore[union-attr]
-            .order_by(Member.id).with_for_update()
+        session.exec(
+            select(col(Member.id)).where(col(Member.id).in_(sorted(member_ids)))
+            .order_by(col(Member.id)).with_for_update()
         ).all()
 
 
@@ -159,10 +159,10 @@ def revoke_outstanding(session: Session, member_ids: Sequence[int], *,
     """Stop every unused invitation of these members from working; return how many."""
     if not member_ids:
         return 0
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         sa.update(Invitation)
-        .where(Invitation.member_id.in_(member_ids),  # type: ignore[attr-defined]
-               Invitation.consumed_at.is_(None), Invitation.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(Invitation.member_id).in_(member_ids),
+               col(Invitation.consumed_at).is_(None), col(Invitation.revoked_at).is_(None))
         .values(revoked_at=now or utcnow())
     )
     return int(result.rowcount)
@@ -214,20 +214,20 @@ def redeem(session: Session, secret_hash: str, *, now: datetime | None = None) -
     """
     now = now or utcnow()
     owner = session.exec(
-        sa.select(Invitation.member_id).where(Invitation.token_hash == secret_hash)
+        select(Invitation.member_id).where(Invitation.token_hash == secret_hash)
     ).first()
     if owner is None:
         return Redemption(State.unknown)
-    lock_members(session, [owner[0]])
+    lock_members(session, [owner])
     savepoint = session.begin_nested()
-    consumed = session.exec(  # type: ignore[call-overload]
+    consumed = session.exec(
         sa.update(Invitation)
-        .where(Invitation.token_hash == secret_hash,
-               Invitation.consumed_at.is_(None),  # type: ignore[union-attr]
-               Invitation.revoked_at.is_(None),  # type: ignore[union-attr]
-               Invitation.expires_at > now)
+        .where(col(Invitation.token_hash) == secret_hash,
+               col(Invitation.consumed_at).is_(None),
+               col(Invitation.revoked_at).is_(None),
+               col(Invitation.expires_at) > now)
         .values(consumed_at=now)
-        .returning(Invitation.member_id, Invitation.created_at)
+        .returning(col(Invitation.member_id), col(Invitation.created_at))
     ).first()
     if consumed is None:
         savepoint.rollback()

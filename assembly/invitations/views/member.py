@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -135,9 +135,9 @@ def _throttle(session: Session, settings: Settings, address: str) -> timedelta |
     key = _address_key(settings, address)
     failures = session.exec(
         select(LoginAttempt.at)
-        .where(LoginAttempt.address_key == key, LoginAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
+        .where(LoginAttempt.address_key == key, col(LoginAttempt.succeeded).is_(False),
                LoginAttempt.at > now - window)
-        .order_by(LoginAttempt.at.desc())  # type: ignore[attr-defined]
+        .order_by(col(LoginAttempt.at).desc())
         .limit(settings.login_max_per_address)
     ).all()
     if len(failures) < settings.login_max_per_address:
@@ -147,5 +147,5 @@ def _throttle(session: Session, settings: Settings, address: str) -> timedelta |
 
 def _note_failure(session: Session, settings: Settings, address: str) -> None:
     key = _address_key(settings, address)
-    session.exec(sa.insert(LoginAttempt).values(  # type: ignore[call-overload]
+    session.exec(sa.insert(LoginAttempt).values(
         at=utcnow(), account_key=key, address_key=key, succeeded=False))

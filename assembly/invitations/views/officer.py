@@ -18,7 +18,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from anyio import to_thread
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -65,16 +65,17 @@ def _rows(session: Session, assembly_id: int) -> list[MemberRow]:
     latest = (
         select(Invitation.member_id, sa.func.max(Invitation.created_at).label("issued_at"),
                sa.func.max(Invitation.expires_at).label("expires_at"))
-        .group_by(Invitation.member_id).subquery()
+        .group_by(col(Invitation.member_id)).subquery()
     )
     found = session.exec(
-        select(Member, Respondent.external_id, Contact.name, latest.c.issued_at,
-               latest.c.expires_at)
-        .join(Respondent, Respondent.id == Member.respondent_id)  # type: ignore[arg-type]
-        .outerjoin(Contact, Contact.respondent_id == Member.respondent_id)  # type: ignore[arg-type]
+        # SQLModel's select() is typed for at most four columns (it takes any number at run time).
+        select(Member, Respondent.external_id, Contact.name,  # type: ignore[call-overload]
+               latest.c.issued_at, latest.c.expires_at)
+        .join(Respondent, col(Respondent.id) == Member.respondent_id)
+        .outerjoin(Contact, col(Contact.respondent_id) == Member.respondent_id)
         .outerjoin(latest, latest.c.member_id == Member.id)
         .where(Member.assembly_id == assembly_id, Member.role == MemberRole.panel.value)
-        .order_by(Member.id)
+        .order_by(col(Member.id))
     ).all()
     return [MemberRow(member, reference, name or "", issued, expires)
             for member, reference, name, issued, expires in found]
@@ -166,10 +167,11 @@ def _letters(session: Session, request: Request, issued: list[Issued]) -> list[l
     settings: Settings = request.app.state.settings
     respondent_ids = [item.respondent_id for item in issued]
     contacts = {c.respondent_id: c for c in session.exec(
-        select(Contact).where(Contact.respondent_id.in_(respondent_ids))  # type: ignore[union-attr]
+        select(Contact).where(col(Contact.respondent_id).in_(respondent_ids))
     ).all()}
     references = dict(session.exec(
-        select(Respondent.id, Respondent.external_id).where(Respondent.id.in_(respondent_ids))  # type: ignore[union-attr]
+        select(Respondent.id, Respondent.external_id)
+        .where(col(Respondent.id).in_(respondent_ids))
     ).all())
     code_page = settings.public_url.split("://", 1)[-1] + url(request, "invite_code_page")
     batch = []
