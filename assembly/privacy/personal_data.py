@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assembly import audit
 from assembly.accounts import signin
@@ -73,9 +73,9 @@ def _not_drawn(assembly_id: int) -> sa.ColumnElement[bool]:
     """Respondents of the assembly who are neither on the panel nor reserves, not yet erased."""
     drawn = select(Member.respondent_id).where(Member.assembly_id == assembly_id)
     return sa.and_(
-        Respondent.assembly_id == assembly_id,
-        Respondent.erased.is_(False),  # type: ignore[attr-defined]
-        Respondent.id.not_in(drawn),  # type: ignore[union-attr]
+        col(Respondent.assembly_id) == assembly_id,
+        col(Respondent.erased).is_(False),
+        col(Respondent.id).not_in(drawn),
     )
 
 
@@ -86,10 +86,10 @@ def plan(session: Session, *, now: datetime | None = None) -> list[PurgeItem]:
     """
     now = now or utcnow()
     last_draw = dict(session.exec(
-        select(Draw.assembly_id, sa.func.max(Draw.drawn_at)).group_by(Draw.assembly_id)
+        select(Draw.assembly_id, sa.func.max(Draw.drawn_at)).group_by(col(Draw.assembly_id))
     ).all())
     items = []
-    for assembly in session.exec(select(Assembly).order_by(Assembly.id)).all():
+    for assembly in session.exec(select(Assembly).order_by(col(Assembly.id))).all():
         assert assembly.id is not None
         drawn_at = last_draw.get(assembly.id)
         due_at = drawn_at + timedelta(days=assembly.retention_days) if drawn_at else None
@@ -107,8 +107,8 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
     """Apply the retention periods. With `dry_run`, count and change nothing."""
     now = now or utcnow()
     items = plan(session, now=now)
-    ended = sa.or_(UserSession.expires_at < now - ENDED_SESSIONS_KEPT,
-                   UserSession.revoked_at < now - ENDED_SESSIONS_KEPT)  # type: ignore[operator]
+    ended = sa.or_(col(UserSession.expires_at) < now - ENDED_SESSIONS_KEPT,
+                   col(UserSession.revoked_at) < now - ENDED_SESSIONS_KEPT)
     if dry_run:
         old_sessions = int(session.exec(
             select(sa.func.count()).select_from(UserSession).where(ended)).one())
@@ -117,20 +117,20 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
         if not item.due:
             continue
         targets = select(Respondent.id).where(_not_drawn(item.assembly_id))
-        session.exec(sa.delete(Contact).where(Contact.respondent_id.in_(targets)))  # type: ignore[union-attr, call-overload]
-        session.exec(sa.delete(Profile).where(Profile.respondent_id.in_(targets)))  # type: ignore[union-attr, call-overload]
-        session.exec(  # type: ignore[call-overload]
+        session.exec(sa.delete(Contact).where(col(Contact.respondent_id).in_(targets)))
+        session.exec(sa.delete(Profile).where(col(Profile.respondent_id).in_(targets)))
+        session.exec(
             sa.update(Respondent).where(_not_drawn(item.assembly_id))
             .values(erased=True, erased_at=now, household_key=None)
         )
-        session.exec(  # type: ignore[call-overload]
-            sa.update(Assembly).where(Assembly.id == item.assembly_id).values(purged_at=now))
+        session.exec(
+            sa.update(Assembly).where(col(Assembly.id) == item.assembly_id).values(purged_at=now))
         audit.record(session, item.assembly_id, PURGE_ACTOR, "personal_data.purged", {
             "respondents": item.respondents,
-            "retention_days": (item.due_at - item.drawn_at).days  # type: ignore[operator]
+            "retention_days": (item.due_at - item.drawn_at).days
             if item.due_at and item.drawn_at else None,
         })
-    old_sessions = session.exec(sa.delete(UserSession).where(ended)).rowcount  # type: ignore[call-overload]
+    old_sessions = session.exec(sa.delete(UserSession).where(ended)).rowcount
     attempts = signin.prune_attempts(session, settings)
     return PurgeReport(items, int(old_sessions), int(attempts), dry_run=False)
 
@@ -151,7 +151,7 @@ def find(session: Session, assembly_id: int, reference: str) -> Found:
         raise ErasureError("Enter the person's id from the people file, or their e-mail address.")
     query = select(Respondent).where(Respondent.assembly_id == assembly_id)
     if "@" in reference:
-        query = query.join(Contact, Contact.respondent_id == Respondent.id).where(  # type: ignore[arg-type]
+        query = query.join(Contact, col(Contact.respondent_id) == Respondent.id).where(
             sa.func.lower(Contact.email) == reference.lower())
     else:
         query = query.where(Respondent.external_id == reference)
@@ -184,12 +184,12 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
     if respondent.erased:
         return False
     now = now or utcnow()
-    session.exec(sa.update(Contact).where(Contact.respondent_id == respondent.id).values(  # type: ignore[call-overload]
+    session.exec(sa.update(Contact).where(col(Contact.respondent_id) == respondent.id).values(
         name="", email="", phone="", address_line_1="", address_line_2="", address_line_3="",
         town="", postcode=""))
-    session.exec(sa.update(Profile).where(Profile.respondent_id == respondent.id)  # type: ignore[call-overload]
+    session.exec(sa.update(Profile).where(col(Profile.respondent_id) == respondent.id)
                  .values(values={}))
-    session.exec(sa.update(Respondent).where(Respondent.id == respondent.id).values(  # type: ignore[call-overload]
+    session.exec(sa.update(Respondent).where(col(Respondent.id) == respondent.id).values(
         erased=True, erased_at=now, household_key=None))
     member = session.exec(select(Member).where(Member.respondent_id == respondent.id)).first()
     if member is not None and member.id is not None:
