@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assembly.errors import ActionableError
+
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32
 
 
-class SettingsError(ValueError):
+class SettingsError(ActionableError):
     """A setting is missing or wrong; the message says which and how to fix it."""
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 import jinja2
 
+from assembly.errors import ActionableError
 from assembly.templating import TEMPLATES
 
 MAIL_MERGE_COLUMNS = (
@@ -78,8 +79,10 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-class RendererMissing(RuntimeError):
+class RendererMissing(ActionableError):
     """WeasyPrint cannot load its libraries; the message says what to install."""
+
+    status_code = 503
 
 
 def renderer() -> type:
