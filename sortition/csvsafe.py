@@ -61,8 +61,16 @@ def write_rows(stream: Any, rows: Iterable[Iterable[object]], *, lineterminator:
                **options: Any) -> None:
     """Write `rows` to a text stream, every cell escaped."""
     writer = csv.writer(stream, lineterminator=lineterminator, **options)
+    # The csv module quotes a field with a line break only if the break is in the line
+    # terminator, so with "\n" a lone "\r" would split the row: quote such rows in full.
+    quoted = csv.writer(stream, lineterminator=lineterminator,
+                        **{**options, "quoting": csv.QUOTE_ALL})
     for row in rows:
-        writer.writerow([escape(cell) for cell in row])
+        cells = [escape(cell) for cell in row]
+        if any("\r" in cell or "\n" in cell for cell in cells):
+            quoted.writerow(cells)
+        else:
+            writer.writerow(cells)
 
 
 def text(rows: Iterable[Iterable[object]], *, lineterminator: str = "\n", **options: Any) -> str:
