@@ -572,11 +572,12 @@ def _check_opened(opened: Opened, profiles: list[str], tickets: list[str],
                   summary: list[list[str]], threshold: int, checked: list[str]) -> list[str]:
     """Auditor: every hash opens, every ticket meets the quotas, the summary is right."""
     problems = []
+    erased = opened.erased
     if len(opened.profile_hashes) != len(profiles):
         problems.append(f"profiles.csv has {len(opened.profile_hashes)} people, pool.csv "
                         f"{len(profiles)}.")
     wrong = [str(p) for p, (a, b) in enumerate(zip(opened.profile_hashes, profiles), start=1)
-             if a != b]
+             if a != b and p - 1 not in erased]
     if wrong:
         problems.append(f"{len(wrong)} profile(s) of profiles.csv do not match their hash in "
                         f"pool.csv: person {', '.join(wrong[:10])}.")
@@ -589,19 +590,27 @@ def _check_opened(opened: Opened, profiles: list[str], tickets: list[str],
         problems.append(f"{len(wrong)} ticket(s) of tickets.csv do not match their hash in "
                         f"lottery.csv: ticket {', '.join(wrong[:10])}.")
     if not problems:
-        checked.append(f"all {len(profiles):,} profiles and {len(tickets):,} tickets open to "
-                       "their committed hashes")
+        opens = len(profiles) - len(erased)
+        checked.append(f"all {opens:,} profiles and {len(tickets):,} tickets open to their "
+                       "committed hashes")
+    unknown = {t for t, panel in enumerate(opened.tickets) if erased & set(panel.tolist())}
+    if erased:
+        checked.append(f"{len(erased)} person(s) had their answers erased at their request "
+                       f"(person {', '.join(str(p + 1) for p in sorted(erased)[:10])}): their "
+                       f"hashes and the {len(unknown):,} ticket(s) they are on were not checked, "
+                       "nor pool-summary.csv")
     bad = [t + 1 for t, panel in enumerate(opened.tickets)
-           if not opened.instance.is_feasible_panel(panel)]
+           if t not in unknown and not opened.instance.is_feasible_panel(panel)]
     if bad:
         shown = ", ".join(str(t) for t in bad[:10]) + (" ..." if len(bad) > 10 else "")
         problems.append(f"{len(bad)} ticket(s) hold a panel that breaks the quotas: {shown}.")
     else:
-        checked.append(f"all {len(opened.tickets):,} tickets hold panels that meet every quota")
-    if summary_rows(opened.instance, threshold) != summary:
+        checked.append(f"all {len(opened.tickets) - len(unknown):,} tickets hold panels that "
+                       "meet every quota")
+    if not erased and summary_rows(opened.instance, threshold) != summary:
         problems.append("pool-summary.csv does not give the counts of profiles.csv (with counts "
                         f"below {threshold} left empty).")
-    else:
+    elif not erased:
         checked.append("pool-summary.csv gives the counts of profiles.csv")
     return problems
 

@@ -403,6 +403,9 @@ class Opened:
     profile_hashes: list[str]
     ticket_hashes: list[str]
     ticket_salts: list[str]
+    # People (0-based) whose answers were blanked at their request: every cell after the salt
+    # empty. Their hashes no longer open and the tickets they are on cannot be checked.
+    erased: frozenset[int] = frozenset()
 
 
 def read_audit(profiles: bytes, tickets: bytes, quotas: Quotas,
@@ -418,11 +421,16 @@ def read_audit(profiles: bytes, tickets: bytes, quotas: Quotas,
     categories = np.zeros((n, len(quotas.features)), dtype=np.int64)
     households = np.full(n, -1, dtype=np.int64)
     profile_hashes = []
+    erased = set()
     for position, record in enumerate(records[1:]):
         row = position + 2
         if len(record) != len(header) or record[0] != str(position + 1):
             raise PublishedFileError(f"profiles.csv, row {row}: expected person {position + 1} "
                                      f"and {len(header) - 1} more fields")
+        profile_hashes.append(line_hash(record))
+        if not any(record[2:]):
+            erased.add(position)
+            continue
         for f, feature in enumerate(quotas.features):
             try:
                 categories[position, f] = quotas.index(feature, record[f + 2])
@@ -432,7 +440,6 @@ def read_audit(profiles: bytes, tickets: bytes, quotas: Quotas,
                     "value in quotas.csv") from None
         if parameters.one_per_household and record[-1]:
             households[position] = _whole(record[-1], "profiles.csv", row, "household")
-        profile_hashes.append(line_hash(record))
     records = _records(tickets, "tickets.csv")
     _header(records, "tickets.csv", TICKETS_HEADER)
     panels, ticket_hashes, salts = [], [], []
@@ -453,7 +460,7 @@ def read_audit(profiles: bytes, tickets: bytes, quotas: Quotas,
     instance = Instance(Pool(ids=ids, categories=categories, households=households), quotas,
                         parameters.panel_size, parameters.one_per_household)
     return Opened(instance, np.array(panels, dtype=np.int64), profile_hashes, ticket_hashes,
-                  salts)
+                  salts, frozenset(erased))
 
 
 def opening_hash(ticket: int, salt: str, members: Sequence[int]) -> str:

@@ -29,7 +29,7 @@ from assembly.assemblies.models import Assembly
 from assembly.errors import ActionableError
 from assembly.invitations import credentials
 from assembly.recruitment.models import Contact, Profile, Respondent
-from assembly.selection import panel
+from assembly.selection import panel, publication
 from assembly.selection.models import Draw, Member, SelectionRun
 from assembly.settings import Settings
 from assembly.tables import utcnow
@@ -201,6 +201,10 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
                  .values(values={}))
     session.exec(sa.update(Respondent).where(Respondent.id == respondent.id).values(  # type: ignore[call-overload]
         erased=True, erased_at=now, household_key=None))
+    for run in session.exec(select(SelectionRun).where(
+            SelectionRun.assembly_id == respondent.assembly_id)):
+        if publication.forget(run, respondent.public_id):
+            session.add(run)
     member = session.exec(select(Member).where(Member.respondent_id == respondent.id)).first()
     if member is not None and member.id is not None:
         credentials.lock_members(session, [member.id])

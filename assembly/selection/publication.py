@@ -87,6 +87,25 @@ def draw_json(run: SelectionRun, drawn: Draw) -> str | None:
     return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
 
 
+def forget(run: SelectionRun, public_id: str) -> bool:
+    """Blank one respondent's answers in the run's auditor's files (erasure on request).
+
+    Their person number, salt and hash stay, so `minipublic verify` reports the row as erased
+    instead of as a changed file. True if there was a row to blank.
+    """
+    files = auditor_files(run)
+    people = (run.lottery or {}).get("auditor_people") or []
+    if not files or public_id not in people:
+        return False
+    person = people.index(public_id) + 1
+    rows = csvsafe.read_rows(files["profiles.csv"])
+    row = rows[person]
+    rows[person] = [*row[:2], *([""] * (len(row) - 2))]
+    assert run.lottery is not None
+    run.lottery = {**run.lottery, "auditor": {**files, "profiles.csv": csvsafe.text(rows)}}
+    return True
+
+
 def auditor_pack(session: Session, assembly: Assembly, run: SelectionRun,
                  actor: str) -> bytes | None:
     """The ZIP of the auditor's files, recorded in the audit log; None if the run has none."""

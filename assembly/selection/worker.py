@@ -142,7 +142,8 @@ def commitment_of(instance: Instance, distribution: Distribution, lottery: Any,
     files = {name: data.decode("utf-8") for name, data in made.files.items()}
     files["commitment.json"] = json.dumps(made.record(), indent=2, ensure_ascii=False) + "\n"
     auditor = {name: data.decode("utf-8") for name, data in made.audit.items()}
-    return {"hash": made.digest, "files": files, "auditor": auditor}
+    people = [instance.pool.ids[i] for i in made.order]
+    return {"hash": made.digest, "files": files, "auditor": auditor, "people": people}
 
 
 def results(instance: Instance, distribution: Distribution, lottery: Any,
@@ -193,8 +194,10 @@ def results(instance: Instance, distribution: Distribution, lottery: Any,
             "size": lottery.size,
             "tickets": [[int(i) for i in panel] for panel in lottery.panels],
             "files": commitment.get("files", {}),
-            # The salts: only for the officers' auditor's pack, never published.
+            # The salts: only for the officers' auditor's pack, never published; and whose
+            # public id each person number is, so erasure can blank that person's row.
             "auditor": commitment.get("auditor", {}),
+            "auditor_people": commitment.get("people", []),
         },
         "report": report,
         "commitment": commitment["hash"],

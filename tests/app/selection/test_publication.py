@@ -20,6 +20,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from assembly.audit import AuditEvent
+from assembly.privacy import personal_data
 from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.selection import panel
 from assembly.selection.models import SelectionRun
@@ -151,3 +152,22 @@ def test_public_files_reveal_no_answers_and_verify_with_and_without_the_auditors
         assert main(["verify", str(auditor)]) != 0, name
         (auditor / name).write_bytes(original)
     assert main(["verify", str(auditor)]) == 0
+
+    # Erasure on request blanks the person's answers in the auditor's files too; the auditor
+    # is told whose row was erased and which tickets could not be checked.
+    with dbs() as session:
+        on_panel = {m.respondent_id for m in members}
+        leaving = next(r for r in respondents if r.id not in on_panel)
+    with dbs(write=True) as session:
+        assert personal_data.erase(session, session.get(Respondent, leaving.id), "officer:1")
+    person = run.lottery["auditor_people"].index(leaving.public_id) + 1
+    pack = officer_client.get(f"{url}/auditor-pack")
+    with zipfile.ZipFile(io.BytesIO(pack.content)) as archive:
+        archive.extract("profiles.csv", auditor)
+    row = csvsafe.read_rows((auditor / "profiles.csv").read_text())[person]
+    assert row[0] == str(person) and row[2:] == [""] * (len(row) - 2)
+    assert profiles[leaving.id] and not set(profiles[leaving.id].values()) & set(row)
+    capsys.readouterr()
+    assert main(["verify", str(auditor)]) == 0
+    out = capsys.readouterr().out
+    assert f"1 person(s) had their answers erased at their request (person {person})" in out
