@@ -45,8 +45,20 @@ pool.csv, quotas.csv, lottery.csv, pool-summary.csv and, after the draw, draw.js
 """
 
 
+def current_scheme(run: SelectionRun) -> bool:
+    """True when the run's files follow today's commitment scheme. Runs made before it
+    published everyone's answers in pool.csv: their files are never served."""
+    record = ((run.lottery or {}).get("files") or {}).get("commitment.json")
+    try:
+        return bool(record) and json.loads(record).get("scheme") == commitment.SCHEME
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
 def public_files(run: SelectionRun, drawn: Draw | None) -> list[str]:
     """The names of the files this run can publish now (draw.json once it is drawn)."""
+    if not current_scheme(run):
+        return []
     names = [name for name in PUBLIC_FILES if name in ((run.lottery or {}).get("files") or {})]
     if drawn is not None and drawn.run_id == run.id and auditor_files(run):
         names.append("draw.json")
@@ -55,7 +67,7 @@ def public_files(run: SelectionRun, drawn: Draw | None) -> list[str]:
 
 def public_file(session: Session, run: SelectionRun, name: str) -> str | None:
     """The text of one public file of `run`, or None when it has no such file (yet)."""
-    if name not in PUBLIC_FILES:
+    if name not in PUBLIC_FILES or not current_scheme(run):
         return None
     if name == "draw.json":
         drawn = draw_of(session, run.assembly_id)

@@ -171,3 +171,22 @@ def test_public_files_reveal_no_answers_and_verify_with_and_without_the_auditors
     assert main(["verify", str(auditor)]) == 0
     out = capsys.readouterr().out
     assert f"1 person(s) had their answers erased at their request (person {person})" in out
+
+
+def test_files_of_runs_made_before_the_salted_commitment_are_never_served(
+        officer_client: TestClient, engine, dbs: Callable) -> None:
+    """Runs from before commitment 2 kept a pool.csv with everyone's answers: not served."""
+    from tests.app.builders import drawn_panel
+
+    drawn = drawn_panel(engine)
+    with dbs(write=True) as session:
+        run = session.exec(select(SelectionRun).where(
+            SelectionRun.assembly_id == drawn.assembly_id)).one()
+        run.lottery = {**run.lottery, "files": {
+            "pool.csv": "row,Age\n1,16-29\n",
+            "commitment.json": json.dumps({"scheme": "minipublic lottery commitment 1"})}}
+        session.add(run)
+        run_id = run.id
+    base = f"/assemblies/{drawn.assembly_id}/runs/{run_id}/files"
+    assert officer_client.get(f"{base}/pool.csv").status_code == 404
+    assert officer_client.get(f"{base}/commitment.json").status_code == 404
