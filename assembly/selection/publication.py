@@ -49,10 +49,13 @@ def current_scheme(run: SelectionRun) -> bool:
     """True when the run's files follow today's commitment scheme. Runs made before it
     published everyone's answers in pool.csv: their files are never served."""
     record = ((run.lottery or {}).get("files") or {}).get("commitment.json")
-    try:
-        return bool(record) and json.loads(record).get("scheme") == commitment.SCHEME
-    except (TypeError, ValueError, AttributeError):
+    if not isinstance(record, str):
         return False
+    try:
+        data = json.loads(record)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("scheme") == commitment.SCHEME
 
 
 def public_files(run: SelectionRun, drawn: Draw | None) -> list[str]:
