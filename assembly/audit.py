@@ -12,9 +12,7 @@ demographic values, because the log is kept longer than the personal data it des
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -27,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from assembly.tables import json_field, utcnow, when
+from sortition import csvsafe
 
 GENESIS = "0" * 64
 SYSTEM = 0  # assembly id of the system-wide chain
@@ -259,20 +258,21 @@ def export_jsonl(session: Session, assembly_id: int) -> str:
 
 def export_csv(session: Session, assembly_id: int) -> str:
     """The same as CSV for spreadsheets; `details` is its canonical JSON text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    rows: list[list[Any]] = [list(EXPORT_COLUMNS)]
     for event in events(session, assembly_id):
         item = exported(event)
         item["details"] = canonical_json(item["details"])
-        writer.writerow([item[c] for c in EXPORT_COLUMNS])
-    return buffer.getvalue()
+        rows.append([item[c] for c in EXPORT_COLUMNS])
+    return csvsafe.text(rows, lineterminator="\r\n")
 
 
 def read_csv_export(text: str) -> list[dict[str, Any]]:
     """Rows of a CSV export, typed back, ready for `verify_events`."""
     rows = []
-    for item in csv.DictReader(io.StringIO(text)):
+    records = csvsafe.read_rows(text)
+    header = records[0] if records else []
+    for values in records[1:]:
+        item = dict(zip(header, values))
         rows.append({
             **item,
             "assembly": int(item["assembly"]),

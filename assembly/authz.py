@@ -99,6 +99,8 @@ RULES: dict[str, tuple[ActorKind, Rule]] = {
     "quotas.edit": ("officer", officer),
     "selection.run": ("officer", officer),
     "selection.view": ("officer", officer),
+    # the salts that open every respondent's answers, for the appointed auditor
+    "selection.audit_pack": ("officer", officer),
     "draw.perform": ("officer", officer),
     "members.manage": ("officer", officer),
     "invitations.issue": ("officer", officer),

@@ -86,7 +86,9 @@ VARIABLES: tuple[Variable, ...] = (
              "Default for new assemblies: days after the draw before `minipublic purge` deletes "
              "the personal data of respondents who were not selected."),
     Variable("MINIPUBLIC_SUPPRESS_BELOW", "suppress_below", "5",
-             "Public tables hide any count smaller than this, so nobody can be singled out."),
+             "Public tables hide any count smaller than this, so nobody can be singled out; in "
+             "a selection's published `pool-summary.csv` such counts (and any that would give "
+             "them away) are left empty. Recorded in the selection's commitment."),
     Variable("MINIPUBLIC_LOG_LEVEL", "log_level", "info",
              "`debug`, `info`, `warning` or `error`. Logs never contain names, e-mail addresses "
              "or demographics."),

@@ -10,9 +10,7 @@ Exit status: 0 done (or verified), 1 verification found a difference, 2 bad inpu
 from __future__ import annotations
 
 import argparse
-import csv
 import hashlib
-import io
 import shutil
 import sys
 import time
@@ -24,7 +22,22 @@ import numpy as np
 
 import sortition
 from sortition.arrays import Ints
-from sortition.commitment import FILES, PublishedFileError, commit, sha256
+from sortition import csvsafe
+from sortition.commitment import (
+    DEFAULT_SUPPRESS_BELOW,
+    FILES,
+    Opened,
+    PublishedFileError,
+    commit,
+    opening_hash,
+    read_audit,
+    read_lottery,
+    read_pool,
+    read_quotas,
+    read_summary,
+    sha256,
+    summary_rows,
+)
 from sortition.draw import Draw, draw, normalise_seed, pick_ticket
 from sortition.files import (
     OutputError,
@@ -121,6 +134,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
                         "'minipublic draw'")
     select.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                         help="return the best distribution found within this time")
+    select.add_argument("--suppress-below", type=int, default=DEFAULT_SUPPRESS_BELOW,
+                        metavar="K", help="leave empty any count of fewer than K respondents in "
+                        f"the published pool-summary.csv (default {DEFAULT_SUPPRESS_BELOW})")
     select.add_argument("--out", required=True, metavar="DIR", help="folder for the results")
     select.set_defaults(run=run_select)
 
@@ -148,7 +164,10 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     verify = subparsers.add_parser(
         "verify", help="replay a selection's draw from its published files",
         description="Recompute the commitment from the published files, re-run the draw with "
-        "the recorded seed and check the panel. Exit 0 if everything matches, 1 if not.")
+        "the recorded seed and check the drawn ticket's opening. With the auditor's files "
+        "(profiles.csv, tickets.csv) in the folder, also open every hash and check every ticket "
+        "against the quotas; in the officer's folder, check the panel's files too. Exit 0 if "
+        "everything matches, 1 if not.")
     verify.add_argument("directory", metavar="DIR")
     verify.add_argument("--commitment", default=None, metavar="HASH",
                         help="the commitment announced before the draw, to compare with")
@@ -176,6 +195,9 @@ def _options(args: argparse.Namespace) -> list[str]:
     if args.time_budget is not None and not args.time_budget > 0:
         problems.append(f"--time-budget must be a positive number of seconds, not "
                         f"{args.time_budget}.")
+    if not 1 <= args.suppress_below <= 1000:
+        problems.append(f"--suppress-below must be between 1 and 1,000, not "
+                        f"{args.suppress_below} (5 is usual).")
     if args.seed is not None and not " ".join(args.seed.split()):
         problems.append("--seed is empty: give the numbers or words drawn in public.")
     return problems
@@ -220,26 +242,32 @@ def run_select(args: argparse.Namespace) -> int:
         progress.close()
         return _fail(str(error))
     lottery = round_distribution(instance, distribution, args.lottery_size, progress=progress)
-    commitment = commit(instance, lottery.panels, distribution.algorithm)
+    commitment = commit(instance, lottery.panels, distribution.algorithm,
+                        suppress_below=args.suppress_below)
+    # From here on people are in person-number order, as the auditor's files have them.
+    ordered, tickets = commitment.pseudonymous(instance, lottery.panels)
+    opened = read_audit(commitment.audit["profiles.csv"], commitment.audit["tickets.csv"],
+                        instance.quotas, commitment.parameters)
     report = _report(instance, distribution, lottery, commitment.digest)
     report["id_column"] = id_column(instance.pool)
     output: dict[str, bytes] = {}
     drawn = None
     if args.seed is not None:
-        drawn, output = _draw(instance, lottery.panels, commitment.digest, args.seed, report)
+        drawn, output = _draw(ordered, tickets, opened.ticket_salts, commitment.digest,
+                              args.seed, report)
     report["total_seconds"] = round(time.monotonic() - started, 3)
-    output.update(selection_files(instance, distribution, lottery, commitment.record(),
-                                  commitment.files, report))
+    output.update(selection_files(instance, ordered, distribution, lottery, commitment, report))
     progress.close()
     write_files(out, output)
     print(_summary(instance, distribution, lottery, commitment.digest, out))
     if drawn is not None:
-        print(_drawn_summary(drawn, lottery.panels[drawn.ticket - 1], report, out))
+        print(_drawn_summary(drawn, tickets[drawn.ticket - 1], report, out))
         print("Note: the seed was given before the commitment was published. For a draw "
               "nobody can question, publish the commitment first, then run 'minipublic draw'.")
     else:
-        print(f"Publish commitment.json, pool.csv, quotas.csv and lottery.csv now. After the "
-              f"public draw, run:  minipublic draw {out} --seed \"...\"")
+        print(f"Publish commitment.json, {', '.join(FILES)} now (give profiles.csv and "
+              f"tickets.csv only to the appointed auditor). After the public draw, run:  "
+              f"minipublic draw {out} --seed \"...\"")
     return 0
 
 
@@ -280,14 +308,14 @@ def _reserve_seed(commitment: str, seed: str) -> int:
     return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
 
 
-def _draw(instance: Instance, tickets: Ints, commitment: str, seed: str,
+def _draw(instance: Instance, tickets: Ints, salts: list[str], commitment: str, seed: str,
           report: dict[str, object]) -> tuple[Draw, dict[str, bytes]]:
     drawn = draw(commitment, seed, len(tickets))
     panel = tickets[drawn.ticket - 1]
     reserves = find_reserves(instance, panel, seed=_reserve_seed(commitment, drawn.seed))
     report["seed"], report["ticket"] = drawn.seed, drawn.ticket
     report["members_without_reserves"] = sum(1 for r in reserves if not r.replacements)
-    return drawn, draw_files(instance, panel, drawn, reserves, report)
+    return drawn, draw_files(instance, panel, drawn, salts[drawn.ticket - 1], reserves, report)
 
 
 def _summary(instance: Instance, distribution: Distribution, lottery: Lottery,
@@ -313,9 +341,12 @@ def _summary(instance: Instance, distribution: Distribution, lottery: Lottery,
 
 def _drawn_summary(drawn: Draw, panel: Ints, report: dict[str, object],
                    out: Path) -> str:
-    text = (f"Seed '{drawn.seed}' drew ticket {drawn.ticket} of {drawn.lottery_size:,}: "
-            f"{len(panel)} members in {out / 'selected.csv'}, reserves in "
-            f"{out / 'reserves.csv'}.")
+    if (out / "respondents.csv").exists():
+        where = (f"{len(panel)} members in {out / 'selected.csv'}, reserves in "
+                 f"{out / 'reserves.csv'}")
+    else:
+        where = f"its {len(panel)} person numbers are in {out / 'draw.json'}"
+    text = f"Seed '{drawn.seed}' drew ticket {drawn.ticket} of {drawn.lottery_size:,}: {where}."
     short = report.get("members_without_reserves")
     if short:
         text += (f"\n{short} member(s) have nobody who could replace them and keep every "
@@ -336,16 +367,35 @@ def run_draw(args: argparse.Namespace) -> int:
     if saved.recomputed_commitment() != saved.commitment:
         return _fail("The published files no longer match the commitment; run 'minipublic "
                      f"verify {directory}' to see which, and do not draw from them.")
+    if saved.audit is None:
+        # Anyone can work out the ticket; only the holder of tickets.csv can say who is on it.
+        picked = draw(saved.commitment, seed, saved.parameters.lottery_size)
+        print(f"Seed '{picked.seed}' picks ticket {picked.ticket} of "
+              f"{picked.lottery_size:,}. This folder has only the public files, so nothing was "
+              "written: the officer draws in the folder that holds tickets.csv, and draw.json "
+              "then opens that ticket.")
+        return 0
     try:
-        instance = saved.instance()
-        tickets = saved.tickets(len(instance.pool))
+        opened = _opened_matching(saved)
+        instance = saved.instance(opened)
     except (OutputError, PublishedFileError) as error:
         return _fail(str(error))
     report = dict(saved.report)
-    drawn, output = _draw(instance, tickets, saved.commitment, seed, report)
+    drawn, output = _draw(instance, opened.tickets, opened.ticket_salts, saved.commitment, seed,
+                          report)
     write_files(directory, output)
-    print(_drawn_summary(drawn, tickets[drawn.ticket - 1], report, directory))
+    print(_drawn_summary(drawn, opened.tickets[drawn.ticket - 1], report, directory))
     return 0
+
+
+def _opened_matching(saved: Saved) -> Opened:
+    """The auditor's files, refused unless they open exactly the committed hashes."""
+    opened = saved.opened()
+    if (opened.profile_hashes != read_pool(saved.files["pool.csv"])
+            or opened.ticket_hashes != read_lottery(saved.files["lottery.csv"])):
+        raise OutputError("profiles.csv or tickets.csv does not open the committed hashes; run "
+                          "'minipublic verify' to see which.")
+    return opened
 
 
 REPLACEMENTS_HEADER = ["leaving", "joining", "declined"]
@@ -386,8 +436,9 @@ def run_replace(args: argparse.Namespace) -> int:
         return _fail(f"{directory} has no drawn panel to change: run 'minipublic draw' first, "
                      "in the officer's own folder (it needs respondents.csv).")
     try:
-        instance = saved.instance()
-        tickets = saved.tickets(len(instance.pool))
+        opened = _opened_matching(saved)
+        instance = saved.instance(opened)
+        tickets = opened.tickets
     except (OutputError, PublishedFileError) as error:
         return _fail(str(error))
     ids = instance.pool.ids
@@ -425,9 +476,7 @@ def run_replace(args: argparse.Namespace) -> int:
 
 
 def _csv_rows(rows: list[list[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return csvsafe.encode(rows)
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -444,12 +493,18 @@ def run_verify(args: argparse.Namespace) -> int:
     if problems:
         print(f"Verification FAILED: {len(problems)} difference(s).")
         return DIFFERS
-    print("Verification passed: the published files, the draw and the panel all match.")
+    print("Verification passed: everything these files let anyone check matches (see above "
+          "for what was checked).")
     return 0
 
 
 def verify(saved: Saved, announced: str | None = None) -> tuple[list[str], list[str]]:
-    """Replay a selection from its files: (differences, checks that passed)."""
+    """Replay a selection from its files: (differences, checks that passed).
+
+    Public checks need only the public files; with the auditor's files every hash is opened and
+    every ticket checked against the quotas; with respondents.csv (the officer's folder) the
+    panel's files are compared too.
+    """
     problems: list[str] = []
     checked: list[str] = []
     recorded_files = saved.record.get("files")
@@ -468,40 +523,106 @@ def verify(saved: Saved, announced: str | None = None) -> tuple[list[str], list[
         problems.append(f"The announced commitment {announced.strip()} is not the recorded "
                         f"{saved.commitment}.")
     try:
-        instance = saved.instance()
-        tickets = saved.tickets(len(instance.pool))
-    except (OutputError, PublishedFileError, UnicodeDecodeError) as error:
+        quotas = read_quotas(saved.files["quotas.csv"])
+        profiles = read_pool(saved.files["pool.csv"])
+        tickets = read_lottery(saved.files["lottery.csv"])
+        summary = read_summary(saved.files["pool-summary.csv"])
+    except (PublishedFileError, UnicodeDecodeError) as error:
         problems.append(str(error))
         return problems, checked
-    problems += _check_tickets(instance, tickets, saved.parameters.lottery_size)
-    if not problems:
-        checked.append(f"all {len(tickets):,} tickets hold panels that meet every quota")
+    size, threshold = saved.parameters.lottery_size, saved.parameters.suppress_below
+    if len(tickets) != size:
+        problems.append(f"lottery.csv has {len(tickets)} tickets, the commitment says {size}.")
+    problems += _check_summary(summary, [(c.feature, c.value) for c in quotas.categories],
+                               threshold, checked)
+    opened: Opened | None = None
+    if saved.audit is not None:
+        try:
+            opened = saved.opened()
+        except (OutputError, PublishedFileError, UnicodeDecodeError) as error:
+            problems.append(str(error))
+            return problems, checked
+        problems += _check_opened(opened, profiles, tickets, summary, threshold, checked)
+    else:
+        checked.append("the auditor's files are not here, so profiles and tickets were not "
+                       "opened (the auditor checks every ticket against the quotas)")
     if saved.draw is None:
         checked.append("no draw has been made yet")
         return problems, checked
-    problems += _check_draw(saved, instance, tickets, checked)
+    problems += _check_draw(saved, len(profiles), tickets, opened, checked)
     return problems, checked
 
 
-def _check_tickets(instance: Instance, tickets: Ints, size: int) -> list[str]:
+def _check_summary(summary: list[list[str]], categories: list[tuple[str, str]], threshold: int,
+                   checked: list[str]) -> list[str]:
+    """Public: pool-summary.csv lists the quotas' categories and no count below the threshold."""
+    if [(row[0], row[1]) for row in summary if len(row) == 3] != categories or any(
+            len(row) != 3 for row in summary):
+        return ["pool-summary.csv does not list the categories of quotas.csv, in order."]
+    small = [f"{row[0]}: {row[1]}" for row in summary
+             if row[2] and (not row[2].isdigit() or int(row[2]) < threshold)]
+    if small:
+        return [f"pool-summary.csv publishes a count below {threshold} (or not a count): "
+                + ", ".join(small[:10]) + "."]
+    checked.append(f"pool-summary.csv publishes no count of fewer than {threshold} respondents")
+    return []
+
+
+def _check_opened(opened: Opened, profiles: list[str], tickets: list[str],
+                  summary: list[list[str]], threshold: int, checked: list[str]) -> list[str]:
+    """Auditor: every hash opens, every ticket meets the quotas, the summary is right."""
     problems = []
-    if len(tickets) != size:
-        problems.append(f"lottery.csv has {len(tickets)} tickets, the commitment says {size}.")
-    bad = [t + 1 for t, panel in enumerate(tickets) if not instance.is_feasible_panel(panel)]
+    erased = opened.erased
+    if len(opened.profile_hashes) != len(profiles):
+        problems.append(f"profiles.csv has {len(opened.profile_hashes)} people, pool.csv "
+                        f"{len(profiles)}.")
+    wrong = [str(p) for p, (a, b) in enumerate(zip(opened.profile_hashes, profiles), start=1)
+             if a != b and p - 1 not in erased]
+    if wrong:
+        problems.append(f"{len(wrong)} profile(s) of profiles.csv do not match their hash in "
+                        f"pool.csv: person {', '.join(wrong[:10])}.")
+    if len(opened.ticket_hashes) != len(tickets):
+        problems.append(f"tickets.csv has {len(opened.ticket_hashes)} tickets, lottery.csv "
+                        f"{len(tickets)}.")
+    wrong = [str(t) for t, (a, b) in enumerate(zip(opened.ticket_hashes, tickets), start=1)
+             if a != b]
+    if wrong:
+        problems.append(f"{len(wrong)} ticket(s) of tickets.csv do not match their hash in "
+                        f"lottery.csv: ticket {', '.join(wrong[:10])}.")
+    if not problems:
+        opens = len(profiles) - len(erased)
+        checked.append(f"all {opens:,} profiles and {len(tickets):,} tickets open to their "
+                       "committed hashes")
+    unknown = {t for t, panel in enumerate(opened.tickets) if erased & set(panel.tolist())}
+    if erased:
+        checked.append(f"{len(erased)} person(s) had their answers erased at their request "
+                       f"(person {', '.join(str(p + 1) for p in sorted(erased)[:10])}): their "
+                       f"hashes and the {len(unknown):,} ticket(s) they are on were not checked, "
+                       "nor pool-summary.csv")
+    bad = [t + 1 for t, panel in enumerate(opened.tickets)
+           if t not in unknown and not opened.instance.is_feasible_panel(panel)]
     if bad:
         shown = ", ".join(str(t) for t in bad[:10]) + (" ..." if len(bad) > 10 else "")
         problems.append(f"{len(bad)} ticket(s) hold a panel that breaks the quotas: {shown}.")
+    else:
+        checked.append(f"all {len(opened.tickets) - len(unknown):,} tickets hold panels that "
+                       "meet every quota")
+    if not erased and summary_rows(opened.instance, threshold) != summary:
+        problems.append("pool-summary.csv does not give the counts of profiles.csv (with counts "
+                        f"below {threshold} left empty).")
+    elif not erased:
+        checked.append("pool-summary.csv gives the counts of profiles.csv")
     return problems
 
 
-def _check_draw(saved: Saved, instance: Instance, tickets: Ints,
+def _check_draw(saved: Saved, population: int, tickets: list[str], opened: Opened | None,
                 checked: list[str]) -> list[str]:
     record = saved.draw or {}
     problems = []
     seed, ticket = record.get("seed"), record.get("ticket")
     if record.get("commitment") != saved.commitment:
         problems.append("draw.json was made for a different commitment.")
-    if not isinstance(seed, str) or not isinstance(ticket, int):
+    if not isinstance(seed, str) or not isinstance(ticket, int) or isinstance(ticket, bool):
         return problems + ["draw.json lacks the seed or the ticket."]
     replayed = pick_ticket(saved.commitment, normalise_seed(seed), len(tickets))
     if replayed != ticket:
@@ -509,14 +630,33 @@ def _check_draw(saved: Saved, instance: Instance, tickets: Ints,
                         f"ticket {ticket}.")
         return problems
     checked.append(f"the seed '{seed}' picks ticket {ticket} of {len(tickets):,}")
-    panel = sorted(int(i) for i in tickets[ticket - 1])
-    if record.get("panel") != [i + 1 for i in panel]:
-        problems.append(f"draw.json lists a panel other than the one on ticket {ticket}.")
+    members, salt = record.get("panel"), record.get("salt")
+    if (not isinstance(members, list) or not isinstance(salt, str)
+            or not all(isinstance(m, int) and not isinstance(m, bool) for m in members)):
+        return problems + ["draw.json lacks the drawn ticket's members or salt."]
+    if (len(set(members)) != saved.parameters.panel_size
+            or len(members) != saved.parameters.panel_size
+            or not all(1 <= m <= population for m in members)):
+        problems.append(f"draw.json lists {len(members)} members, not "
+                        f"{saved.parameters.panel_size} different people of pool.csv.")
+    elif opening_hash(ticket, salt, members) != tickets[ticket - 1]:
+        problems.append(f"draw.json's members and salt do not open ticket {ticket}'s hash in "
+                        "lottery.csv: the panel is not the ticket that was committed to.")
+    else:
+        checked.append(f"draw.json opens ticket {ticket}: its {len(members)} members (by person "
+                       "number) are the panel committed to before the draw")
     if saved.report.get("commitment", saved.commitment) != saved.commitment:
         problems.append("report.json records a different commitment.")
     report_ticket = saved.report.get("ticket")
     if report_ticket is not None and report_ticket != ticket:
         problems.append(f"report.json records ticket {report_ticket}, not {ticket}.")
+    if opened is None or problems:
+        return problems
+    try:
+        instance = saved.instance(opened)
+    except OutputError as error:
+        return problems + [str(error)]
+    panel = sorted(int(i) for i in opened.tickets[ticket - 1])
     problems += _check_people(saved, instance, panel, checked)
     problems += _check_replacements(saved, instance, np.array(panel), checked)
     return problems

@@ -1,12 +1,16 @@
 """The selection's output directory: what is written, what may be published, how it is read back.
 
-Public (publish these, they name nobody):
-    pool.csv, quotas.csv, lottery.csv   the canonical files the commitment hashes
+Public (publish these, they reveal nobody's answers):
+    pool.csv, quotas.csv, lottery.csv,  the files the commitment hashes: salted hashes of each
+    pool-summary.csv                    profile and ticket, the quotas, suppressed pool counts
     commitment.json                     parameters, file hashes and the commitment
-    draw.json                           the public seed and the ticket it picked (after the draw)
+    draw.json                           the public seed, the ticket it picked and that ticket's
+                                        opening (salt and person numbers), after the draw
     report.json                         the figures of the selection (no personal data)
+For the appointed auditor only (they open every hash; no names, but everyone's answers):
+    profiles.csv, tickets.csv
 Private (personal data; keep them safe):
-    respondents.csv                     the people file's columns, one row per pool row number
+    respondents.csv                     the people file's columns, row p = person number p
     probabilities.csv                   id,probability under the chosen algorithm
     lottery-probabilities.csv           id, probability, lottery probability and the change
     selected.csv, remaining.csv         the panel and everyone else (after the draw)
@@ -19,8 +23,6 @@ the draw record last, so an interrupted run never leaves a selection that looks 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shutil
@@ -29,10 +31,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
+from sortition import csvsafe
 from sortition.arrays import Floats, Ints
-from sortition.commitment import FILES, Parameters, digest, read_instance, read_lottery
+from sortition.commitment import (
+    AUDIT_FILES,
+    FILES,
+    Commitment,
+    Opened,
+    Parameters,
+    digest,
+    read_audit,
+    read_quotas,
+)
 from sortition.draw import Draw
 from sortition.lottery import Lottery
 from sortition.model import Distribution, Instance, Pool
@@ -44,12 +54,17 @@ RESERVES_LISTED = 10
 README = """\
 This folder holds one selection by lot, made with Minipublic.
 
-PUBLIC - publish these before the draw, they name nobody:
+PUBLIC - publish these before the draw; they reveal nobody's answers:
   commitment.json   the commitment (a SHA-256 hash) and how it was made
-  pool.csv          every respondent as a row number and their category values only
+  pool.csv          a salted hash of every respondent's answers, by random person number
   quotas.csv        the quotas
-  lottery.csv       the numbered tickets, each one a panel of row numbers
-After the draw also publish draw.json (the public seed and the ticket it picked).
+  lottery.csv       a salted hash of each numbered ticket's panel
+  pool-summary.csv  respondents per category, counts under the threshold left empty
+After the draw also publish draw.json (the public seed, the ticket it picked and its members
+as person numbers).
+
+AUDITOR ONLY - give these to the appointed auditor, never publish them:
+  profiles.csv, tickets.csv (the salts that open every hash, with everyone's answers)
 
 PRIVATE - personal data, never publish:
   respondents.csv, selected.csv, remaining.csv, reserves.csv, probabilities.csv,
@@ -57,7 +72,8 @@ PRIVATE - personal data, never publish:
 
 When a member drops out:  minipublic replace <this folder> --leaving ID
 
-Anyone can check the draw with:  minipublic verify <this folder>
+Anyone can check the draw with:  minipublic verify <folder with the public files>
+The auditor checks everything with the auditor's files in that folder too.
 """
 
 
@@ -66,9 +82,7 @@ class OutputError(Exception):
 
 
 def _csv(rows: Sequence[Sequence[str]]) -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return csvsafe.encode(rows)
 
 
 def _json(data: object) -> bytes:
@@ -163,41 +177,48 @@ def reserves_csv(pool: Pool, reserves: Sequence[Reserves], listed: int = RESERVE
 
 def selection_files(
     instance: Instance,
+    ordered: Instance,
     distribution: Distribution,
     lottery: Lottery,
-    commitment_record: Mapping[str, object],
-    files: Mapping[str, bytes],
+    commitment: Commitment,
     report: Mapping[str, object],
 ) -> dict[str, bytes]:
-    """Everything written before the draw."""
+    """Everything written before the draw; `ordered` is `instance` by person number."""
     pool = instance.pool
-    out = dict(files)
-    out["commitment.json"] = _json(commitment_record)
+    out = dict(commitment.files)
+    out.update(commitment.audit)
+    out["commitment.json"] = _json(commitment.record())
     out["report.json"] = _json(report)
-    out["respondents.csv"] = people_csv(pool, range(len(pool)))
+    out["respondents.csv"] = people_csv(ordered.pool, range(len(ordered.pool)))
     out["probabilities.csv"] = probabilities_csv(pool.ids, distribution.marginals)
     out["lottery-probabilities.csv"] = lottery_probabilities_csv(pool.ids, lottery)
     out["README.txt"] = README.encode("utf-8")
     return out
 
 
+def draw_record(drawn: Draw, panel: Ints, salt: str) -> dict[str, object]:
+    """draw.json: the draw, and the drawn ticket's opening (salt and person numbers)."""
+    return {**drawn.record(), "panel": sorted(int(i) + 1 for i in panel), "salt": salt}
+
+
 def draw_files(
     instance: Instance,
     panel: Ints,
     drawn: Draw,
+    salt: str,
     reserves: Sequence[Reserves],
     report: Mapping[str, object],
 ) -> dict[str, bytes]:
-    """Everything written by the draw: the panel, everyone else, reserves, the draw record."""
+    """Everything written by the draw: the draw record and, where the people file's columns
+    are known (the officer's folder), the panel, everyone else and the reserves."""
     chosen = set(int(i) for i in panel)
-    return {
-        "draw.json": _json({**drawn.record(), "panel": [int(i) + 1 for i in sorted(chosen)]}),
-        "selected.csv": people_csv(instance.pool, sorted(chosen)),
-        "remaining.csv": people_csv(
-            instance.pool, [i for i in range(len(instance.pool)) if i not in chosen]),
-        "reserves.csv": reserves_csv(instance.pool, reserves),
-        "report.json": _json(report),
-    }
+    out = {"draw.json": _json(draw_record(drawn, panel, salt)), "report.json": _json(report)}
+    if instance.pool.columns:
+        out["selected.csv"] = people_csv(instance.pool, sorted(chosen))
+        out["remaining.csv"] = people_csv(
+            instance.pool, [i for i in range(len(instance.pool)) if i not in chosen])
+        out["reserves.csv"] = reserves_csv(instance.pool, reserves)
+    return out
 
 
 # -- Reading a selection back ----------------------------------------------------------------
@@ -205,7 +226,7 @@ def draw_files(
 
 @dataclass(frozen=True)
 class Saved:
-    """A selection as its directory holds it."""
+    """A selection as its directory holds it. `audit` holds the auditor's files when present."""
 
     directory: Path
     record: dict[str, object]
@@ -213,37 +234,43 @@ class Saved:
     files: dict[str, bytes]
     report: dict[str, object]
     draw: dict[str, object] | None
+    audit: dict[str, bytes] | None = None
 
     @property
     def commitment(self) -> str:
         return str(self.record.get("commitment", ""))
 
-    def instance(self) -> Instance:
-        """The problem from the public files; with respondents.csv, people keep their ids."""
-        public = read_instance(self.files["pool.csv"], self.files["quotas.csv"], self.parameters)
+    def opened(self) -> Opened:
+        """The auditor's files read back: the problem by person number, and the tickets."""
+        if self.audit is None:
+            raise OutputError(f"{self.directory} lacks the auditor's files (profiles.csv and "
+                              "tickets.csv), so the tickets cannot be opened.")
+        return read_audit(self.audit["profiles.csv"], self.audit["tickets.csv"],
+                          read_quotas(self.files["quotas.csv"]), self.parameters)
+
+    def instance(self, opened: Opened | None = None) -> Instance:
+        """The problem by person number; with respondents.csv, people keep their ids."""
+        public = (opened or self.opened()).instance
         respondents = self.directory / "respondents.csv"
         if not respondents.exists():
             return public
         columns, rows = read_people_rows(respondents.read_bytes())
         name = self.report.get("id_column")
         if name not in columns or len(rows) != len(public.pool):
-            raise OutputError("respondents.csv does not match pool.csv: it should have one row "
-                              "per pool row, with the id column named in report.json.")
+            raise OutputError("respondents.csv does not match profiles.csv: it should have one "
+                              "row per person number, with the id column named in report.json.")
         position = columns.index(str(name))
         pool = Pool(ids=tuple(row[position] for row in rows),
                     categories=public.pool.categories, households=public.pool.households,
                     columns=tuple(columns), rows=tuple(tuple(row) for row in rows))
         return Instance(pool, public.quotas, public.panel_size, public.one_per_household)
 
-    def tickets(self, population: int) -> Ints:
-        return read_lottery(self.files["lottery.csv"], population)
-
     def recomputed_commitment(self) -> str:
         return digest(self.parameters, self.files)
 
 
 def read_people_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
-    records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    records = csvsafe.read_rows(data.decode("utf-8"))
     if not records:
         return [], []
     return records[0], records[1:]
@@ -280,4 +307,9 @@ def load(directory: Path) -> Saved:
     draw_path = directory / "draw.json"
     drawn = _read_json(draw_path) if draw_path.exists() else None
     files = {name: (directory / name).read_bytes() for name in FILES}
-    return Saved(directory, record, parameters, files, report, drawn)
+    present = [name for name in AUDIT_FILES if (directory / name).exists()]
+    if present and len(present) != len(AUDIT_FILES):
+        raise OutputError(f"{directory} has {present[0]} but not the other auditor's file: "
+                          f"keep {' and '.join(AUDIT_FILES)} together.")
+    audit = {name: (directory / name).read_bytes() for name in present} or None
+    return Saved(directory, record, parameters, files, report, drawn, audit)

@@ -15,8 +15,6 @@ come from short built-in lists and use the reserved `example.org` domain: nobody
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import math
 from collections.abc import Sequence
@@ -28,6 +26,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array, vstack
 
+from sortition import csvsafe
 from sortition.arrays import Floats, Ints
 from sortition.model import Category, Instance, Pool, Quotas
 
@@ -299,11 +298,7 @@ class SyntheticPool:
 
     def people_csv(self) -> bytes:
         """The people file: id, fictional contact details, one column per feature."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(self.columns)
-        writer.writerows(self.rows)
-        return out.getvalue().encode("utf-8")
+        return csvsafe.encode([self.columns, *self.rows])
 
     def quotas_csv(self, quotas: Quotas | None = None) -> bytes:
         """The quotas file in the practitioners' layout:
@@ -408,13 +403,11 @@ def _check_same_categories(expected: Quotas, given: Quotas) -> None:
 
 def quotas_to_csv(quotas: Quotas) -> bytes:
     """Quotas in the practitioners' CSV layout."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(QUOTA_COLUMNS)
+    rows: list[tuple[object, ...]] = [QUOTA_COLUMNS]
     for c in quotas.categories:
         max_flex = c.max if c.max_flex is None else c.max_flex
-        writer.writerow((c.feature, c.value, c.min, c.max, c.min_flex, max_flex))
-    return out.getvalue().encode("utf-8")
+        rows.append((c.feature, c.value, c.min, c.max, c.min_flex, max_flex))
+    return csvsafe.encode(rows)
 
 
 def write_csvs(

@@ -8,8 +8,6 @@ then (the database keeps their sha256).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +16,7 @@ import jinja2
 
 from assembly.errors import ActionableError
 from assembly.templating import TEMPLATES
+from sortition import csvsafe
 
 MAIL_MERGE_COLUMNS = (
     "member_ref",
@@ -116,32 +115,18 @@ def letters_pdf(head: LetterHead, letters: Sequence[Letter], *, today: date) -> 
 
 
 def mail_merge_csv(letters: Sequence[Letter]) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs show accented names correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(MAIL_MERGE_COLUMNS)
+    """UTF-8 with a byte-order mark, so spreadsheet programs show accented names correctly.
+
+    Every cell goes through `csvsafe`, so an uploaded name or reference such as
+    ``=HYPERLINK(...)`` is shown as text, never run as a formula.
+    """
+    rows: list[list[str]] = [list(MAIL_MERGE_COLUMNS)]
     for letter in letters:
         lines = list(letter.address[:4]) + [""] * (4 - min(len(letter.address), 4))
         if len(letter.address) > 4:
             lines[3] = ", ".join(letter.address[3:])
-        writer.writerow(
-            [
-                letter.member_ref,
-                _safe_cell(letter.name),
-                *(_safe_cell(line) for line in lines),
-                _safe_cell(letter.postcode),
-                _safe_cell(letter.email),
-                letter.link,
-                letter.code,
-                letter.code_page,
-                letter.expires.isoformat(timespec="minutes"),
-            ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _safe_cell(value: str) -> str:
-    """Stop spreadsheet formula injection from uploaded names and addresses (OWASP CSV advice)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+        rows.append([
+            letter.member_ref, letter.name, *lines, letter.postcode, letter.email, letter.link,
+            letter.code, letter.code_page, letter.expires.isoformat(timespec="minutes"),
+        ])
+    return ("\ufeff" + csvsafe.text(rows, lineterminator="\r\n")).encode("utf-8")

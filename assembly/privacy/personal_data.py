@@ -3,8 +3,9 @@
 Purge applies each assembly's retention period: once `retention_days` have passed since its draw,
 the contact details and demographic profiles of respondents who were not drawn (neither panel nor
 reserve) are deleted. What the assembly must go on showing survives: the respondent row with its
-pool id (so the published lottery can still be checked), the per-category pool counts, the
-selection runs, the draw and the audit log.
+pool id, the per-category pool counts, the selection runs with their published files (so the
+draw can still be checked), the draw and the audit log. The runs' auditor's files go: they hold
+every respondent's answers behind the salts, so the audit must be done before purge.
 
 Erasure is for one person who asks: their contact details and profile are blanked (the rows stay,
 so nothing that refers to them breaks), any invitation stops working, any session ends, and a
@@ -28,8 +29,8 @@ from assembly.assemblies.models import Assembly
 from assembly.errors import ActionableError
 from assembly.invitations import credentials
 from assembly.recruitment.models import Contact, Profile, Respondent
-from assembly.selection import panel
-from assembly.selection.models import Draw, Member
+from assembly.selection import panel, publication
+from assembly.selection.models import Draw, Member, SelectionRun
 from assembly.settings import Settings
 from assembly.tables import utcnow
 
@@ -123,6 +124,7 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
             sa.update(Respondent).where(_not_drawn(item.assembly_id))
             .values(erased=True, erased_at=now, household_key=None)
         )
+        _drop_auditor_files(session, item.assembly_id)
         session.exec(
             sa.update(Assembly).where(col(Assembly.id) == item.assembly_id).values(purged_at=now))
         audit.record(session, item.assembly_id, PURGE_ACTOR, "personal_data.purged", {
@@ -133,6 +135,14 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
     old_sessions = session.exec(sa.delete(UserSession).where(ended)).rowcount
     attempts = signin.prune_attempts(session, settings)
     return PurgeReport(items, int(old_sessions), int(attempts), dry_run=False)
+
+
+def _drop_auditor_files(session: Session, assembly_id: int) -> None:
+    """The salts and everyone's answers by person number, kept for the auditor until purge."""
+    for run in session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)):
+        if run.lottery and run.lottery.get("auditor"):
+            run.lottery = {**run.lottery, "auditor": {}}
+            session.add(run)
 
 
 @dataclass(frozen=True)
@@ -191,6 +201,10 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
                  .values(values={}))
     session.exec(sa.update(Respondent).where(col(Respondent.id) == respondent.id).values(
         erased=True, erased_at=now, household_key=None))
+    for run in session.exec(select(SelectionRun).where(
+            SelectionRun.assembly_id == respondent.assembly_id)):
+        if publication.forget(run, respondent.public_id):
+            session.add(run)
     member = session.exec(select(Member).where(Member.respondent_id == respondent.id)).first()
     if member is not None and member.id is not None:
         credentials.lock_members(session, [member.id])

@@ -15,6 +15,8 @@ routes: list[BaseRoute] = [
           methods=["GET"], name="selection_run"),
     Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/files/{name:str}",
           officer.commitment_file, methods=["GET"], name="selection_file"),
+    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/auditor-pack", officer.auditor_pack,
+          methods=["GET"], name="selection_auditor_pack"),
     Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/draw", officer.draw,
           methods=["POST"], name="draw"),
     Route("/assemblies/{assembly_id:int}/panel", officer.panel_page, methods=["GET"],

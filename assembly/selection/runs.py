@@ -33,6 +33,8 @@ class RunOptions:
     one_per_household: bool
     lottery_size: int
     time_budget: int | None  # seconds
+    # Published pool counts below this are left empty (MINIPUBLIC_SUPPRESS_BELOW).
+    suppress_below: int = 5
 
 
 def start(session: Session, assembly: Assembly, options: RunOptions, *, actor: str,
@@ -60,7 +62,8 @@ def start(session: Session, assembly: Assembly, options: RunOptions, *, actor: s
         assembly_id=assembly.id, algorithm=options.algorithm, panel_size=options.panel_size,
         created_by=officer_id, heartbeat_at=None,
         options={"algorithm": options.algorithm, "one_per_household": options.one_per_household,
-                 "lottery_size": options.lottery_size, "time_budget": options.time_budget},
+                 "lottery_size": options.lottery_size, "time_budget": options.time_budget,
+                 "suppress_below": options.suppress_below},
     )
     session.add(run)
     assembly.panel_size = options.panel_size

@@ -113,7 +113,7 @@ class ProgressWriter:
 
 
 def compute(instance: Instance, options: SelectionOptions, lottery_size: int,
-            writer: ProgressWriter) -> dict[str, Any]:
+            writer: ProgressWriter, suppress_below: int = 5) -> dict[str, Any]:
     """The engine's part of a run: check, solve (the engine checks feasibility and gives the
     relaxation advice), round into a lottery, commit."""
     from sortition.io import check_instance
@@ -127,17 +127,23 @@ def compute(instance: Instance, options: SelectionOptions, lottery_size: int,
     writer.enter("lottery")
     lottery = round_distribution(instance, distribution, lottery_size, progress=writer)
     writer.enter("commit")
-    return results(instance, distribution, lottery, commitment_of(instance, distribution, lottery))
+    return results(instance, distribution, lottery,
+                   commitment_of(instance, distribution, lottery, suppress_below))
 
 
-def commitment_of(instance: Instance, distribution: Distribution, lottery: Any) -> dict[str, Any]:
-    """The commitment hash and the de-identified files to publish before the draw."""
+def commitment_of(instance: Instance, distribution: Distribution, lottery: Any,
+                  suppress_below: int = 5) -> dict[str, Any]:
+    """The commitment hash, the files to publish before the draw (salted hashes, quotas and
+    suppressed pool counts: nobody's answers), and the auditor's files that open them."""
     from sortition import commitment
 
-    made = commitment.commit(instance, lottery.panels, distribution.algorithm)
+    made = commitment.commit(instance, lottery.panels, distribution.algorithm,
+                             suppress_below=suppress_below)
     files = {name: data.decode("utf-8") for name, data in made.files.items()}
     files["commitment.json"] = json.dumps(made.record(), indent=2, ensure_ascii=False) + "\n"
-    return {"hash": made.digest, "files": files}
+    auditor = {name: data.decode("utf-8") for name, data in made.audit.items()}
+    people = [instance.pool.ids[i] for i in made.order]
+    return {"hash": made.digest, "files": files, "auditor": auditor, "people": people}
 
 
 def results(instance: Instance, distribution: Distribution, lottery: Any,
@@ -188,6 +194,10 @@ def results(instance: Instance, distribution: Distribution, lottery: Any,
             "size": lottery.size,
             "tickets": [[int(i) for i in panel] for panel in lottery.panels],
             "files": commitment.get("files", {}),
+            # The salts: only for the officers' auditor's pack, never published; and whose
+            # public id each person number is, so erasure can blank that person's row.
+            "auditor": commitment.get("auditor", {}),
+            "auditor_people": commitment.get("people", []),
         },
         "report": report,
         "commitment": commitment["hash"],
@@ -219,7 +229,7 @@ def execute(database_url: str, run_id: int) -> None:
                 seed=options_saved.get("seed"),
             )
             outcome = compute(instance, options, int(options_saved.get("lottery_size", 1000)),
-                              writer)
+                              writer, int(options_saved.get("suppress_below") or 5))
         except InfeasibleQuotas as error:
             # The advice is listed on its own, so keep only the explanation from the message.
             headline = str(error).split(" Smallest change that makes them possible:")[0]

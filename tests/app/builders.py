@@ -117,7 +117,9 @@ def drawn_panel(engine: Engine, *, respondents: int = 8, panel: int = 3, reserve
         assert assembly.id is not None
         run = SelectionRun(assembly_id=assembly.id, algorithm="leximin", panel_size=panel,
                            status=RunStatus.done.value, commitment="0" * 64,
-                           lottery={"size": 1000, "tickets": [], "files": {}})
+                           lottery={"size": 1000, "tickets": [], "files": {}, "auditor": {
+                               "profiles.csv": "person,salt\n",
+                               "tickets.csv": "ticket,salt,members\n"}})
         session.add(run)
         session.flush()
         people: list[tuple[Respondent, str, str, str, str]] = []

@@ -70,9 +70,9 @@ def drawn(selection: Path) -> Path:
 def test_select_publishes_the_commitment_and_waits_for_the_draw(
         committed: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = committed / "out"
-    for name in ("pool.csv", "quotas.csv", "lottery.csv", "commitment.json", "report.json",
-                 "probabilities.csv", "lottery-probabilities.csv", "respondents.csv",
-                 "README.txt"):
+    for name in ("pool.csv", "quotas.csv", "lottery.csv", "pool-summary.csv", "commitment.json",
+                 "report.json", "profiles.csv", "tickets.csv", "probabilities.csv",
+                 "lottery-probabilities.csv", "respondents.csv", "README.txt"):
         assert (out / name).is_file(), name
     assert not (out / "selected.csv").exists() and not (out / "draw.json").exists()
     probabilities = _rows(out / "probabilities.csv")
@@ -89,8 +89,10 @@ def test_select_publishes_the_commitment_and_waits_for_the_draw(
     assert report["lottery_max_change"] < K / 200
     assert report["seed"] is None and report["ticket"] is None
     assert len(_rows(out / "lottery.csv")) == 201
-    pool_text = (out / "pool.csv").read_text()
-    assert "Name" not in pool_text and "High Street" not in pool_text and "P00" not in pool_text
+    public = "".join((out / name).read_text() for name in ("pool.csv", "lottery.csv"))
+    assert "Name" not in public and "High Street" not in public and "P00" not in public
+    values = {row[1] for row in _rows(out / "quotas.csv")[1:]}
+    assert not any(value in public for value in values)  # no profile value, only hashes
 
 
 def test_draw_writes_panel_reserves_and_verify_passes(
@@ -139,7 +141,7 @@ def test_select_with_a_seed_draws_at_once(committed: Path, tmp_path: Path,
     assert main(["verify", str(tmp_path / "now")]) == 0
 
 
-@pytest.mark.parametrize("name", ["pool.csv", "quotas.csv", "lottery.csv"])
+@pytest.mark.parametrize("name", ["pool.csv", "quotas.csv", "lottery.csv", "pool-summary.csv"])
 def test_a_changed_published_file_fails_verification(
         drawn: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
     path = drawn / name
@@ -301,16 +303,25 @@ def test_the_installed_command_selects_draws_and_verifies(committed: Path,
     assert len(tickets) == 1000
 
 
+PUBLIC = ("pool.csv", "quotas.csv", "lottery.csv", "pool-summary.csv", "commitment.json")
+AUDITOR = ("profiles.csv", "tickets.csv")
+
+
+def _copy(source: Path, target: Path, names: tuple[str, ...]) -> Path:
+    target.mkdir()
+    for name in names:
+        shutil.copy(source / name, target / name)
+    return target
+
+
 def test_anyone_with_only_the_public_files_can_verify(
         drawn: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    public = tmp_path / "public"
-    public.mkdir()
-    for name in ("pool.csv", "quotas.csv", "lottery.csv", "commitment.json", "draw.json"):
-        shutil.copy(drawn / name, public / name)
+    public = _copy(drawn, tmp_path / "public", (*PUBLIC, "draw.json"))
     capsys.readouterr()
     assert main(["verify", str(public)]) == 0
     out = capsys.readouterr().out
-    assert "selected.csv was not compared" in out and "Verification passed" in out
+    assert "the auditor's files are not here" in out and "Verification passed" in out
+    assert "draw.json opens ticket" in out and "no count of fewer than 5" in out
     record = json.loads((public / "draw.json").read_text())
     record["seed"] = next(
         seed for seed in (f"17 42 {i}" for i in range(100))
@@ -318,6 +329,66 @@ def test_anyone_with_only_the_public_files_can_verify(
     (public / "draw.json").write_text(json.dumps(record))
     assert main(["verify", str(public)]) == 1
     assert f"The seed '{record['seed']}' picks ticket" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("change", ["member", "salt"])
+def test_a_draw_record_that_does_not_open_the_drawn_ticket_fails(
+        drawn: Path, tmp_path: Path, change: str, capsys: pytest.CaptureFixture[str]) -> None:
+    public = _copy(drawn, tmp_path / "public", (*PUBLIC, "draw.json"))
+    record = json.loads((public / "draw.json").read_text())
+    if change == "member":
+        outside = next(p for p in range(1, 15) if p not in record["panel"])
+        record["panel"] = sorted(record["panel"][1:] + [outside])
+    else:
+        record["salt"] = "0" * 64
+    (public / "draw.json").write_text(json.dumps(record))
+    capsys.readouterr()
+    assert main(["verify", str(public)]) == 1
+    assert "do not open ticket" in capsys.readouterr().out
+
+
+def test_the_public_can_work_out_the_ticket_but_not_open_it(
+        committed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    public = _copy(committed / "out", tmp_path / "public", PUBLIC)
+    capsys.readouterr()
+    assert main(["draw", str(public), "--seed", "17 42 8 33 5"]) == 0
+    out = capsys.readouterr().out
+    commitment = json.loads((public / "commitment.json").read_text())["commitment"]
+    assert f"picks ticket {pick_ticket(commitment, '17 42 8 33 5', 200)} of 200" in out
+    assert "nothing was written" in out and not (public / "draw.json").exists()
+
+
+def test_the_auditor_opens_every_hash_and_checks_every_ticket(
+        drawn: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    auditor = _copy(drawn, tmp_path / "auditor", (*PUBLIC, "draw.json", *AUDITOR))
+    capsys.readouterr()
+    assert main(["verify", str(auditor)]) == 0
+    out = capsys.readouterr().out
+    assert "all 14 profiles and 200 tickets open to their committed hashes" in out
+    assert "all 200 tickets hold panels that meet every quota" in out
+    assert "pool-summary.csv gives the counts of profiles.csv" in out
+    # The auditor can draw from the public files and the salts too: draw.json comes out equal.
+    undrawn = _copy(drawn, tmp_path / "undrawn", (*PUBLIC, *AUDITOR))
+    assert main(["draw", str(undrawn), "--seed", "17 42 8 33 5"]) == 0
+    assert (json.loads((undrawn / "draw.json").read_text())
+            == json.loads((drawn / "draw.json").read_text()))
+    assert not (undrawn / "selected.csv").exists()
+
+
+@pytest.mark.parametrize("name", AUDITOR)
+def test_a_changed_auditor_file_fails_verification(
+        drawn: Path, tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    auditor = _copy(drawn, tmp_path / "auditor", (*PUBLIC, "draw.json", *AUDITOR))
+    rows = _rows(auditor / name)
+    rows[3][1] = "f" * 64  # another salt: the line no longer hashes to the commitment
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    (auditor / name).write_text(buffer.getvalue())
+    capsys.readouterr()
+    assert main(["verify", str(auditor)]) == 1
+    out = capsys.readouterr().out
+    what = "person 3" if name == "profiles.csv" else "ticket 3"
+    assert "do not match their hash" in out and what in out
 
 
 def test_outputs_appear_all_at_once_or_not_at_all(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from assembly.authz import require
 from assembly.forms import whole_number
 from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.recruitment.pool import household_count, pool_size, stored_quotas
-from assembly.selection import draws, panel, runs, worker
+from assembly.selection import draws, panel, publication, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
 from assembly.selection.models import Draw, Member, RunStatus, SelectionRun
@@ -142,6 +142,7 @@ async def start(request: Request) -> Response:
     options, errors, values = parse_start(await request.form())
 
     def work(session: Session) -> int:
+        options["suppress_below"] = request.app.state.settings.suppress_below
         run = runs.start(session, assembly_or_404(session, assembly_id),
                          runs.RunOptions(**options), actor=actor.label,
                          officer_id=actor.officer.id if actor.officer else None)
@@ -174,6 +175,8 @@ class RunPage:
     latest: bool
     composition: list[dict[str, Any]] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    auditor_pack: bool = False
 
 
 def composition(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -192,6 +195,8 @@ def _run_page(session: Session, assembly_id: int, run_id: int) -> RunPage:
     latest_id = session.exec(select(sa.func.max(SelectionRun.id))
                              .where(SelectionRun.assembly_id == assembly_id)).one()
     page = RunPage(assembly, run, draw_of(session, assembly_id), latest_id == run.id)
+    page.files = publication.public_files(run, page.drawn)
+    page.auditor_pack = bool(publication.auditor_files(run))
     if run.status == RunStatus.done.value and run.report and run.marginals:
         report = run.report
         page.composition = composition(report)
@@ -389,20 +394,18 @@ async def drop_out(request: Request) -> Response:
                      "and every quota is still met. Invite them next.")
 
 
-PUBLIC_FILES = ("pool.csv", "quotas.csv", "lottery.csv", "commitment.json")
-
-
 async def commitment_file(request: Request) -> Response:
+    """One of the files an officer publishes (they reveal nobody's answers)."""
     require(request, "selection.view")
     assembly_id = request.path_params["assembly_id"]
     name = request.path_params["name"]
-    if name not in PUBLIC_FILES:
+    if name not in publication.PUBLIC_FILES:
         raise HTTPException(404, "There is no such file.")
 
     def load(session: Session) -> str | None:
         assembly = assembly_or_404(session, assembly_id)
         run = run_or_404(session, assembly, request.path_params["run_id"])
-        return ((run.lottery or {}).get("files") or {}).get(name)
+        return publication.public_file(session, run, name)
 
     body = await db.run(request, load)
     if body is None:
@@ -410,3 +413,22 @@ async def commitment_file(request: Request) -> Response:
     media = "application/json" if name.endswith(".json") else "text/csv"
     return Response(body, media_type=f"{media}; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def auditor_pack(request: Request) -> Response:
+    """The salts that open every hash, for the appointed auditor; each download is audited."""
+    actor = require(request, "selection.audit_pack")
+    assembly_id = request.path_params["assembly_id"]
+    run_id = request.path_params["run_id"]
+
+    def work(session: Session) -> bytes | None:
+        assembly = assembly_or_404(session, assembly_id)
+        run = run_or_404(session, assembly, run_id)
+        return publication.auditor_pack(session, assembly, run, actor.label)
+
+    body = await db.run(request, work, write=True)
+    if body is None:
+        raise HTTPException(404, "This selection has no auditor's pack.")
+    return Response(body, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="auditor-pack-run-{run_id}.zip"',
+        "Cache-Control": "no-store"})

@@ -16,7 +16,7 @@ from assembly.assemblies.models import Assembly
 from assembly.cli import main
 from assembly.invitations.models import Invitation
 from assembly.recruitment.models import Contact, PoolCount, Profile, Respondent
-from assembly.selection.models import Member
+from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
 from tests.app.builders import Panel, days_ago, drawn_panel
 from tests.app.flows import TEST_SECRET, make_client, post_form
@@ -61,6 +61,8 @@ def snapshot(dbs: Callable) -> dict[str, object]:
             "pool_counts": sorted((c.assembly_id, c.feature, c.value, c.count)
                                   for c in session.exec(select(PoolCount)).all()),
             "members": sorted((m.id, m.status) for m in session.exec(select(Member)).all()),
+            "auditor": {r.assembly_id: bool(r.lottery["auditor"])
+                        for r in session.exec(select(SelectionRun)).all()},
         }
 
 
@@ -100,6 +102,10 @@ def test_purge_removes_what_it_should_and_nothing_else(
     assert {k for k, v in after["respondents"].items() if v[0]} == gone  # type: ignore[attr-defined]
     assert after["pool_counts"] == before["pool_counts"]
     assert after["members"] == before["members"]
+    # The auditor's files (everyone's answers behind the salts) go with the profiles.
+    assert before["auditor"] == {due.assembly_id: True, recent.assembly_id: True,
+                                 undrawn.assembly_id: True}
+    assert after["auditor"] == {**before["auditor"], due.assembly_id: False}  # type: ignore[dict-item]
 
     with dbs() as session:
         purged = session.get(Assembly, due.assembly_id)

@@ -21,6 +21,7 @@ from assembly.selection import panel
 from assembly.selection.models import Draw, Member, SelectionRun
 from assembly.settings import Settings
 from sortition import draw as public_draw
+from sortition.commitment import opening_hash
 from tests.app.builders import synthetic
 from tests.app.flows import (
     loaded,
@@ -79,11 +80,13 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
     assert assembly.status == "drawn"
     assert len(reserves) == len(record.reserves) > 0
     assert not set(record.reserves) & set(record.panel)
+    # The published draw.json opens the drawn ticket's committed hash (test_publication.py
+    # checks it all with minipublic verify).
+    published = officer_client.get(f"{url}/files/draw.json").json()
+    assert published["ticket"] == ticket and len(published["panel"]) == 12
     lottery_csv = officer_client.get(f"{url}/files/lottery.csv").text.splitlines()
-    rows = lottery_csv[ticket].split(",")
-    assert rows[0] == str(ticket)
-    assert [run.marginals["ids"][int(r) - 1] for r in rows[1].split()] == sorted(
-        expected, key=run.marginals["ids"].index)
+    assert lottery_csv[ticket].split(",") == [str(ticket), opening_hash(
+        ticket, published["salt"], published["panel"])]
 
     page = officer_client.get(f"/assemblies/{assembly_id}/panel")
     assert page.status_code == 200

@@ -77,7 +77,7 @@ def test_full_selection_shows_charts_numbers_and_commitment(officer_client: Test
     from sortition import commitment
 
     files = {}
-    for name in ("pool.csv", "quotas.csv", "lottery.csv"):
+    for name in commitment.FILES:
         response = officer_client.get(f"{url}/files/{name}")
         assert response.status_code == 200
         assert "attachment" in response.headers["content-disposition"]
@@ -90,6 +90,8 @@ def test_full_selection_shows_charts_numbers_and_commitment(officer_client: Test
     published = b"".join(files.values()).decode()
     assert pool.ids[0] not in published and pool.details[0][2] not in published
     assert officer_client.get(f"{url}/files/people.csv").status_code == 404
+    assert officer_client.get(f"{url}/files/profiles.csv").status_code == 404
+    assert officer_client.get(f"{url}/files/draw.json").status_code == 404  # not drawn yet
 
     listing = officer_client.get(f"/assemblies/{assembly_id}/selection").text
     assert f'href="{url}"' in listing and "Finished" in listing
