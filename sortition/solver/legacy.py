@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from sortition.arrays import Bools, Floats, Ints
+from sortition.arrays import Floats, Ints
 from sortition.model import Instance, Progress, ProgressCallback, SelectionError, no_progress
 
 ATTEMPTS = 100

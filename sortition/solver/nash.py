@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from sortition.arrays import Bools, Floats, Ints
+from sortition.arrays import Bools, Floats
 from sortition.model import Progress, ProgressCallback, no_progress
 from sortition.solver.colgen import remaining
 from sortition.solver.convex import fractional_nash
