@@ -100,13 +100,14 @@ def neutral_reference(respondent_public_id: str) -> str:
 
 def _neutralise_references(session: Session, condition: sa.ColumnElement[bool]) -> None:
     """Replace every id from the people file that is not a plain reference, among `condition`."""
-    rows = session.exec(select(Respondent.id, Respondent.id_source, Respondent.external_id,
-                               Respondent.public_id).where(condition)).all()
-    personal = [(rid, public) for rid, source, external, public in rows
-                if not plain_reference(source, external)]
-    for rid, public in personal:
-        session.exec(sa.update(Respondent).where(col(Respondent.id) == rid)
-                     .values(external_id=neutral_reference(public)))
+    rows = session.exec(select(Respondent.id, Respondent.id_source, Respondent.external_id)
+                        .where(condition)).all()
+    personal = [rid for rid, source, external in rows if not plain_reference(source, external)]
+    neutral = sa.literal(neutral_reference(""), sa.String) + col(Respondent.public_id)
+    for start in range(0, len(personal), 500):  # one statement per 500, not one per person
+        session.exec(sa.update(Respondent)
+                     .where(col(Respondent.id).in_(personal[start:start + 500]))
+                     .values(external_id=neutral))
 
 
 # --- retention -----------------------------------------------------------------------------------
