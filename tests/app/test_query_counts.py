@@ -98,13 +98,18 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
 
 
 def statements_per_page(client: TestClient, engine: Engine, assembly_id: int) -> dict[str, int]:
+    """The fewest statements of three requests per page: a request now and then also records
+    that the officer is still active (sessions.TOUCH_INTERVAL), which is not the page's work."""
     counts = {}
     for name, path in officer_pages(engine, assembly_id).items():
         client.get(path)  # warm up: first-request work (caches) is not per page
-        with counting(engine) as statements:
-            response = client.get(path)
-        assert response.status_code == 200, (name, response.status_code)
-        counts[name] = len(statements)
+        seen = []
+        for _ in range(3):
+            with counting(engine) as statements:
+                response = client.get(path)
+            assert response.status_code == 200, (name, response.status_code)
+            seen.append(len(statements))
+        counts[name] = min(seen)
     return counts
 
 
