@@ -107,6 +107,7 @@ RULES: dict[str, tuple[ActorKind, Rule]] = {
     "invitations.export": ("officer", officer),
     "audit.read": ("officer", officer),
     "personal_data.erase": ("officer", officer),
+    "retention.change": ("officer", officer),
     # panel members
     "member.welcome": ("member", member),
     "member.view_assembly": ("member", member_of_assembly),

@@ -230,6 +230,10 @@ def run_select(args: argparse.Namespace) -> int:
             people_name=Path(args.people).name)
     except SelectionError as error:
         return _fail(f"The input has problems; nothing was selected.\n{error}")
+    if instance.pool.ids_from_rows:
+        print(f"The people file has no id column, so each respondent's id is their row number "
+              f"in the file (the '{instance.pool.columns[0]}' column of selected.csv and "
+              "remaining.csv). Contact details are never used as ids.")
     progress = TerminalProgress(sys.stderr)
     options = SelectionOptions(
         algorithm=args.algorithm,

@@ -45,6 +45,18 @@ ID_COLUMNS = (
     "unique_id",
 )
 
+# Headings of contact details (and their obvious variants), which are never used as the id: an
+# id is kept after a person's details are deleted, printed on letters and published with the
+# lottery, so it must not be their e-mail address, phone number, name or address. Compared as
+# header keys (see `_header_key`): whole words for the short ones, anywhere for the rest.
+CONTACT_WORDS = ("name", "names", "mail", "tel", "zip", "town", "city", "mob", "cell")
+CONTACT_PARTS = ("email", "e_mail", "phone", "mobile", "address", "street", "postcode",
+                 "post_code", "postal", "surname", "forename", "firstname", "lastname",
+                 "fullname", "given_name", "family_name", "first_name", "last_name",
+                 "full_name", "telephone")
+# The column added to a pool whose file has no id column: each respondent's row in the file.
+ROW_COLUMNS = ("row", "row_number", "file_row")
+
 _DELIMITERS = (",", ";", "\t")
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+(\.0*)?")
 
@@ -139,6 +151,13 @@ def _read_table(data: bytes, name: str) -> tuple[_Table | None, list[Problem]]:
 def _header_key(text: str) -> str:
     """How header names are compared: case, spaces, hyphens and underscores do not matter."""
     return re.sub(r"[\s_\-]+", "_", text.strip().casefold()).strip("_")
+
+
+def is_contact_heading(text: str) -> bool:
+    """Does this column heading name a contact detail (name, e-mail, phone, address)?"""
+    key = _header_key(text)
+    return (any(word in key.split("_") for word in CONTACT_WORDS)
+            or any(part in key for part in CONTACT_PARTS))
 
 
 def _did_you_mean(wanted: str, header: tuple[str, ...]) -> str:
@@ -350,30 +369,31 @@ def _parse_people(
         else:
             address_at.append(position)
 
-    chosen_automatically = id_column is None
-    id_at: int | None
+    id_at: int | None = None
     if id_column is not None:
         id_at = find(id_column, "as the id")
         if id_at is None:
             problems.append(Problem(
                 f"There is no id column '{id_column}'. Choose the column that holds each "
-                "respondent's unique id.", file=name, row=1, column=id_column))
+                "respondent's unique id, or leave the id column out: respondents are then "
+                "numbered by their row in the file.", file=name, row=1, column=id_column))
+        elif is_contact_heading(header[id_at]):
+            problems.append(Problem(
+                f"'{header[id_at]}' holds contact details, so it cannot be the id: ids are kept "
+                "after people's details are deleted and are printed on letters. Choose a column "
+                "of reference numbers, or leave the id column out: respondents are then "
+                "numbered by their row in the file.", file=name, row=1, column=header[id_at]))
+            id_at = None
     else:
         keys = [_header_key(h) for h in header]
         id_at = next((keys.index(k) for k in ID_COLUMNS if k in keys), None)
-        if id_at is None:
-            taken = {i for i in (*feature_at, *address_at) if i is not None}
-            id_at = next((i for i in range(len(header)) if i not in taken), None)
-            if id_at is None:
-                problems.append(Problem(
-                    "There is no id column. Add a column headed 'id' that gives each "
-                    "respondent a unique id.", file=name, row=1, column="id"))
-        else:
-            chosen_automatically = False
-    id_hint = ""
-    if id_at is not None and chosen_automatically:
-        id_hint = (f" (No column is called 'id', so the first column, '{header[id_at]}', is "
-                   "used as the id; rename the id column to 'id' if that is wrong.)")
+    # Without an id column, each respondent's id is their row number in the file (as a
+    # spreadsheet shows it): never another column, which could be their e-mail address.
+    ids_from_rows = id_at is None and id_column is None
+    row_heading = ""
+    if ids_from_rows:
+        taken = {_header_key(h) for h in header}
+        row_heading = next((c for c in ROW_COLUMNS if c not in taken), "minipublic_row")
 
     # Per feature: category index by normalised value, and the values to suggest.
     choices = [
@@ -392,18 +412,20 @@ def _parse_people(
                 f"This row has more cells than the header has columns ({len(header)}). "
                 "Delete the extra cells or give their column a heading.", file=name, row=row))
         padded = cells[:len(header)] + ("",) * (len(header) - len(cells))
-        rows.append(padded)
+        if ids_from_rows:
+            ids.append(str(row))
+        rows.append((str(row), *padded) if ids_from_rows else padded)
         if id_at is not None:
             identifier = padded[id_at]
             if not identifier:
                 problems.append(Problem(
-                    "The id is empty. Every respondent needs a unique id." + id_hint,
+                    "The id is empty. Every respondent needs a unique id.",
                     file=name, row=row, column=header[id_at]))
             elif identifier in first_row:
                 problems.append(Problem(
                     f"The id '{identifier}' is also used on row {first_row[identifier]}. "
                     "Every respondent needs their own id; if this is the same person twice, "
-                    "delete one of the rows." + id_hint,
+                    "delete one of the rows.",
                     file=name, row=row, column=header[id_at]))
             else:
                 first_row[identifier] = row
@@ -443,8 +465,9 @@ def _parse_people(
         ids=tuple(ids),
         categories=chosen,
         households=households,
-        columns=header,
+        columns=(row_heading, *header) if ids_from_rows else header,
         rows=tuple(rows),
+        ids_from_rows=ids_from_rows,
     )
     return pool, []
 

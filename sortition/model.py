@@ -83,6 +83,8 @@ class Pool:
     `households[i]` is a household number shared by people at the same address, or -1 when the
     person's address is unknown (they then share a household with nobody).
     `rows` keeps every original column as read, for writing selected.csv and remaining.csv.
+    `ids_from_rows`: the file had no id column, so each id is the person's row number in the
+    file, which `columns` and `rows` then carry as an added first column (`row`).
     """
 
     ids: tuple[str, ...]
@@ -90,6 +92,7 @@ class Pool:
     households: Ints
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[str, ...], ...] = ()
+    ids_from_rows: bool = False
 
     def __len__(self) -> int:
         return len(self.ids)

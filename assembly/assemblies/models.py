@@ -32,7 +32,10 @@ class Assembly(SQLModel, table=True):
     panel_size: int | None = None
     one_per_household: bool = False
     address_columns: list[str] = json_field(default_factory=list)
+    # Respondents neither on the panel nor reserves: deleted this many days after the draw.
     retention_days: int = 90
+    # Panel members and reserves: deleted this many days after the assembly ends (`ends_on`).
+    member_retention_days: int = 90
     legal_basis: str = Field(default="", max_length=2000)
     consent_version: str = Field(default="", max_length=100)
     pool_uploaded_at: datetime | None = when(nullable=True)

@@ -20,6 +20,10 @@ from assembly.recruitment.models import Respondent
 from assembly.tables import utcnow
 
 
+_WHO = {personal_data.NOT_DRAWN: "respondents not drawn",
+        personal_data.DRAWN: "panel members and reserves"}
+
+
 def _day(value: object) -> str:
     return f"{value:%d %B %Y}" if value is not None else ""
 
@@ -36,19 +40,27 @@ def purge(args: argparse.Namespace) -> int:
         sys.stderr.write(f"minipublic purge: {error}\n")
         return 1
     verb = "would delete" if report.dry_run else "deleted"
+    now = utcnow()
     for item in report.items:
         label = f"Assembly {item.assembly_id} ({item.title})"
         if item.drawn_at is None:
             print(f"{label}: not drawn yet; nothing is due.")
-        elif item.due:
-            print(f"{label}: drawn {_day(item.drawn_at)}, kept until {_day(item.due_at)}: "
-                  f"{verb} the contact details and profiles of {item.respondents} respondent"
-                  f"{'' if item.respondents == 1 else 's'} who were not drawn.")
-        elif item.due_at is not None and item.due_at > utcnow():
-            print(f"{label}: drawn {_day(item.drawn_at)}; respondents not drawn are kept until "
-                  f"{_day(item.due_at)}.")
-        else:
-            print(f"{label}: nothing left to delete.")
+            continue
+        print(f"{label}: drawn {_day(item.drawn_at)}.")
+        if item.end_assumed:
+            print(f"  No end date is set, so the assembly is taken to end "
+                  f"{_day(item.end_at)}, {personal_data.ASSUMED_LENGTH.days} days after the draw; "
+                  "set the end date on the assembly's details.")
+        for group in item.groups:
+            who = _WHO[group.group]
+            if group.due_now:
+                print(f"  {who.capitalize()}: kept until {_day(group.due_at)}; {verb} the contact "
+                      f"details and profiles of {group.due_now} respondent"
+                      f"{'' if group.due_now == 1 else 's'}.")
+            elif group.due_at is not None and group.due_at > now and group.held:
+                print(f"  {who.capitalize()}: {group.held} kept until {_day(group.due_at)}.")
+            else:
+                print(f"  {who.capitalize()}: nothing left to delete.")
     print(f"Ended sign-in sessions older than {personal_data.ENDED_SESSIONS_KEPT.days} days: "
           f"{verb} {report.sessions}.")
     if report.dry_run:

@@ -1,23 +1,34 @@
 """Retention and erasure: the two ways personal data leaves the database.
 
-Purge applies each assembly's retention period: once `retention_days` have passed since its draw,
-the contact details and demographic profiles of respondents who were not drawn (neither panel nor
-reserve) are deleted. What the assembly must go on showing survives: the respondent row with its
-pool id, the per-category pool counts, the selection runs with their published files (so the
-draw can still be checked), the draw and the audit log. The runs' auditor's files go: they hold
-every respondent's answers behind the salts, so the audit must be done before purge.
+Purge applies each assembly's retention periods, which fit its calendar:
+
+- respondents who were not drawn (neither panel nor reserve) are needed only until the panel is
+  settled: their contact details and demographic profiles are deleted `retention_days` after the
+  draw;
+- panel members and reserves are needed until the assembly is over (a reserve may be called up
+  to the last meeting): theirs are deleted `member_retention_days` after its end date
+  (`Assembly.ends_on`). Without an end date, the end is taken to be `ASSUMED_LENGTH` after the
+  draw, and the personal-data page and `minipublic purge` say so.
+
+What the assembly must go on showing survives: the respondent row with its pool id (so the
+published lottery can still be checked), the per-category pool counts, the selection runs, the
+draw, the member rows and the audit log. The runs' auditor's files go with the first purge: they
+hold every respondent's answers behind the salts, so the audit must be done before then. An id
+from the people file goes too unless it is a plain reference (see `plain_reference`).
 
 Erasure is for one person who asks: their contact details and profile are blanked (the rows stay,
-so nothing that refers to them breaks), any invitation stops working, any session ends, and a
-member who had not left the panel is recorded as having declined, so the officer can replace them.
+so nothing that refers to them breaks), their id from the people file is replaced unless it is a
+plain reference, any invitation stops working, any session ends, and a member who had not left the
+panel is recorded as having declined, so the officer can replace them.
 
 Both write an audit event that names the respondent by public id only.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -37,10 +48,82 @@ from assembly.tables import utcnow
 PURGE_ACTOR = "system:purge"
 # Ended sign-in sessions are kept this long for an admin to look into, then deleted.
 ENDED_SESSIONS_KEPT = timedelta(days=30)
+# Without an end date, an assembly is taken to end this long after its draw.
+ASSUMED_LENGTH = timedelta(days=365)
+# Retention periods an officer may choose, in days.
+MAX_RETENTION_DAYS = 3650
+
+NOT_DRAWN = "not_drawn"
+DRAWN = "drawn"
 
 
 class ErasureError(ActionableError):
     """The person cannot be found or erased; the message says what to check."""
+
+
+class RetentionError(ActionableError):
+    """A retention period that cannot be used; `errors` says which and why."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+# --- references ----------------------------------------------------------------------------------
+
+_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+")
+_PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
+
+
+def looks_like_contact(value: str) -> bool:
+    """An e-mail address or a phone number (nine digits or more), however it is written."""
+    value = value.strip()
+    if _EMAIL_LIKE.search(value):
+        return True
+    return bool(_PHONE_LIKE.fullmatch(value)) and sum(c.isdigit() for c in value) >= 9
+
+
+def plain_reference(id_source: str, external_id: str) -> bool:
+    """Is this id from the people file safe to keep once the person's details are gone?
+
+    A row number is (the app made it); a value from the file's id column is, unless it looks
+    like an e-mail address or a phone number; an id whose source was not recorded is not.
+    """
+    if id_source == "row":
+        return True
+    return id_source == "column" and not looks_like_contact(external_id)
+
+
+def neutral_reference(respondent_public_id: str) -> str:
+    """What replaces a personal id: unique (the public id is), and says what happened."""
+    return f"erased-{respondent_public_id}"
+
+
+def _neutralise_references(session: Session, condition: sa.ColumnElement[bool]) -> None:
+    """Replace every id from the people file that is not a plain reference, among `condition`."""
+    rows = session.exec(select(Respondent.id, Respondent.id_source, Respondent.external_id)
+                        .where(condition)).all()
+    personal = [rid for rid, source, external in rows if not plain_reference(source, external)]
+    neutral = sa.literal(neutral_reference(""), sa.String) + col(Respondent.public_id)
+    for start in range(0, len(personal), 500):  # one statement per 500, not one per person
+        session.exec(sa.update(Respondent)
+                     .where(col(Respondent.id).in_(personal[start:start + 500]))
+                     .values(external_id=neutral))
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Retention:
+    """When one group's personal data goes: counted from `counted_from`, due at `due_at`."""
+
+    group: str
+    days: int
+    counted_from: datetime | None
+    due_at: datetime | None
+    held: int          # respondents of the group whose details are still held
+    due_now: int       # of those, how many purge deletes now
 
 
 @dataclass(frozen=True)
@@ -50,12 +133,27 @@ class PurgeItem:
     assembly_id: int
     title: str
     drawn_at: datetime | None
-    due_at: datetime | None
-    respondents: int
+    ends_on: date | None
+    end_assumed: bool       # no end date: the end is taken to be ASSUMED_LENGTH after the draw
+    not_drawn: Retention
+    drawn: Retention
+
+    @property
+    def groups(self) -> tuple[Retention, Retention]:
+        return (self.not_drawn, self.drawn)
+
+    @property
+    def respondents(self) -> int:
+        return sum(group.due_now for group in self.groups)
 
     @property
     def due(self) -> bool:
-        return self.due_at is not None and self.respondents > 0
+        return self.respondents > 0
+
+    @property
+    def end_at(self) -> datetime | None:
+        """The moment the assembly is over, from which members' retention is counted."""
+        return self.drawn.counted_from
 
 
 @dataclass(frozen=True)
@@ -67,40 +165,74 @@ class PurgeReport:
 
     @property
     def respondents(self) -> int:
-        return sum(item.respondents for item in self.items if item.due)
+        return sum(item.respondents for item in self.items)
 
 
-def _not_drawn(assembly_id: int) -> sa.ColumnElement[bool]:
-    """Respondents of the assembly who are neither on the panel nor reserves, not yet erased."""
+def _held(assembly_id: int, group: str) -> sa.ColumnElement[bool]:
+    """Respondents of the assembly in `group` whose details are still held."""
     drawn = select(Member.respondent_id).where(Member.assembly_id == assembly_id)
     return sa.and_(
         col(Respondent.assembly_id) == assembly_id,
         col(Respondent.erased).is_(False),
-        col(Respondent.id).not_in(drawn),
+        col(Respondent.id).in_(drawn) if group == DRAWN else col(Respondent.id).not_in(drawn),
     )
 
 
-def plan(session: Session, *, now: datetime | None = None) -> list[PurgeItem]:
-    """Every assembly with its draw date, purge date and how many respondents purge would clear.
+def _not_drawn(assembly_id: int) -> sa.ColumnElement[bool]:
+    return _held(assembly_id, NOT_DRAWN)
 
-    `due_at` is None while there has been no draw; respondents counts what is due now.
-    """
+
+def end_of(ends_on: date) -> datetime:
+    """The end of the assembly's last day (the start of the next, in UTC)."""
+    return datetime.combine(ends_on + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def plan(session: Session, *, now: datetime | None = None,
+         assembly_id: int | None = None) -> list[PurgeItem]:
+    """Every assembly (or one) with, for each group, when its details are due for deletion and
+    how many respondents purge would clear now. A fixed number of queries, however many
+    assemblies and respondents there are."""
     now = now or utcnow()
-    last_draw = dict(session.exec(
-        select(Draw.assembly_id, sa.func.max(Draw.drawn_at)).group_by(col(Draw.assembly_id))
-    ).all())
+    assemblies = select(Assembly).order_by(col(Assembly.id))
+    draws = select(Draw.assembly_id, sa.func.max(Draw.drawn_at)).group_by(col(Draw.assembly_id))
+    is_drawn = sa.case((col(Member.id).is_(None), 0), else_=1)
+    held = (select(Respondent.assembly_id, is_drawn, sa.func.count())
+            .select_from(Respondent)
+            .outerjoin(Member, col(Member.respondent_id) == col(Respondent.id))
+            .where(col(Respondent.erased).is_(False))
+            .group_by(col(Respondent.assembly_id), is_drawn))
+    if assembly_id is not None:
+        assemblies = assemblies.where(col(Assembly.id) == assembly_id)
+        draws = draws.where(col(Draw.assembly_id) == assembly_id)
+        held = held.where(col(Respondent.assembly_id) == assembly_id)
+    last_draw = {int(a): d for a, d in session.exec(draws).all()}
+    counts = {(int(a), bool(drawn)): int(n) for a, drawn, n in session.exec(held).all()}
     items = []
-    for assembly in session.exec(select(Assembly).order_by(col(Assembly.id))).all():
+    for assembly in session.exec(assemblies).all():
         assert assembly.id is not None
         drawn_at = last_draw.get(assembly.id)
-        due_at = drawn_at + timedelta(days=assembly.retention_days) if drawn_at else None
-        count = 0
-        if due_at is not None and due_at <= now:
-            count = int(session.exec(
-                select(sa.func.count()).select_from(Respondent).where(_not_drawn(assembly.id))
-            ).one())
-        items.append(PurgeItem(assembly.id, assembly.title, drawn_at, due_at, count))
+        end_at: datetime | None = None
+        if assembly.ends_on is not None:
+            end_at = end_of(assembly.ends_on)
+        elif drawn_at is not None:
+            end_at = drawn_at + ASSUMED_LENGTH
+
+        def group(name: str, days: int, start: datetime | None) -> Retention:
+            due_at = start + timedelta(days=days) if start is not None and drawn_at else None
+            held = counts.get((assembly.id or 0, name == DRAWN), 0)
+            return Retention(name, days, start, due_at, held,
+                             held if due_at is not None and due_at <= now else 0)
+
+        items.append(PurgeItem(
+            assembly.id, assembly.title, drawn_at, assembly.ends_on,
+            assembly.ends_on is None,
+            group(NOT_DRAWN, assembly.retention_days, drawn_at),
+            group(DRAWN, assembly.member_retention_days, end_at)))
     return items
+
+
+def plan_for(session: Session, assembly_id: int, *, now: datetime | None = None) -> PurgeItem:
+    return plan(session, now=now, assembly_id=assembly_id)[0]
 
 
 def purge(session: Session, settings: Settings, *, dry_run: bool = False,
@@ -115,23 +247,29 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
             select(sa.func.count()).select_from(UserSession).where(ended)).one())
         return PurgeReport(items, old_sessions, 0, dry_run=True)
     for item in items:
-        if not item.due:
-            continue
-        targets = select(Respondent.id).where(_not_drawn(item.assembly_id))
-        session.exec(sa.delete(Contact).where(col(Contact.respondent_id).in_(targets)))
-        session.exec(sa.delete(Profile).where(col(Profile.respondent_id).in_(targets)))
-        session.exec(
-            sa.update(Respondent).where(_not_drawn(item.assembly_id))
-            .values(erased=True, erased_at=now, household_key=None)
-        )
-        _drop_auditor_files(session, item.assembly_id)
-        session.exec(
-            sa.update(Assembly).where(col(Assembly.id) == item.assembly_id).values(purged_at=now))
-        audit.record(session, item.assembly_id, PURGE_ACTOR, "personal_data.purged", {
-            "respondents": item.respondents,
-            "retention_days": (item.due_at - item.drawn_at).days
-            if item.due_at and item.drawn_at else None,
-        })
+        for group in item.groups:
+            if not group.due_now:
+                continue
+            held = _held(item.assembly_id, group.group)
+            targets = select(Respondent.id).where(held)
+            session.exec(sa.delete(Contact).where(col(Contact.respondent_id).in_(targets)))
+            session.exec(sa.delete(Profile).where(col(Profile.respondent_id).in_(targets)))
+            _neutralise_references(session, held)
+            session.exec(
+                sa.update(Respondent).where(held)
+                .values(erased=True, erased_at=now, household_key=None))
+            _drop_auditor_files(session, item.assembly_id)
+            audit.record(session, item.assembly_id, PURGE_ACTOR, "personal_data.purged", {
+                "group": group.group,
+                "respondents": group.due_now,
+                "retention_days": group.days,
+                "counted_from": ("draw" if group.group == NOT_DRAWN
+                                 else "assumed end" if item.end_assumed else "end"),
+            })
+        if item.due:
+            session.exec(
+                sa.update(Assembly).where(col(Assembly.id) == item.assembly_id)
+                .values(purged_at=now))
     old_sessions = session.exec(sa.delete(UserSession).where(ended)).rowcount
     attempts = signin.prune_attempts(session, settings)
     return PurgeReport(items, int(old_sessions), int(attempts), dry_run=False)
@@ -143,6 +281,47 @@ def _drop_auditor_files(session: Session, assembly_id: int) -> None:
         if run.lottery and run.lottery.get("auditor"):
             run.lottery = {**run.lottery, "auditor": {}}
             session.add(run)
+
+
+def check_retention(values: dict[str, str]) -> dict[str, int]:
+    """The two retention periods as typed, checked; RetentionError says what is wrong."""
+    errors: dict[str, str] = {}
+    cleaned: dict[str, int] = {}
+    for name, who, since in (("retention_days", "respondents who were not drawn", "the draw"),
+                             ("member_retention_days", "panel members and reserves",
+                              "the assembly ends")):
+        text = values.get(name, "").strip()
+        try:
+            number = int(text)
+            if not 0 <= number <= MAX_RETENTION_DAYS:
+                raise ValueError
+            cleaned[name] = number
+        except ValueError:
+            errors[name] = (f"Enter how many days after {since} to keep the details of {who}, "
+                            f"as a whole number from 0 to {MAX_RETENTION_DAYS:,}"
+                            f"{f' (not {text[:20]!r})' if text else ''}.")
+    if errors:
+        raise RetentionError(errors)
+    return cleaned
+
+
+def set_retention(session: Session, assembly: Assembly, *, retention_days: int,
+                  member_retention_days: int, actor: str) -> bool:
+    """Change the assembly's retention periods (checked with `check_retention`); audited.
+    Returns whether anything changed."""
+    before = {"retention_days": assembly.retention_days,
+              "member_retention_days": assembly.member_retention_days}
+    after = {"retention_days": retention_days, "member_retention_days": member_retention_days}
+    if before == after:
+        return False
+    assembly.retention_days = retention_days
+    assembly.member_retention_days = member_retention_days
+    session.add(assembly)
+    session.flush()
+    audit.record(session, assembly.id or 0, actor, "retention.changed", {
+        name: {"from": before[name], "to": after[name]}
+        for name in after if before[name] != after[name]})
+    return True
 
 
 @dataclass(frozen=True)
@@ -199,6 +378,7 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
         town="", postcode=""))
     session.exec(sa.update(Profile).where(col(Profile.respondent_id) == respondent.id)
                  .values(values={}))
+    _neutralise_references(session, col(Respondent.id) == respondent.id)
     session.exec(sa.update(Respondent).where(col(Respondent.id) == respondent.id).values(
         erased=True, erased_at=now, household_key=None))
     for run in session.exec(select(SelectionRun).where(

@@ -11,6 +11,8 @@ routes: list[BaseRoute] = [
           methods=["GET"], name="personal_data"),
     Route("/assemblies/{assembly_id:int}/personal-data/find", officer.find,
           methods=["POST"], name="personal_data_find"),
+    Route("/assemblies/{assembly_id:int}/personal-data/retention", officer.change_retention,
+          methods=["POST"], name="retention_change"),
     Route("/assemblies/{assembly_id:int}/respondents/{respondent_id}/erase",
           officer.erase, methods=["POST"], name="respondent_erase"),
 ]

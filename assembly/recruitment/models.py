@@ -26,6 +26,10 @@ class Respondent(SQLModel, table=True):
     public_id: str = Field(default_factory=public_id, max_length=32, unique=True)
     assembly_id: int = foreign_key("assembly.id", ondelete="CASCADE")
     external_id: str = Field(max_length=200)
+    # Where `external_id` came from: "column" (the file's id column), "row" (the file had no id
+    # column, so it is the row number), "" (not recorded: loaded before this was kept). Only a
+    # row number, or an id column value that looks like no contact detail, survives erasure.
+    id_source: str = Field(default="", max_length=8)
     # sha256 of the normalised address, so one-per-household works without keeping addresses.
     household_key: str | None = Field(default=None, max_length=64)
     legal_basis: str = Field(default="", max_length=2000)

@@ -72,6 +72,8 @@ class PoolSummary:
     dropped_columns: tuple[str, ...]
     households: int | None
     address_columns: tuple[str, ...] = field(default=())
+    # The file had no id column: each respondent's id is their row number in the file.
+    ids_from_rows: bool = False
 
 
 # --- quotas --------------------------------------------------------------------------------------
@@ -355,6 +357,7 @@ def replace_pool(
         respondents.append(Respondent(
             assembly_id=assembly_id,
             external_id=external_id,
+            id_source="row" if pool.ids_from_rows else "column",
             household_key=_household_key(secret, assembly.public_id,
                                          [row[j] for j in address_at]),
             legal_basis=(row[consent_at["legal_basis"]].strip() if "legal_basis" in consent_at
@@ -394,11 +397,12 @@ def replace_pool(
         dropped_columns=dropped,
         households=households,
         address_columns=tuple(address_columns),
+        ids_from_rows=pool.ids_from_rows,
     )
 
 
 def _id_heading(pool: Pool) -> str:
-    """The heading of the column the reader took the ids from."""
+    """The heading of the column the reader took the ids from (or added: the row numbers)."""
     if pool.rows:
         first = pool.rows[0]
         for i, value in enumerate(first):
@@ -493,6 +497,12 @@ def pool_size(session: Session, assembly_id: int) -> int:
         select(sa.func.count()).select_from(Respondent)
         .where(Respondent.assembly_id == assembly_id, Respondent.erased == False)  # noqa: E712
     ).one())
+
+
+def ids_from_rows(session: Session, assembly_id: int) -> bool:
+    """Are the pool's ids row numbers, because the people file had no id column?"""
+    return session.exec(select(Respondent.id_source).where(
+        Respondent.assembly_id == assembly_id).limit(1)).first() == "row"
 
 
 def household_count(session: Session, assembly_id: int) -> int | None:

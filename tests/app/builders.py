@@ -9,7 +9,7 @@ hand these out per test are in `tests/app/conftest.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy.engine import Engine
@@ -103,14 +103,17 @@ class Panel:
 
 def drawn_panel(engine: Engine, *, respondents: int = 8, panel: int = 3, reserves: int = 1,
                 drawn_at: datetime | None = None, retention_days: int = 90,
+                member_retention_days: int = 90, ends_on: date | None = None,
                 title: str = "Our council, data and AI", tag: str = "") -> Panel:
-    """An assembly whose draw chose the first `panel` respondents, then `reserves` reserves."""
+    """An assembly whose draw chose the first `panel` respondents, then `reserves` reserves.
+    Their ids (`R0001`, ...) are plain references from the people file's id column."""
     drawn_at = drawn_at or utcnow()
     with db.session(engine, write=True) as session:
         assembly = Assembly(
             title=title, question="How should our council use data and AI?",
             commissioning_body="Test City Council", status=AssemblyStatus.drawn.value,
             panel_size=panel, retention_days=retention_days,
+            member_retention_days=member_retention_days, ends_on=ends_on,
         )
         session.add(assembly)
         session.flush()
@@ -126,7 +129,7 @@ def drawn_panel(engine: Engine, *, respondents: int = 8, panel: int = 3, reserve
         for i in range(respondents):
             external = f"{tag}R{i + 1:04d}"
             respondent = Respondent(assembly_id=assembly.id, external_id=external,
-                                    household_key=f"{i:064x}")
+                                    id_source="column", household_key=f"{i:064x}")
             session.add(respondent)
             session.flush()
             name = f"{FIRST[i % len(FIRST)]} Testperson{tag}{i}"

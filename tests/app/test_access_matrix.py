@@ -91,6 +91,7 @@ ACCESS: tuple[Access, ...] = (
     # personal data
     Access("personal_data", "GET", OFFICERS),
     Access("personal_data_find", "POST", OFFICERS),
+    Access("retention_change", "POST", OFFICERS),
     Access("respondent_erase", "POST", OFFICERS),
 )
 

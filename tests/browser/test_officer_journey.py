@@ -145,6 +145,19 @@ def journey(page: Page, axe: Accessibility, chromium: Browser, server: Server,
     page.reload()
     expect(page.get_by_role("cell", name="Joined")).to_be_visible()
 
+    # Retention: when each group's details go, and changing it (a mistake first).
+    page.goto(assembly_url + "/personal-data")
+    scanned("Personal data")
+    members_days = page.get_by_label("Days to keep the details of panel members and reserves")
+    members_days.fill("4000")
+    page.get_by_role("button", name="Save retention periods").click()
+    expect(page.get_by_role("alert")).to_contain_text("as a whole number from 0 to 3,650")
+    axe.check(page, javascript=javascript)
+    members_days.fill("120")
+    page.get_by_role("button", name="Save retention periods").click()
+    expect(page.get_by_role("status")).to_contain_text("Retention periods saved")
+    expect(page.get_by_role("cell", name="120 days after the assembly ends")).to_be_visible()
+
 
 def test_officer_journey_with_javascript(js_page: Page, axe: Accessibility, chromium: Browser,
                                          server: Server, pool_files: tuple[Path, Path],

@@ -442,3 +442,37 @@ def test_replacing_needs_a_drawn_panel(selection: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replace", str(selection), "--leaving", "P001"]) == 2
     assert "no drawn panel" in capsys.readouterr().err
+
+
+def test_a_people_file_without_an_id_column_is_numbered_by_row(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No id column but an e-mail column: the ids are row numbers, and the command says so."""
+    features, people = _write_inputs(tmp_path / "in")
+    rows = _rows(people)
+    assert rows[0][0] == "id"
+    with_email = [["email", *rows[0][1:]]] + [
+        [f"person{i}@example.org", *row[1:]] for i, row in enumerate(rows[1:])]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(with_email)
+    people.write_text(buffer.getvalue(), encoding="utf-8")
+
+    assert _select(features, people, tmp_path / "out", "--seed", "3 1 4 1 5") == 0
+    out = capsys.readouterr().out
+    assert "The people file has no id column, so each respondent's id is their row number" in out
+    directory = tmp_path / "out"
+    probabilities = _rows(directory / "probabilities.csv")
+    assert [row[0] for row in probabilities[1:]] == [str(n) for n in range(2, 2 + 14)]
+    selected = _rows(directory / "selected.csv")
+    assert selected[0] == ["row", "email", "name", "gender", "age", "address"]
+    reserves = _rows(directory / "reserves.csv")
+    assert {row[0] for row in reserves[1:]} == {row[0] for row in selected[1:]}
+    for name in ("probabilities.csv", "reserves.csv", "report.json", "lottery.csv",
+                 "commitment.json", "draw.json"):
+        assert "@example.org" not in (directory / name).read_text(), name
+    assert json.loads((directory / "report.json").read_text())["id_column"] == "row"
+    assert main(["verify", str(directory)]) == 0
+    assert "Verification passed" in capsys.readouterr().out
+
+    # Asking for the e-mail column as the id is refused, with the reason.
+    assert _select(features, people, tmp_path / "again", "--id-column", "email") != 0
+    assert "holds contact details, so it cannot be the id" in capsys.readouterr().err

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sortition.io import check_instance, load_instance, read_people, read_quotas
+from sortition.io import check_instance, is_contact_heading, load_instance, read_people, read_quotas
 from sortition.model import Category, InputError, Instance, Pool, Problem, Quotas
 from sortition.synthetic import ADDRESS_COLUMNS, make_pool
 from tests.unit._examples import examples
@@ -321,8 +321,8 @@ def test_people_file_in_windows_1252_with_semicolons() -> None:
     ("name,gender,age,Person ID", ("1", "2")),
     ("name,gender,age,respondent_id", ("1", "2")),
     ("name,gender,age,NationBuilder ID", ("1", "2")),
-    ("name,gender,age,whatever", ("Ann", "Bob")),  # no id column: the first column
-    ("gender,age,name,whatever", ("Ann", "Bob")),  # ... that is not a feature column
+    ("name,gender,age,whatever", ("2", "3")),  # no id column: the row numbers,
+    ("gender,age,name,whatever", ("2", "3")),  # never the first column that is not a feature
 ])
 def test_finds_the_id_column(header: str, expected: tuple[str, ...]) -> None:
     columns = header.split(",")
@@ -369,11 +369,39 @@ def test_every_problem_in_the_people_file_is_reported_with_row_and_column() -> N
     assert all(p.file == "people.csv" for p in problems)
 
 
-def test_a_first_column_used_as_id_says_so_when_it_goes_wrong() -> None:
-    data = b"name,gender,age\nAnn,Woman,65+\nAnn,Man,65+\n"
-    problem = only(problems_of(read_people, data, quotas()), 3, "name")
-    assert "'Ann' is also used on row 2" in problem.message
-    assert "so the first column, 'name', is used as the id" in problem.message
+def test_without_an_id_column_ids_are_row_numbers_never_contact_details() -> None:
+    data = (b"email,phone,gender,age\n"
+            b"ann@example.org,07700 900001,Woman,65+\n"
+            b"\n"                                        # a blank line keeps its row number
+            b"bob@example.org,07700 900002,Man,16-29\n")
+    pool = read_people(data, quotas())
+    assert pool.ids == ("2", "4") and pool.ids_from_rows
+    # The row number is carried as an added first column, for selected.csv and remaining.csv.
+    assert pool.columns == ("row", "email", "phone", "gender", "age")
+    assert pool.rows[1] == ("4", "bob@example.org", "07700 900002", "Man", "16-29")
+    assert not read_people(b"id,gender,age\nA,Man,65+\n", quotas()).ids_from_rows
+    # A file that already has a "row" column keeps it; the added one is named differently.
+    pool = read_people(b"row,gender,age\nx,Man,65+\n", quotas())
+    assert pool.columns[0] == "row_number" and pool.ids == ("2",)
+
+
+@pytest.mark.parametrize("heading", [
+    "email", "E-mail", "Email Address", "emailaddress", "phone", "Mobile number", "Tel",
+    "name", "Full Name", "Surname", "first_name", "Address", "Address line 1", "Street",
+    "Postcode", "Post code", "ZIP", "Town", "City",
+])
+def test_a_contact_column_is_never_the_id(heading: str) -> None:
+    assert is_contact_heading(heading)
+    data = f"{heading},gender,age\nA,Man,65+\n".encode()
+    assert read_people(data, quotas()).ids == ("2",)
+    problem = only(problems_of(read_people, data, quotas(), id_column=heading), 1, heading)
+    assert "holds contact details, so it cannot be the id" in problem.message
+
+
+@pytest.mark.parametrize("heading", ["id", "person_id", "NationBuilder ID", "ref", "code",
+                                     "ticket", "age", "gender", "hotel", "excellent"])
+def test_other_headings_are_not_contact_details(heading: str) -> None:
+    assert not is_contact_heading(heading)
 
 
 def test_missing_feature_and_address_columns_are_reported_together() -> None:

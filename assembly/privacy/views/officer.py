@@ -15,15 +15,19 @@ from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
 from assembly.privacy import personal_data
-from assembly.privacy.personal_data import ErasureError
+from assembly.privacy.personal_data import ErasureError, RetentionError
 from assembly.tables import utcnow
-from assembly.templating import render, see_other, url
+from assembly.templating import navigate, render, see_other, url
 
 
 def _context(session: Session, assembly: Assembly, **extra: object) -> dict[str, object]:
-    item = next(i for i in personal_data.plan(session) if i.assembly_id == assembly.id)
+    item = personal_data.plan_for(session, assembly.id or 0)
     return {"assembly": assembly, "item": item, "now": utcnow(), "errors": {},
-            "reference": "", "found": None, **extra}
+            "reference": "", "found": None, "retention_errors": {},
+            "ASSUMED_DAYS": personal_data.ASSUMED_LENGTH.days,
+            "retention": {"retention_days": str(assembly.retention_days),
+                          "member_retention_days": str(assembly.member_retention_days)},
+            **extra}
 
 
 async def page(request: Request) -> Response:
@@ -79,3 +83,30 @@ async def erase(request: Request) -> Response:
         return see_other(request, back, "That person's details had already been erased.", "info")
     return see_other(request, back, "The person's contact details and profile have been erased. "
                                    "The audit log records that this happened, without the details.")
+
+
+async def change_retention(request: Request) -> Response:
+    """How long each group's details are kept: checked, saved and audited in one step."""
+    actor = require(request, "retention.change")
+    assembly_id = request.path_params["assembly_id"]
+    form = await request.form()
+    values = {name: str(form.get(name, ""))[:100]
+              for name in ("retention_days", "member_retention_days")}
+
+    def work(session: Session) -> bool | dict[str, object]:
+        assembly = assembly_or_404(session, assembly_id)
+        try:
+            periods = personal_data.check_retention(values)
+        except RetentionError as error:
+            return _context(session, assembly, retention=values, retention_errors=error.errors)
+        return personal_data.set_retention(session, assembly, actor=actor.label, **periods)
+
+    outcome = await db.run(request, work, write=True)
+    if isinstance(outcome, dict):
+        return render(request, "privacy/personal_data.html", outcome, block="retention_panel",
+                      status_code=422)
+    back = url(request, "personal_data", assembly_id=assembly_id)
+    if not outcome:
+        return navigate(request, back, "The retention periods are unchanged.", "info")
+    return navigate(request, back, "Retention periods saved. The dates below show when each "
+                                   "group's details will be deleted.")

@@ -34,6 +34,10 @@ from assembly.recruitment.pool import (
 from assembly.templating import navigate, render, see_other, url
 from sortition.model import InfeasibleQuotas, InputError, Problem, normalise
 
+ROW_IDS = ("The people file has no id column, so each respondent's id is their row number in "
+           "the file (2 for the first respondent); letters and the mail-merge file use it as the "
+           "reference. Contact details are never used as ids.")
+
 # --- upload --------------------------------------------------------------------------------------
 
 
@@ -44,6 +48,7 @@ class UploadState:
     households: int | None
     quotas: int
     locked: str | None
+    ids_from_rows: bool = False
     values: dict[str, str] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
@@ -60,6 +65,7 @@ def _upload_state(session: Session, assembly_id: int) -> UploadState:
         households=household_count(session, assembly_id),
         quotas=len(quota_rows(session, assembly_id)),
         locked=locked,
+        ids_from_rows=pool.ids_from_rows(session, assembly_id),
         values={
             "address_columns": ", ".join(assembly.address_columns or DEFAULT_ADDRESS_FIELDS),
             "legal_basis": assembly.legal_basis,
@@ -137,6 +143,8 @@ async def upload(request: Request) -> Response:
                 parts.append(f"Loaded {summary.respondents:,} respondents.")
                 if summary.households is not None:
                     parts.append(f"They live in {summary.households:,} households.")
+                if summary.ids_from_rows:
+                    parts.append(ROW_IDS)
                 if summary.dropped_columns:
                     parts.append("Not kept (not needed for the selection or invitations): "
                                  + ", ".join(summary.dropped_columns) + ".")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +30,15 @@ from assembly.recruitment.pool import household_count, pool_size, stored_quotas
 from assembly.selection import draws, panel, publication, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
-from assembly.selection.models import Draw, Member, RunStatus, SelectionRun
+from assembly.selection.models import (
+    LEFT,
+    Draw,
+    Member,
+    MemberRole,
+    RunStatus,
+    SelectionRun,
+    on_panel,
+)
 from assembly.tables import attribute
 from assembly.templating import is_partial, navigate, render, see_other, url
 from charter.charts import CompositionRow, composition_chart, probability_chart
@@ -289,13 +298,22 @@ class PanelPage:
     chart: str = ""
 
 
-def _person(session: Session, member: Member) -> Person:
-    respondent = session.get(Respondent, member.respondent_id)
-    assert respondent is not None
-    contact = session.get(Contact, member.respondent_id)
-    profile = session.get(Profile, member.respondent_id)
-    return Person(member, respondent, contact.name if contact else "",
-                  dict(profile.values) if profile else {})
+def _people(session: Session, assembly_id: int, *, member_id: int | None = None
+            ) -> list[tuple[Person, bool]]:
+    """Every member of the assembly (or just one) with their respondent, name and profile, and
+    whether they hold a seat: one query, however large the panel."""
+    rows = session.execute(
+        sa.select(Member, Respondent, col(Contact.name), col(Profile.values),
+                  on_panel().label("seated"))
+        .join(Respondent, col(Respondent.id) == col(Member.respondent_id))
+        .outerjoin(Contact, col(Contact.respondent_id) == col(Member.respondent_id))
+        .outerjoin(Profile, col(Profile.respondent_id) == col(Member.respondent_id))
+        .where(col(Member.assembly_id) == assembly_id,
+               *([col(Member.id) == member_id] if member_id is not None else []))
+        .order_by(col(Member.id))
+    ).all()
+    return [(Person(member, respondent, name or "", dict(values or {})), bool(seated))
+            for member, respondent, name, values, seated in rows]
 
 
 def _panel_page(session: Session, assembly_id: int) -> PanelPage:
@@ -304,16 +322,20 @@ def _panel_page(session: Session, assembly_id: int) -> PanelPage:
     page = PanelPage(assembly, record, session.get(SelectionRun, record.run_id) if record else None)
     if record is None:
         return page
-    page.panel = [_person(session, m) for m in panel.panel_members(session, assembly_id)]
-    left = panel.left_members(session, assembly_id)
-    by_id = {m.id: m for m in session.exec(select(Member).where(Member.assembly_id == assembly_id))}
-    for member in left:
-        person = _person(session, member)
-        if member.replaced_by and member.replaced_by in by_id:
-            joining = session.get(Respondent, by_id[member.replaced_by].respondent_id)
-            person.replaced_by = joining.public_id if joining else ""
-        page.left.append(person)
-    page.reserves = [_person(session, m) for m in panel.reserve_members(session, assembly_id)]
+    # The same partition as panel.panel_members, reserve_members and left_members, from one
+    # query (a query per member made this page slow for large panels).
+    people = _people(session, assembly_id)
+    public_ids = {person.member.id: person.respondent.public_id for person, _ in people}
+    page.panel = [person for person, seated in people if seated]
+    page.reserves = [person for person, _ in people
+                     if person.member.role == MemberRole.reserve.value]
+    for person, _ in people:
+        if person.member.status in LEFT:
+            person.replaced_by = public_ids.get(person.member.replaced_by, "") \
+                if person.member.replaced_by else ""
+            page.left.append(person)
+    page.left.sort(key=lambda p: (p.member.status_changed_at is None,
+                                  p.member.status_changed_at or datetime.min))
     quotas = stored_quotas(session, assembly_id)
     if quotas is not None and page.run is not None and page.run.report:
         page.features = quotas.features
@@ -343,10 +365,10 @@ async def panel_page(request: Request) -> Response:
 
 def _member_page(session: Session, assembly_id: int, member_id: int) -> tuple[Assembly, Person]:
     assembly = assembly_or_404(session, assembly_id)
-    member = session.get(Member, member_id)
-    if member is None or member.assembly_id != assembly_id:
+    found = _people(session, assembly_id, member_id=member_id)
+    if not found:
         raise HTTPException(404, "There is no such member.")
-    return assembly, _person(session, member)
+    return assembly, found[0][0]
 
 
 async def drop_out_page(request: Request) -> Response:

@@ -74,7 +74,8 @@ def test_purge_dry_run_changes_nothing(environment: Settings, three: tuple[Panel
     out = capsys.readouterr().out
     assert f"Assembly {due.assembly_id} " in out
     assert f"would delete the contact details and profiles of {len(due.not_drawn)} respondents" in out
-    assert f"Assembly {recent.assembly_id} " in out and "are kept until" in out
+    assert f"Assembly {recent.assembly_id} " in out
+    assert f"Respondents not drawn: {len(recent.not_drawn)} kept until" in out
     assert f"Assembly {undrawn.assembly_id} " in out and "not drawn yet" in out
     assert "Dry run: nothing was changed" in out
     assert snapshot(dbs) == before
@@ -113,7 +114,8 @@ def test_purge_removes_what_it_should_and_nothing_else(
         assert session.get(Assembly, recent.assembly_id).purged_at is None  # type: ignore[union-attr]
         events = audit.events(session, due.assembly_id)
         assert events[-1].action == "personal_data.purged"
-        assert events[-1].details == {"respondents": 4, "retention_days": 90}
+        assert events[-1].details == {"group": "not_drawn", "respondents": 4,
+                                      "retention_days": 90, "counted_from": "draw"}
         assert audit.verify_events(events).ok
 
     # Running it again (cron does, nightly) finds nothing more to do.

@@ -1,0 +1,126 @@
+"""Every officer page of a drawn assembly loads what it shows in a fixed number of SQL statements.
+
+The same pages are requested for an assembly with a small panel and one with a large panel (more
+members, reserves, people who left, invitations and audit events); the number of statements sent
+to the database must be the same for both. A page that queries once per member (an "N+1") makes
+the large assembly cost more statements and fails here, on both databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from assembly import db
+from assembly.accounts.models import Officer
+from assembly.invitations import credentials
+from assembly.routes import routes
+from assembly.selection import panel as panel_service
+from assembly.selection.models import Member, SelectionRun
+from tests.app.builders import synthetic
+from tests.app.flows import loaded, post_form, start, wait_for
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, left: int
+                  ) -> int:
+    """An assembly taken through the app: pool and quotas uploaded, selected, drawn, the panel
+    invited (straight in the database: no letters to render), and `left` members replaced."""
+    assembly_id = loaded(client, synthetic(pool, panel))
+    wait_for(client, start(client, assembly_id, panel_size=str(panel), lottery_size="100"))
+    with db.session(engine) as session:
+        run_id = session.exec(select(SelectionRun.id).where(
+            SelectionRun.assembly_id == assembly_id)).one()
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "draw", assembly_id=assembly_id, run_id=run_id), {"seed": "1 2 3", "confirm": "yes"},
+        follow_redirects=False)
+    assert response.status_code == 303, response.text
+    with db.session(engine, write=True) as session:
+        members = panel_service.panel_members(session, assembly_id)
+        credentials.issue(session, members, days=28, officer_id=None)
+        leaving = [m.id for m in members[:left]]
+    for member_id in leaving:
+        response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+            "member_drop_out", assembly_id=assembly_id, member_id=member_id),
+            {"reason": "declined", "confirm": "yes"}, follow_redirects=False)
+        assert response.status_code == 303, response.text
+    return assembly_id
+
+
+# GET routes that are not officer pages: the public home page, signing in, and what residents
+# and panel members see. Every other GET route is measured, so a new page is covered at once.
+NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "member_home"}
+
+
+def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
+    """Every GET page an officer (here an admin, who may open them all) can open for this
+    assembly, by route name."""
+    with db.session(engine) as session:
+        run_id = session.exec(select(SelectionRun.id).where(
+            SelectionRun.assembly_id == assembly_id)).one()
+        member_id = session.exec(select(Member.id).where(
+            Member.assembly_id == assembly_id).order_by(Member.id)).first()
+        officer_id = session.exec(select(Officer.id)).first()
+    values = {"assembly_id": assembly_id, "run_id": run_id, "member_id": member_id,
+              "officer_id": officer_id, "name": "lottery.csv"}
+    pages = {}
+    for route in routes:
+        if not isinstance(route, Route) or "GET" not in (route.methods or ()):
+            continue
+        if route.name in NOT_OFFICER_PAGES:
+            continue
+        missing = set(route.param_convertors) - set(values)
+        assert not missing, f"give test_query_counts a value for {missing} ({route.name})"
+        pages[route.name] = route.url_path_for(
+            route.name, **{k: str(values[k]) for k in route.param_convertors})
+    assert {"panel", "invitations", "personal_data", "audit_log", "selection_run"} <= set(pages)
+    return pages
+
+
+def statements_per_page(client: TestClient, engine: Engine, assembly_id: int) -> dict[str, int]:
+    """The fewest statements of three requests per page: a request now and then also records
+    that the officer is still active (sessions.TOUCH_INTERVAL), which is not the page's work."""
+    counts = {}
+    for name, path in officer_pages(engine, assembly_id).items():
+        client.get(path)  # warm up: first-request work (caches) is not per page
+        seen = []
+        for _ in range(3):
+            with counting(engine) as statements:
+                response = client.get(path)
+            assert response.status_code == 200, (name, response.status_code)
+            seen.append(len(statements))
+        counts[name] = min(seen)
+    return counts
+
+
+def test_officer_pages_make_as_many_queries_for_a_large_panel_as_for_a_small_one(
+        admin_client: TestClient, engine: Engine) -> None:
+    small = busy_assembly(admin_client, engine, pool=60, panel=4, left=1)
+    few = statements_per_page(admin_client, engine, small)
+    # Measured with one assembly, then two: lists of assemblies must not grow per assembly.
+    large = busy_assembly(admin_client, engine, pool=240, panel=30, left=3)
+    many = statements_per_page(admin_client, engine, large)
+    grew = {name: (few[name], many[name]) for name in few if many[name] != few[name]}
+    assert not grew, f"statements per page grow with the panel (small, large): {grew}"
+    # And none is wasteful to begin with.
+    assert max(many.values()) <= 25, many
