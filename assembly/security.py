@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assembly import logs
 from assembly.templating import STATIC_PATH
 
 log = logging.getLogger("minipublic.security")
@@ -175,10 +176,12 @@ class SecurityMiddleware:
         try:
             await self.app(scope, limit_body(receive, request.headers, self.max_body),
                            send_with_headers)
-        except Exception:
-            log.exception("error while handling %s %s", scope["method"],
-                          loggable_path(scope["path"]))
+        except Exception as error:
+            # Never the exception's own text (nor a traceback the server prints from it): a
+            # database error can quote the row being written, a respondent's e-mail included.
+            logs.log_error(log, "error while handling %s %s", error, scope["method"],
+                           loggable_path(scope["path"]))
             if not started:
                 response = await self.error_page(request)
                 await response(scope, receive, send_with_headers)
-            raise
+            raise logs.LoggedError(error) from None
