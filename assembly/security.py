@@ -90,7 +90,7 @@ class RequestTooLarge(HTTPException):
     """The body is bigger than MINIPUBLIC_MAX_REQUEST_MB; raised while the app reads it."""
 
     def __init__(self, limit: int) -> None:
-        megabytes = limit / 1_000_000
+        megabytes = round(limit / (1024 * 1024), 1)
         super().__init__(
             413,
             f"What you sent is larger than this site accepts ({megabytes:g} MB). If it is a "
