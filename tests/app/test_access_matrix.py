@@ -156,7 +156,8 @@ def path_of(row: Access, world: dict[str, object]) -> str:
 
 
 def _convertor_name(convertor: object) -> str:
-    return {"IntegerConvertor": "int", "StringConvertor": "str", "PathConvertor": "path",
+    return {"IdConvertor": "id", "IntegerConvertor": "int", "StringConvertor": "str",
+            "PathConvertor": "path",
             "FloatConvertor": "float", "UUIDConvertor": "uuid"}[type(convertor).__name__]
 
 
