@@ -36,6 +36,19 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return _UNWANTED.sub("", value)
 
 
+_UNSAFE_ON_A_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+                                   "\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character that could move the cursor, clear the screen, set the window
+    title or reorder the line (ESC, CR, the other controls, bidirectional overrides) written
+    out visibly, e.g. `\\x1b`; newlines and tabs stay. For anything printed to a terminal."""
+    return _UNSAFE_ON_A_TERMINAL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+        else f"\\u{ord(m.group()):04x}", text)
+
+
 def normalise(value: str) -> str:
     """How category values are compared: trimmed and case-insensitive."""
     return " ".join(value.split()).casefold()

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
-from assembly import db, sessions
+from assembly import db, forms, sessions
 from assembly.accounts import officers, signin
 from assembly.accounts.models import SessionKind
 from assembly.accounts.officers import AccountError
@@ -36,7 +36,7 @@ async def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     settings = request.app.state.settings
     form = await request.form()
-    email = str(form.get("email", "")).strip()
+    email = forms.text(form, "email")
     password = str(form.get("password", ""))
     next_url = safe_next(str(form.get("next", "")), _officer_home(request))
     errors: dict[str, str] = {}

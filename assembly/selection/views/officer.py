@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import db
+from assembly import db, forms
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
@@ -108,7 +108,7 @@ async def selection_page(request: Request) -> Response:
 
 def parse_start(form: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """Options from the start form, every problem by field, and the values as typed."""
-    values = {name: str(form.get(name, "")).strip() for name in
+    values = {name: forms.text(form, name) for name in
               ("algorithm", "panel_size", "one_per_household", "lottery_size", "time_limit")}
     errors: dict[str, str] = {}
     options: dict[str, Any] = {}
@@ -229,7 +229,7 @@ async def draw(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     run_id = request.path_params["run_id"]
     form = await request.form()
-    seed = str(form.get("seed", ""))
+    seed = forms.text(form, "seed", strip=False)
     errors: dict[str, str] = {}
     if not seed.strip():
         errors["seed"] = "Enter the seed drawn in public, for example 07 19 23 31 42 48."
