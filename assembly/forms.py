@@ -13,6 +13,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
 from sortition.model import Problem, clean_text
 
 MIB = 1024 * 1024
@@ -26,6 +30,18 @@ FORM_ALLOWANCE = 1 * MIB
 # The largest number an officer can type where a count is asked (quota ranges): more than any
 # panel, and far inside the database's whole numbers (PostgreSQL's integer stops at 2^31 - 1).
 MAX_COUNT = 1_000_000
+
+
+async def read(request: Request, *, max_fields: int = 50, max_files: int = 0) -> FormData:
+    """The submitted form, refusing files where the form takes none (nothing is spooled to
+    disk for them) and more fields than it has: a 400 that says so, never a server error."""
+    try:
+        return await request.form(max_files=max_files, max_fields=max_fields)
+    except HTTPException as error:
+        if error.status_code != 400:
+            raise
+        raise HTTPException(400, f"The form could not be read ({error.detail}). Go back, reload "
+                                 "the page and use its form.") from None
 
 
 def text(form: Mapping[str, Any], name: str, *, multiline: bool = False, strip: bool = True

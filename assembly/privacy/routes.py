@@ -12,6 +12,6 @@ routes: list[BaseRoute] = [
           methods=["GET"], name="personal_data"),
     Route("/assemblies/{assembly_id:id}/personal-data/find", officer.find,
           methods=["POST"], name="personal_data_find"),
-    Route("/assemblies/{assembly_id:id}/respondents/{respondent_id}/erase",
+    Route("/assemblies/{assembly_id:id}/respondents/{respondent_id:public_id}/erase",
           officer.erase, methods=["POST"], name="respondent_erase"),
 ]

@@ -61,7 +61,7 @@ async def new(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     actor = require(request, "assembly.create")
-    values = _values(await request.form())
+    values = _values(await forms.read(request))
     errors, cleaned = details.check(values)
     if errors:
         return render(request, "assemblies/form.html",
@@ -105,7 +105,7 @@ async def update(request: Request) -> Response:
     actor = require(request, "assembly.edit")
     assembly_id = request.path_params["assembly_id"]
     assembly = await db.run(request, assembly_or_404, assembly_id)
-    values = _values(await request.form())
+    values = _values(await forms.read(request))
     errors, cleaned = details.check(values)
     if errors:
         return render(request, "assemblies/form.html",

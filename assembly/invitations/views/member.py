@@ -60,7 +60,7 @@ async def code_page(request: Request) -> Response:
 
 async def redeem_code(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    form = await request.form()
+    form = await forms.read(request)
     typed = forms.text(form, "code", strip=False)
     code = credentials.normalise_code(typed)
     address = request.client.host if request.client else "unknown"

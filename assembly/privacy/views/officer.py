@@ -41,7 +41,7 @@ async def find(request: Request) -> Response:
     """Step one of erasure: show who would be erased, and ask to confirm."""
     require(request, "personal_data.erase")
     assembly_id = request.path_params["assembly_id"]
-    reference = forms.text(await request.form(), "reference")
+    reference = forms.text(await forms.read(request), "reference")
 
     def load(session: Session) -> tuple[dict[str, object], int]:
         assembly = assembly_or_404(session, assembly_id)

@@ -301,7 +301,7 @@ async def save_quotas(request: Request) -> Response:
     # Four cells per category, the panel size, and room for a few more: a table of any size the
     # officer can have uploaded can be saved, and a form can still not be made of endless fields.
     categories = await db.run(request, quota_count, assembly_id)
-    form = await request.form(max_fields=4 * categories + 20, max_files=0)
+    form = await forms.read(request, max_fields=4 * categories + 20)
     typed: dict[int, dict[str, str]] = {}
     for key in form:
         column, _, number = key.rpartition("-")

@@ -138,7 +138,7 @@ def parse_start(form: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, st
 async def start(request: Request) -> Response:
     actor = require(request, "selection.run")
     assembly_id = request.path_params["assembly_id"]
-    options, errors, values = parse_start(await request.form())
+    options, errors, values = parse_start(await forms.read(request))
 
     def work(session: Session) -> int:
         run = runs.start(session, assembly_or_404(session, assembly_id),
@@ -228,7 +228,7 @@ async def draw(request: Request) -> Response:
     actor = require(request, "draw.perform")
     assembly_id = request.path_params["assembly_id"]
     run_id = request.path_params["run_id"]
-    form = await request.form()
+    form = await forms.read(request)
     seed = forms.text(form, "seed", strip=False)
     errors: dict[str, str] = {}
     if not seed.strip():
@@ -356,7 +356,7 @@ async def drop_out(request: Request) -> Response:
     actor = require(request, "members.manage")
     assembly_id = request.path_params["assembly_id"]
     member_id = request.path_params["member_id"]
-    form = await request.form()
+    form = await forms.read(request)
     reason = "declined" if form.get("reason") == "declined" else "dropped out"
     if form.get("confirm") != "yes":
         assembly, person = await db.run(request, _member_page, assembly_id, member_id)
