@@ -16,6 +16,14 @@ import traceback
 import sqlalchemy as sa
 
 
+# PostgreSQL error classes whose one-line message names only constraints, tables, columns and
+# types ("value too long for type character varying(320)", "duplicate key value violates unique
+# constraint ..."; the values are in DETAIL, never logged). Others can quote a value: "invalid
+# input syntax for type integer: \"jane@example.org\"" (class 22P02), so for them only the code
+# and the names of the table, column and constraint are logged.
+_PLAIN_MESSAGES = ("23", "22001", "22003", "40", "42", "53", "55", "57", "08")
+
+
 def describe(error: BaseException) -> str:
     """What went wrong, without any value from the data: safe to log."""
     kind = type(error).__name__
@@ -23,11 +31,20 @@ def describe(error: BaseException) -> str:
         original = error.orig
         diag = getattr(original, "diag", None)
         code = getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
-        primary = getattr(diag, "message_primary", None) if diag is not None else None
-        if primary is None and not hasattr(original, "diag"):
+        primary: str | None = None
+        if diag is not None:
+            if code and code.startswith(_PLAIN_MESSAGES):
+                primary = diag.message_primary
+            else:
+                names = [f"{label} {value}" for label, value in (
+                    ("table", diag.table_name), ("column", diag.column_name),
+                    ("constraint", diag.constraint_name), ("type", diag.datatype_name))
+                    if value]
+                primary = "; ".join(names) or None
+        elif str(original):
             # SQLite's messages name tables and columns, never values ("UNIQUE constraint
             # failed: contact.email", "CHECK constraint failed: range").
-            primary = str(original).splitlines()[0] if str(original) else None
+            primary = str(original).splitlines()[0]
         statement = (error.statement or "").split("\n")[0][:200]
         parts = [f"{kind} from the database ({type(original).__name__}"
                  + (f", code {code}" if code else "") + ")"]

@@ -123,3 +123,17 @@ def test_engines_hide_parameters(engine: Engine) -> None:
         assert "parameters hidden" in str(raised.value)
     finally:
         fresh.dispose()
+
+
+def test_a_database_message_that_quotes_a_value_is_not_logged(engine: Engine) -> None:
+    """PostgreSQL puts some values in the error's one-line message itself (class 22P02,
+    'invalid input syntax for type integer: "..."'); only the code and names are kept."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's messages name tables and columns, never values")
+    secret = "quoted.value@example.org"
+    with pytest.raises(sa.exc.DBAPIError) as raised, engine.connect() as connection:
+        connection.execute(sa.text("SELECT CAST(:x AS integer)"), {"x": secret})
+    assert secret in str(raised.value.orig)  # the database did quote it
+    described = logs.describe(raised.value)
+    assert secret not in described
+    assert "DataError" in described and "22P02" in described
