@@ -107,7 +107,7 @@ def file_limit(request: Request) -> int:
     """The largest file the upload form takes: 20 MB, or less when the administrator set a
     smaller request limit (MINIPUBLIC_MAX_REQUEST_MB), so the message names the real limit."""
     limit: int = request.app.state.settings.max_request_bytes
-    return max(0, min(MAX_UPLOAD_BYTES, limit - FORM_ALLOWANCE))
+    return min(MAX_UPLOAD_BYTES, max(limit - FORM_ALLOWANCE, limit // 2))
 
 
 async def upload(request: Request) -> Response:
@@ -129,11 +129,11 @@ async def upload(request: Request) -> Response:
             values = {name: forms.text(form, name, multiline=multiline)
                       for name, (_, _, multiline) in UPLOAD_FIELDS.items()}
     except RequestTooLarge:
+        together = max(settings.max_request_bytes - FORM_ALLOWANCE, limit)
         errors["form"] = (f"What you sent is larger than this site accepts: each file can be at "
-                          f"most {megabytes(limit)}, and both together "
-                          f"{megabytes(settings.max_request_bytes - FORM_ALLOWANCE)}. Nothing was "
-                          "loaded. Remove columns the selection does not need (or upload the "
-                          "files one at a time) and try again.")
+                          f"most {megabytes(limit)}, and both together {megabytes(together)}. "
+                          "Nothing was loaded. Remove columns the selection does not need (or "
+                          "upload the files one at a time) and try again.")
     address_columns = [c.strip() for c in values["address_columns"].split(",") if c.strip()]
 
     for key, data, name in (("quotas", quotas_data, quotas_name),
