@@ -310,6 +310,10 @@ def body_cases(path: str, fields: dict[str, list[str]], file_fields: set[str]) -
              content_type="multipart/form-data; boundary=x"),
         Case("JSON instead of a form", path, "POST", b'{"a": [1, 2]}',
              content_type="application/json"),
+        Case("lone surrogates in multipart, with a charset that does not exist", path, "POST",
+             b"".join(b"--x\r\nContent-Disposition: form-data; name=\"" + n.encode()
+                      + b"\"\r\n\r\n\xed\xa0\x80\xff\r\n" for n in names) + b"--x--\r\n",
+             content_type="multipart/form-data; boundary=x; charset=no-such-codec", htmx=True),
         Case("every field twice", path, "POST",
              "&".join(f"{quote(n)}={quote(v)}" for n in names for v in ("1", LONG)).encode(),
              content_type="application/x-www-form-urlencoded"),
