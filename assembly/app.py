@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     middleware += [
         Middleware(SecurityMiddleware, forgery_page=error_pages.forgery_page,
                    error_page=error_pages.server_error_page, https=settings.production,
-                   max_body=settings.max_request_mb * 1_000_000),
+                   max_body=settings.max_request_bytes),
         Middleware(SessionMiddleware),
     ]
     app = Starlette(

@@ -42,11 +42,22 @@ def version() -> str:
         return "unknown"
 
 
+# Commands that run the web server: their output is the server's log (coloured by uvicorn when
+# on a terminal), not values from the database, so it is not escaped.
+SERVERS = frozenset({"serve", "demo"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from sortition.cli import safe_output
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    status = args.run(args)
-    return int(status or 0)
+    if args.command in SERVERS:
+        return int(args.run(args) or 0)
+    # Titles, file names and ids printed by a command were typed by someone: control characters
+    # in them must not rewrite the terminal (issue 7, item 16).
+    with safe_output():
+        return int(args.run(args) or 0)
 
 
 if __name__ == "__main__":

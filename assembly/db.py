@@ -32,17 +32,22 @@ T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the pragmas and pool settings our invariants rely on."""
+    """An engine with the pragmas and pool settings our invariants rely on.
+
+    `hide_parameters`: an error's text never carries the values being written (a respondent's
+    e-mail address, say), so it can be logged or shown without leaking personal data.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
         )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                            hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assembly import logs
 from assembly.templating import STATIC_PATH
 
 log = logging.getLogger("minipublic.security")
@@ -89,7 +90,7 @@ class RequestTooLarge(HTTPException):
     """The body is bigger than MINIPUBLIC_MAX_REQUEST_MB; raised while the app reads it."""
 
     def __init__(self, limit: int) -> None:
-        megabytes = limit / 1_000_000
+        megabytes = round(limit / (1024 * 1024), 1)
         super().__init__(
             413,
             f"What you sent is larger than this site accepts ({megabytes:g} MB). If it is a "
@@ -175,10 +176,12 @@ class SecurityMiddleware:
         try:
             await self.app(scope, limit_body(receive, request.headers, self.max_body),
                            send_with_headers)
-        except Exception:
-            log.exception("error while handling %s %s", scope["method"],
-                          loggable_path(scope["path"]))
+        except Exception as error:
+            # Never the exception's own text (nor a traceback the server prints from it): a
+            # database error can quote the row being written, a respondent's e-mail included.
+            logs.log_error(log, "error while handling %s %s", error, scope["method"],
+                           loggable_path(scope["path"]))
             if not started:
                 response = await self.error_page(request)
                 await response(scope, receive, send_with_headers)
-            raise
+            raise logs.LoggedError(error) from None

@@ -58,8 +58,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MINIPUBLIC_FORWARDED_ALLOW_IPS", "forwarded_allow_ips", "127.0.0.1",
              "Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` headers are trusted "
              "(used for per-address login limits and for https detection)."),
-    Variable("MINIPUBLIC_MAX_REQUEST_MB", "max_request_mb", "20",
-             "Largest request accepted, in megabytes (uploads of the respondents' file included)."),
+    Variable("MINIPUBLIC_MAX_REQUEST_MB", "max_request_mb", "41",
+             "Largest request accepted, in MB of 1,048,576 bytes (as file managers count). The "
+             "default takes the upload form's two files of up to 20 MB each, plus 1 MB for the "
+             "rest of the form; a smaller value lowers the largest file officers can upload. "
+             "Let your reverse proxy take as much (nginx: `client_max_body_size 41m`)."),
     Variable("MINIPUBLIC_SITE_NAME", "site_name", "Minipublic",
              "Name shown in every page's header, e.g. the council's name."),
     Variable("MINIPUBLIC_OFFICER_IDLE_MINUTES", "officer_idle_minutes", "30",
@@ -107,7 +110,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     allowed_hosts: tuple[str, ...] = ("*",)
     forwarded_allow_ips: str = "127.0.0.1"
-    max_request_mb: int = 20
+    max_request_mb: int = 41
     site_name: str = "Minipublic"
     officer_idle_minutes: int = 30
     officer_session_hours: int = 12
@@ -128,6 +131,10 @@ class Settings:
             path = Path(self.data_dir).resolve() / "minipublic.sqlite3"
             object.__setattr__(self, "database_url", f"sqlite:///{path}")
         object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
+
+    @property
+    def max_request_bytes(self) -> int:
+        return self.max_request_mb * 1024 * 1024
 
     @property
     def production(self) -> bool:
@@ -172,6 +179,9 @@ class Settings:
                 "MINIPUBLIC_WORKERS is more than 1 with SQLite; use PostgreSQL (DATABASE_URL) "
                 "for several worker processes."
             )
+        if self.max_request_mb < 1:
+            problems.append(f"MINIPUBLIC_MAX_REQUEST_MB is {self.max_request_mb}; use at least 1 "
+                            "(the default, 41, takes two files of 20 MB).")
         if self.log_level not in ("debug", "info", "warning", "error"):
             problems.append(f"MINIPUBLIC_LOG_LEVEL is {self.log_level!r}; use debug, info, "
                             "warning or error.")

@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +47,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 # Where the static files are mounted; the middlewares recognise static requests by it.
 STATIC_PATH = "/static"
 FLASH_SECONDS = 300
+# Browsers drop a cookie over 4,096 bytes (name and attributes included), and proxies with
+# default buffers (nginx: 4 KB or 8 KB for all response headers) answer 502. The flash cookie's
+# value stays under this; longer messages are shortened (see `flash`).
+FLASH_COOKIE_BYTES = 2_500
 VARY = "HX-Request, HX-Request-Type"
 
 Level = Literal["success", "info", "warning", "error"]
@@ -213,13 +217,49 @@ def read_flashes(request: Request) -> list[Flash]:
 
 
 def flash(response: Response, request: Request, text: str, level: Level = "success") -> Response:
-    """Show `text` on the next page this browser renders (after a redirect)."""
+    """Show `text` on the next page this browser renders (after a redirect).
+
+    The cookie stays under FLASH_COOKIE_BYTES whatever the text: the newest message is kept and
+    shortened if it must be (summarise long lists with `listing` so that rarely happens), and
+    older messages not yet shown are dropped first.
+    """
     settings = _settings(request)
     pending = read_flashes(request) + [Flash(level, text)]
-    response.set_cookie(settings.flash_cookie, encode_flashes(settings, pending),
+    value = encode_flashes(settings, pending)
+    while len(value) > FLASH_COOKIE_BYTES and len(pending) > 1:
+        pending = pending[1:]
+        value = encode_flashes(settings, pending)
+    if len(value) > FLASH_COOKIE_BYTES:
+        # JSON escapes and base64 make the cookie up to 6 bytes per character of text
+        # (non-ASCII), 4/3 for plain ASCII; cut until it fits.
+        keep = len(text)
+        while len(value) > FLASH_COOKIE_BYTES and keep > 0:
+            keep = keep * FLASH_COOKIE_BYTES // len(value) - 1
+            value = encode_flashes(settings, [Flash(level, _shortened(text, max(keep, 0)))])
+    response.set_cookie(settings.flash_cookie, value,
                         max_age=FLASH_SECONDS, path="/", secure=settings.production,
                         httponly=True, samesite="lax")
     return response
+
+
+def _shortened(text: str, length: int) -> str:
+    if len(text) <= length:
+        return text
+    return text[:max(0, length - 1)].rstrip() + "…"
+
+
+def listing(items: Sequence[str], *, show: int = 5, width: int = 40) -> str:
+    """The first few of `items` for a message: "a, b, c, d, e and 55 more". Each is cut to
+    `width` characters, so the message stays short whatever the items are (a flash message
+    travels in a cookie of at most 4 KB)."""
+    names = [_shortened(str(item), width) for item in items]
+    shown = names[:show]
+    rest = len(names) - len(shown)
+    if rest:
+        return f"{', '.join(shown)} and {rest:,} more"
+    if len(shown) <= 1:
+        return "".join(shown)
+    return f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def clear_flash_cookie(response: Response, settings: Settings) -> None:

@@ -10,19 +10,21 @@ Exit status: 0 done (or verified), 1 verification found a difference, 2 bad inpu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import io
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import SupportsInt, TextIO, cast
 
 import numpy as np
 
 import sortition
-from sortition.arrays import Ints
 from sortition import csvsafe
+from sortition.arrays import Ints
 from sortition.commitment import (
     DEFAULT_SUPPRESS_BELOW,
     FILES,
@@ -60,6 +62,7 @@ from sortition.model import (
     Progress,
     SelectionError,
     SelectionOptions,
+    terminal_safe,
 )
 from sortition.reserves import NoReplacement, find_reserves, replace_member
 
@@ -731,12 +734,47 @@ def _difference(position: int, found: list[list[str]], expected: list[list[str]]
     return f" ({'; '.join(parts)})" if parts else " (a row's contents differ)"
 
 
+class TerminalSafe(io.TextIOBase):
+    """A text stream that writes through to `stream` with control characters made visible (see
+    `terminal_safe`): what a command prints can come from a file or a form, and an escape
+    sequence in a title must not rewrite the officer's terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal_safe(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]  # TextIOBase's is a read-only attribute
+        return getattr(self.stream, "encoding", "utf-8")
+
+
+@contextlib.contextmanager
+def safe_output() -> Iterator[None]:
+    """Make everything printed to standard output and error terminal-safe while inside."""
+    with contextlib.redirect_stdout(TerminalSafe(sys.stdout)), \
+            contextlib.redirect_stderr(TerminalSafe(sys.stderr)):
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run these commands without the rest of the app (used by tests and `python -m`)."""
     parser = argparse.ArgumentParser(prog="minipublic")
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    with safe_output():
+        return int(args.run(args))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sortition.model import Category, Instance, InputError, Pool, Problem, Quotas, normalise
+from sortition.model import (
+    Category,
+    Instance,
+    InputError,
+    Pool,
+    Problem,
+    Quotas,
+    clean_text,
+    normalise,
+)
 
 QUOTA_COLUMNS = ("feature", "value", "min", "max")
 FLEX_COLUMNS = ("min_flex", "max_flex")
@@ -58,7 +67,10 @@ CONTACT_PARTS = ("email", "e_mail", "phone", "mobile", "address", "street", "pos
 ROW_COLUMNS = ("row", "row_number", "file_row")
 
 _DELIMITERS = (",", ";", "\t")
-_WHOLE_NUMBER = re.compile(r"[+-]?\d+(\.0*)?")
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+(\.0*)?")
+# The largest quota number accepted: more than any panel has seats, and far inside the whole
+# numbers a database stores (PostgreSQL's integer stops at 2,147,483,647).
+MAX_QUOTA = 1_000_000
 
 
 # -- Reading a CSV file as a spreadsheet shows it ---------------------------------------------
@@ -110,24 +122,61 @@ def _delimiter(text: str) -> str:
     first = next((line for line in text.splitlines() if line.strip()), "")
     best, most = ",", 0
     for delimiter in _DELIMITERS:
-        fields = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            fields = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # a cell beyond the field limit: _read_table reports where
+            fields = first.split(delimiter)
         if len(fields) > most:
             best, most = delimiter, len(fields)
     return best
+
+
+def _long_cell(text: str, delimiter: str) -> int | None:
+    """The 0-based column of the first cell longer than the csv module's field limit (where the
+    reader stopped), found by a quote-aware scan; None if there is none."""
+    limit = csv.field_size_limit()
+    column = length = 0
+    quoted = False
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        if quoted:
+            if char == '"' and text[i + 1:i + 2] == '"':
+                i += 1  # an escaped quote inside a quoted cell
+                length += 1
+            elif char == '"':
+                quoted = False
+            else:
+                length += 1
+        elif char == '"' and length == 0:
+            quoted = True
+        elif char == delimiter:
+            column, length = column + 1, 0
+        elif char == "\n":
+            column, length = 0, 0
+        elif char != "\r":
+            length += 1
+        if length > limit:
+            return column
+        i += 1
+    return None
 
 
 def _read_table(data: bytes, name: str) -> tuple[_Table | None, list[Problem]]:
     text, problems = _decode(data, name)
     if text is None:
         return None, problems
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: tuple[str, ...] | None = None
     records: list[tuple[int, tuple[str, ...]]] = []
     row_number = 0
     try:
         for record in reader:
             row_number += 1
-            cells = tuple(cell.strip() for cell in record)
+            # Control characters (an escape sequence, a stray NUL) have no place in a cell and
+            # could rewrite a terminal's screen when the value is printed later.
+            cells = tuple(clean_text(cell).strip() for cell in record)
             if not any(cells):
                 continue  # blank rows are what spreadsheets leave at the end; skip them
             if header is None:
@@ -135,6 +184,21 @@ def _read_table(data: bytes, name: str) -> tuple[_Table | None, list[Problem]]:
             else:
                 records.append((row_number, cells))
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            column = _long_cell(text, delimiter)
+            heading = (header[column] if header is not None and column is not None
+                       and column < len(header) else
+                       (f"column {column + 1}" if column is not None else None))
+            return None, [
+                Problem(
+                    f"A cell is longer than {csv.field_size_limit():,} characters, more than any "
+                    "answer or contact detail needs. Check that the file was saved as CSV from "
+                    "your spreadsheet program, and shorten or delete that cell.",
+                    file=name,
+                    row=row_number + 1,
+                    column=heading,
+                )
+            ]
         return None, [
             Problem(
                 f"The file is not valid CSV ({error}). Check for a stray quotation mark, "
@@ -194,10 +258,21 @@ def _whole_number(text: str, column: str, label: str, row: int, name: str,
             f"The {label} must be a whole number, but this cell contains '{text}'.",
             file=name, row=row, column=column))
         return None
-    number = int(text.split(".")[0])
+    digits = text.split(".")[0]
+    if len(digits.lstrip("+-").lstrip("0")) > len(str(MAX_QUOTA)):
+        # int() of a huge string is slow, and the number is out of range either way.
+        number = -1 if digits.startswith("-") else MAX_QUOTA + 1
+    else:
+        number = int(digits)
+    if number > MAX_QUOTA:
+        problems.append(Problem(
+            f"The {label} is larger than {MAX_QUOTA:,}, more than any panel has seats. Write "
+            "the number of panel members this category may have.",
+            file=name, row=row, column=column))
+        return None
     if number < 0:
         problems.append(Problem(
-            f"The {label} cannot be negative, but this cell contains {number}. "
+            f"The {label} cannot be negative, but this cell contains {text[:20]}. "
             "Use 0 or a positive whole number.",
             file=name, row=row, column=column))
         return None

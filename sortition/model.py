@@ -7,6 +7,7 @@ objects around without copying or re-validating them.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,6 +15,38 @@ from functools import cached_property
 import numpy as np
 
 from sortition.arrays import Floats, Ints
+
+
+# Characters that have no place in a name, a title or a spreadsheet cell, and that can rewrite
+# what a terminal shows (ESC starts an escape sequence, CR returns to the start of the line): C0
+# and C1 controls, DEL, lone surrogates (not text at all), and the bidirectional overrides and
+# isolates that make text display in another order than it is stored. Tab and the line breaks
+# are handled apart.
+_UNWANTED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff"
+                       "\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK = re.compile("\r\n|[\r\x85\u2028\u2029]")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """`value` without control characters: a tab becomes a space, line breaks become a space
+    (or `\\n` when `multiline`), and the rest (see `_UNWANTED`) are removed."""
+    value = _LINE_BREAK.sub("\n", value).replace("\t", " ")
+    if not multiline:
+        value = value.replace("\n", " ")
+    return _UNWANTED.sub("", value)
+
+
+_UNSAFE_ON_A_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+                                   "\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every character that could move the cursor, clear the screen, set the window
+    title or reorder the line (ESC, CR, the other controls, bidirectional overrides) written
+    out visibly, e.g. `\\x1b`; newlines and tabs stay. For anything printed to a terminal."""
+    return _UNSAFE_ON_A_TERMINAL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+        else f"\\u{ord(m.group()):04x}", text)
 
 
 def normalise(value: str) -> str:

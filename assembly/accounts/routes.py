@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from assembly import routing  # noqa: F401  (registers the `id` path parameter)
 from assembly.accounts.views import admin, officer
 
 routes: list[BaseRoute] = [
@@ -14,8 +15,8 @@ routes: list[BaseRoute] = [
     Route("/account/password", officer.change_password, methods=["POST"],
           name="account_password_change"),
     Route("/admin/officers", admin.officer_list, methods=["GET"], name="admin_officers"),
-    Route("/admin/officers/{officer_id:int}/revoke-sessions", admin.revoke_sessions,
+    Route("/admin/officers/{officer_id:id}/revoke-sessions", admin.revoke_sessions,
           methods=["POST"], name="admin_revoke_sessions"),
-    Route("/admin/officers/{officer_id:int}/disabled", admin.set_disabled, methods=["POST"],
+    Route("/admin/officers/{officer_id:id}/disabled", admin.set_disabled, methods=["POST"],
           name="admin_set_disabled"),
 ]

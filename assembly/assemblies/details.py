@@ -13,6 +13,7 @@ from assembly.forms import parse_date
 
 FIELDS = ("title", "question", "remit", "commissioning_body", "starts_on", "ends_on")
 LIMITS = {"title": 200, "question": 1000, "remit": 10000, "commissioning_body": 200}
+MULTILINE = frozenset({"remit"})  # the fields typed in several lines; the rest are one line
 
 
 def check(values: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:

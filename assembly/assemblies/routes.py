@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from assembly import routing  # noqa: F401  (registers the `id` path parameter)
 from assembly.assemblies.views import officer, public
 
 routes: list[BaseRoute] = [
@@ -11,15 +12,15 @@ routes: list[BaseRoute] = [
     Route("/assemblies", officer.index, methods=["GET"], name="officer_home"),
     Route("/assemblies", officer.create, methods=["POST"], name="assembly_create"),
     Route("/assemblies/new", officer.new, methods=["GET"], name="assembly_new"),
-    Route("/assemblies/{assembly_id:int}", officer.show, methods=["GET"], name="assembly"),
-    Route("/assemblies/{assembly_id:int}/edit", officer.edit, methods=["GET"],
+    Route("/assemblies/{assembly_id:id}", officer.show, methods=["GET"], name="assembly"),
+    Route("/assemblies/{assembly_id:id}/edit", officer.edit, methods=["GET"],
           name="assembly_edit"),
-    Route("/assemblies/{assembly_id:int}/edit", officer.update, methods=["POST"],
+    Route("/assemblies/{assembly_id:id}/edit", officer.update, methods=["POST"],
           name="assembly_update"),
-    Route("/assemblies/{assembly_id:int}/audit", officer.audit_page, methods=["GET"],
+    Route("/assemblies/{assembly_id:id}/audit", officer.audit_page, methods=["GET"],
           name="audit_log"),
-    Route("/assemblies/{assembly_id:int}/audit.csv", officer.audit_csv, methods=["GET"],
+    Route("/assemblies/{assembly_id:id}/audit.csv", officer.audit_csv, methods=["GET"],
           name="audit_csv"),
-    Route("/assemblies/{assembly_id:int}/audit.jsonl", officer.audit_jsonl, methods=["GET"],
+    Route("/assemblies/{assembly_id:id}/audit.jsonl", officer.audit_jsonl, methods=["GET"],
           name="audit_jsonl"),
 ]

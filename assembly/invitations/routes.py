@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from assembly import routing  # noqa: F401  (registers the `id` path parameter)
 from assembly.invitations.views import member, officer
 
 routes: list[BaseRoute] = [
-    Route("/assemblies/{assembly_id:int}/invitations", officer.page,
+    Route("/assemblies/{assembly_id:id}/invitations", officer.page,
           methods=["GET"], name="invitations"),
-    Route("/assemblies/{assembly_id:int}/invitations", officer.issue_all,
+    Route("/assemblies/{assembly_id:id}/invitations", officer.issue_all,
           methods=["POST"], name="invitations_issue"),
-    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/invitation",
+    Route("/assemblies/{assembly_id:id}/members/{member_id:id}/invitation",
           officer.reissue, methods=["POST"], name="invitation_reissue"),
     Route("/invite", member.code_page, methods=["GET"], name="invite_code_page"),
     Route("/invite", member.redeem_code, methods=["POST"], name="invite_code"),

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from assembly import routing  # noqa: F401  (registers the `id` path parameter)
 from assembly.privacy.views import officer
 
 routes: list[BaseRoute] = [
-    Route("/assemblies/{assembly_id:int}/personal-data", officer.page,
+    Route("/assemblies/{assembly_id:id}/personal-data", officer.page,
           methods=["GET"], name="personal_data"),
-    Route("/assemblies/{assembly_id:int}/personal-data/find", officer.find,
+    Route("/assemblies/{assembly_id:id}/personal-data/find", officer.find,
           methods=["POST"], name="personal_data_find"),
-    Route("/assemblies/{assembly_id:int}/personal-data/retention", officer.change_retention,
+    Route("/assemblies/{assembly_id:id}/personal-data/retention", officer.change_retention,
           methods=["POST"], name="retention_change"),
-    Route("/assemblies/{assembly_id:int}/respondents/{respondent_id}/erase",
+    Route("/assemblies/{assembly_id:id}/respondents/{respondent_id:public_id}/erase",
           officer.erase, methods=["POST"], name="respondent_erase"),
 ]

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 from assembly import audit, journey
 from assembly.assemblies.models import Assembly
 from assembly.errors import Conflict
+from assembly.forms import MAX_COUNT, whole_number
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.tables import row_id, utcnow
 from sortition.io import read_people, read_quotas
@@ -51,6 +52,10 @@ CONSENT_HEADINGS = {
     "consent_version": ("consent_version", "consent", "privacy_notice_version"),
 }
 DEFAULT_ADDRESS_FIELDS = ("address_line_1", "postcode")
+# Column lengths (see models.py), checked before anything is written so that PostgreSQL never
+# has to refuse a value (SQLite would store it whatever its length).
+QUOTA_FEATURE_LENGTH, QUOTA_VALUE_LENGTH = 100, 200
+EXTERNAL_ID_LENGTH, LEGAL_BASIS_LENGTH, CONSENT_VERSION_LENGTH = 200, 2000, 100
 _LIMITS = {"name": 200, "email": 320, "phone": 50, "address_line_1": 200, "address_line_2": 200,
            "address_line_3": 200, "town": 100, "postcode": 16}
 
@@ -90,6 +95,11 @@ def stored_quotas(session: Session, assembly_id: int) -> Quotas | None:
     ))
 
 
+def quota_count(session: Session, assembly_id: int) -> int:
+    return int(session.exec(select(sa.func.count()).select_from(Quota)
+                            .where(Quota.assembly_id == assembly_id)).one())
+
+
 def quota_rows(session: Session, assembly_id: int) -> list[Quota]:
     return list(session.exec(
         select(Quota).where(Quota.assembly_id == assembly_id)
@@ -104,15 +114,20 @@ def check_unlocked(session: Session, assembly: Assembly, what: str) -> None:
         raise PoolLocked(reason)
 
 
-def replace_quotas(session: Session, assembly: Assembly, data: bytes, name: str) -> Quotas:
-    """Replace the quotas from a CSV file, checking the stored pool still fits them.
+def replace_quotas(session: Session, assembly: Assembly, data: bytes, name: str, *,
+                   new_pool_follows: bool = False) -> Quotas:
+    """Replace the quotas from a CSV file, checking the stored pool still fits them, unless
+    `new_pool_follows`: a people file uploaded with them replaces that pool in the same change
+    (and is checked against these quotas instead).
 
     Raises InputError with every problem; the caller's transaction then rolls back.
     """
     check_unlocked(session, assembly, "quotas")
     assembly_id = row_id(assembly.id)
     quotas = read_quotas(data, name=name)
-    problems = _pool_against_quotas(session, assembly, quotas, name)
+    problems = _quota_lengths(quotas, name)
+    if not new_pool_follows and not problems:
+        problems = _pool_against_quotas(session, assembly, quotas, name)
     if problems:
         raise InputError(problems)
     session.exec(sa.delete(Quota).where(col(Quota.assembly_id) == assembly_id))
@@ -126,6 +141,19 @@ def replace_quotas(session: Session, assembly: Assembly, data: bytes, name: str)
     journey.discard_selections(session, assembly_id)
     refresh_pool_counts(session, assembly_id, quotas)
     return quotas
+
+
+def _quota_lengths(quotas: Quotas, name: str) -> list[Problem]:
+    """Features and values longer than the database keeps, named and located."""
+    problems = []
+    for category in quotas.categories:
+        for column, content, limit in (("feature", category.feature, QUOTA_FEATURE_LENGTH),
+                                       ("value", category.value, QUOTA_VALUE_LENGTH)):
+            if len(content) > limit:
+                problems.append(Problem(
+                    f"The {column} '{content[:30]}…' is {len(content):,} characters long; the "
+                    f"most kept is {limit}. Shorten it.", file=name, column=column))
+    return problems
 
 
 def _pool_against_quotas(session: Session, assembly: Assembly, quotas: Quotas,
@@ -192,14 +220,12 @@ def save_quota_table(session: Session, assembly: Assembly,
                 numbers.append(None)
                 continue
             try:
-                number = int(text)
-                if number < 0:
-                    raise ValueError
-                numbers.append(number)
+                numbers.append(whole_number(text, 0, MAX_COUNT))
             except ValueError:
+                shown = text if len(text) <= 20 else text[:20] + "…"
                 problems.append(Problem(
-                    f"{label}: the {column} must be a whole number of 0 or more, not "
-                    f"'{text}'.", row=quota_id, column=column))
+                    f"{label}: the {column} must be a whole number from 0 to {MAX_COUNT:,}, "
+                    f"not '{shown}'.", row=quota_id, column=column))
                 numbers.append(None)
         mn, mx, mnf, mxf = numbers
         if mn is not None and mx is not None and mn > mx:
@@ -267,7 +293,8 @@ def upload(session: Session, assembly: Assembly, *, quotas_file: tuple[bytes, st
     quotas = None
     if quotas_file is not None:
         try:
-            quotas = replace_quotas(session, assembly, *quotas_file)
+            quotas = replace_quotas(session, assembly, *quotas_file,
+                                    new_pool_follows=people_file is not None)
         except InputError as error:
             if people_file is not None:
                 error.problems.append(Problem(
@@ -340,6 +367,7 @@ def replace_pool(
                     if k not in used and k not in address_keys)
 
     problems = _contact_problems(pool, contact_at, name)
+    problems += _record_problems(pool, consent_at, name)
     if not legal_basis.strip() and "legal_basis" not in consent_at:
         problems.append(Problem(
             "Say on what legal basis the council holds these respondents' data (for example "
@@ -440,6 +468,27 @@ def _contact_problems(pool: Pool, at: dict[str, int], name: str) -> list[Problem
             problems.append(Problem(
                 f"Respondent '{pool.ids[i]}': '{email}' is not an e-mail address. Correct it "
                 "or leave the cell empty.", file=name, column=pool.columns[at["email"]]))
+    return problems
+
+
+def _record_problems(pool: Pool, consent_at: dict[str, int], name: str) -> list[Problem]:
+    """Ids and consent records longer than the database keeps them."""
+    problems: list[Problem] = []
+    id_column = _id_heading(pool)
+    for i, external_id in enumerate(pool.ids):
+        if len(external_id) > EXTERNAL_ID_LENGTH:
+            problems.append(Problem(
+                f"Respondent {i + 1} (counting from the first row below the header): the id is {len(external_id):,} characters long; the most "
+                f"kept is {EXTERNAL_ID_LENGTH}. Use shorter ids.", file=name, column=id_column))
+        for key, limit in (("legal_basis", LEGAL_BASIS_LENGTH),
+                           ("consent_version", CONSENT_VERSION_LENGTH)):
+            if key in consent_at and len(pool.rows[i][consent_at[key]].strip()) > limit:
+                problems.append(Problem(
+                    f"Respondent {i + 1} (counting from the first row below the header): the "
+                    f"{key.replace('_', ' ')} is "
+                    f"{len(pool.rows[i][consent_at[key]].strip()):,} characters long; the most "
+                    f"kept is {limit}. Shorten it.", file=name,
+                    column=pool.columns[consent_at[key]]))
     return problems
 
 

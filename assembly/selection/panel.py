@@ -29,6 +29,7 @@ from assembly.selection.models import (
     on_panel,
 )
 from assembly.tables import utcnow
+from sortition.model import InputError
 from sortition.reserves import NoReplacement, replace_member
 
 # Whoever can still be invited: drawn to the panel and not yet joined or gone.
@@ -124,7 +125,11 @@ def replace(session: Session, assembly: Assembly, member: Member, actor: str,
         raise DrawError("Only a current panel member can be replaced.")
     run = session.get(SelectionRun, draw.run_id)
     assert run is not None
-    instance = instance_for(session, run)
+    try:
+        instance = instance_for(session, run)
+    except InputError as error:  # e.g. answers purged: the quotas cannot be checked any more
+        raise DrawError("The quotas cannot be checked for a replacement: "
+                        + " ".join(p.message for p in error.problems[:3])) from None
     index = {public: i for i, public in enumerate(instance.pool.ids)}
     public_of = dict(session.exec(select(Respondent.id, Respondent.public_id).where(
         Respondent.assembly_id == assembly.id)).all())

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
+from assembly import routing  # noqa: F401  (registers the `id` path parameter)
 from assembly.selection.views import officer
 
 routes: list[BaseRoute] = [
-    Route("/assemblies/{assembly_id:int}/selection", officer.selection_page, methods=["GET"],
+    Route("/assemblies/{assembly_id:id}/selection", officer.selection_page, methods=["GET"],
           name="selection"),
-    Route("/assemblies/{assembly_id:int}/selection", officer.start, methods=["POST"],
+    Route("/assemblies/{assembly_id:id}/selection", officer.start, methods=["POST"],
           name="selection_start"),
-    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}", officer.run_page,
+    Route("/assemblies/{assembly_id:id}/runs/{run_id:id}", officer.run_page,
           methods=["GET"], name="selection_run"),
-    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/files/{name:str}",
+    Route("/assemblies/{assembly_id:id}/runs/{run_id:id}/files/{name:str}",
           officer.commitment_file, methods=["GET"], name="selection_file"),
-    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/auditor-pack", officer.auditor_pack,
+    Route("/assemblies/{assembly_id:id}/runs/{run_id:id}/auditor-pack", officer.auditor_pack,
           methods=["GET"], name="selection_auditor_pack"),
-    Route("/assemblies/{assembly_id:int}/runs/{run_id:int}/draw", officer.draw,
+    Route("/assemblies/{assembly_id:id}/runs/{run_id:id}/draw", officer.draw,
           methods=["POST"], name="draw"),
-    Route("/assemblies/{assembly_id:int}/panel", officer.panel_page, methods=["GET"],
+    Route("/assemblies/{assembly_id:id}/panel", officer.panel_page, methods=["GET"],
           name="panel"),
-    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/drop-out",
+    Route("/assemblies/{assembly_id:id}/members/{member_id:id}/drop-out",
           officer.drop_out_page, methods=["GET"], name="member_drop_out_page"),
-    Route("/assemblies/{assembly_id:int}/members/{member_id:int}/drop-out", officer.drop_out,
+    Route("/assemblies/{assembly_id:id}/members/{member_id:id}/drop-out", officer.drop_out,
           methods=["POST"], name="member_drop_out"),
 ]

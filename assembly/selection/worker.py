@@ -20,7 +20,6 @@ import logging
 import multiprocessing
 import threading
 import time
-import traceback
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -31,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assembly import db
+from assembly import db, logs
 from assembly.recruitment.pool import instance_from_db
 from assembly.selection.models import RunStatus, SelectionRun
 from assembly.tables import utcnow
@@ -243,8 +242,7 @@ def execute(database_url: str, run_id: int) -> None:
             return
         except Exception as error:  # the officer needs a message, the log the traceback
             # Frames only, never the exception's text: it could quote a respondent's answers.
-            log.error("selection run %s failed: %s\n%s", run_id, type(error).__name__,
-                      "".join(traceback.format_tb(error.__traceback__)))
+            logs.log_error(log, "selection run %s failed", error, run_id)
             _fail(engine, run_id, "The selection stopped because of an error in the program "
                   f"({type(error).__name__}). Nothing was drawn. Try again; if it happens again, "
                   "report it with the time it happened.")
@@ -324,8 +322,8 @@ class Worker:
                 self._reap()
                 self._start_queued()
                 self._beat()
-            except Exception:
-                log.exception("selection monitor")
+            except Exception as error:
+                logs.log_error(log, "selection monitor", error)
 
     def _start_queued(self) -> None:
         with self.lock:

@@ -158,7 +158,9 @@ def path_of(row: Access, world: dict[str, object]) -> str:
 
 
 def _convertor_name(convertor: object) -> str:
-    return {"IntegerConvertor": "int", "StringConvertor": "str", "PathConvertor": "path",
+    return {"IdConvertor": "id", "PublicIdConvertor": "public_id", "IntegerConvertor": "int",
+            "StringConvertor": "str",
+            "PathConvertor": "path",
             "FloatConvertor": "float", "UUIDConvertor": "uuid"}[type(convertor).__name__]
 
 

@@ -31,7 +31,7 @@ def unsafe_routes() -> list[tuple[str, str]]:
     for route in routes:
         if isinstance(route, Route):
             for method in sorted((route.methods or set()) - {"GET", "HEAD"}):
-                path = re.sub(r"\{[^}:]+:int\}", "1", route.path)
+                path = re.sub(r"\{[^}:]+:id\}", "1", route.path)
                 path = re.sub(r"\{[^}]+\}", "sample", path)
                 found.append((method, path))
     return found

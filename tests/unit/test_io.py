@@ -265,11 +265,44 @@ def test_unusable_files_get_a_clear_message(data: bytes, expected: str) -> None:
     assert expected in problems[0].message
 
 
-def test_a_cell_beyond_the_csv_size_limit_is_reported_on_its_row() -> None:
+def test_a_cell_beyond_the_csv_size_limit_is_reported_on_its_row_and_column() -> None:
     data = b"feature,value,min,max\nAge,Young,1,2\nAge,\"" + b"x" * 200_000 + b"\",1,2\n"
     problems = problems_of(read_quotas, data)
-    assert where(problems) == {(3, None)}
-    assert "not valid CSV" in problems[0].message
+    assert where(problems) == {(3, "value")}
+    assert "longer than 131,072 characters" in problems[0].message
+
+
+@pytest.mark.parametrize("reader", [read_quotas, lambda data: read_people(data, quotas())])
+@pytest.mark.parametrize(("data", "row", "column"), [
+    # The first line alone is beyond the limit: it used to crash while guessing the separator.
+    (b"x" * 140_000 + b",value,min,max\n", 1, "column 1"),
+    (b"feature,value,min,max\n" + b"Age;" * 40_000 + b",a,1,2\n", 2, "feature"),
+    (b'id,Age\n1,"a ""quoted"" word and ' + b"y" * 140_000 + b'"\n', 2, "Age"),
+    (b"id\tAge\n1\t" + b"z" * 140_000 + b"\n", 2, "Age"),
+])
+def test_over_long_lines_and_cells_are_problems_not_crashes(reader, data: bytes, row: int,
+                                                             column: str) -> None:
+    with pytest.raises(InputError) as raised:
+        reader(data)
+    assert [(p.row, p.column) for p in raised.value.problems] == [(row, column)]
+
+
+@pytest.mark.parametrize(("cell", "problem"), [
+    ("99999999999999999999999", "larger than 1,000,000"),
+    ("1000001", "larger than 1,000,000"),
+    ("-99999999999999999999999", "cannot be negative"),
+    ("\uff11", "must be a whole number"),  # a full-width digit: int() takes it, we do not
+])
+def test_quota_numbers_are_bounded(cell: str, problem: str) -> None:
+    problems = problems_of(read_quotas, f"feature,value,min,max\nAge,Young,{cell},2\n".encode())
+    assert [(p.row, p.column) for p in problems] == [(2, "min")]
+    assert problem in problems[0].message
+
+
+def test_control_characters_are_taken_out_of_cells() -> None:
+    data = "feature,value,min,max\nAge\x1b[2J,\"You\r\nng\x07\u202e\",1,2\n".encode()
+    quotas_read = read_quotas(data)
+    assert [(c.feature, c.value) for c in quotas_read.categories] == [("Age[2J", "You ng")]
 
 
 def test_a_problem_reads_as_file_row_column_and_message() -> None:

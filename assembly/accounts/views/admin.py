@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import db, sessions
+from assembly import db, forms, sessions
 from assembly.accounts import officers
 from assembly.accounts.models import Officer
 from assembly.authz import require
@@ -58,7 +58,7 @@ async def set_disabled(request: Request) -> Response:
     """Disable (form field `disabled=1`) or re-enable (`disabled=0`) an officer's account."""
     actor = require(request, "officers.disable")
     officer_id = request.path_params["officer_id"]
-    form = await request.form()
+    form = await forms.read(request)
     choice = str(form.get("disabled", ""))
     if choice not in ("0", "1"):
         raise HTTPException(422, "Choose whether to disable or enable the account "

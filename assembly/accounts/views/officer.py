@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
-from assembly import db, sessions
+from assembly import db, forms, sessions
 from assembly.accounts import officers, signin
 from assembly.accounts.models import SessionKind
 from assembly.accounts.officers import AccountError
@@ -35,8 +35,8 @@ async def login_page(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     settings = request.app.state.settings
-    form = await request.form()
-    email = str(form.get("email", "")).strip()
+    form = await forms.read(request)
+    email = forms.text(form, "email")
     password = str(form.get("password", ""))
     next_url = safe_next(str(form.get("next", "")), _officer_home(request))
     errors: dict[str, str] = {}
@@ -104,7 +104,7 @@ async def change_password(request: Request) -> Response:
     assert actor.officer is not None and actor.officer.id is not None
     officer_id, session_id = actor.officer.id, actor.session_id
     settings = request.app.state.settings
-    form = await request.form()
+    form = await forms.read(request)
     current = str(form.get("current", ""))
     new = str(form.get("new", ""))
     repeat = str(form.get("repeat", ""))

@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import audit, db, journey
+from assembly import audit, db, forms, journey
 from assembly.assemblies import details
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
@@ -41,7 +41,8 @@ async def index(request: Request) -> Response:
 
 def _values(form: FormData | None, assembly: Assembly | None = None) -> dict[str, str]:
     if form is not None:
-        return {name: str(form.get(name, "")).strip() for name in details.FIELDS}
+        return {name: forms.text(form, name, multiline=name in details.MULTILINE)
+                for name in details.FIELDS}
     if assembly is None:
         return dict.fromkeys(details.FIELDS, "")
     return {
@@ -60,7 +61,7 @@ async def new(request: Request) -> Response:
 
 async def create(request: Request) -> Response:
     actor = require(request, "assembly.create")
-    values = _values(await request.form())
+    values = _values(await forms.read(request))
     errors, cleaned = details.check(values)
     if errors:
         return render(request, "assemblies/form.html",
@@ -104,7 +105,7 @@ async def update(request: Request) -> Response:
     actor = require(request, "assembly.edit")
     assembly_id = request.path_params["assembly_id"]
     assembly = await db.run(request, assembly_or_404, assembly_id)
-    values = _values(await request.form())
+    values = _values(await forms.read(request))
     errors, cleaned = details.check(values)
     if errors:
         return render(request, "assemblies/form.html",

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import db, sessions
+from assembly import db, forms, sessions
 from assembly.accounts.models import LoginAttempt, SessionKind
 from assembly.authz import require
 from assembly.invitations import access, credentials
@@ -60,8 +60,8 @@ async def code_page(request: Request) -> Response:
 
 async def redeem_code(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    form = await request.form()
-    typed = str(form.get("code", ""))
+    form = await forms.read(request)
+    typed = forms.text(form, "code", strip=False)
     code = credentials.normalise_code(typed)
     address = request.client.host if request.client else "unknown"
     wait = await db.run(request, _throttle, settings, address)

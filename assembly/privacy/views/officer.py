@@ -10,7 +10,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import db
+from assembly import db, forms
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
@@ -45,7 +45,7 @@ async def find(request: Request) -> Response:
     """Step one of erasure: show who would be erased, and ask to confirm."""
     require(request, "personal_data.erase")
     assembly_id = request.path_params["assembly_id"]
-    reference = str((await request.form()).get("reference", ""))
+    reference = forms.text(await forms.read(request), "reference")
 
     def load(session: Session) -> tuple[dict[str, object], int]:
         assembly = assembly_or_404(session, assembly_id)

@@ -6,33 +6,46 @@ accept is stored, in one transaction, so a bad file changes nothing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import db, journey
+from assembly import db, forms, journey, logs
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
-from assembly.forms import MAX_UPLOAD_BYTES, problem_rows, whole_number
+from assembly.forms import (
+    FORM_ALLOWANCE,
+    MAX_UPLOAD_BYTES,
+    megabytes,
+    problem_rows,
+    too_long,
+    whole_number,
+)
 from assembly.recruitment import pool
 from assembly.recruitment.models import Quota
 from assembly.recruitment.pool import (
     DEFAULT_ADDRESS_FIELDS,
     PoolLocked,
     household_count,
+    quota_count,
     instance_from_db,
     pool_counts,
     pool_size,
     quota_rows,
     stored_quotas,
 )
-from assembly.templating import navigate, render, see_other, url
-from sortition.model import InfeasibleQuotas, InputError, Problem, normalise
+from assembly.security import RequestTooLarge
+from assembly.templating import listing, navigate, render, see_other, url
+from sortition.model import InfeasibleQuotas, InputError, Problem, clean_text, normalise
+
+log = logging.getLogger("minipublic.recruitment")
 
 ROW_IDS = ("The people file has no id column, so each respondent's id is their row number in "
            "the file (2 for the first respondent); letters and the mail-merge file use it as the "
@@ -52,6 +65,7 @@ class UploadState:
     values: dict[str, str] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    max_file: str = ""  # the largest file the form takes, as the page says it
 
 
 def _upload_state(session: Session, assembly_id: int) -> UploadState:
@@ -77,37 +91,68 @@ def _upload_state(session: Session, assembly_id: int) -> UploadState:
 async def pool_page(request: Request) -> Response:
     require(request, "assembly.view")
     state = await db.run(request, _upload_state, request.path_params["assembly_id"])
+    state.max_file = megabytes(file_limit(request))
     return render(request, "recruitment/pool.html", {"s": state, "assembly": state.assembly},
                   block="upload")
 
 
-async def _read(upload: Any) -> tuple[bytes | None, str]:
+async def _read(upload: Any, limit: int) -> tuple[bytes | None, str]:
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None, ""
-    data = await upload.read(MAX_UPLOAD_BYTES + 1)
-    return data, upload.filename
+    data = await upload.read(limit + 1)
+    return data, clean_text(upload.filename)[:200] or "file"
+
+
+# The text fields of the upload form: (label, column length, several lines?).
+UPLOAD_FIELDS = {"address_columns": ("Address columns", 1000, False),
+                 "legal_basis": ("The legal basis", 2000, True),
+                 "consent_version": ("The privacy notice or consent version", 100, False)}
+
+
+def file_limit(request: Request) -> int:
+    """The largest file the upload form takes: 20 MB, or less when the administrator set a
+    smaller request limit (MINIPUBLIC_MAX_REQUEST_MB), so the message names the real limit."""
+    limit: int = request.app.state.settings.max_request_bytes
+    return min(MAX_UPLOAD_BYTES, max(limit - FORM_ALLOWANCE, limit // 2))
 
 
 async def upload(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     actor = require(request, "pool.upload")
     settings = request.app.state.settings
-    # Read into memory and close at once: the spooled temporary files must not outlive this.
-    async with request.form(max_files=2, max_fields=10) as form:
-        quotas_data, quotas_name = await _read(form.get("quotas"))
-        people_data, people_name = await _read(form.get("people"))
-        values = {name: str(form.get(name, "")).strip()
-                  for name in ("address_columns", "legal_basis", "consent_version")}
-    address_columns = [c.strip() for c in values["address_columns"].split(",") if c.strip()]
-
+    limit = file_limit(request)
     errors: dict[str, str] = {}
     problems: list[Problem] = []
+    status = 422
+    values = dict.fromkeys(UPLOAD_FIELDS, "")
+    quotas_data = people_data = None
+    quotas_name = people_name = ""
+    try:
+        # Read into memory and close at once: the spooled temporary files must not outlive this.
+        async with request.form(max_files=2, max_fields=10) as form:
+            quotas_data, quotas_name = await _read(form.get("quotas"), limit)
+            people_data, people_name = await _read(form.get("people"), limit)
+            values = {name: forms.text(form, name, multiline=multiline)
+                      for name, (_, _, multiline) in UPLOAD_FIELDS.items()}
+    except RequestTooLarge:
+        together = max(settings.max_request_bytes - FORM_ALLOWANCE, limit)
+        errors["form"] = (f"What you sent is larger than this site accepts: each file can be at "
+                          f"most {megabytes(limit)}, and both together {megabytes(together)}. "
+                          "Nothing was loaded. Remove columns the selection does not need (or "
+                          "upload the files one at a time) and try again.")
+    address_columns = [c.strip() for c in values["address_columns"].split(",") if c.strip()]
+
     for key, data, name in (("quotas", quotas_data, quotas_name),
                             ("people", people_data, people_name)):
-        if data is not None and len(data) > MAX_UPLOAD_BYTES:
-            errors[key] = (f"{name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. "
-                           "Remove columns the selection does not need and upload it again.")
-    if quotas_data is None and people_data is None:
+        if data is not None and len(data) > limit:
+            errors[key] = (f"{name} is larger than {megabytes(limit)}, the most this site "
+                           "accepts for one file. Remove columns the selection does not need "
+                           "and upload it again.")
+    for name, (label, length, _) in UPLOAD_FIELDS.items():
+        message = too_long(values[name], length, label)
+        if message:
+            errors[name] = message
+    if quotas_data is None and people_data is None and not errors:
         errors["form"] = "Choose a quotas file, a people file, or both, then upload."
 
     def work(session: Session) -> pool.Upload:
@@ -134,6 +179,16 @@ async def upload(request: Request) -> Response:
                     errors.setdefault("form", p.message)
         except PoolLocked as error:
             errors["form"] = str(error)
+        except sa.exc.DBAPIError as error:
+            # Checks at the edge should leave nothing for the database to refuse; if it still
+            # does, say so plainly. The unit of work rolled back, so nothing was loaded.
+            logs.log_error(log, "upload to assembly %s refused by the database", error,
+                           assembly_id)
+            errors["form"] = ("The database refused to store these files, so nothing was loaded: "
+                              "the pool and quotas are as they were. This is a fault in the "
+                              "program, not in your files; it has been logged. Try again later, "
+                              "or report it with the time it happened.")
+            status = 500
         else:
             parts = []
             summary = uploaded.pool
@@ -145,15 +200,18 @@ async def upload(request: Request) -> Response:
                     parts.append(f"They live in {summary.households:,} households.")
                 if summary.ids_from_rows:
                     parts.append(ROW_IDS)
-                if summary.dropped_columns:
-                    parts.append("Not kept (not needed for the selection or invitations): "
-                                 + ", ".join(summary.dropped_columns) + ".")
+                dropped = summary.dropped_columns
+                if dropped:
+                    parts.append(f"{len(dropped):,} column{'s' if len(dropped) != 1 else ''} "
+                                 "not kept (not needed for the selection or invitations): "
+                                 f"{listing(dropped)}.")
             return navigate(request, url(request, "quotas", assembly_id=assembly_id), " ".join(parts))
 
     state = await db.run(request, _upload_state, assembly_id)
     state.values, state.errors, state.problems = values, errors, problem_rows(problems)
+    state.max_file = megabytes(limit)
     return render(request, "recruitment/pool.html", {"s": state, "assembly": state.assembly},
-                  block="upload", status_code=422)
+                  block="upload", status_code=status)
 
 
 # --- quotas --------------------------------------------------------------------------------------
@@ -248,13 +306,17 @@ async def quotas_page(request: Request) -> Response:
 async def save_quotas(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     actor = require(request, "quotas.edit")
-    form = await request.form(max_fields=4000)
+    # Four cells per category, the panel size, and room for a few more: a table of any size the
+    # officer can have uploaded can be saved, and a form can still not be made of endless fields.
+    categories = await db.run(request, quota_count, assembly_id)
+    form = await forms.read(request, max_fields=4 * categories + 20)
     typed: dict[int, dict[str, str]] = {}
     for key in form:
         column, _, number = key.rpartition("-")
-        if column in ("min", "max", "min_flex", "max_flex") and number.isdigit():
-            typed.setdefault(int(number), {})[column] = str(form.get(key, ""))
-    panel_text = str(form.get("panel_size", "")).strip()
+        if column in ("min", "max", "min_flex", "max_flex") and number.isascii() \
+                and number.isdigit() and len(number) <= 18:
+            typed.setdefault(int(number), {})[column] = forms.text(form, key)
+    panel_text = forms.text(form, "panel_size")
     form_errors: dict[str, str] = {}
     panel_size: int | None = None
     if panel_text:

@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import db
+from assembly import db, forms
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
@@ -118,7 +118,7 @@ async def selection_page(request: Request) -> Response:
 
 def parse_start(form: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     """Options from the start form, every problem by field, and the values as typed."""
-    values = {name: str(form.get(name, "")).strip() for name in
+    values = {name: forms.text(form, name) for name in
               ("algorithm", "panel_size", "one_per_household", "lottery_size", "time_limit")}
     errors: dict[str, str] = {}
     options: dict[str, Any] = {}
@@ -148,7 +148,7 @@ def parse_start(form: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, st
 async def start(request: Request) -> Response:
     actor = require(request, "selection.run")
     assembly_id = request.path_params["assembly_id"]
-    options, errors, values = parse_start(await request.form())
+    options, errors, values = parse_start(await forms.read(request))
 
     def work(session: Session) -> int:
         options["suppress_below"] = request.app.state.settings.suppress_below
@@ -243,8 +243,8 @@ async def draw(request: Request) -> Response:
     actor = require(request, "draw.perform")
     assembly_id = request.path_params["assembly_id"]
     run_id = request.path_params["run_id"]
-    form = await request.form()
-    seed = str(form.get("seed", ""))
+    form = await forms.read(request)
+    seed = forms.text(form, "seed", strip=False)
     errors: dict[str, str] = {}
     if not seed.strip():
         errors["seed"] = "Enter the seed drawn in public, for example 07 19 23 31 42 48."
@@ -384,7 +384,7 @@ async def drop_out(request: Request) -> Response:
     actor = require(request, "members.manage")
     assembly_id = request.path_params["assembly_id"]
     member_id = request.path_params["member_id"]
-    form = await request.form()
+    form = await forms.read(request)
     reason = "declined" if form.get("reason") == "declined" else "dropped out"
     if form.get("confirm") != "yes":
         assembly, person = await db.run(request, _member_page, assembly_id, member_id)

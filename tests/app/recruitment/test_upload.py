@@ -39,7 +39,8 @@ def test_good_files_are_split_into_contact_profile_and_counts(officer_client: Te
     assert str(response.url).endswith(f"/assemblies/{assembly_id}/quotas")
     assert f"Loaded {len(pool.quotas.categories)} quota categories." in response.text
     assert f"Loaded {len(pool):,} respondents." in response.text
-    assert "Not kept (not needed for the selection or invitations): favourite_colour." in response.text
+    assert "1 column not kept (not needed for the selection or invitations): favourite_colour." \
+        in response.text
     with dbs() as session:
         respondents = session.exec(select(Respondent).where(Respondent.assembly_id == assembly_id)
                                    .order_by(Respondent.id)).all()
