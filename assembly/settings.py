@@ -50,8 +50,9 @@ VARIABLES: tuple[Variable, ...] = (
              "The address residents use, without a trailing slash; used in invitation links and "
              "letters."),
     Variable("MINIPUBLIC_ALLOWED_HOSTS", "allowed_hosts", "*",
-             "Comma-separated host names the server answers for (e.g. `assembly.example.gov.uk`). "
-             "`*` accepts any; set it in production."),
+             "Comma-separated host names the server answers for (e.g. `assembly.example.gov.uk`); "
+             "requests for any other `Host` get a 400. `*` accepts any, which is allowed only in "
+             "development: production refuses to start without a list."),
     Variable("MINIPUBLIC_FORWARDED_ALLOW_IPS", "forwarded_allow_ips", "127.0.0.1",
              "Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` headers are trusted "
              "(used for per-address login limits and for https detection)."),
@@ -157,6 +158,13 @@ class Settings:
                     f"MINIPUBLIC_SECRET_KEY has {len(self.secret_key)} characters; use at least "
                     f"{MIN_SECRET_LENGTH}."
                 )
+            if self.allowed_hosts in ((), ("*",)) or "*" in self.allowed_hosts:
+                problems.append(
+                    "MINIPUBLIC_ALLOWED_HOSTS is not set (or is *). In production list the host "
+                    "names residents and officers use, e.g. "
+                    "MINIPUBLIC_ALLOWED_HOSTS=assembly.example.gov.uk, so requests for any other "
+                    "Host are refused."
+                )
             if not self.public_url.startswith("https://"):
                 problems.append(
                     f"MINIPUBLIC_PUBLIC_URL is {self.public_url!r}; in production it must start "
@@ -229,8 +237,9 @@ def configuration_markdown() -> str:
         "",
         "In production (`MINIPUBLIC_ENV=production`) the server refuses to start when the secret "
         "is missing,",
-        "is the development default or is too short, or when `MINIPUBLIC_PUBLIC_URL` is not "
-        "https.",
+        "is the development default or is too short, when `MINIPUBLIC_PUBLIC_URL` is not "
+        "https, or when",
+        "`MINIPUBLIC_ALLOWED_HOSTS` is not set.",
         "",
     ]
     return "\n".join(lines)
