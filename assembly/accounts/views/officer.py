@@ -111,7 +111,8 @@ async def change_password(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not current:
         errors["current"] = "Enter your current password."
-    problems = officers.password_problems(new)
+    problems = officers.password_problems(new, email=actor.officer.email,
+                                          site_name=settings.site_name)
     if problems:
         errors["new"] = " ".join(problems)
     elif new != repeat:
@@ -120,13 +121,16 @@ async def change_password(request: Request) -> Response:
         errors["new"] = "The new password is the same as the current one. Choose a different one."
     if not errors:
         try:
-            ended = await db.run(request, officers.change_own_password, settings, officer_id,
-                                 session_id, current, new, write=True)
+            ended, token = await db.run(request, officers.change_own_password, settings,
+                                        officer_id, session_id, current, new, write=True)
         except AccountError as error:
             errors[error.field] = error.message
     if errors:
         return render(request, FORM, {"errors": errors}, block="password_form", status_code=422)
     others = (f" Your {ended} other session{'s' if ended != 1 else ''} "
               f"{'were' if ended != 1 else 'was'} signed out.") if ended else ""
-    return see_other(request, url(request, "account_password"),
-                     "Your password has been changed." + others)
+    response = see_other(request, url(request, "account_password"),
+                         "Your password has been changed." + others)
+    # The session in use continues under a new token: the old cookie value no longer works.
+    sessions.set_cookie(response, settings, token, SessionKind.officer.value)
+    return response

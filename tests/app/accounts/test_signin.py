@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from datetime import timedelta
@@ -15,14 +14,14 @@ from starlette.applications import Starlette
 from starlette.routing import NoMatchFound
 from starlette.testclient import TestClient
 
-from assembly import audit, cli, db
+from assembly import audit, db
 from assembly.accounts import commands as account_commands
 from assembly.accounts import signin
 from assembly.accounts.models import LoginAttempt, Officer
 from assembly.settings import Settings
 from assembly.tables import utcnow
 from tests.app.builders import PASSWORD, make_officer
-from tests.app.flows import login, make_client, post_form
+from tests.app.flows import login, make_client, post_form, run_command
 
 WRONG = "not the password at all"
 
@@ -217,17 +216,6 @@ def test_hash_is_upgraded_when_the_cost_settings_rise(
 
 
 # --- create-officer -------------------------------------------------------------------------------
-
-
-def run_command(argv: list[str], monkeypatch: pytest.MonkeyPatch, settings: Settings,
-                stdin: str = "") -> int:
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("MINIPUBLIC_PASSWORD_MEMORY_KIB", str(settings.password_memory_kib))
-    monkeypatch.setenv("MINIPUBLIC_PASSWORD_TIME_COST", str(settings.password_time_cost))
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    parser = cli.build_parser()
-    args = parser.parse_args(argv)
-    return args.run(args)
 
 
 def test_create_officer_command_then_sign_in(
