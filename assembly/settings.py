@@ -69,15 +69,27 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MINIPUBLIC_MEMBER_SESSION_DAYS", "member_session_days", "60",
              "A panel member's session ends this many days after they opened their invitation."),
     Variable("MINIPUBLIC_LOGIN_WINDOW_MINUTES", "login_window_minutes", "15",
-             "Window over which failed sign-ins are counted."),
+             "The first pause once a sign-in or invitation-code limit below is reached; each "
+             "further failure doubles it (up to a day, or an hour for the per-account limit). "
+             "Failures are forgotten a day after the last one."),
     Variable("MINIPUBLIC_LOGIN_MAX_PER_ACCOUNT", "login_max_per_account", "5",
-             "Failed sign-ins allowed per account within the window before it is paused."),
+             "Failed sign-ins to one account from one client address before that pair is "
+             "paused."),
+    Variable("MINIPUBLIC_LOGIN_MAX_PER_ACCOUNT_TOTAL", "login_max_per_account_total", "50",
+             "Failed sign-ins to one account from all addresses together (against guessing from "
+             "many addresses) before it is paused, except from addresses its officer has signed "
+             "in from in the last 90 days."),
     Variable("MINIPUBLIC_LOGIN_MAX_PER_ADDRESS", "login_max_per_address", "20",
-             "Failed sign-ins allowed per client address within the window."),
+             "Failed sign-ins (to any accounts), and separately wrong invitation codes, allowed "
+             "per client address before it is paused."),
     Variable("MINIPUBLIC_PASSWORD_MEMORY_KIB", "password_memory_kib", "65536",
              "Argon2id memory cost. Lower only for tests; existing hashes are upgraded at sign-in."),
     Variable("MINIPUBLIC_PASSWORD_TIME_COST", "password_time_cost", "3",
              "Argon2id iterations. Lower only for tests."),
+    Variable("MINIPUBLIC_PASSWORD_CHECKS_AT_ONCE", "password_checks_at_once", "2",
+             "Password checks run at the same time per server process (each holds the Argon2 "
+             "memory above). A sign-in that waits 5 seconds for a turn is answered 503 with "
+             "Retry-After, so a flood of sign-ins cannot exhaust memory or stall other pages."),
     Variable("MINIPUBLIC_INVITATION_DAYS", "invitation_days", "28",
              "Invitation links expire this many days after they are issued."),
     Variable("MINIPUBLIC_RETENTION_DAYS", "retention_days", "90",
@@ -111,9 +123,11 @@ class Settings:
     member_session_days: int = 60
     login_window_minutes: int = 15
     login_max_per_account: int = 5
+    login_max_per_account_total: int = 50
     login_max_per_address: int = 20
     password_memory_kib: int = 65536
     password_time_cost: int = 3
+    password_checks_at_once: int = 2
     invitation_days: int = 28
     retention_days: int = 90
     suppress_below: int = 5

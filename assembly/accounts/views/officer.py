@@ -3,6 +3,7 @@ their invitation link), but they sign out here too."""
 
 from __future__ import annotations
 
+from anyio import to_thread
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,6 +15,10 @@ from assembly.accounts.models import SessionKind
 from assembly.accounts.officers import AccountError
 from assembly.authz import actor_of, require
 from assembly.templating import navigate, render, safe_next, see_other, url
+
+
+# How long a sign-in refused for want of a free password check is asked to wait.
+BUSY_RETRY_SECONDS = 5
 
 
 def _officer_home(request: Request) -> str:
@@ -52,23 +57,38 @@ async def login(request: Request) -> Response:
 
     address = request.client.host if request.client else "unknown"
     old_token = sessions.cookie_token(request)
-
-    def attempt(session: Session) -> tuple[signin.SignIn, str | None]:
-        result = signin.authenticate(session, settings, email, password, address)
-        if not result.ok:
-            return result, None
-        if old_token:
-            sessions.end(session, old_token, reason="replaced at sign-in")
-        return result, sessions.start(session, settings, officer=result.officer)
-
-    result, token = await db.run(request, attempt, write=True)
-    if result.throttled and result.retry_after is not None:
-        minutes = max(1, round(result.retry_after.total_seconds() / 60))
+    # 1. Count the try (or find it paused) and read the stored hash: one short transaction.
+    attempt = await db.run(request, signin.begin, settings, email, address, write=True)
+    if attempt.retry_after is not None:
+        minutes = max(1, round(attempt.retry_after.total_seconds() / 60))
         context["errors"] = {"form": (
             f"Too many unsuccessful attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} "
             "and try again, or ask an administrator to check your account.")}
         return render(request, "accounts/login.html", context, block="login_form", status_code=429,
-                      headers={"Retry-After": str(int(result.retry_after.total_seconds()))})
+                      headers={"Retry-After": str(int(attempt.retry_after.total_seconds()))})
+    # 2. The slow hash, outside any transaction, a few at a time.
+    try:
+        async with signin.checking_slot(settings):
+            verified, rehashed = await to_thread.run_sync(signin.check, settings, attempt,
+                                                          password)
+    except signin.Busy:
+        await db.run(request, signin.release, attempt, write=True)
+        context["errors"] = {"form": (
+            "Many sign-ins are being checked at this moment, so yours was not. Wait a few "
+            "seconds and try again.")}
+        return render(request, "accounts/login.html", context, block="login_form", status_code=503,
+                      headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+
+    # 3. A success is recorded, and the session started, in another short transaction.
+    def succeed(session: Session) -> str | None:
+        officer = signin.finish(session, attempt, verified, rehashed)
+        if officer is None:
+            return None
+        if old_token:
+            sessions.end(session, old_token, reason="replaced at sign-in")
+        return sessions.start(session, settings, officer=officer)
+
+    token = await db.run(request, succeed, write=True) if verified else None
     if token is None:
         context["errors"] = {"form": "The e-mail address or password is not right. Check both and "
                                      "try again."}
