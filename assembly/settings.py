@@ -82,6 +82,9 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MINIPUBLIC_LOGIN_MAX_PER_ADDRESS", "login_max_per_address", "20",
              "Failed sign-ins (to any accounts), and separately wrong invitation codes, allowed "
              "per client address before it is paused."),
+    Variable("MINIPUBLIC_PAUSED_ANSWER_MS", "paused_answer_ms", "2000",
+             "A paused sign-in or invitation code is answered (429) after this many milliseconds, "
+             "so a flood of them from one connection arrives at most once per delay."),
     Variable("MINIPUBLIC_PASSWORD_MEMORY_KIB", "password_memory_kib", "65536",
              "Argon2id memory cost. Lower only for tests; existing hashes are upgraded at sign-in."),
     Variable("MINIPUBLIC_PASSWORD_TIME_COST", "password_time_cost", "3",
@@ -125,6 +128,7 @@ class Settings:
     login_max_per_account: int = 5
     login_max_per_account_total: int = 50
     login_max_per_address: int = 20
+    paused_answer_ms: int = 2000
     password_memory_kib: int = 65536
     password_time_cost: int = 3
     password_checks_at_once: int = 2

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import threading
 import weakref
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -103,19 +106,40 @@ class Attempt:
     retry_after: timedelta | None = None
 
 
+def quick_keys(settings: Settings, email: str, address: str) -> tuple[str, str]:
+    """The keys of the account-and-address and the address limits (no database needed)."""
+    email = normalise_email(email)
+    return (throttle.key(settings, "sign-in pair", email, address),
+            throttle.key(settings, "sign-in address", address))
+
+
+def _checks(session: Session, settings: Settings, email: str, address: str,
+            now: datetime | None) -> tuple[list[throttle.Check], str, str]:
+    pair_rule, address_rule, account_rule = rules(settings)
+    pair_key, address_key = quick_keys(settings, email, address)
+    account_key = throttle.key(settings, "sign-in account", email)
+    checks = [throttle.Check(pair_key, pair_rule), throttle.Check(address_key, address_rule)]
+    if not throttle.known(session, pair_key, now=now):
+        checks.append(throttle.Check(account_key, account_rule))
+    return checks, pair_key, account_key
+
+
+def paused(session: Session, settings: Settings, email: str, address: str, *,
+           now: datetime | None = None, remember: throttle.PauseMemo | None = None
+           ) -> timedelta | None:
+    """How long this sign-in must wait, found by reading only (run it before `begin`, in a
+    read-only unit of work: a flood of paused tries then takes no write lock at all)."""
+    checks, _, _ = _checks(session, settings, normalise_email(email), address, now)
+    return throttle.paused(session, checks, now=now, remember=remember)
+
+
 def begin(session: Session, settings: Settings, email: str, address: str, *,
           now: datetime | None = None) -> Attempt:
     """Count the try against the limits (or find it paused), and read the officer's hash.
     Run it in a `write=True` unit of work of its own: the slow hash is checked afterwards,
     outside any transaction."""
     email = normalise_email(email)
-    pair_rule, address_rule, account_rule = rules(settings)
-    pair_key = throttle.key(settings, "sign-in pair", email, address)
-    account_key = throttle.key(settings, "sign-in account", email)
-    checks = [throttle.Check(pair_key, pair_rule),
-              throttle.Check(throttle.key(settings, "sign-in address", address), address_rule)]
-    if not throttle.known(session, pair_key, now=now):
-        checks.append(throttle.Check(account_key, account_rule))
+    checks, pair_key, account_key = _checks(session, settings, email, address, now)
     wait = throttle.reserve(session, checks, now=now)
     if wait is not None:
         return Attempt(retry_after=wait)
@@ -182,6 +206,10 @@ def authenticate(engine: Engine, settings: Settings, email: str, password: str, 
 
 # --- at most a few password checks at once ---------------------------------------------------
 
+# Password checks run on their own threads at this niceness: pages (niceness 0) get about
+# nine tenths of the processor against a password check, yet a check still gets a tenth against
+# other busy work (a selection run), so officers can sign in while one runs. 19 starved them.
+HASHING_NICENESS = 10
 # A turn to check a password is waited for this long; after that the sign-in is refused with a
 # 503 and Retry-After, rather than piling up requests (each check holds 64 MiB).
 SLOT_WAIT_SECONDS = 5.0
@@ -211,6 +239,37 @@ async def checking_slot(settings: Settings, wait: float | None = None) -> AsyncI
         yield
     finally:
         limiter.release()
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    # Linux: a thread is a task with its own nice value, and the threads Argon2 starts for its
+    # lanes inherit it. Elsewhere this may fail; the checks then run at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+
+
+def _hashing_pool(size: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="password-check",
+                                       initializer=_lower_priority)
+        return _pool
+
+
+async def check_in_turn(settings: Settings, attempt: Attempt, password: str
+                        ) -> tuple[bool, str | None]:
+    """`check`, for the web: in one of the few turns (`checking_slot`, Busy if none comes free),
+    on a thread of its own at a low CPU priority, so that while a flood of sign-ins keeps
+    the turns busy, everyone else's pages still get the processor first."""
+    async with checking_slot(settings):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_hashing_pool(settings.password_checks_at_once),
+                                          check, settings, attempt, password)
 
 
 def verify_password(settings: Settings, stored: str, password: str) -> bool:

@@ -18,12 +18,16 @@ last failure.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import anyio
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -38,6 +42,32 @@ FORGET_AFTER = timedelta(days=1)
 KNOWN_FOR = timedelta(days=90)
 # 2**20 times the first pause is far beyond any longest pause; it keeps the arithmetic small.
 MAX_DOUBLINGS = 20
+
+
+async def hold_back(settings: Settings) -> None:
+    """Wait MINIPUBLIC_PAUSED_ANSWER_MS before answering a paused try. It costs the server only
+    an idle connection, and slows a flood from each connection to one try per delay, so the
+    flood's requests cannot crowd everyone else's out of the server's event loop (60 connections
+    answered as fast as they ask made an officer's page wait for 60 other answers each time)."""
+    await anyio.sleep(settings.paused_answer_ms / 1000)
+
+
+# Worker threads (per server process) for the database work of tries that can come in floods.
+FLOOD_THREADS = 4
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = \
+    weakref.WeakKeyDictionary()
+
+
+def gate() -> anyio.CapacityLimiter:
+    """The limiter to pass to `db.run` for counting tries (sign-ins, invitation codes): a flood
+    of them then queues for FLOOD_THREADS threads without a thread each, and the other worker
+    threads stay free for everyone else's pages (on SQLite, writers waiting for the lock held
+    every thread, so an officer's page waited seconds). One per event loop."""
+    loop = asyncio.get_running_loop()
+    limiter = _gates.get(loop)
+    if limiter is None:
+        limiter = _gates[loop] = anyio.CapacityLimiter(FLOOD_THREADS)
+    return limiter
 
 
 @dataclass(frozen=True)
@@ -87,6 +117,63 @@ def _forget_old(row: Throttle, now: datetime) -> None:
     if last is not None and now - last >= FORGET_AFTER:
         row.failures = 0
         row.blocked_until = None
+
+
+class PauseMemo:
+    """Pauses one server process has already read from the database, so that during a flood
+    the paused tries are refused without a database query at all. Only ever a copy of what the
+    database said: a pause is never made longer or shorter here, and `reserve` always decides."""
+
+    LIMIT = 10_000
+
+    def __init__(self) -> None:
+        self._until: dict[str, datetime] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, keys: Sequence[str], *, now: datetime | None = None) -> timedelta | None:
+        now = now or utcnow()
+        with self._lock:
+            waits = [until - now for one in keys
+                     if (until := self._until.get(one)) is not None and until > now]
+        return max(max(waits), timedelta(seconds=1)) if waits else None
+
+    def note(self, key: str, until: datetime, *, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        with self._lock:
+            if len(self._until) >= self.LIMIT:
+                self._until = {one: at for one, at in self._until.items() if at > now}
+                if len(self._until) >= self.LIMIT:
+                    self._until.clear()
+            self._until[key] = until
+
+
+_memos: weakref.WeakKeyDictionary[object, PauseMemo] = weakref.WeakKeyDictionary()
+
+
+def memo(owner: object) -> PauseMemo:
+    """The pause memo of `owner` (the app: one per app, so separate apps never share one)."""
+    found = _memos.get(owner)
+    if found is None:
+        found = _memos[owner] = PauseMemo()
+    return found
+
+
+def paused(session: Session, checks: Sequence[Check], *, now: datetime | None = None,
+           remember: PauseMemo | None = None) -> timedelta | None:
+    """How long any of `checks` is still paused, or None; only reads, so during a flood the
+    paused tries take no write lock (`reserve` checks again, atomically). Pauses found are noted
+    in `remember`."""
+    now = now or utcnow()
+    rows = session.exec(select(Throttle.key, Throttle.blocked_until).where(
+        col(Throttle.key).in_([check.key for check in checks]),
+        col(Throttle.blocked_until) > now)).all()
+    waits = []
+    for one, until in rows:
+        if until is not None:
+            waits.append(until - now)
+            if remember is not None:
+                remember.note(one, until, now=now)
+    return max(max(waits), timedelta(seconds=1)) if waits else None
 
 
 def reserve(session: Session, checks: Sequence[Check], *, now: datetime | None = None

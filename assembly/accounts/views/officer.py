@@ -3,14 +3,13 @@ their invitation link), but they sign out here too."""
 
 from __future__ import annotations
 
-from anyio import to_thread
 from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
 from assembly import db, sessions
-from assembly.accounts import officers, signin
+from assembly.accounts import officers, signin, throttle
 from assembly.accounts.models import SessionKind
 from assembly.accounts.officers import AccountError
 from assembly.authz import actor_of, require
@@ -57,22 +56,29 @@ async def login(request: Request) -> Response:
 
     address = request.client.host if request.client else "unknown"
     old_token = sessions.cookie_token(request)
-    # 1. Count the try (or find it paused) and read the stored hash: one short transaction.
-    attempt = await db.run(request, signin.begin, settings, email, address, write=True)
+    # 1. Count the try (or find it paused) and read the stored hash: one short transaction,
+    # after a read-only look that refuses paused tries without taking a write lock.
+    # Pauses this process has already seen need not even a query.
+    memo = throttle.memo(request.app)
+    wait = memo.wait(signin.quick_keys(settings, email, address))
+    if wait is None:
+        wait = await db.run(request, signin.paused, settings, email, address, remember=memo,
+                            limiter=throttle.gate())
+    attempt = signin.Attempt(retry_after=wait) if wait is not None else await db.run(
+        request, signin.begin, settings, email, address, write=True, limiter=throttle.gate())
     if attempt.retry_after is not None:
+        await throttle.hold_back(settings)
         minutes = max(1, round(attempt.retry_after.total_seconds() / 60))
         context["errors"] = {"form": (
             f"Too many unsuccessful attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} "
             "and try again, or ask an administrator to check your account.")}
         return render(request, "accounts/login.html", context, block="login_form", status_code=429,
                       headers={"Retry-After": str(int(attempt.retry_after.total_seconds()))})
-    # 2. The slow hash, outside any transaction, a few at a time.
+    # 2. The slow hash, outside any transaction, a few at a time, at low CPU priority.
     try:
-        async with signin.checking_slot(settings):
-            verified, rehashed = await to_thread.run_sync(signin.check, settings, attempt,
-                                                          password)
+        verified, rehashed = await signin.check_in_turn(settings, attempt, password)
     except signin.Busy:
-        await db.run(request, signin.release, attempt, write=True)
+        await db.run(request, signin.release, attempt, write=True, limiter=throttle.gate())
         context["errors"] = {"form": (
             "Many sign-ins are being checked at this moment, so yours was not. Wait a few "
             "seconds and try again.")}
@@ -88,7 +94,8 @@ async def login(request: Request) -> Response:
             sessions.end(session, old_token, reason="replaced at sign-in")
         return sessions.start(session, settings, officer=officer)
 
-    token = await db.run(request, succeed, write=True) if verified else None
+    token = await db.run(request, succeed, write=True, limiter=throttle.gate()) if verified \
+        else None
     if token is None:
         context["errors"] = {"form": "The e-mail address or password is not right. Check both and "
                                      "try again."}

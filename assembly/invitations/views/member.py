@@ -68,8 +68,18 @@ async def redeem_code(request: Request) -> Response:
                       block="code_form", status_code=422)
     # Count the try before looking at it, so parallel guesses cannot slip past the limit.
     checks = [_code_check(settings, address)]
-    wait = await db.run(request, throttle.reserve, checks, write=True)
+    # (A look at known pauses, then a read-only query, so a flood of paused tries takes no
+    # write lock, and mostly no query at all.)
+    memo = throttle.memo(request.app)
+    wait = memo.wait([check.key for check in checks])
+    if wait is None:
+        wait = await db.run(request, throttle.paused, checks, remember=memo,
+                            limiter=throttle.gate())
+    if wait is None:
+        wait = await db.run(request, throttle.reserve, checks, write=True,
+                            limiter=throttle.gate())
     if wait is not None:
+        await throttle.hold_back(settings)
         minutes = max(1, round(wait.total_seconds() / 60))
         errors["code"] = (f"Too many codes that did not work. Wait {minutes} minute"
                           f"{'s' if minutes != 1 else ''} and try again, or contact the "
@@ -89,7 +99,7 @@ async def redeem_code(request: Request) -> Response:
         return render(request, "invitations/invite_code.html", {"errors": errors, "code": typed},
                       block="code_form", status_code=422)
     # A real code (used now, or already used, expired or replaced) was not a guess.
-    await db.run(request, throttle.give_back, checks, write=True)
+    await db.run(request, throttle.give_back, checks, write=True, limiter=throttle.gate())
     if session_token:
         return _signed_in(request, session_token)
     return _problem(request, state)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -291,3 +292,17 @@ def test_unknown_accounts_still_cost_a_password_check(
     monkeypatch.setattr(signin, "check", lambda *args: checked.append("x") or real_check(*args))
     assert not signin.authenticate(engine, settings, "nobody@example.org", WRONG, "192.0.2.1").ok
     assert checked == ["x"]
+
+
+def test_a_paused_try_is_answered_after_the_configured_delay(
+    settings: Settings, engine: Engine, officer: Officer
+) -> None:
+    """So that a flood from one connection arrives at most once per delay."""
+    app = create_app(settings.replace(paused_answer_ms=400), engine=engine)
+    client = make_client(app)
+    for _ in range(settings.login_max_per_account):
+        assert sign_in(client, officer.email, WRONG) == 401
+    for _ in range(2):  # the first finds the pause in the database, the second in memory
+        started = time.monotonic()
+        assert sign_in(client, officer.email, WRONG) == 429
+        assert time.monotonic() - started >= 0.4
