@@ -30,7 +30,6 @@ import http.client
 import os
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
