@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
@@ -105,10 +105,12 @@ def session(engine: Engine, *, write: bool = False) -> Iterator[Session]:
 
 
 async def run(request: Request, work: Callable[..., T], *args: Any, write: bool = False,
-              **kwargs: Any) -> T:
+              limiter: CapacityLimiter | None = None, **kwargs: Any) -> T:
     """Run `work(db, *args, **kwargs)` in a worker thread inside one unit of work.
 
     Database drivers block; doing this in a thread keeps the event loop free for other requests.
+    Work that can arrive in floods (sign-in attempts) passes a small `limiter`: it then queues
+    without a thread, instead of taking every worker thread from ordinary pages.
     """
     engine: Engine = request.app.state.engine
 
@@ -116,7 +118,7 @@ async def run(request: Request, work: Callable[..., T], *args: Any, write: bool 
         with session(engine, write=write) as db:
             return work(db, *args, **kwargs)
 
-    return await to_thread.run_sync(call)
+    return await to_thread.run_sync(call, limiter=limiter)
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:

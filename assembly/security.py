@@ -5,7 +5,10 @@ HTML forms (no JavaScript, no token field) and for htmx alike:
 
 1. `Sec-Fetch-Site` (all current browsers): allow `same-origin` and `none` (typed address,
    bookmark); refuse `same-site` and `cross-site`.
-2. Older browsers without it: compare `Origin` with the `Host` the request was sent to.
+2. Older browsers without it: compare the `Origin` (scheme, host and port) with the request's own
+   origin: the scheme it arrived with (behind a trusted reverse proxy, uvicorn's proxy-header
+   handling has already set it from `X-Forwarded-Proto`; see MINIPUBLIC_FORWARDED_ALLOW_IPS) and
+   the `Host` it was sent to.
 3. Neither header: not a browser (curl, a script), so not a forgery vector; allow.
 """
 
@@ -66,8 +69,27 @@ def loggable_path(path: str) -> str:
     return _SECRET_LOOKING.sub("[hidden]", path)
 
 
-def forgery_reason(method: str, headers: Headers) -> str | None:
-    """Why this request looks forged, or None if it may proceed."""
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(scheme: str, netloc: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None if malformed."""
+    scheme = scheme.lower()
+    if scheme not in DEFAULT_PORTS or not netloc or "@" in netloc:
+        return None
+    try:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    return scheme, parts.hostname, port if port is not None else DEFAULT_PORTS[scheme]
+
+
+def forgery_reason(method: str, headers: Headers, scheme: str = "http") -> str | None:
+    """Why this request looks forged, or None if it may proceed. `scheme` is the one the request
+    arrived with (the ASGI scope's, which uvicorn sets from a trusted proxy's headers)."""
     if method in SAFE_METHODS:
         return None
     site = headers.get("sec-fetch-site")
@@ -80,9 +102,11 @@ def forgery_reason(method: str, headers: Headers) -> str | None:
         return None
     if origin == "null":
         return "its origin is hidden (Origin: null)"
-    host = headers.get("host", "")
-    if urlsplit(origin).netloc.lower() != host.lower():
-        return "it came from another site (Origin does not match Host)"
+    parts = urlsplit(origin)
+    theirs = _origin(parts.scheme, parts.netloc) if not parts.path.strip("/") else None
+    ours = _origin(scheme, headers.get("host", ""))
+    if theirs is None or ours is None or theirs != ours:
+        return "it came from another site (Origin does not match this site's scheme, host and port)"
     return None
 
 
@@ -167,7 +191,7 @@ class SecurityMiddleware:
             await send(message)
 
         request = Request(scope, receive)
-        reason = forgery_reason(scope["method"], request.headers)
+        reason = forgery_reason(scope["method"], request.headers, scope.get("scheme", "http"))
         if reason is not None:
             log.warning("refused %s %s: %s", scope["method"], loggable_path(scope["path"]), reason)
             response = await self.forgery_page(request, reason)

@@ -53,8 +53,9 @@ VARIABLES: tuple[Variable, ...] = (
              "The address residents use, without a trailing slash; used in invitation links and "
              "letters."),
     Variable("MINIPUBLIC_ALLOWED_HOSTS", "allowed_hosts", "*",
-             "Comma-separated host names the server answers for (e.g. `assembly.example.gov.uk`). "
-             "`*` accepts any; set it in production."),
+             "Comma-separated host names the server answers for (e.g. `assembly.example.gov.uk`); "
+             "requests for any other `Host` get a 400. `*` accepts any, which is allowed only in "
+             "development: production refuses to start without a list."),
     Variable("MINIPUBLIC_FORWARDED_ALLOW_IPS", "forwarded_allow_ips", "127.0.0.1",
              "Reverse proxies whose `X-Forwarded-For`/`X-Forwarded-Proto` headers are trusted "
              "(used for per-address login limits and for https detection)."),
@@ -74,15 +75,30 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MINIPUBLIC_MEMBER_SESSION_DAYS", "member_session_days", "60",
              "A panel member's session ends this many days after they opened their invitation."),
     Variable("MINIPUBLIC_LOGIN_WINDOW_MINUTES", "login_window_minutes", "15",
-             "Window over which failed sign-ins are counted."),
+             "The first pause once a sign-in or invitation-code limit below is reached; each "
+             "further failure doubles it (up to a day, or an hour for the per-account limit). "
+             "Failures are forgotten a day after the last one."),
     Variable("MINIPUBLIC_LOGIN_MAX_PER_ACCOUNT", "login_max_per_account", "5",
-             "Failed sign-ins allowed per account within the window before it is paused."),
+             "Failed sign-ins to one account from one client address before that pair is "
+             "paused."),
+    Variable("MINIPUBLIC_LOGIN_MAX_PER_ACCOUNT_TOTAL", "login_max_per_account_total", "50",
+             "Failed sign-ins to one account from all addresses together (against guessing from "
+             "many addresses) before it is paused, except from addresses its officer has signed "
+             "in from in the last 90 days."),
     Variable("MINIPUBLIC_LOGIN_MAX_PER_ADDRESS", "login_max_per_address", "20",
-             "Failed sign-ins allowed per client address within the window."),
+             "Failed sign-ins (to any accounts), and separately wrong invitation codes, allowed "
+             "per client address before it is paused."),
+    Variable("MINIPUBLIC_PAUSED_ANSWER_MS", "paused_answer_ms", "2000",
+             "A paused sign-in or invitation code is answered (429) after this many milliseconds, "
+             "so a flood of them from one connection arrives at most once per delay."),
     Variable("MINIPUBLIC_PASSWORD_MEMORY_KIB", "password_memory_kib", "65536",
              "Argon2id memory cost. Lower only for tests; existing hashes are upgraded at sign-in."),
     Variable("MINIPUBLIC_PASSWORD_TIME_COST", "password_time_cost", "3",
              "Argon2id iterations. Lower only for tests."),
+    Variable("MINIPUBLIC_PASSWORD_CHECKS_AT_ONCE", "password_checks_at_once", "2",
+             "Password checks run at the same time per server process (each holds the Argon2 "
+             "memory above). A sign-in that waits 5 seconds for a turn is answered 503 with "
+             "Retry-After, so a flood of sign-ins cannot exhaust memory or stall other pages."),
     Variable("MINIPUBLIC_INVITATION_DAYS", "invitation_days", "28",
              "Invitation links expire this many days after they are issued."),
     Variable("MINIPUBLIC_RETENTION_DAYS", "retention_days", "90",
@@ -118,9 +134,12 @@ class Settings:
     member_session_days: int = 60
     login_window_minutes: int = 15
     login_max_per_account: int = 5
+    login_max_per_account_total: int = 50
     login_max_per_address: int = 20
+    paused_answer_ms: int = 2000
     password_memory_kib: int = 65536
     password_time_cost: int = 3
+    password_checks_at_once: int = 2
     invitation_days: int = 28
     retention_days: int = 90
     suppress_below: int = 5
@@ -168,6 +187,13 @@ class Settings:
                 problems.append(
                     f"MINIPUBLIC_SECRET_KEY has {len(self.secret_key)} characters; use at least "
                     f"{MIN_SECRET_LENGTH}."
+                )
+            if self.allowed_hosts in ((), ("*",)) or "*" in self.allowed_hosts:
+                problems.append(
+                    "MINIPUBLIC_ALLOWED_HOSTS is not set (or is *). In production list the host "
+                    "names residents and officers use, e.g. "
+                    "MINIPUBLIC_ALLOWED_HOSTS=assembly.example.gov.uk, so requests for any other "
+                    "Host are refused."
                 )
             if not self.public_url.startswith("https://"):
                 problems.append(
@@ -245,8 +271,9 @@ def configuration_markdown() -> str:
         "",
         "In production (`MINIPUBLIC_ENV=production`) the server refuses to start when the secret "
         "is missing,",
-        "is the development default or is too short, or when `MINIPUBLIC_PUBLIC_URL` is not "
-        "https.",
+        "is the development default or is too short, when `MINIPUBLIC_PUBLIC_URL` is not "
+        "https, or when",
+        "`MINIPUBLIC_ALLOWED_HOSTS` is not set.",
         "",
     ]
     return "\n".join(lines)

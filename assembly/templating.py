@@ -15,12 +15,13 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import jinja2
 from jinja2_fragments import render_block
@@ -291,8 +292,28 @@ def navigate(request: Request, url: str, message: str | None = None,
     return see_other(request, url, message, level)
 
 
+# How a browser reads a URL before anything else (WHATWG URL standard, "basic URL parser"): it
+# strips leading and trailing C0 controls and spaces, removes every tab and newline anywhere, and,
+# for http(s), reads a backslash as a slash. `next` is checked after the same steps, so that
+# `/\t/evil.example` cannot become `//evil.example` in the browser after we approved it.
+_C0_OR_SPACE = "".join(chr(code) for code in range(0x21))
+_TAB_OR_NEWLINE = re.compile("[\t\n\r]")
+# Characters a browser leaves as they are in a path or query; everything else (controls, spaces,
+# non-ASCII, quotes) is percent-encoded, so the header we send is plain ASCII.
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+_THIS_SITE = "https://this-site.invalid"
+
+
 def safe_next(url: str | None, default: str = "/") -> str:
-    """Only follow `next` to a path on this site (never `//evil.example` or `https://...`)."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+    """Only follow `next` to a path on this site (never `//evil.example`, `https://...`, or
+    anything a browser would turn into one). Returns the normalised path, or `default`."""
+    if not url:
         return default
-    return url
+    value = _TAB_OR_NEWLINE.sub("", url.strip(_C0_OR_SPACE)).replace("\\", "/")
+    if not value.startswith("/") or value.startswith("//"):
+        return default
+    value = quote(value, safe=_URL_SAFE)
+    parsed = urlsplit(urljoin(_THIS_SITE + "/", value))
+    if f"{parsed.scheme}://{parsed.netloc}" != _THIS_SITE:
+        return default
+    return value

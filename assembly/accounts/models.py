@@ -1,4 +1,4 @@
-"""Officers' accounts, the sessions of everyone signed in, and sign-in attempts."""
+"""Officers' accounts, the sessions of everyone signed in, and counts of failed tries."""
 
 from __future__ import annotations
 
@@ -53,18 +53,15 @@ class UserSession(SQLModel, table=True):
     revoked_reason: str | None = Field(default=None, max_length=100)
 
 
-class LoginAttempt(SQLModel, table=True):
-    """One sign-in attempt, for rate limiting. Keys are hashes: no e-mail addresses or client
-    addresses are kept in clear."""
+class Throttle(SQLModel, table=True):
+    """Failed tries counted against one key, for the growing pauses of `assembly.accounts.throttle`
+    (sign-in per account and address, per address, per account; invitation codes per address).
+    The key is a keyed hash: no e-mail address or client address is kept in clear."""
 
-    __tablename__ = "login_attempt"
-    __table_args__ = (
-        sa.Index("ix_login_attempt_account_at", "account_key", "at"),
-        sa.Index("ix_login_attempt_address_at", "address_key", "at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = when()
-    account_key: str = Field(max_length=64)
-    address_key: str = Field(max_length=64)
-    succeeded: bool = False
+    key: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    last_failure_at: datetime | None = when(nullable=True)
+    blocked_until: datetime | None = when(nullable=True)
+    # When the right password last came from this account and address: such an address is not
+    # held back by failures from elsewhere.
+    succeeded_at: datetime | None = when(nullable=True)

@@ -8,7 +8,10 @@ database.
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
+from zxcvbn import zxcvbn
 from sqlmodel import Session, col, select
 
 from assembly import audit, sessions
@@ -26,8 +29,28 @@ class AccountError(ActionableError):
     """An account cannot be created or changed as asked; the message says why."""
 
 
-def password_problems(password: str) -> list[str]:
-    """What is wrong with a new password, in words an officer can act on."""
+# zxcvbn's score 3 means "safely unguessable": about 10^8 guesses or more. Below that the
+# password is in (or close to) a list of common passwords, a keyboard walk, a date or a word
+# with digits added: what the NCSC says to block.
+MIN_STRENGTH = 3
+# zxcvbn's time grows with length; the start of a long password says enough about it.
+STRENGTH_CHECKED_CHARACTERS = 72
+
+
+def _personal_words(email: str, site_name: str) -> list[str]:
+    """Words an attacker tries first against this account: the e-mail's local part (and its
+    pieces) and the site's name (and its words)."""
+    local = email.split("@", 1)[0].lower()
+    words = {local, site_name.lower().strip(), "".join(site_name.lower().split())}
+    words |= set(re.split(r"[^a-z0-9]+", local)) | set(re.split(r"[^a-z0-9]+", site_name.lower()))
+    return sorted(word for word in words if len(word) >= 4)
+
+
+def password_problems(password: str, *, email: str = "", site_name: str = "") -> list[str]:
+    """What is wrong with a new password, in words an officer can act on. Following the NCSC's
+    password guidance: no composition rules, but at least 12 characters, nothing common or
+    easily guessed (zxcvbn, which bundles lists of the most common passwords, words and names),
+    and nothing containing the officer's e-mail name or the site's name."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(
@@ -38,6 +61,27 @@ def password_problems(password: str) -> list[str]:
         problems.append(f"The password is longer than {MAX_PASSWORD_LENGTH} characters.")
     if password and password.strip() != password:
         problems.append("The password starts or ends with a space; remove it.")
+    if problems:
+        return problems
+    lowered = password.lower()
+    personal = [word for word in _personal_words(email, site_name) if word in lowered]
+    if personal:
+        problems.append(
+            f"The password contains {personal[0]!r}, from your e-mail address or this site's "
+            "name, which is among the first things anyone guesses. Choose words unrelated to you "
+            "and to this site."
+        )
+        return problems
+    estimate = zxcvbn(password[:STRENGTH_CHECKED_CHARACTERS],
+                      user_inputs=_personal_words(email, site_name))
+    if estimate["score"] < MIN_STRENGTH:
+        warning = estimate["feedback"].get("warning") or "It follows a pattern that is easy to guess."
+        problems.append(
+            f"This password is too easy to guess: {warning[0].lower()}{warning[1:].rstrip('.')}. "
+            "Use three or more "
+            "unrelated words (for example from a page of a book), not a common password with "
+            "numbers or symbols added."
+        )
     return problems
 
 
@@ -52,7 +96,7 @@ def create(session: Session, settings: Settings, email: str, password: str, *, a
     problems = []
     if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
         problems.append(f"{email!r} is not an e-mail address.")
-    problems += password_problems(password)
+    problems += password_problems(password, email=email, site_name=settings.site_name)
     if problems:
         raise AccountError("\n".join(problems))
     officer = Officer(email=email, name=name.strip(),
@@ -69,7 +113,7 @@ def create(session: Session, settings: Settings, email: str, password: str, *, a
 
 
 def _store_password(session: Session, settings: Settings, officer: Officer, password: str) -> None:
-    problems = password_problems(password)
+    problems = password_problems(password, email=officer.email, site_name=settings.site_name)
     if problems:
         raise AccountError(" ".join(problems), field="new")
     officer.password_hash = hash_password(settings, password)
@@ -89,23 +133,32 @@ def reset_password(session: Session, settings: Settings, officer: Officer, passw
 
 
 def change_own_password(session: Session, settings: Settings, officer_id: int,
-                        keep_session_id: int | None, current: str, new: str) -> int:
+                        current_session_id: int | None, current: str, new: str) -> tuple[int, str]:
     """An officer changes their own password: their other sessions end (a lost laptop stays
-    signed out), the one in use stays. Returns how many ended."""
+    signed out), and the one in use is replaced by a new session with a new token, so a copy of
+    the old cookie is worthless. Returns how many other sessions ended, and the new token."""
     officer = session.get(Officer, officer_id)
     if officer is None or not verify_password(settings, officer.password_hash, current):
         raise AccountError("Your current password is not right.", field="current")
     _store_password(session, settings, officer, new)
+    now = utcnow()
     ended = session.exec(
         sa.update(UserSession)
-        .where(col(UserSession.officer_id) == officer_id, col(UserSession.id) != keep_session_id,
+        .where(col(UserSession.officer_id) == officer_id,
+               col(UserSession.id) != current_session_id,
                col(UserSession.revoked_at).is_(None))
-        .values(revoked_at=utcnow(), revoked_reason="password changed")
+        .values(revoked_at=now, revoked_reason="password changed")
     ).rowcount
+    session.exec(
+        sa.update(UserSession)
+        .where(col(UserSession.id) == current_session_id, col(UserSession.revoked_at).is_(None))
+        .values(revoked_at=now, revoked_reason="replaced after password change")
+    )
+    token = sessions.start(session, settings, officer=officer)
     actor = f"officer:{officer_id}"
     audit.record(session, audit.SYSTEM, actor, "officer.password_changed",
                  {"officer": actor, "other_sessions_ended": ended})
-    return int(ended)
+    return int(ended), token
 
 
 def end_sessions(session: Session, officer: Officer, *, actor: str) -> int:

@@ -66,13 +66,15 @@ def engine(database_url_and_engine: tuple[str, Engine]) -> Engine:
 
 @pytest.fixture
 def settings(database_url_and_engine: tuple[str, Engine], tmp_path: Path) -> Settings:
-    """Development settings pointing at the test database, with cheap password hashing."""
+    """Development settings pointing at the test database, with cheap password hashing and no
+    delay before answering a paused try (test_limits.py checks the delay)."""
     return Settings(
         data_dir=tmp_path,
         database_url=database_url_and_engine[0],
         secret_key=TEST_SECRET,
         password_memory_kib=1024,
         password_time_cost=1,
+        paused_answer_ms=1,
         public_url=BASE_URL,
     )
 

@@ -7,16 +7,18 @@ Helpers that write test data straight to the database are in `tests.app.builders
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from assembly import db, sessions
+from assembly import cli, db, sessions
 from assembly.selection.models import Member
 from assembly.settings import Settings
 from sortition.synthetic import SyntheticPool
@@ -68,6 +70,17 @@ def sign_in_member(client: TestClient, engine: Engine, settings: Settings, membe
     with db.session(engine, write=True) as session:
         token = sessions.start(session, settings, member=member)
     client.cookies.set(settings.session_cookie, token)
+
+
+def run_command(argv: list[str], monkeypatch: pytest.MonkeyPatch, settings: Settings,
+                stdin: str = "") -> int:
+    """Run `minipublic ARGV` in this process against the test database; its exit status."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("MINIPUBLIC_PASSWORD_MEMORY_KIB", str(settings.password_memory_kib))
+    monkeypatch.setenv("MINIPUBLIC_PASSWORD_TIME_COST", str(settings.password_time_cost))
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    args = cli.build_parser().parse_args(argv)
+    return int(args.run(args))
 
 
 def is_signed_in(client: TestClient) -> bool:

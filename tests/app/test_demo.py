@@ -76,5 +76,6 @@ def test_demo_refuses_production(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("MINIPUBLIC_ENV", "production")
     monkeypatch.setenv("MINIPUBLIC_SECRET_KEY", "p" * 48)
     monkeypatch.setenv("MINIPUBLIC_PUBLIC_URL", "https://assembly.example.org")
+    monkeypatch.setenv("MINIPUBLIC_ALLOWED_HOSTS", "assembly.example.org")
     assert main(["demo", "--no-serve"]) == 2
     assert "refusing" in capsys.readouterr().err

@@ -107,6 +107,76 @@ def test_forgery_reason_is_none_for_safe_methods() -> None:
     assert forgery_reason("PUT", Headers({"origin": "http://a", "host": "b"})) is not None
 
 
+# The request arrives as http://testserver (the TestClient's base URL).
+SAME_ORIGINS = ["http://testserver", "http://testserver:80", "HTTP://TESTSERVER"]
+OTHER_ORIGINS = ["https://testserver", "http://testserver:8080", "https://testserver:80",
+                 "http://evil.example", "http://testserver.evil.example", "ftp://testserver",
+                 "http://user@testserver", "http://testserver:notaport", "testserver",
+                 "http://testserver/elsewhere"]
+
+
+@pytest.mark.parametrize("origin", SAME_ORIGINS)
+def test_an_origin_with_the_same_scheme_host_and_port_passes(
+    bare_client: TestClient, officer, origin: str  # type: ignore[no-untyped-def]
+) -> None:
+    response = bare_client.post("/login", data={"email": officer.email,
+                                                "password": "correct horse battery staple"},
+                                headers={"Origin": origin}, follow_redirects=False)
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize("origin", OTHER_ORIGINS)
+def test_an_origin_differing_in_scheme_host_or_port_is_refused(
+    bare_client: TestClient, officer, origin: str  # type: ignore[no-untyped-def]
+) -> None:
+    response = bare_client.post("/login", data={"email": officer.email,
+                                                "password": "correct horse battery staple"},
+                                headers={"Origin": origin}, follow_redirects=False)
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+
+
+def test_behind_a_trusted_proxy_the_forwarded_scheme_is_the_one_compared(
+    settings: Settings, engine: Engine, officer  # type: ignore[no-untyped-def]
+) -> None:
+    """`minipublic serve` runs uvicorn with proxy_headers and MINIPUBLIC_FORWARDED_ALLOW_IPS: a
+    trusted proxy's X-Forwarded-Proto decides the request's scheme, an untrusted client's does
+    not."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    form = {"email": officer.email, "password": "correct horse battery staple"}
+    behind_tls = {"X-Forwarded-Proto": "https"}
+    app = create_app(settings.replace(forwarded_allow_ips="testclient"), engine=engine)
+    with TestClient(ProxyHeadersMiddleware(app, trusted_hosts="testclient"),
+                    base_url=BASE_URL) as proxied:
+        ok = proxied.post("/login", data=form, follow_redirects=False,
+                          headers={**behind_tls, "Origin": "https://testserver"})
+        assert ok.status_code == 303
+        plain = proxied.post("/login", data=form, follow_redirects=False,
+                             headers={**behind_tls, "Origin": "http://testserver"})
+        assert plain.status_code == 403
+    with TestClient(ProxyHeadersMiddleware(app, trusted_hosts="192.0.2.1"),
+                    base_url=BASE_URL) as untrusted:
+        spoofed = untrusted.post("/login", data=form, follow_redirects=False,
+                                 headers={**behind_tls, "Origin": "https://testserver"})
+        assert spoofed.status_code == 403
+
+
+def test_forgery_reason_compares_scheme_host_and_port() -> None:
+    post = "POST"
+    assert forgery_reason(post, Headers({"origin": "https://a.example", "host": "a.example"}),
+                          "https") is None
+    assert forgery_reason(post, Headers({"origin": "https://a.example:443",
+                                         "host": "a.example"}), "https") is None
+    assert forgery_reason(post, Headers({"origin": "http://a.example", "host": "a.example"}),
+                          "https") is not None
+    assert forgery_reason(post, Headers({"origin": "https://a.example", "host": "a.example"}),
+                          "http") is not None
+    assert forgery_reason(post, Headers({"origin": "https://a.example", "host": "a.example:8443"}),
+                          "https") is not None
+    assert forgery_reason(post, Headers({"origin": "https://a.example"}), "https") is not None
+
+
 # --- headers --------------------------------------------------------------------------------------
 
 
@@ -150,7 +220,8 @@ def test_server_error_page_has_headers_and_no_details(app: Starlette) -> None:
 
 def test_production_adds_hsts_and_host_prefixed_cookies(settings: Settings, engine: Engine,
                                                         officer) -> None:
-    production = settings.replace(env="production", public_url="https://testserver")
+    production = settings.replace(env="production", public_url="https://testserver",
+                                  allowed_hosts=("testserver",))
     app = create_app(production, engine=engine)
     with TestClient(app, base_url="https://testserver",
                     headers={"Sec-Fetch-Site": "same-origin"}) as test_client:
@@ -226,9 +297,26 @@ def test_production_starts_with_a_real_secret(tmp_path: Path) -> None:
     settings = settings_module.from_env({
         "MINIPUBLIC_ENV": "production", "MINIPUBLIC_SECRET_KEY": TEST_SECRET,
         "MINIPUBLIC_PUBLIC_URL": "https://a.example/", "MINIPUBLIC_DATA_DIR": str(tmp_path),
+        "MINIPUBLIC_ALLOWED_HOSTS": "a.example",
     })
     assert settings.production and settings.public_url == "https://a.example"
     assert settings.session_cookie.startswith("__Host-")
+
+
+@pytest.mark.parametrize("hosts", [None, "", "*", "a.example,*"])
+def test_production_refuses_to_start_without_allowed_hosts(hosts: str | None) -> None:
+    environ = {"MINIPUBLIC_ENV": "production", "MINIPUBLIC_SECRET_KEY": TEST_SECRET,
+               "MINIPUBLIC_PUBLIC_URL": "https://a.example"}
+    if hosts is not None:
+        environ["MINIPUBLIC_ALLOWED_HOSTS"] = hosts
+    with pytest.raises(SettingsError) as refused:
+        settings_module.from_env(environ)
+    assert "MINIPUBLIC_ALLOWED_HOSTS is not set" in str(refused.value)
+    assert "MINIPUBLIC_ALLOWED_HOSTS=assembly.example.gov.uk" in str(refused.value)
+    with pytest.raises(SettingsError, match="MINIPUBLIC_ALLOWED_HOSTS"):
+        create_app(settings_module.from_env(environ, check=False))
+    # Development keeps accepting any host, so trying the app needs no configuration.
+    settings_module.from_env({**environ, "MINIPUBLIC_ENV": "development"})
 
 
 def test_production_refuses_plain_http_public_url() -> None:

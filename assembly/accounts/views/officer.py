@@ -9,11 +9,15 @@ from starlette.responses import Response
 from starlette.routing import NoMatchFound
 
 from assembly import db, forms, sessions
-from assembly.accounts import officers, signin
+from assembly.accounts import officers, signin, throttle
 from assembly.accounts.models import SessionKind
 from assembly.accounts.officers import AccountError
 from assembly.authz import actor_of, require
 from assembly.templating import navigate, render, safe_next, see_other, url
+
+
+# How long a sign-in refused for want of a free password check is asked to wait.
+BUSY_RETRY_SECONDS = 5
 
 
 def _officer_home(request: Request) -> str:
@@ -52,23 +56,46 @@ async def login(request: Request) -> Response:
 
     address = request.client.host if request.client else "unknown"
     old_token = sessions.cookie_token(request)
-
-    def attempt(session: Session) -> tuple[signin.SignIn, str | None]:
-        result = signin.authenticate(session, settings, email, password, address)
-        if not result.ok:
-            return result, None
-        if old_token:
-            sessions.end(session, old_token, reason="replaced at sign-in")
-        return result, sessions.start(session, settings, officer=result.officer)
-
-    result, token = await db.run(request, attempt, write=True)
-    if result.throttled and result.retry_after is not None:
-        minutes = max(1, round(result.retry_after.total_seconds() / 60))
+    # 1. Count the try (or find it paused) and read the stored hash: one short transaction,
+    # after a read-only look that refuses paused tries without taking a write lock.
+    # Pauses this process has already seen need not even a query.
+    memo = throttle.memo(request.app)
+    wait = memo.wait(signin.quick_keys(settings, email, address))
+    if wait is None:
+        wait = await db.run(request, signin.paused, settings, email, address, remember=memo,
+                            limiter=throttle.gate())
+    attempt = signin.Attempt(retry_after=wait) if wait is not None else await db.run(
+        request, signin.begin, settings, email, address, write=True, limiter=throttle.gate())
+    if attempt.retry_after is not None:
+        await throttle.hold_back(settings)
+        minutes = max(1, round(attempt.retry_after.total_seconds() / 60))
         context["errors"] = {"form": (
             f"Too many unsuccessful attempts. Wait {minutes} minute{'s' if minutes != 1 else ''} "
             "and try again, or ask an administrator to check your account.")}
         return render(request, "accounts/login.html", context, block="login_form", status_code=429,
-                      headers={"Retry-After": str(int(result.retry_after.total_seconds()))})
+                      headers={"Retry-After": str(int(attempt.retry_after.total_seconds()))})
+    # 2. The slow hash, outside any transaction, a few at a time, at low CPU priority.
+    try:
+        verified, rehashed = await signin.check_in_turn(settings, attempt, password)
+    except signin.Busy:
+        await db.run(request, signin.release, attempt, write=True, limiter=throttle.gate())
+        context["errors"] = {"form": (
+            "Many sign-ins are being checked at this moment, so yours was not. Wait a few "
+            "seconds and try again.")}
+        return render(request, "accounts/login.html", context, block="login_form", status_code=503,
+                      headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+
+    # 3. A success is recorded, and the session started, in another short transaction.
+    def succeed(session: Session) -> str | None:
+        officer = signin.finish(session, attempt, verified, rehashed)
+        if officer is None:
+            return None
+        if old_token:
+            sessions.end(session, old_token, reason="replaced at sign-in")
+        return sessions.start(session, settings, officer=officer)
+
+    token = await db.run(request, succeed, write=True, limiter=throttle.gate()) if verified \
+        else None
     if token is None:
         context["errors"] = {"form": "The e-mail address or password is not right. Check both and "
                                      "try again."}
@@ -111,7 +138,8 @@ async def change_password(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not current:
         errors["current"] = "Enter your current password."
-    problems = officers.password_problems(new)
+    problems = officers.password_problems(new, email=actor.officer.email,
+                                          site_name=settings.site_name)
     if problems:
         errors["new"] = " ".join(problems)
     elif new != repeat:
@@ -120,13 +148,16 @@ async def change_password(request: Request) -> Response:
         errors["new"] = "The new password is the same as the current one. Choose a different one."
     if not errors:
         try:
-            ended = await db.run(request, officers.change_own_password, settings, officer_id,
-                                 session_id, current, new, write=True)
+            ended, token = await db.run(request, officers.change_own_password, settings,
+                                        officer_id, session_id, current, new, write=True)
         except AccountError as error:
             errors[error.field] = error.message
     if errors:
         return render(request, FORM, {"errors": errors}, block="password_form", status_code=422)
     others = (f" Your {ended} other session{'s' if ended != 1 else ''} "
               f"{'were' if ended != 1 else 'was'} signed out.") if ended else ""
-    return see_other(request, url(request, "account_password"),
-                     "Your password has been changed." + others)
+    response = see_other(request, url(request, "account_password"),
+                         "Your password has been changed." + others)
+    # The session in use continues under a new token: the old cookie value no longer works.
+    sessions.set_cookie(response, settings, token, SessionKind.officer.value)
+    return response

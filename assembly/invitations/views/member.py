@@ -7,23 +7,20 @@ Continue, and they are not linked from anywhere a search engine would find.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import timedelta
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 
 from assembly import db, forms, sessions
-from assembly.accounts.models import LoginAttempt, SessionKind
+from assembly.accounts import throttle
+from assembly.accounts.models import SessionKind
+from assembly.accounts.signin import LONGEST_PAUSE
 from assembly.authz import require
 from assembly.invitations import access, credentials
 from assembly.invitations.credentials import State
 from assembly.settings import Settings
-from assembly.tables import utcnow
 from assembly.templating import navigate, render, url
 
 # uvicorn's access log (and anything logging a request path through it) never shows a token.
@@ -64,37 +61,47 @@ async def redeem_code(request: Request) -> Response:
     typed = forms.text(form, "code", strip=False)
     code = credentials.normalise_code(typed)
     address = request.client.host if request.client else "unknown"
-    wait = await db.run(request, _throttle, settings, address)
     errors: dict[str, str] = {}
-    status = 422
-    headers: dict[str, str] = {}
+    if not typed.strip():
+        errors["code"] = "Enter the code from your invitation letter."
+        return render(request, "invitations/invite_code.html", {"errors": errors, "code": typed},
+                      block="code_form", status_code=422)
+    # Count the try before looking at it, so parallel guesses cannot slip past the limit.
+    checks = [_code_check(settings, address)]
+    # (A look at known pauses, then a read-only query, so a flood of paused tries takes no
+    # write lock, and mostly no query at all.)
+    memo = throttle.memo(request.app)
+    wait = memo.wait([check.key for check in checks])
+    if wait is None:
+        wait = await db.run(request, throttle.paused, checks, remember=memo,
+                            limiter=throttle.gate())
+    if wait is None:
+        wait = await db.run(request, throttle.reserve, checks, write=True,
+                            limiter=throttle.gate())
     if wait is not None:
+        await throttle.hold_back(settings)
         minutes = max(1, round(wait.total_seconds() / 60))
         errors["code"] = (f"Too many codes that did not work. Wait {minutes} minute"
                           f"{'s' if minutes != 1 else ''} and try again, or contact the "
                           "assembly team.")
-        status = 429
-        headers["Retry-After"] = str(int(wait.total_seconds()))
-    elif not typed.strip():
-        errors["code"] = "Enter the code from your invitation letter."
-    elif code is None:
+        return render(request, "invitations/invite_code.html", {"errors": errors, "code": typed},
+                      block="code_form", status_code=429,
+                      headers={"Retry-After": str(int(wait.total_seconds()))})
+    if code is None:
         errors["code"] = (f"The code has {credentials.CODE_LENGTH} letters and numbers, like "
                           "K7QM-4XRT-9BNC-H2FD. Check it and try again.")
-    if errors:
-        if wait is None and typed.strip():
-            await db.run(request, _note_failure, settings, address, write=True)
         return render(request, "invitations/invite_code.html", {"errors": errors, "code": typed},
-                      block="code_form", status_code=status, headers=headers)
-    assert code is not None
+                      block="code_form", status_code=422)
     state, session_token = await _consume(request, credentials.code_hash(code), via="code")
-    if session_token:
-        return _signed_in(request, session_token)
     if state is State.unknown:
-        await db.run(request, _note_failure, settings, address, write=True)
         errors["code"] = ("That code does not match an invitation. Check it against your letter "
                           "and try again.")
         return render(request, "invitations/invite_code.html", {"errors": errors, "code": typed},
                       block="code_form", status_code=422)
+    # A real code (used now, or already used, expired or replaced) was not a guess.
+    await db.run(request, throttle.give_back, checks, write=True, limiter=throttle.gate())
+    if session_token:
+        return _signed_in(request, session_token)
     return _problem(request, state)
 
 
@@ -119,33 +126,12 @@ async def welcome(request: Request) -> Response:
     return render(request, "invitations/welcome.html", {"assembly": assembly})
 
 
-# --- guessing codes: count failures per client address, like sign-in attempts --------------------
+# --- guessing codes: counted per client address, by the same mechanism as sign-ins --------------
 
 
-def _address_key(settings: Settings, address: str) -> str:
-    return hmac.new(settings.secret_key.encode(), f"invitation-code:{address}".encode(),
-                    hashlib.sha256).hexdigest()
-
-
-def _throttle(session: Session, settings: Settings, address: str) -> timedelta | None:
-    """How long this address must wait, or None. Codes have 80 bits, so this is not what keeps
-    them safe; it keeps a script from filling the logs and the database with guesses."""
-    now = utcnow()
-    window = timedelta(minutes=settings.login_window_minutes)
-    key = _address_key(settings, address)
-    failures = session.exec(
-        select(LoginAttempt.at)
-        .where(LoginAttempt.address_key == key, col(LoginAttempt.succeeded).is_(False),
-               LoginAttempt.at > now - window)
-        .order_by(col(LoginAttempt.at).desc())
-        .limit(settings.login_max_per_address)
-    ).all()
-    if len(failures) < settings.login_max_per_address:
-        return None
-    return max(failures[-1] + window - now, timedelta(seconds=1))
-
-
-def _note_failure(session: Session, settings: Settings, address: str) -> None:
-    key = _address_key(settings, address)
-    session.exec(sa.insert(LoginAttempt).values(
-        at=utcnow(), account_key=key, address_key=key, succeeded=False))
+def _code_check(settings: Settings, address: str) -> throttle.Check:
+    """Codes have 80 bits, so this is not what keeps them safe; it keeps a script from filling
+    the logs and the database with guesses."""
+    first = timedelta(minutes=settings.login_window_minutes)
+    return throttle.Check(throttle.key(settings, "invitation-code address", address),
+                          throttle.Rule(settings.login_max_per_address, first, LONGEST_PAUSE))

@@ -1,11 +1,7 @@
-"""Officer sign-in: passwords, rate limits per account and per address, and create-officer."""
+"""Officer sign-in: passwords, the first pause, and create-officer (the limits in detail are in
+test_limits.py)."""
 
 from __future__ import annotations
-
-import io
-import re
-import threading
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,14 +11,13 @@ from starlette.applications import Starlette
 from starlette.routing import NoMatchFound
 from starlette.testclient import TestClient
 
-from assembly import audit, cli, db
+from assembly import audit, db
 from assembly.accounts import commands as account_commands
 from assembly.accounts import signin
-from assembly.accounts.models import LoginAttempt, Officer
+from assembly.accounts.models import Officer
 from assembly.settings import Settings
-from assembly.tables import utcnow
 from tests.app.builders import PASSWORD, make_officer
-from tests.app.flows import login, make_client, post_form
+from tests.app.flows import login, make_client, post_form, run_command
 
 WRONG = "not the password at all"
 
@@ -126,108 +121,17 @@ def test_account_is_paused_after_too_many_failures(
     assert "set-cookie" not in response.headers
 
 
-def test_pause_ends_when_failures_leave_the_window(
-    engine: Engine, settings: Settings, officer: Officer
-) -> None:
-    start = utcnow()
-    with db.session(engine, write=True) as session:
-        for minute in range(settings.login_max_per_account):
-            result = signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.1",
-                                       now=start + timedelta(minutes=minute))
-            assert not result.ok and not result.throttled
-    with db.session(engine, write=True) as session:
-        paused = signin.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1",
-                                   now=start + timedelta(minutes=10))
-    assert paused.throttled and paused.retry_after == timedelta(minutes=5)
-    with db.session(engine, write=True) as session:
-        later = signin.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1",
-                                  now=start + timedelta(minutes=15, seconds=1))
-    assert later.ok
-
-
-def test_success_resets_the_account_count(engine: Engine, settings: Settings, officer: Officer) -> None:
-    with db.session(engine, write=True) as session:
-        for _ in range(settings.login_max_per_account - 1):
-            signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
-        assert signin.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1").ok
-        for _ in range(settings.login_max_per_account - 1):
-            signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
-        assert signin.authenticate(session, settings, officer.email, PASSWORD, "192.0.2.1").ok
-
-
-def test_one_address_trying_many_accounts_is_paused(
-    engine: Engine, settings: Settings, officer: Officer
-) -> None:
-    with db.session(engine, write=True) as session:
-        for number in range(settings.login_max_per_address):
-            result = signin.authenticate(session, settings, f"guess{number}@example.org", WRONG,
-                                       "198.51.100.7")
-            assert not result.throttled
-        blocked = signin.authenticate(session, settings, officer.email, PASSWORD, "198.51.100.7")
-        elsewhere = signin.authenticate(session, settings, officer.email, PASSWORD, "203.0.113.9")
-    assert blocked.throttled and not blocked.ok
-    assert elsewhere.ok
-
-
-def test_attempts_store_no_email_or_address_in_clear(
-    engine: Engine, settings: Settings, officer: Officer
-) -> None:
-    with db.session(engine, write=True) as session:
-        signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.44")
-    with db.session(engine) as session:
-        rows = session.exec(select(LoginAttempt)).all()
-    text = repr([row.model_dump() for row in rows])
-    assert "officer@example.org" not in text and "192.0.2.44" not in text
-    assert re.fullmatch(r"[0-9a-f]{64}", rows[0].account_key)
-
-
-def test_concurrent_guesses_cannot_exceed_the_limit(
-    engine: Engine, settings: Settings, officer: Officer
-) -> None:
-    """16 simultaneous wrong guesses: only the limit's worth are even checked."""
-    barrier = threading.Barrier(16)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def guess() -> None:
-        barrier.wait()
-        with db.session(engine, write=True) as session:
-            result = signin.authenticate(session, settings, officer.email, WRONG, "192.0.2.1")
-        with lock:
-            outcomes.append("throttled" if result.throttled else "checked")
-
-    threads = [threading.Thread(target=guess) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("checked") == settings.login_max_per_account
-    assert outcomes.count("throttled") == 16 - settings.login_max_per_account
-
-
 def test_hash_is_upgraded_when_the_cost_settings_rise(
     engine: Engine, settings: Settings, officer: Officer
 ) -> None:
     stronger = settings.replace(password_memory_kib=2048, password_time_cost=2)
-    with db.session(engine, write=True) as session:
-        assert signin.authenticate(session, stronger, officer.email, PASSWORD, "192.0.2.1").ok
+    assert signin.authenticate(engine, stronger, officer.email, PASSWORD, "192.0.2.1").ok
     with db.session(engine) as session:
         stored = session.get(Officer, officer.id).password_hash
     assert "m=2048,t=2" in stored
 
 
 # --- create-officer -------------------------------------------------------------------------------
-
-
-def run_command(argv: list[str], monkeypatch: pytest.MonkeyPatch, settings: Settings,
-                stdin: str = "") -> int:
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("MINIPUBLIC_PASSWORD_MEMORY_KIB", str(settings.password_memory_kib))
-    monkeypatch.setenv("MINIPUBLIC_PASSWORD_TIME_COST", str(settings.password_time_cost))
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    parser = cli.build_parser()
-    args = parser.parse_args(argv)
-    return args.run(args)
 
 
 def test_create_officer_command_then_sign_in(
