@@ -89,8 +89,8 @@ async def change_retention(request: Request) -> Response:
     """How long each group's details are kept: checked, saved and audited in one step."""
     actor = require(request, "retention.change")
     assembly_id = request.path_params["assembly_id"]
-    form = await request.form()
-    values = {name: str(form.get(name, ""))[:100]
+    form = await forms.read(request)
+    values = {name: forms.text(form, name)[:100]
               for name in ("retention_days", "member_retention_days")}
 
     def work(session: Session) -> bool | dict[str, object]:
