@@ -254,12 +254,25 @@ def _write(engine: Engine, public_id: str, **values: object) -> None:
             .values(heartbeat_at=utcnow(), **values))
 
 
+def _beat(engine: Engine, public_id: str, stop: threading.Event) -> None:
+    """Stamp the heartbeat while the renderer works, even through one long step (writing a PDF
+    of hundreds of pages), so only a dead server leaves a batch without one."""
+    while not stop.wait(HEARTBEAT_SECONDS):
+        try:
+            _write(engine, public_id)
+        except Exception:  # a missed beat is not fatal; STALE_AFTER allows many
+            log.warning("letters %s: heartbeat not written", public_id[:6])
+
+
 def render(engine: Engine, public_id: str, key: bytes, head: letters.LetterHead,
            batch_letters: list[letters.Letter], today: date) -> None:
     """Lay out the letters, encrypt the ZIP, store it: the batch becomes ready (or failed)."""
+    stop = threading.Event()
+    beating = threading.Thread(target=_beat, args=(engine, public_id, stop),
+                               name=f"letters-beat-{public_id[:6]}", daemon=True)
+    beating.start()
     last = time.monotonic()
-    while not RENDERERS.acquire(timeout=HEARTBEAT_SECONDS):
-        _write(engine, public_id)  # waiting for a free renderer: still alive
+    RENDERERS.acquire()  # waiting for a free renderer: the heartbeat says we are still here
     try:
         def progress(done: int) -> None:
             nonlocal last
@@ -273,7 +286,7 @@ def render(engine: Engine, public_id: str, key: bytes, head: letters.LetterHead,
         _write(engine, public_id, done=len(batch_letters), archive=sealed,
                status=BatchStatus.ready.value, ready_at=utcnow())
     except Exception as error:
-        # Frames only, never the text: it could quote a resident's name or address.
+        # The type only, never the text: it could quote a resident's name or address.
         log.error("letters %s failed: %s", public_id[:6], type(error).__name__)
         _write(engine, public_id, status=BatchStatus.failed.value,
                error=("The letters could not be made because of an error in the program "
@@ -281,6 +294,7 @@ def render(engine: Engine, public_id: str, key: bytes, head: letters.LetterHead,
                       "work. Try again; if it happens again, report it with the time."))
     finally:
         RENDERERS.release()
+        stop.set()
 
 
 # --- 3. download ------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from assembly.accounts.models import UserSession
 from assembly.app import create_app
 from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
-from assembly.invitations import batches, credentials
+from assembly.invitations import batches, credentials, letters
 from assembly.invitations.credentials import State
 from assembly.invitations.models import Invitation, LetterBatch
 from assembly.selection.models import Member
@@ -327,3 +327,20 @@ def test_a_real_server_killed_while_making_letters_leaves_the_old_letters_workin
     finally:
         again.send_signal(signal.SIGTERM)
         servers.stop(again)
+
+
+def test_letters_that_fail_to_render_change_nothing_and_say_so(
+        officer_client: TestClient, panel: Panel, engine: Engine, dbs: Callable) -> None:
+    old = rows_of(create_letters(officer_client, f"/assemblies/{panel.assembly_id}/invitations"))
+    batch_url = prepare(officer_client, panel)
+    public_id = batch_url.rsplit("/", 1)[1]
+    wait_for_letters(officer_client, batch_url)
+    with dbs(write=True) as session:  # render it again, as if from scratch, and make it fail
+        session.execute(sa.update(LetterBatch).where(LetterBatch.public_id == public_id)
+                        .values(status="rendering", archive=None, heartbeat_at=utcnow()))
+    head = letters.LetterHead(title="T", question="Q?", commissioning_body="C")
+    batches.render(engine, public_id, b"k" * 32, head, [], utcnow().date())  # no letters: error
+    page = officer_client.get(batch_url).text
+    assert "The letters could not be made because of an error in the program (ValueError)" in page
+    assert post_form(officer_client, batch_url).status_code == 409
+    assert [state(engine, row) for row in old] == [State.valid] * 3
