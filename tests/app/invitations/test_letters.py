@@ -344,3 +344,22 @@ def test_letters_that_fail_to_render_change_nothing_and_say_so(
     assert "The letters could not be made because of an error in the program (ValueError)" in page
     assert post_form(officer_client, batch_url).status_code == 409
     assert [state(engine, row) for row in old] == [State.valid] * 3
+
+
+def test_older_letters_cannot_stop_newer_ones_and_a_refused_download_changes_nothing(
+        officer_client: TestClient, panel: Panel, engine: Engine, dbs: Callable) -> None:
+    first_url = prepare(officer_client, panel)
+    second_url = prepare(officer_client, panel)
+    wait_for_letters(officer_client, first_url)
+    wait_for_letters(officer_client, second_url)
+    newer = rows_of(post_form(officer_client, second_url))
+    refused = post_form(officer_client, first_url)
+    assert refused.status_code == 409
+    assert "Newer letters were issued for 3 of these members" in " ".join(refused.text.split())
+    assert [state(engine, row) for row in newer] == [State.valid] * 3
+    with dbs() as session:
+        first = session.exec(select(LetterBatch).where(
+            LetterBatch.public_id == first_url.rsplit("/", 1)[1])).one()
+        assert first.status == "ready" and first.activated_at is None  # the claim was undone
+        assert len(session.exec(select(Invitation)).all()) == 6
+    assert issued_events(engine) == 1
