@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -164,35 +164,45 @@ async def _prepare(request: Request, actor: Actor, assembly_id: int,
     settings: Settings = request.app.state.settings
     token = _cookie(request)
 
-    def work(session: Session) -> tuple[str, dict[str, object]] | tuple[str, str, Assembly,
-                                                                          list[letters.Letter]]:
+    def work(session: Session) -> _Outcome:
         assembly = assembly_or_404(session, assembly_id)
         if not confirmed:
             chosen = members(session, assembly)
             live = batches.live_letters(session, [m.id for m in chosen if m.id is not None])
             if live:
-                return "confirm", {"assembly": assembly, "action": action, "live": len(live),
-                                   "count": len(chosen),
-                                   "newest": max(item.issued_at for item in live.values())}
+                return _Outcome("confirm", {
+                    "assembly": assembly, "action": action, "live": len(live),
+                    "count": len(chosen),
+                    "newest": max(item.issued_at for item in live.values())})
         try:
             prepared = prepare(session, assembly, settings)
         except InvitationError as error:
-            return "error", _context(session, assembly, settings, {"form": str(error)})
-        return ("prepared", prepared.batch.public_id, assembly,
-                _letters(session, request, prepared.issued))
+            return _Outcome("error", _context(session, assembly, settings, {"form": str(error)}))
+        return _Outcome("prepared", {}, prepared.batch.public_id, letter_head(assembly, settings),
+                        _letters(session, request, prepared.issued))
 
     outcome = await db.run(request, work, write=True)
-    if outcome[0] == "confirm":
-        return render(request, "invitations/confirm.html", outcome[1])  # type: ignore[arg-type]
-    if outcome[0] == "error":
-        return render(request, "invitations/officer.html", outcome[1],  # type: ignore[arg-type]
-                      status_code=409)
-    _, public_id, assembly, batch_letters = outcome  # type: ignore[misc]
-    batches.start_rendering(request.app.state.engine, public_id,
-                            batches.batch_key(token, public_id),
-                            letter_head(assembly, settings), batch_letters, utcnow().date())
+    if outcome.kind == "confirm":
+        return render(request, "invitations/confirm.html", outcome.context)
+    if outcome.kind == "error":
+        return render(request, "invitations/officer.html", outcome.context, status_code=409)
+    assert outcome.head is not None
+    batches.start_rendering(request.app.state.engine, outcome.public_id,
+                            batches.batch_key(token, outcome.public_id), outcome.head,
+                            outcome.batch_letters, utcnow().date())
     return see_other(request, url(request, "letter_batch", assembly_id=assembly_id,
-                                  batch_id=public_id))
+                                  batch_id=outcome.public_id))
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What preparing letters came to: a question, a refusal, or a batch to render."""
+
+    kind: str  # "confirm", "error" or "prepared"
+    context: dict[str, object]
+    public_id: str = ""
+    head: letters.LetterHead | None = None
+    batch_letters: list[letters.Letter] = field(default_factory=list)
 
 
 def _batch_or_404(session: Session, actor: Actor, assembly_id: int, public_id: str

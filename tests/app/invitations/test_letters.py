@@ -251,7 +251,8 @@ def test_the_page_shows_who_holds_working_letters_after_the_download(
 def test_the_progress_page_works_without_javascript_and_with_htmx(
         officer_client: TestClient, panel: Panel, dbs: Callable) -> None:
     batch_url = prepare(officer_client, panel)
-    # Hold the batch at "4 of 10 made" to look at the page (the renderer may be mid-way).
+    wait_for_letters(officer_client, batch_url)  # the renderer is done: nothing writes any more
+    # Put the batch back at "4 of 10 made" to look at the page while letters are being made.
     with dbs(write=True) as session:
         session.execute(sa.update(LetterBatch).values(status="rendering", done=4, count=10,
                                                       heartbeat_at=utcnow() + timedelta(hours=1)))
