@@ -285,6 +285,7 @@ async def download(request: Request) -> Response:
     key = batches.batch_key(_cookie(request), public_id)
 
     def work(session: Session) -> tuple[bytes, date] | dict[str, object]:
+        batches.tidy(session)  # erase other archives whose time is up
         batch = _batch_or_404(session, actor, assembly_id, public_id)
         archive = batches.unseal(key, public_id, batch.archive) if batch.archive else None
         try:
