@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy.engine import Engine
@@ -15,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from assembly import db, error_pages, routes
+from assembly import db, error_pages, lifeline, routes
 from assembly import settings as settings_module
 from assembly.security import SecurityMiddleware
 from assembly.selection import worker
@@ -72,7 +73,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
 
 def create_app_from_env() -> Starlette:
-    """Entry point for `uvicorn --factory` (used by `minipublic serve`)."""
+    """Entry point for `uvicorn --factory` (used by `minipublic serve`).
+
+    With several workers uvicorn runs this in each worker process, started by a supervising
+    parent: a worker must end when that parent dies, or it keeps the port (see `lifeline`)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:
+        lifeline.die_with_parent(parent.pid)
     return create_app(settings_module.from_env())
 
 

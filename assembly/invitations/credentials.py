@@ -3,8 +3,10 @@
 Each issue gives a member two credentials that open the same door: a link with a 256-bit token
 (for people who click or type it) and a 16-character code to type at /invite (for people who read a paper
 letter). The database keeps only the sha256 of each, in two `Invitation` rows, so a copy of the
-database lets nobody in; the raw values exist only in the response that issued them (the letters
-PDF and the mail-merge CSV).
+database lets nobody in. The raw values exist only in the letters (PDF and mail-merge CSV), which
+are made in the background and handed over only once: see `assembly.invitations.batches`, which
+makes letters all or nothing (new credentials work, and the earlier ones stop, only when the
+officer downloads the letters that carry them).
 
 Redemption is atomic on both databases without any check-then-write:
 
@@ -38,13 +40,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from assembly import audit, journey, sessions
-from assembly.assemblies.models import Assembly, AssemblyStatus
-from assembly.assemblies.status import advance
+from assembly import audit, sessions
 from assembly.errors import Conflict
 from assembly.invitations.models import Invitation
 from assembly.selection import panel
-from assembly.selection.models import SEATED, Member, MemberRole
+from assembly.selection.models import SEATED, Member
 from assembly.settings import Settings
 from assembly.tables import utcnow
 
@@ -114,6 +114,11 @@ class Issued:
     code: str
     expires_at: datetime
 
+    @property
+    def hashes(self) -> tuple[str, str]:
+        """What the database keeps: the link's and the code's sha256."""
+        return link_hash(self.token), code_hash(self.code.replace("-", ""))
+
 
 def lock_members(session: Session, member_ids: Sequence[int]) -> None:
     """Take the per-member lock (in id order, so two lockers never wait on each other)."""
@@ -124,33 +129,47 @@ def lock_members(session: Session, member_ids: Sequence[int]) -> None:
         ).all()
 
 
-def issue(session: Session, members: Sequence[Member], *, days: int, officer_id: int | None,
-          now: datetime | None = None) -> list[Issued]:
-    """New link and code for each member; every earlier unused one of theirs stops working.
-
-    Call inside a write unit of work; the caller turns the result into letters in the same
-    request, because the raw secrets are not kept anywhere.
-    """
+def make(members: Sequence[Member], *, days: int, now: datetime) -> list[Issued]:
+    """A new link and code for each member, not yet stored anywhere (so not yet working)."""
     if not members:
         raise InvitationError(
             "There is nobody to invite: the panel has no members waiting for an invitation. "
             "Perform the public draw first, or check the panel page.")
-    now = now or utcnow()
     expires = now + timedelta(days=days)
-    ids = [m.id for m in members if m.id is not None]
-    lock_members(session, ids)
-    revoke_outstanding(session, ids, now=now)
-    issued: list[Issued] = []
+    issued = []
     for member in members:
         assert member.id is not None
-        token, code = new_token(), new_code()
-        for secret_hash in (link_hash(token), code_hash(code)):
-            session.add(Invitation(member_id=member.id, token_hash=secret_hash, created_at=now,
-                                   created_by=officer_id, expires_at=expires))
-        issued.append(Issued(member.id, member.public_id, member.respondent_id, token,
-                             format_code(code), expires))
+        issued.append(Issued(member.id, member.public_id, member.respondent_id, new_token(),
+                             format_code(new_code()), expires))
+    return issued
+
+
+def install(session: Session, hashes: Sequence[tuple[int, str, str]], *, expires_at: datetime,
+            officer_id: int | None, now: datetime) -> None:
+    """Make these (member id, link hash, code hash) work and every earlier unused credential of
+    those members stop, in the caller's unit of work. Members still `selected` become `invited`."""
+    ids = sorted({member_id for member_id, _, _ in hashes})
+    lock_members(session, ids)
+    revoke_outstanding(session, ids, now=now)
+    for member_id, *secret_hashes in hashes:
+        for secret_hash in secret_hashes:
+            session.add(Invitation(member_id=member_id, token_hash=secret_hash, created_at=now,
+                                   created_by=officer_id, expires_at=expires_at))
     panel.mark_invited(session, ids, now)
     session.flush()
+
+
+def issue(session: Session, members: Sequence[Member], *, days: int, officer_id: int | None,
+          now: datetime | None = None) -> list[Issued]:
+    """New link and code for each member, working at once; every earlier unused one stops.
+
+    For commands and tests that hand the secrets over in the same step. Officers get letters
+    through `batches`, which installs the credentials only when the letters are downloaded.
+    """
+    now = now or utcnow()
+    issued = make(members, days=days, now=now)
+    install(session, [(item.member_id, *item.hashes) for item in issued],
+            expires_at=issued[0].expires_at, officer_id=officer_id, now=now)
     return issued
 
 
@@ -270,37 +289,6 @@ HIDE_TOKENS = HideInvitationTokens()
 
 
 # --- the changes officers and members make ------------------------------------------------------
-
-
-def invite_panel(session: Session, assembly: Assembly, *, days: int, actor: str,
-                 officer_id: int | None) -> list[Issued]:
-    """Invitations for everyone on the panel who has not joined yet; earlier letters stop."""
-    assert assembly.id is not None
-    if not journey.is_drawn(session, assembly.id):
-        raise InvitationError("Perform the public draw before inviting the panel: there is "
-                              "nobody to invite yet.")
-    issued = issue(session, panel.invitable_members(session, assembly.id), days=days,
-                   officer_id=officer_id)
-    advance(session, assembly, AssemblyStatus.inviting)
-    audit.record(session, assembly.id, actor, "invitations.issued", {
-        "members": [item.member_public_id for item in issued],
-        "expires_at": issued[0].expires_at.isoformat(timespec="seconds"),
-    })
-    return issued
-
-
-def reinvite(session: Session, member: Member, *, days: int, actor: str,
-             officer_id: int | None) -> Issued:
-    """A new invitation for one member (a lost letter, a new phone); their old one stops."""
-    if member.role != MemberRole.panel.value or member.status not in SEATED:
-        raise InvitationError("Only members on the panel who have not left it can be sent a new "
-                              "invitation. A reserve is invited once they replace a member.")
-    issued = issue(session, [member], days=days, officer_id=officer_id)
-    audit.record(session, member.assembly_id, actor, "invitation.reissued", {
-        "member": member.public_id,
-        "expires_at": issued[0].expires_at.isoformat(timespec="seconds"),
-    })
-    return issued[0]
 
 
 def admit(session: Session, settings: Settings, secret_hash: str, *, via: str,

@@ -2,13 +2,17 @@
 
 Many members are invited by post, so the letter is the invitation: it carries the link in full and
 a short code to type, in plain English and large type. Both outputs are built from the same
-`Letter` objects in the same request that created the tokens, because the raw tokens exist only
-then (the database keeps their sha256).
+`Letter` objects, in the background job that `batches` starts right after making the tokens,
+because the raw tokens exist only then (the database keeps their sha256). Large panels take a
+while (WeasyPrint needs roughly 0.1-0.2 s a page), so the PDF is laid out `CHUNK` letters at a
+time, reporting progress after each, and the pages are then written as one tagged PDF.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -103,15 +107,50 @@ def letters_html(head: LetterHead, letters: Sequence[Letter], *, today: date) ->
     return template.render(head=head, letters=letters, today=today)
 
 
-def letters_pdf(head: LetterHead, letters: Sequence[Letter], *, today: date) -> bytes:
-    """One A4 page per member, tagged PDF/UA-1 so screen readers can read the letters too."""
+CHUNK = 10  # letters laid out between two progress reports
+
+
+def letters_pdf(head: LetterHead, letters: Sequence[Letter], *, today: date,
+                progress: Callable[[int], None] | None = None) -> bytes:
+    """One A4 page per member, tagged PDF/UA-1 so screen readers can read the letters too.
+
+    `progress(n)` is called after every `CHUNK` letters with how many are laid out so far."""
     if not letters:
         raise ValueError("There is nobody to write to: the panel has no members to invite.")
     HTML = renderer()
-    html = HTML(string=letters_html(head, letters, today=today), base_url=str(TEMPLATES))
-    pdf = html.write_pdf(pdf_variant="pdf/ua-1")
+    documents = []
+    for start in range(0, len(letters), CHUNK):
+        chunk = letters[start:start + CHUNK]
+        html = HTML(string=letters_html(head, chunk, today=today), base_url=str(TEMPLATES))
+        documents.append(html.render(pdf_variant="pdf/ua-1"))
+        if progress is not None:
+            progress(start + len(chunk))
+    pages = [page for document in documents for page in document.pages]
+    pdf = documents[0].copy(pages).write_pdf(pdf_variant="pdf/ua-1")
     assert pdf is not None
-    return pdf
+    return bytes(pdf)
+
+
+def letters_zip(head: LetterHead, letters: Sequence[Letter], *, today: date,
+                progress: Callable[[int], None] | None = None) -> bytes:
+    """The download: `letters.pdf`, `mail-merge.csv` (same links and codes) and a README."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("letters.pdf", letters_pdf(head, letters, today=today, progress=progress))
+        archive.writestr("mail-merge.csv", mail_merge_csv(letters))
+        archive.writestr("README.txt", README.format(count=len(letters), today=today))
+    return buffer.getvalue()
+
+
+README = """Invitations issued on {today} for {count} member(s).
+
+letters.pdf     one letter per page, A4, for printing and posting in window envelopes
+mail-merge.csv  the same links and codes, for e-mail or your own letter template
+
+The links and codes in these files are the only copies: the system keeps only a fingerprint of
+each. Store these files securely and delete them once the letters are sent. Creating letters
+again (and downloading them) makes every link and code in these files stop working.
+"""
 
 
 def mail_merge_csv(letters: Sequence[Letter]) -> bytes:

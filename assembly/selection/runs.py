@@ -15,6 +15,7 @@ from assembly.assemblies.status import advance
 from assembly.errors import Conflict
 from assembly.recruitment.pool import household_count, pool_size, stored_quotas
 from assembly.selection.draws import draw_of
+from assembly.selection import worker
 from assembly.selection.models import SelectionRun, active_run
 
 
@@ -42,6 +43,8 @@ def start(session: Session, assembly: Assembly, options: RunOptions, *, actor: s
     """Queue a selection run for the worker. Raises RunRefused with every reason it cannot."""
     assert assembly.id is not None
     problems: dict[str, str] = {}
+    # A run left "running" by a server that died must not block this one (issue #7, item 15).
+    worker.expire_stale(session, assembly_id=assembly.id)
     active = session.exec(select(SelectionRun.id).where(
         SelectionRun.assembly_id == assembly.id, active_run())).first()
     if active is not None:

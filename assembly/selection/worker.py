@@ -8,8 +8,14 @@ and quotas, calls the engine, writes its phase and progress into the `selection_
 
 The server's monitor thread starts queued runs when a slot is free, notices processes that died,
 and stamps a heartbeat on every run it owns. A run whose heartbeat has gone stale belongs to a
-server that stopped; it is marked failed at start-up or when someone looks at it, so nothing is
-left "running" for ever after a crash.
+server that stopped; it is marked failed at start-up, by every server's monitor thread within
+`STALE_CHECK_SECONDS` of going stale (no page view needed), and before a new run of the same
+assembly starts, so nothing is left "running" for ever after a crash and a crash never blocks
+the next run. Marking is one conditional UPDATE per run, so when several worker processes
+notice the same stale run at once, exactly one marks it and writes the audit event.
+
+A run's process ends with the server process that started it (`lifeline.die_with_parent`): a
+server killed with SIGKILL leaves no orphan computing a selection for nobody.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ import contextlib
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +55,7 @@ log = logging.getLogger("minipublic.jobs")
 
 HEARTBEAT_SECONDS = 5.0
 STALE_AFTER = timedelta(seconds=60)
+STALE_CHECK_SECONDS = 10.0  # how often each server looks for runs whose owner has died
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes, except on a change of phase
 POLL_SECONDS = 0.25
 ACTIVE = (RunStatus.queued.value, RunStatus.running.value)
@@ -203,8 +211,12 @@ def results(instance: Instance, distribution: Distribution, lottery: Any,
     }
 
 
-def execute(database_url: str, run_id: int) -> None:
+def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> None:
     """Entry point of the worker process: run one selection from start to stored result."""
+    if parent_pid is not None:
+        from assembly import lifeline
+
+        lifeline.die_with_parent(parent_pid)
     engine = db.make_engine(database_url)
     try:
         with db.session(engine, write=True) as session:
@@ -303,6 +315,7 @@ class Worker:
         self.thread = threading.Thread(target=self._monitor, name="selection-monitor",
                                        daemon=True)
         self.last_beat = 0.0
+        self.last_stale_check = 0.0
 
     def start(self) -> None:
         self.thread.start()
@@ -322,6 +335,7 @@ class Worker:
                 self._reap()
                 self._start_queued()
                 self._beat()
+                self._expire_stale()
             except Exception as error:
                 logs.log_error(log, "selection monitor", error)
 
@@ -329,7 +343,8 @@ class Worker:
         with self.lock:
             while self.queue and len(self.running) < self.processes:
                 run_id = self.queue.popleft()
-                process = self.context.Process(target=execute, args=(self.database_url, run_id),
+                process = self.context.Process(target=execute,
+                                               args=(self.database_url, run_id, os.getpid()),
                                                name=f"selection-{run_id}", daemon=True)
                 process.start()
                 self.running[run_id] = process
@@ -364,6 +379,22 @@ class Worker:
                     .values(heartbeat_at=utcnow())
                 )
 
+    def _expire_stale(self) -> None:
+        """Fail the runs of servers that died, without waiting for anyone to open a page."""
+        now = time.monotonic()
+        if now - self.last_stale_check < STALE_CHECK_SECONDS:
+            return
+        self.last_stale_check = now
+        with self.lock:
+            owned = [*self.running, *self.queue]
+        with db.session(self.engine) as session:
+            if not stale_runs_exist(session, keep=owned):
+                return
+        with db.session(self.engine, write=True) as session:
+            marked = expire_stale(session, keep=owned)
+        if marked:
+            log.warning("marked %s selection run(s) failed: their server stopped", marked)
+
     def stop(self) -> None:
         """Stop the monitor and every run still going; their rows say the server stopped."""
         self.stopping.set()
@@ -381,42 +412,63 @@ class Worker:
             _fail(self.engine, run_id, SERVER_STOPPED)
 
 
-def stale_runs_exist(session: Session, assembly_id: int) -> bool:
-    """Cheap read-only check, so pages only open a write transaction when there is work."""
+def _stale(assembly_id: int | None, keep: Sequence[int]) -> list[Any]:
     cutoff = utcnow() - STALE_AFTER
-    return session.exec(select(SelectionRun.id).where(
-        SelectionRun.assembly_id == assembly_id,
+    conditions: list[Any] = [
         col(SelectionRun.status).in_(ACTIVE),
         sa.or_(col(SelectionRun.heartbeat_at) < cutoff,
                sa.and_(col(SelectionRun.heartbeat_at).is_(None),
                        col(SelectionRun.created_at) < cutoff)),
-    ).limit(1)).first() is not None
+    ]
+    if assembly_id is not None:
+        conditions.append(col(SelectionRun.assembly_id) == assembly_id)
+    if keep:
+        conditions.append(col(SelectionRun.id).not_in(keep))
+    return conditions
 
 
-def expire_stale(session: Session, *, everything: bool = False) -> int:
-    """Mark failed the runs whose owner stopped beating; `everything` at a single-process start.
+def stale_runs_exist(session: Session, assembly_id: int | None = None, *,
+                     keep: Sequence[int] = ()) -> bool:
+    """Cheap read-only check, so callers only open a write transaction when there is work."""
+    return session.exec(select(SelectionRun.id).where(*_stale(assembly_id, keep)).limit(1)
+                        ).first() is not None
 
-    Returns how many runs were marked.
+
+def expire_stale(session: Session, *, everything: bool = False, assembly_id: int | None = None,
+                 keep: Sequence[int] = ()) -> int:
+    """Mark failed the runs whose owner stopped beating (`everything` active at a single-process
+    start), of one assembly or all, except those in `keep`. Returns how many this call marked.
+
+    Each run is claimed with `UPDATE ... WHERE status IN (queued, running) RETURNING`, so of
+    several servers (or a server and a page view) doing this at once, one marks it and writes
+    the audit event.
     """
-    query = select(SelectionRun).where(col(SelectionRun.status).in_(ACTIVE))
-    if not everything:
-        cutoff = utcnow() - STALE_AFTER
-        query = query.where(sa.or_(
-            col(SelectionRun.heartbeat_at) < cutoff,
-            sa.and_(col(SelectionRun.heartbeat_at).is_(None),
-                    col(SelectionRun.created_at) < cutoff),
-        ))
-    stale = list(session.exec(query).all())
+    if everything:
+        conditions: list[Any] = [col(SelectionRun.status).in_(ACTIVE)]
+        if assembly_id is not None:
+            conditions.append(col(SelectionRun.assembly_id) == assembly_id)
+    else:
+        conditions = _stale(assembly_id, keep)
+    candidates = session.exec(select(SelectionRun.id).where(*conditions)
+                              .order_by(col(SelectionRun.id))).all()
     from assembly import audit
 
-    for run in stale:
-        run.status, run.error, run.finished_at = RunStatus.failed.value, SERVER_STOPPED, utcnow()
-        run.phase = "Stopped"
-        session.add(run)
-        audit.record(session, run.assembly_id, "system", "selection.failed",
-                     {"run": run.id, "reason": "server stopped"})
+    marked = 0
+    for run_id in candidates:
+        claimed = session.execute(
+            sa.update(SelectionRun)
+            .where(col(SelectionRun.id) == run_id, col(SelectionRun.status).in_(ACTIVE))
+            .values(status=RunStatus.failed.value, error=SERVER_STOPPED, finished_at=utcnow(),
+                    phase="Stopped")
+            .returning(col(SelectionRun.assembly_id))
+        ).first()
+        if claimed is None:
+            continue
+        audit.record(session, claimed[0], "system", "selection.failed",
+                     {"run": run_id, "reason": "server stopped"})
+        marked += 1
     session.flush()
-    return len(stale)
+    return marked
 
 
 def worker_of(app: Any) -> Worker:

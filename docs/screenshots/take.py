@@ -105,12 +105,15 @@ def walk(url: str, email: str, password: str) -> None:
         page.goto(assembly + "/panel")
         shot(page, "05-panel")
         page.goto(assembly + "/invitations")
+        page.get_by_role("button", name=re.compile("Create letters")).click()
+        ready = page.get_by_role("button", name="Download the letters and make them work")
+        expect(ready).to_be_visible(timeout=120_000)
         with page.expect_download() as download:
-            page.get_by_role("button", name=re.compile("Create letters")).click()
+            ready.click()
         archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
         link = archive.read("mail-merge.csv").decode("utf-8-sig").splitlines()[1].split(",")
         invitation = next(cell for cell in link if "/invite/" in cell)
-        page.reload()
+        page.goto(assembly + "/invitations")
         page.evaluate("window.scrollTo(0, 0)")
         shot(page, "06-invitations")
         with tempfile.TemporaryDirectory() as folder:

@@ -143,3 +143,27 @@ def wait_for(client: TestClient, url: str, seconds: float = 120) -> list[str]:
         phases += re.findall(r'class="progress-label">([^<]*)<', response.text)
         time.sleep(0.3)
     raise AssertionError(f"the run did not finish in {seconds} s; phases: {phases[-3:]}")
+
+
+def wait_for_letters(client: TestClient, batch_url: str, seconds: float = 120) -> None:
+    """Reload the letters' page as a browser without JavaScript does until they are ready."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page = client.get(batch_url)
+        assert page.status_code == 200, page.text
+        if "Download the letters and make them work" in page.text:
+            return
+        assert "Making the letters" in page.text, page.text
+        time.sleep(0.2)
+    raise AssertionError(f"the letters were not ready within {seconds} s")
+
+
+def create_letters(client: TestClient, url: str, *, seconds: float = 120) -> Any:
+    """Create letters (confirming that working ones are replaced), wait for them, download them.
+    Returns the download's response, or the first response that was not a redirect."""
+    response = post_form(client, url, {"confirm": "yes"}, follow_redirects=False)
+    if response.status_code != 303:
+        return response
+    batch_url = response.headers["location"]
+    wait_for_letters(client, batch_url, seconds)
+    return post_form(client, batch_url)

@@ -83,6 +83,8 @@ ACCESS: tuple[Access, ...] = (
     Access("invitations", "GET", OFFICERS),
     Access("invitations_issue", "POST", OFFICERS),
     Access("invitation_reissue", "POST", OFFICERS),
+    Access("letter_batch", "GET", OFFICERS),
+    Access("letter_batch_download", "POST", OFFICERS),
     Access("invite_code_page", "GET", EVERYONE),
     Access("invite_code", "POST", EVERYONE),
     Access("invitation", "GET", EVERYONE),
@@ -142,7 +144,8 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
         session.flush()
     return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
             "member_public_id": member.public_id, "token": "no-such-invitation",
-            "respondent_id": respondent.public_id, "run_id": run.id}
+            "respondent_id": respondent.public_id, "run_id": run.id,
+            "batch_id": "no-such-letters"}
 
 
 def path_of(row: Access, world: dict[str, object]) -> str:

@@ -1,34 +1,38 @@
-"""Inviting the drawn panel: issue links and codes, download the letters and the mail-merge CSV.
+"""Inviting the drawn panel: prepare letters, watch them being made, download them.
 
-The raw link tokens and codes exist only in the response to the POST that creates them: one ZIP
-holding the letters PDF and the mail-merge CSV, built from the same secrets. Keeping them
-anywhere (even encrypted with the app's secret) would let whoever gets the database and the
-secret into every member's account; issuing again is cheap and invalidates the earlier letters,
-which is exactly what an officer wants when a batch was lost. That is why the page has no
-separate "download the letters again" link, and why the form is a plain POST without htmx (a
-file download cannot be swapped into the page).
+Letters are all or nothing (see `assembly.invitations.batches`): "Create letters" prepares a
+batch whose links and codes do not work yet and renders it in the background; the officer
+watches its progress (htmx polling, or a meta refresh without JavaScript) and downloads one ZIP
+holding the letters PDF and the mail-merge CSV. Only that download makes the new letters work and
+the earlier ones stop. If members hold letters that still work, the officer confirms first.
+
+The raw links and codes are never stored in the clear: the ZIP is kept encrypted with a key only
+the officer's browser can supply (its session cookie), for a short time. The download form is a
+plain POST without htmx, because a file download cannot be swapped into the page.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-from dataclasses import dataclass
-from datetime import datetime
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from anyio import to_thread
 from sqlmodel import Session, col, select
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import db
+from assembly import db, forms, sessions
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
-from assembly.authz import require
-from assembly.invitations import credentials, letters
+from assembly.authz import Actor, require
+from assembly.invitations import batches, letters
+from assembly.invitations.batches import Live
 from assembly.invitations.credentials import InvitationError, Issued
-from assembly.invitations.models import Invitation
+from assembly.invitations.models import BatchStatus, Invitation, LetterBatch
 from assembly.recruitment.models import Contact, Respondent
 from assembly.selection import panel
 from assembly.selection.access import member_or_404
@@ -36,7 +40,7 @@ from assembly.selection.draws import draw_of
 from assembly.selection.models import Member, MemberRole
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from assembly.templating import render, url
+from assembly.templating import is_partial, render, see_other, url
 
 
 @dataclass(frozen=True)
@@ -46,16 +50,28 @@ class MemberRow:
     name: str
     issued_at: datetime | None
     expires_at: datetime | None
+    live: Live | None = None  # the letter that works now, if any
 
 
 async def page(request: Request) -> Response:
-    require(request, "invitations.issue")
+    actor = require(request, "invitations.issue")
     assembly_id = request.path_params["assembly_id"]
 
     settings: Settings = request.app.state.settings
 
     def load(session: Session) -> dict[str, object]:
-        return _context(session, assembly_or_404(session, assembly_id), settings)
+        context = _context(session, assembly_or_404(session, assembly_id), settings)
+        # Letters this sign-in prepared that are still being made or waiting for the download.
+        now = utcnow()
+        mine = session.exec(
+            select(LetterBatch).where(
+                LetterBatch.assembly_id == assembly_id, LetterBatch.session_id == actor.session_id,
+                col(LetterBatch.status).in_((BatchStatus.rendering.value,
+                                             BatchStatus.ready.value)))
+            .order_by(col(LetterBatch.id).desc())).all()
+        context["pending"] = [(batch, batches.status_of(batch, now).value) for batch in mine
+                              if batches.status_of(batch, now) is not BatchStatus.abandoned]
+        return context
 
     context = await db.run(request, load)
     return render(request, "invitations/officer.html", context)
@@ -77,67 +93,226 @@ def _rows(session: Session, assembly_id: int) -> list[MemberRow]:
         .where(Member.assembly_id == assembly_id, Member.role == MemberRole.panel.value)
         .order_by(col(Member.id))
     ).all()
-    return [MemberRow(member, reference, name or "", issued, expires)
+    live = batches.live_letters(session, [member.id for member, *_ in found if member.id])
+    return [MemberRow(member, reference, name or "", issued, expires, live.get(member.id or 0))
             for member, reference, name, issued, expires in found]
 
 
 async def issue_all(request: Request) -> Response:
-    """Issue invitations to everyone on the panel who has not joined yet; download the letters."""
+    """Prepare letters for everyone on the panel who has not joined yet (after confirming, if
+    some of them hold letters that still work), then show their progress."""
     actor = require(request, "invitations.issue")
     assembly_id = request.path_params["assembly_id"]
-    settings: Settings = request.app.state.settings
+    form = await forms.read(request)
+    confirmed = form.get("confirm") == "yes"
     missing = await _renderer_missing(request, assembly_id)
     if missing is not None:
         return missing
 
-    def work(session: Session) -> tuple[Assembly, list[letters.Letter]] | dict[str, object]:
-        assembly = assembly_or_404(session, assembly_id)
-        try:
-            issued = credentials.invite_panel(
-                session, assembly, days=settings.invitation_days, actor=actor.label,
-                officer_id=actor.officer.id if actor.officer else None)
-        except InvitationError as error:
-            return _context(session, assembly, settings, {"form": str(error)})
-        return assembly, _letters(session, request, issued)
+    def members(session: Session, assembly: Assembly) -> list[Member]:
+        assert assembly.id is not None
+        return panel.invitable_members(session, assembly.id)
 
-    outcome = await db.run(request, work, write=True)
-    if isinstance(outcome, dict):
-        return render(request, "invitations/officer.html", outcome, status_code=409)
-    assembly, batch = outcome
-    return await _download(request, assembly, batch, f"invitations-{assembly.id}")
+    def prepare(session: Session, assembly: Assembly, settings: Settings) -> batches.Prepared:
+        return batches.prepare_panel(session, assembly, days=settings.invitation_days,
+                                     **_owner(actor))
+
+    return await _prepare(request, actor, assembly_id, members, prepare, confirmed,
+                          action=url(request, "invitations_issue", assembly_id=assembly_id))
 
 
 async def reissue(request: Request) -> Response:
-    """A new invitation for one member (a lost letter, a new phone); their old one stops."""
+    """A new letter for one member (a lost letter, a new phone); their current one keeps working
+    until the new one is downloaded."""
     actor = require(request, "invitations.issue")
     assembly_id = request.path_params["assembly_id"]
     member_id = request.path_params["member_id"]
-    settings: Settings = request.app.state.settings
+    form = await forms.read(request)
+    confirmed = form.get("confirm") == "yes"
     missing = await _renderer_missing(request, assembly_id)
     if missing is not None:
         return missing
 
-    def work(session: Session) -> tuple[Assembly, list[letters.Letter]] | dict[str, object]:
-        assembly = assembly_or_404(session, assembly_id)
+    def members(session: Session, assembly: Assembly) -> list[Member]:
+        return [member_or_404(session, assembly_id, member_id)]
+
+    def prepare(session: Session, assembly: Assembly, settings: Settings) -> batches.Prepared:
         member = member_or_404(session, assembly_id, member_id)
+        return batches.prepare_member(session, member, days=settings.invitation_days,
+                                      **_owner(actor))
+
+    return await _prepare(request, actor, assembly_id, members, prepare, confirmed,
+                          action=url(request, "invitation_reissue", assembly_id=assembly_id,
+                                     member_id=member_id))
+
+
+def _owner(actor: Actor) -> dict[str, int | None]:
+    return {"officer_id": actor.officer.id if actor.officer else None,
+            "session_id": actor.session_id}
+
+
+def _cookie(request: Request) -> str:
+    token = sessions.cookie_token(request)
+    if token is None:  # require() let an officer in, so there is a session cookie
+        raise HTTPException(403, "Sign in again to make letters.")
+    return token
+
+
+async def _prepare(request: Request, actor: Actor, assembly_id: int,
+                   members: Callable[[Session, Assembly], list[Member]],
+                   prepare: Callable[[Session, Assembly, Settings], batches.Prepared],
+                   confirmed: bool, *, action: str) -> Response:
+    settings: Settings = request.app.state.settings
+    token = _cookie(request)
+
+    def work(session: Session) -> _Outcome:
+        assembly = assembly_or_404(session, assembly_id)
+        if not confirmed:
+            chosen = members(session, assembly)
+            live = batches.live_letters(session, [m.id for m in chosen if m.id is not None])
+            if live:
+                return _Outcome("confirm", {
+                    "assembly": assembly, "action": action, "live": len(live),
+                    "count": len(chosen),
+                    "newest": max(item.issued_at for item in live.values())})
         try:
-            issued = credentials.reinvite(session, member, days=settings.invitation_days,
-                                          actor=actor.label,
-                                          officer_id=actor.officer.id if actor.officer else None)
+            prepared = prepare(session, assembly, settings)
         except InvitationError as error:
-            return _context(session, assembly, settings, {"form": str(error)})
-        return assembly, _letters(session, request, [issued])
+            return _Outcome("error", _context(session, assembly, settings, {"form": str(error)}))
+        return _Outcome("prepared", {}, prepared.batch.public_id, letter_head(assembly, settings),
+                        _letters(session, request, prepared.issued))
+
+    outcome = await db.run(request, work, write=True)
+    if outcome.kind == "confirm":
+        return render(request, "invitations/confirm.html", outcome.context)
+    if outcome.kind == "error":
+        return render(request, "invitations/officer.html", outcome.context, status_code=409)
+    assert outcome.head is not None
+    batches.start_rendering(request.app.state.engine, outcome.public_id,
+                            batches.batch_key(token, outcome.public_id), outcome.head,
+                            outcome.batch_letters, utcnow().date())
+    return see_other(request, url(request, "letter_batch", assembly_id=assembly_id,
+                                  batch_id=outcome.public_id))
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What preparing letters came to: a question, a refusal, or a batch to render."""
+
+    kind: str  # "confirm", "error" or "prepared"
+    context: dict[str, object]
+    public_id: str = ""
+    head: letters.LetterHead | None = None
+    batch_letters: list[letters.Letter] = field(default_factory=list)
+
+
+def _batch_or_404(session: Session, actor: Actor, assembly_id: int, public_id: str
+                  ) -> LetterBatch:
+    """The batch, if it belongs to this assembly and to this sign-in (the browser that made it
+    is the only one that could decrypt it anyway)."""
+    batch = session.exec(select(LetterBatch).where(LetterBatch.public_id == public_id)).first()
+    if batch is None or batch.assembly_id != assembly_id or batch.session_id is None \
+            or batch.session_id != actor.session_id:
+        raise HTTPException(404, "There are no such letters. Letters can be downloaded only "
+                                 "from the browser, and the sign-in, that created them.")
+    return batch
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    reference: str
+    name: str
+    status: str
+    live: Live | None
+
+
+def _batch_context(session: Session, batch: LetterBatch) -> dict[str, object]:
+    assembly = assembly_or_404(session, batch.assembly_id)
+    now = utcnow()
+    status = batches.status_of(batch, now)
+    context: dict[str, object] = {
+        "assembly": assembly, "batch": batch, "status": status.value,
+        "percent": math.floor(100 * batch.done / batch.count) if batch.count else 0,
+        "download_again": batches.can_download_again(batch, now), "errors": {},
+        "keep_minutes": int(batches.KEEP_AFTER_DOWNLOAD.total_seconds() // 60),
+        "ready_hours": int(batches.READY_FOR.total_seconds() // 3600),
+    }
+    ids = batches.member_ids(batch)
+    if status in (BatchStatus.ready, BatchStatus.activated):
+        found = session.exec(
+            select(Member, Respondent.external_id, Contact.name)
+            .join(Respondent, col(Respondent.id) == col(Member.respondent_id))
+            .outerjoin(Contact, col(Contact.respondent_id) == col(Member.respondent_id))
+            .where(col(Member.id).in_(ids)).order_by(col(Member.id))).all()
+        live = batches.live_letters(session, ids, now=now)
+        context["rows"] = [BatchRow(reference, name or "", member.status,
+                                    live.get(member.id or 0))
+                           for member, reference, name in found]
+        context["holding"] = len(live)
+    return context
+
+
+async def batch_page(request: Request) -> Response:
+    """The letters' progress, then the download; after it, who holds working letters."""
+    actor = require(request, "invitations.issue")
+    assembly_id = request.path_params["assembly_id"]
+    public_id = request.path_params["batch_id"]
+
+    def load(session: Session) -> dict[str, object]:
+        return _batch_context(session, _batch_or_404(session, actor, assembly_id, public_id))
+
+    context = await db.run(request, load)
+    waiting = context["status"] in (BatchStatus.rendering.value, BatchStatus.ready.value)
+    if is_partial(request):
+        seen = request.query_params.get("seen", "")
+        if context["status"] != seen and seen:
+            # The batch moved on (finished, or downloaded): load the whole page again.
+            return Response(status_code=204, headers={"HX-Refresh": "true"})
+        if context["status"] != BatchStatus.rendering.value:
+            # Waiting for the download: nothing to swap (the button must not be replaced
+            # under the officer's pointer or a screen reader's focus).
+            return Response(status_code=204)
+        return render(request, "invitations/batch.html", {**context, "waiting": waiting},
+                      block="progress")
+    return render(request, "invitations/batch.html", {**context, "waiting": waiting})
+
+
+async def download(request: Request) -> Response:
+    """Hand over the letters: in one transaction they start working, the members' earlier
+    letters stop, and the audit log says so; the ZIP is this response."""
+    actor = require(request, "invitations.issue")
+    assembly_id = request.path_params["assembly_id"]
+    public_id = request.path_params["batch_id"]
+    key = batches.batch_key(_cookie(request), public_id)
+
+    def work(session: Session) -> tuple[bytes, date] | dict[str, object]:
+        batches.tidy(session)  # erase other archives whose time is up
+        batch = _batch_or_404(session, actor, assembly_id, public_id)
+        archive = batches.unseal(key, public_id, batch.archive) if batch.archive else None
+        try:
+            if archive is None:
+                raise InvitationError(batches.NOT_READY)
+            batches.activate(session, batch, actor=actor.label,
+                             officer_id=actor.officer.id if actor.officer else None)
+        except InvitationError as error:
+            session.rollback()
+            return {**_batch_context(session, batch), "errors": {"form": str(error)}}
+        return archive, batch.created_at.date()
 
     outcome = await db.run(request, work, write=True)
     if isinstance(outcome, dict):
-        return render(request, "invitations/officer.html", outcome, status_code=409)
-    assembly, batch = outcome
-    return await _download(request, assembly, batch, f"invitation-{assembly.id}-member-{member_id}")
+        return render(request, "invitations/batch.html", {**outcome, "waiting": False},
+                      status_code=409)
+    archive, made = outcome
+    return Response(archive, media_type="application/zip", headers={
+        "Content-Disposition":
+            f'attachment; filename="invitations-{assembly_id}-{made:%Y-%m-%d}-{public_id[:6]}.zip"',
+    })
 
 
 async def _renderer_missing(request: Request, assembly_id: int) -> Response | None:
-    """Checked before any token is issued: issuing revokes the earlier letters, so it must not
-    happen when the new ones cannot be made."""
+    """Checked before letters are prepared: no point making credentials that no letter can
+    carry (the earlier letters would keep working anyway, but the officer should know now)."""
     try:
         await to_thread.run_sync(letters.renderer)
     except letters.RendererMissing as error:
@@ -158,7 +333,7 @@ def _context(session: Session, assembly: Assembly, settings: Settings,
     assert assembly.id is not None
     return {"assembly": assembly, "drawn": draw_of(session, assembly.id) is not None,
             "rows": _rows(session, assembly.id), "errors": errors or {},
-            "on_panel": len(panel.panel_members(session, assembly.id)),
+            "on_panel": len(panel.panel_members(session, assembly.id)), "pending": [],
             "invitation_days": settings.invitation_days}
 
 
@@ -202,34 +377,3 @@ def letter_head(assembly: Assembly, settings: Settings) -> letters.LetterHead:
         ends_on=assembly.ends_on,
         remit=assembly.remit,
     )
-
-
-async def _download(request: Request, assembly: Assembly, batch: list[letters.Letter],
-                    name: str) -> Response:
-    """One ZIP with `letters.pdf` and `mail-merge.csv`, rendered off the event loop."""
-    head = letter_head(assembly, request.app.state.settings)
-    today = utcnow().date()
-
-    def build() -> bytes:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("letters.pdf", letters.letters_pdf(head, batch, today=today))
-            archive.writestr("mail-merge.csv", letters.mail_merge_csv(batch))
-            archive.writestr("README.txt", README.format(count=len(batch), today=today))
-        return buffer.getvalue()
-
-    content = await to_thread.run_sync(build)
-    return Response(content, media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{name}-{today:%Y-%m-%d}.zip"',
-    })
-
-
-README = """Invitations issued on {today} for {count} member(s).
-
-letters.pdf     one letter per page, A4, for printing and posting in window envelopes
-mail-merge.csv  the same links and codes, for e-mail or your own letter template
-
-The links and codes in these files are the only copies: the system keeps only a fingerprint of
-each. Store these files securely and delete them once the letters are sent. Issuing invitations
-again makes every link and code in these files stop working.
-"""

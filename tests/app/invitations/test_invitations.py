@@ -27,7 +27,7 @@ from assembly.selection.models import Member
 from assembly.settings import Settings
 from assembly.tables import utcnow
 from tests.app.builders import Panel, drawn_panel, make_member
-from tests.app.flows import BASE_URL, make_client, post_form
+from tests.app.flows import BASE_URL, create_letters, make_client, post_form
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Batch:
 
 
 def issue(client: TestClient, panel: Panel, url: str | None = None) -> Batch:
-    response = post_form(client, url or f"/assemblies/{panel.assembly_id}/invitations")
+    response = create_letters(client, url or f"/assemblies/{panel.assembly_id}/invitations")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     assert response.headers["content-disposition"].startswith("attachment;")
@@ -323,7 +323,7 @@ def test_issuing_again_while_members_redeem_neither_deadlocks_nor_lets_two_in(
 
     def reissue() -> None:
         barrier.wait()
-        response = post_form(officer_client, f"/assemblies/{panel.assembly_id}/invitations")
+        response = create_letters(officer_client, f"/assemblies/{panel.assembly_id}/invitations")
         with lock:
             outcomes.append(("officer", response.status_code))
 

@@ -19,7 +19,7 @@ from assembly.recruitment.models import Contact, PoolCount, Profile, Respondent
 from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
 from tests.app.builders import Panel, days_ago, drawn_panel
-from tests.app.flows import TEST_SECRET, make_client, post_form
+from tests.app.flows import TEST_SECRET, create_letters, make_client, post_form
 
 
 @pytest.fixture
@@ -236,7 +236,7 @@ def test_no_personal_data_in_logs_through_a_whole_journey(
 
     caplog.set_level(logging.DEBUG)
     panel = drawn_panel(engine, drawn_at=days_ago(100), retention_days=90)
-    response = post_form(officer_client, f"/assemblies/{panel.assembly_id}/invitations")
+    response = create_letters(officer_client, f"/assemblies/{panel.assembly_id}/invitations")
     assert response.status_code == 200
     import csv
     import io
