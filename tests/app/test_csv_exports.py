@@ -26,7 +26,7 @@ from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
 from assembly.selection.publication import PUBLIC_FILES
 from tests.app.builders import synthetic
-from tests.app.flows import create, post_form, start, upload, wait_for
+from tests.app.flows import create, create_letters, post_form, start, upload, wait_for
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 # Each starts a cell as a spreadsheet would run it: OWASP's list and the full-width forms.
@@ -103,7 +103,7 @@ def test_every_csv_export_neutralises_formulas(officer_client: TestClient, dbs: 
     drawn = post_form(officer_client, f"{url}/draw", {"seed": "1 2 3", "confirm": "yes"},
                       follow_redirects=False)
     assert drawn.status_code == 303
-    downloads = {"invitations_issue": post_form(
+    downloads = {"letter_batch_download": create_letters(
         officer_client, f"/assemblies/{assembly_id}/invitations")}
     with dbs() as session:
         run = session.exec(select(SelectionRun).where(
@@ -128,11 +128,11 @@ def test_every_csv_export_neutralises_formulas(officer_client: TestClient, dbs: 
                 assert not unsafe_cells(text), (name, inner, unsafe_cells(text)[:5])
     exports = {name.split(" ")[0] for name in checked}
     # The crawl found the exports there are today (a new one is checked all the same).
-    assert {"invitations_issue", "audit_csv", "selection_file",
+    assert {"letter_batch_download", "audit_csv", "selection_file",
             "selection_auditor_pack"} <= exports, exports
 
     # The hostile values did reach the files, shown as text: the test cannot pass vacuously.
-    merge = csv.DictReader(io.StringIO(checked["invitations_issue"]["mail-merge.csv"]))
+    merge = csv.DictReader(io.StringIO(checked["letter_batch_download"]["mail-merge.csv"]))
     rows = list(merge)
     assert all(r["name"].startswith(("'" + FORMULA, "'@")) for r in rows)
     assert all(r["member_ref"].startswith("'=HYPERLINK(") for r in rows)

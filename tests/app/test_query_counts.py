@@ -21,11 +21,12 @@ from starlette.testclient import TestClient
 from assembly import db
 from assembly.accounts.models import Officer
 from assembly.invitations import credentials
+from assembly.invitations.models import LetterBatch
 from assembly.routes import routes
 from assembly.selection import panel as panel_service
 from assembly.selection.models import Member, SelectionRun
 from tests.app.builders import synthetic
-from tests.app.flows import loaded, post_form, start, wait_for
+from tests.app.flows import loaded, post_form, start, wait_for, wait_for_letters
 
 
 @contextmanager
@@ -64,6 +65,13 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
             "member_drop_out", assembly_id=assembly_id, member_id=member_id),
             {"reason": "declined", "confirm": "yes"}, follow_redirects=False)
         assert response.status_code == 303, response.text
+    # Letters made for the panel (not downloaded), so the letters' page has a batch to show;
+    # measured once they are ready, when no render thread is writing any more.
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "invitations_issue", assembly_id=assembly_id), {"confirm": "yes"},
+        follow_redirects=False)
+    assert response.status_code == 303, response.text
+    wait_for_letters(client, response.headers["location"])
     return assembly_id
 
 
@@ -81,8 +89,10 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
         member_id = session.exec(select(Member.id).where(
             Member.assembly_id == assembly_id).order_by(Member.id)).first()
         officer_id = session.exec(select(Officer.id)).first()
+        batch_id = session.exec(select(LetterBatch.public_id).where(
+            LetterBatch.assembly_id == assembly_id)).first()
     values = {"assembly_id": assembly_id, "run_id": run_id, "member_id": member_id,
-              "officer_id": officer_id, "name": "lottery.csv"}
+              "officer_id": officer_id, "name": "lottery.csv", "batch_id": batch_id}
     pages = {}
     for route in routes:
         if not isinstance(route, Route) or "GET" not in (route.methods or ()):

@@ -26,7 +26,15 @@ from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.selection.models import Draw, Member, SelectionRun
 from assembly.settings import Settings
 from tests.app.builders import days_ago, drawn_panel, synthetic
-from tests.app.flows import TEST_SECRET, create, post_form, start, upload, wait_for
+from tests.app.flows import (
+    TEST_SECRET,
+    create,
+    create_letters,
+    post_form,
+    start,
+    upload,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -89,7 +97,7 @@ def test_without_an_id_column_ids_are_row_numbers_and_erasure_leaves_nothing_per
     response = post_form(officer_client, f"/assemblies/{assembly_id}/runs/{run_id}/draw",
                          {"seed": "1 2 3", "confirm": "yes"}, follow_redirects=False)
     assert response.status_code == 303, response.text
-    response = post_form(officer_client, f"/assemblies/{assembly_id}/invitations")
+    response = create_letters(officer_client, f"/assemblies/{assembly_id}/invitations")
     assert response.status_code == 200, response.text
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         merge = list(csv.DictReader(io.StringIO(
