@@ -8,6 +8,9 @@ of each type sit on the panel; a panel of people is recovered later by `expand`.
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 from dataclasses import dataclass
 
 import highspy
@@ -49,9 +52,36 @@ def _constraint_rows(types: Types) -> tuple[Floats, Floats, list[Ints]]:
     return np.array(lower, dtype=float), np.array(upper, dtype=float), rows
 
 
+_banner = threading.Lock()
+_banner_hidden = False
+
+
+def _first_highs() -> highspy.Highs:
+    """HiGHS prints its licence banner to standard output from the first instance a process
+    makes, before any option can be set. Make that one with the process's standard output (file
+    descriptor 1, where the C++ library writes) pointed at the null device, so a command's
+    output is only what the command says."""
+    global _banner_hidden
+    with _banner:
+        if _banner_hidden:
+            return highspy.Highs()
+        sys.stdout.flush()
+        saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _banner_hidden = True
+        return highs
+
+
 def new_highs() -> highspy.Highs:
     """A silent, single-threaded HiGHS instance (the machine's other core runs the web app)."""
-    highs = highspy.Highs()
+    highs = _first_highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
     return highs

@@ -293,6 +293,8 @@ def test_the_installed_command_selects_draws_and_verifies(committed: Path,
         capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Commitment:" in done.stdout and "\r" not in done.stderr
+    # The solver's licence banner stays out of the command's output.
+    assert "HiGHS" not in done.stdout and "HiGHS" not in done.stderr, done.stdout[:300]
     done = subprocess.run([*command, "draw", str(out), "--seed", "9 9 9"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
