@@ -22,7 +22,10 @@ def free_port() -> int:
 
 
 def port_is_free(port: int) -> bool:
+    """Can a new server listen on `port`? With SO_REUSEADDR, as uvicorn binds: connections of
+    the killed server still in TIME_WAIT do not count, only a process still listening does."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
