@@ -46,7 +46,7 @@ def test_full_page_for_plain_requests_and_htmx_full_requests(client: TestClient)
     for headers in ({}, {"HX-Request": "true", "HX-Request-Type": "full"}):
         response = client.get("/login", headers=headers)
         assert response.text.startswith("<!doctype html>")
-        assert response.headers["vary"] == "HX-Request, HX-Request-Type"
+        assert response.headers["vary"] == "HX-Request, HX-Request-Type, Accept-Encoding"
 
 
 def test_fragment_only_for_partial_requests(client: TestClient) -> None:
@@ -54,7 +54,7 @@ def test_fragment_only_for_partial_requests(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.text.lstrip().startswith("<form")
     assert "<html" not in response.text and "<header" not in response.text
-    assert response.headers["vary"] == "HX-Request, HX-Request-Type"
+    assert response.headers["vary"] == "HX-Request, HX-Request-Type, Accept-Encoding"
 
 
 def test_base_layout_landmarks_and_status_region(client: TestClient) -> None:
@@ -136,5 +136,7 @@ def test_navigation_shows_what_the_actor_may_use(admin_client: TestClient, clien
                                                  app: Starlette) -> None:
     admin_page = admin_client.get("/").text
     assert 'href="/admin/officers"' in admin_page and ">Sign out</button>" in admin_page
-    anonymous_page = client.get("/").text
+    anonymous_page = client.get("/login").text
     assert 'href="/admin/officers"' not in anonymous_page and "Officer sign in" in anonymous_page
+    # Residents' and public pages do not offer officers' sign-in (officers go to /login).
+    assert "Officer sign in" not in client.get("/").text
