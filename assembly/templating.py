@@ -17,6 +17,7 @@ import hmac
 import json
 import re
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,6 +118,34 @@ def points(difference: float | None) -> str:
 
 FILTERS: dict[str, Any] = {"number": number, "percent": percent, "chance": chance,
                            "points": points}
+
+
+# --- downloads -----------------------------------------------------------------------------------
+
+SLUG_CHARACTERS = 60
+
+
+def _slug(text: str, *, ascii_only: bool) -> str:
+    if ascii_only:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[^\W_]+", text.lower())
+    slug = "-".join(words)
+    return slug[:SLUG_CHARACTERS].rstrip("-")
+
+
+def attachment(title: str, *parts: str | int, extension: str) -> dict[str, str]:
+    """A `Content-Disposition` header naming a download after its assembly (and run), e.g.
+    `liverpool-data-assembly-run-3-auditor-pack.zip`, so files from several assemblies or runs
+    never end up as `pool (3).csv` in the same folder.
+
+    `filename` is a plain ASCII slug every browser accepts; `filename*` (RFC 5987/6266) keeps the
+    title's own letters ("assemblée") for browsers that read it, which all current ones do.
+    """
+    rest = [_slug(str(part), ascii_only=True) for part in parts]
+    plain = "-".join(filter(None, [_slug(title, ascii_only=True) or "assembly", *rest]))
+    full = "-".join(filter(None, [_slug(title, ascii_only=False) or "assembly", *rest]))
+    return {"Content-Disposition": f'attachment; filename="{plain}.{extension}"; '
+                                   f"filename*=UTF-8''{quote(full, safe='')}.{extension}"}
 
 
 def url(request: Request, name: str, /, query: Mapping[str, str] | None = None,
