@@ -9,12 +9,12 @@ request whose `v` is not the file's current hash (an old page still open after a
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
-
 
 STATIC = Path(__file__).resolve().parent / "static"
 CACHE_VERSIONED = "public, max-age=31536000, immutable"
@@ -49,10 +49,9 @@ def _version(scope: Scope) -> str:
 class VersionedStaticFiles(StaticFiles):
     """Starlette's static files, with a year's cache for addresses that carry the file's hash."""
 
-    def file_response(self, full_path: str | Path, stat_result: object, scope: Scope,
-                      status_code: int = 200) -> Response:
-        response = super().file_response(full_path, stat_result, scope,  # type: ignore[arg-type]
-                                         status_code)
+    def file_response(self, full_path: str | os.PathLike[str], stat_result: os.stat_result,
+                      scope: Scope, status_code: int = 200) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
         path = Path(full_path)
         versioned = path.is_file() and _version(scope) == digest(path.name, path.parent)
         response.headers["Cache-Control"] = CACHE_VERSIONED if versioned else CACHE_UNVERSIONED

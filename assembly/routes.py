@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount, Router
 
-from assembly.assets import STATIC, VersionedStaticFiles
 from assembly.accounts.routes import routes as accounts
 from assembly.assemblies.routes import routes as assemblies
+from assembly.assets import STATIC, VersionedStaticFiles
 from assembly.invitations.routes import routes as invitations
 from assembly.privacy.routes import routes as privacy
 from assembly.recruitment.routes import routes as recruitment

@@ -12,8 +12,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.testclient import TestClient
 
-from assembly.compression import LEVEL
 from assembly.assets import CACHE_UNVERSIONED, CACHE_VERSIONED, STATIC
+from assembly.compression import LEVEL
 from tests.app.flows import loaded
 
 YEAR = "public, max-age=31536000, immutable"
