@@ -18,6 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from assembly import db, error_pages, lifeline, routes
 from assembly import settings as settings_module
+from assembly.compression import CompressionMiddleware
 from assembly.security import SecurityMiddleware
 from assembly.selection import worker
 from assembly.sessions import SessionMiddleware
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     if settings.allowed_hosts != ("*",):
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)))
     middleware += [
+        Middleware(CompressionMiddleware),
         Middleware(SecurityMiddleware, forgery_page=error_pages.forgery_page,
                    error_page=error_pages.server_error_page, https=settings.production,
                    max_body=settings.max_request_bytes),

@@ -8,15 +8,15 @@ table in `tests/app/test_access_matrix.py` (a test fails until you do). Build UR
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount, Router
-from starlette.staticfiles import StaticFiles
 
 from assembly.accounts.routes import routes as accounts
 from assembly.assemblies.routes import routes as assemblies
+from assembly.assets import STATIC, VersionedStaticFiles
 from assembly.invitations.routes import routes as invitations
 from assembly.privacy.routes import routes as privacy
 from assembly.recruitment.routes import routes as recruitment
 from assembly.selection.routes import routes as selection
-from assembly.templating import STATIC, STATIC_PATH
+from assembly.templating import STATIC_PATH
 
 routes: list[BaseRoute] = [
     *accounts,
@@ -25,7 +25,7 @@ routes: list[BaseRoute] = [
     *selection,
     *invitations,
     *privacy,
-    Mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static"),
+    Mount(STATIC_PATH, VersionedStaticFiles(directory=STATIC), name="static"),
 ]
 
 

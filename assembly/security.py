@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assembly import logs
+from assembly.assets import CACHE_UNVERSIONED
 from assembly.templating import STATIC_PATH
 
 log = logging.getLogger("minipublic.security")
@@ -185,9 +186,8 @@ class SecurityMiddleware:
                 if self.https:
                     headers.setdefault("Strict-Transport-Security", HSTS)
                 # Pages can show personal data: never keep them in shared or browser caches.
-                headers.setdefault(
-                    "Cache-Control", "public, max-age=3600" if static else "no-store"
-                )
+                # Static files set their own (a year when the address carries their hash).
+                headers.setdefault("Cache-Control", CACHE_UNVERSIONED if static else "no-store")
             await send(message)
 
         request = Request(scope, receive)

@@ -17,6 +17,7 @@ import hmac
 import json
 import re
 import time
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
 from assembly import authz
+from assembly.assets import digest
 from assembly.settings import Settings
 
 PACKAGE = Path(__file__).resolve().parent
@@ -44,7 +46,6 @@ def templates_dir(package: Path = PACKAGE) -> Path:
 
 
 TEMPLATES = templates_dir()
-STATIC = Path(__file__).resolve().parent / "static"
 # Where the static files are mounted; the middlewares recognise static requests by it.
 STATIC_PATH = "/static"
 FLASH_SECONDS = 300
@@ -70,12 +71,81 @@ def make_templates(settings: Settings, directory: Path = TEMPLATES) -> Jinja2Blo
     env.globals["can"] = authz.can
     env.globals["static"] = _static_url
     env.globals["url"] = _template_url
+    env.filters.update(FILTERS)
     env.trim_blocks = True
     env.lstrip_blocks = True
     # Form macros as a global (`forms.field(...)`): a template-level `{% from ... import %}` is
     # not visible when jinja2-fragments renders a single block.
     env.globals["forms"] = env.get_template("_partials/forms.html").module
     return templates
+
+
+# --- numbers -------------------------------------------------------------------------------------
+# One way to write each kind of number on every page, so the same figure never appears as 1000 on
+# one page and 1,000 on the next, or as 2.5% here and 2.50% there. The command line writes chances
+# the same way (two decimals).
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """`{{ 1234|number }}` -> "1,234"; `{{ 2.345|number(1) }}` -> "2.3"; None -> "–"."""
+    if value is None:
+        return "–"
+    return f"{value:,.{decimals}f}"
+
+
+def percent(share: float | None, decimals: int = 1) -> str:
+    """A share of a whole (0.123 -> "12.3%"): of the pool, of the panel, of a group."""
+    if share is None:
+        return "–"
+    return f"{share * 100:,.{decimals}f}%"
+
+
+CHANCE_DECIMALS = 2
+
+
+def chance(probability: float | None) -> str:
+    """A chance of selection (0.0263 -> "2.63%"): always two decimals, as on the command line."""
+    return percent(probability, CHANCE_DECIMALS)
+
+
+def points(difference: float | None) -> str:
+    """A difference between two chances, in percentage points (0.00012 -> "0.012 percentage
+    points"): three decimals, because these differences are small."""
+    if difference is None:
+        return "–"
+    return f"{difference * 100:,.3f} percentage points"
+
+
+FILTERS: dict[str, Any] = {"number": number, "percent": percent, "chance": chance,
+                           "points": points}
+
+
+# --- downloads -----------------------------------------------------------------------------------
+
+SLUG_CHARACTERS = 60
+
+
+def _slug(text: str, *, ascii_only: bool) -> str:
+    if ascii_only:
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[^\W_]+", text.lower())
+    slug = "-".join(words)
+    return slug[:SLUG_CHARACTERS].rstrip("-")
+
+
+def attachment(title: str, *parts: str | int, extension: str) -> dict[str, str]:
+    """A `Content-Disposition` header naming a download after its assembly (and run), e.g.
+    `liverpool-data-assembly-run-3-auditor-pack.zip`, so files from several assemblies or runs
+    never end up as `pool (3).csv` in the same folder.
+
+    `filename` is a plain ASCII slug every browser accepts; `filename*` (RFC 5987/6266) keeps the
+    title's own letters ("assemblée") for browsers that read it, which all current ones do.
+    """
+    rest = [_slug(str(part), ascii_only=True) for part in parts]
+    plain = "-".join(filter(None, [_slug(title, ascii_only=True) or "assembly", *rest]))
+    full = "-".join(filter(None, [_slug(title, ascii_only=False) or "assembly", *rest]))
+    return {"Content-Disposition": f'attachment; filename="{plain}.{extension}"; '
+                                   f"filename*=UTF-8''{quote(full, safe='')}.{extension}"}
 
 
 def url(request: Request, name: str, /, query: Mapping[str, str] | None = None,
@@ -99,9 +169,7 @@ def _template_url(context: jinja2.runtime.Context, name: str, /,
 @jinja2.pass_context
 def _static_url(context: jinja2.runtime.Context, name: str) -> str:
     """Static file URL with a content hash, so browsers never use a stale script or stylesheet."""
-    file = STATIC / name
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()[:12] if file.is_file() else "missing"
-    return url(context["request"], "static", {"v": digest}, path=name)
+    return url(context["request"], "static", {"v": digest(name) or "missing"}, path=name)
 
 
 def is_partial(request: Request) -> bool:

@@ -27,7 +27,27 @@
     return target.id ? document.getElementById(target.id) : null;
   }
 
-  document.addEventListener("DOMContentLoaded", function () { focusMarked(document); });
+  // The boxes wide tables scroll in come with tabindex="0", so the keyboard can scroll them
+  // without JavaScript too. Where the table fits, that stop only gets in the way: take it out,
+  // and put it back when the window narrows (or text is enlarged) and the table no longer fits.
+  function tableStops() {
+    var boxes = document.querySelectorAll(".table-wrap[role='region']");
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      if (box.scrollWidth > box.clientWidth) {
+        box.setAttribute("tabindex", "0");
+      } else if (box !== document.activeElement) {
+        box.removeAttribute("tabindex");
+      }
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusMarked(document);
+    tableStops();
+  });
+  window.addEventListener("resize", tableStops);
+  document.addEventListener("htmx:after:settle", tableStops);
 
   document.addEventListener("htmx:after:swap", function (event) {
     var content = swappedContent(event.detail && event.detail.ctx);

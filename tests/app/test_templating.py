@@ -46,7 +46,7 @@ def test_full_page_for_plain_requests_and_htmx_full_requests(client: TestClient)
     for headers in ({}, {"HX-Request": "true", "HX-Request-Type": "full"}):
         response = client.get("/login", headers=headers)
         assert response.text.startswith("<!doctype html>")
-        assert response.headers["vary"] == "HX-Request, HX-Request-Type"
+        assert response.headers["vary"] == "HX-Request, HX-Request-Type, Accept-Encoding"
 
 
 def test_fragment_only_for_partial_requests(client: TestClient) -> None:
@@ -54,7 +54,7 @@ def test_fragment_only_for_partial_requests(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.text.lstrip().startswith("<form")
     assert "<html" not in response.text and "<header" not in response.text
-    assert response.headers["vary"] == "HX-Request, HX-Request-Type"
+    assert response.headers["vary"] == "HX-Request, HX-Request-Type, Accept-Encoding"
 
 
 def test_base_layout_landmarks_and_status_region(client: TestClient) -> None:
@@ -62,7 +62,10 @@ def test_base_layout_landmarks_and_status_region(client: TestClient) -> None:
     assert '<html lang="en-GB">' in page
     assert '<a class="skip-link" href="#main">' in page
     assert '<main id="main"' in page and "<header" in page and "<footer" in page
-    assert '<nav class="site-nav" aria-label="Main">' in page
+    # Someone signed out on a public page has nothing to choose: no empty menu. Officers' pages
+    # have one (at least "Officer sign in").
+    assert '<nav class="site-nav"' not in page
+    assert '<nav class="site-nav" aria-label="Main">' in client.get("/login").text
     status = re.search(r'<div id="status"[^>]*>', page)
     assert status and 'role="status"' in status.group(0) and 'aria-live="polite"' in status.group(0)
     # The status region sits outside <main>, so no swap into the page can replace it.
@@ -136,5 +139,7 @@ def test_navigation_shows_what_the_actor_may_use(admin_client: TestClient, clien
                                                  app: Starlette) -> None:
     admin_page = admin_client.get("/").text
     assert 'href="/admin/officers"' in admin_page and ">Sign out</button>" in admin_page
-    anonymous_page = client.get("/").text
+    anonymous_page = client.get("/login").text
     assert 'href="/admin/officers"' not in anonymous_page and "Officer sign in" in anonymous_page
+    # Residents' and public pages do not offer officers' sign-in (officers go to /login).
+    assert "Officer sign in" not in client.get("/").text

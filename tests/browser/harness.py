@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying to reach Google's servers, which
@@ -32,6 +32,11 @@ CHROMIUM_ARGS = [
 OFFICER_EMAIL = "officer@example.org"
 OFFICER_PASSWORD = "correct horse battery staple"
 SERIOUS = ("serious", "critical")
+# A common phone (iPhone 12-15: 390 x 844 CSS pixels) and a common laptop screen.
+VIEWPORTS: dict[str, ViewportSize] = {
+    "phone": {"width": 390, "height": 844},
+    "desktop": {"width": 1280, "height": 900},
+}
 
 
 @dataclass
@@ -77,29 +82,46 @@ def launch(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def new_context(chromium: Browser, server: Server, *, javascript: bool) -> BrowserContext:
+def new_context(chromium: Browser, server: Server, *, javascript: bool,
+                viewport: str = "desktop") -> BrowserContext:
     context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
                                    accept_downloads=True, locale="en-GB",
-                                   viewport={"width": 1280, "height": 900})
+                                   viewport=VIEWPORTS[viewport])
     context.set_default_timeout(30_000)
     return context
 
 
-class Accessibility:
-    """Runs axe-core on pages and collects every serious or critical violation."""
+def page_width(page: Page) -> tuple[int, int]:
+    """How wide the page lays out, and how wide the screen is (CSS pixels)."""
+    return (int(page.evaluate("document.documentElement.scrollWidth")),
+            int(page.evaluate("window.innerWidth")))
 
-    def __init__(self, chromium: Browser, server: Server) -> None:
+
+def assert_fits(page: Page) -> None:
+    """Nothing makes the whole page scroll sideways (a wide table scrolls in its own box)."""
+    width, screen = page_width(page)
+    assert width <= screen, f"{page.url} lays out {width} px wide on a {screen} px screen"
+
+
+class Accessibility:
+    """Runs axe-core on pages and collects every serious or critical violation; also checks
+    that each page it scans fits the width of the screen."""
+
+    def __init__(self, chromium: Browser, server: Server, viewport: str = "desktop") -> None:
         self.axe = Axe()
         self.chromium = chromium
         self.server = server
+        self.viewport = viewport
         self.scanned: list[str] = []
         self._scanner: BrowserContext | None = None
 
     def check(self, page: Page, *, javascript: bool = True) -> None:
-        """Scan what `page` shows now; fail on any serious or critical violation.
+        """Scan what `page` shows now; fail on any serious or critical violation, or if the page
+        is wider than the screen.
 
         Pass `javascript=False` for a page of a context without JavaScript, where axe cannot run.
         """
+        assert_fits(page)
         if not javascript:
             self._check_html(page.url, page.content())
             return
@@ -107,7 +129,8 @@ class Accessibility:
 
     def _check_html(self, url: str, html: str) -> None:
         if self._scanner is None:
-            self._scanner = new_context(self.chromium, self.server, javascript=True)
+            self._scanner = new_context(self.chromium, self.server, javascript=True,
+                                        viewport=self.viewport)
         scan = self._scanner.new_page()
         try:
             scan.route(url, lambda route: route.fulfill(

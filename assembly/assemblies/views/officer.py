@@ -15,7 +15,7 @@ from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
 from assembly.authz import require
-from assembly.templating import navigate, render, url
+from assembly.templating import attachment, navigate, render, url
 
 
 @dataclass(frozen=True)
@@ -177,8 +177,7 @@ async def _export_audit(request: Request, kind: str) -> Response:
 
     assembly, body = await db.run(request, load)
     media = "text/csv" if kind == "csv" else "application/x-ndjson"
-    filename = f"audit-{assembly.public_id}.{'csv' if kind == 'csv' else 'jsonl'}"
     return Response(body, media_type=f"{media}; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
+        **attachment(assembly.title, "audit-log", extension="csv" if kind == "csv" else "jsonl"),
         "Cache-Control": "no-store",
     })

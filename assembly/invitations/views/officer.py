@@ -40,7 +40,7 @@ from assembly.selection.draws import draw_of
 from assembly.selection.models import Member, MemberRole
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from assembly.templating import is_partial, render, see_other, url
+from assembly.templating import attachment, is_partial, render, see_other, url
 
 
 @dataclass(frozen=True)
@@ -285,9 +285,11 @@ async def download(request: Request) -> Response:
     public_id = request.path_params["batch_id"]
     key = batches.batch_key(_cookie(request), public_id)
 
-    def work(session: Session) -> tuple[bytes, date] | dict[str, object]:
+    def work(session: Session) -> tuple[bytes, date, str] | dict[str, object]:
         batches.tidy(session)  # erase other archives whose time is up
         batch = _batch_or_404(session, actor, assembly_id, public_id)
+        assembly = session.get(Assembly, assembly_id)
+        title = assembly.title if assembly is not None else ""
         archive = batches.unseal(key, public_id, batch.archive) if batch.archive else None
         try:
             if archive is None:
@@ -297,17 +299,15 @@ async def download(request: Request) -> Response:
         except InvitationError as error:
             session.rollback()
             return {**_batch_context(session, batch), "errors": {"form": str(error)}}
-        return archive, batch.created_at.date()
+        return archive, batch.created_at.date(), title
 
     outcome = await db.run(request, work, write=True)
     if isinstance(outcome, dict):
         return render(request, "invitations/batch.html", {**outcome, "waiting": False},
                       status_code=409)
-    archive, made = outcome
-    return Response(archive, media_type="application/zip", headers={
-        "Content-Disposition":
-            f'attachment; filename="invitations-{assembly_id}-{made:%Y-%m-%d}-{public_id[:6]}.zip"',
-    })
+    archive, made, title = outcome
+    return Response(archive, media_type="application/zip", headers=attachment(
+        title, "invitations", f"{made:%Y-%m-%d}", public_id[:6], extension="zip"))
 
 
 async def _renderer_missing(request: Request, assembly_id: int) -> Response | None:

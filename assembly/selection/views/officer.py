@@ -40,7 +40,7 @@ from assembly.selection.models import (
     on_panel,
 )
 from assembly.tables import attribute
-from assembly.templating import is_partial, navigate, render, see_other, url
+from assembly.templating import attachment, is_partial, navigate, render, see_other, url
 from charter.charts import CompositionRow, composition_chart, probability_chart
 from sortition.model import ALGORITHMS, normalise
 
@@ -433,6 +433,9 @@ async def commitment_file(request: Request) -> Response:
     if body is None:
         raise HTTPException(404, "This selection has no such file.")
     media = "application/json" if name.endswith(".json") else "text/csv"
+    # These keep their own names (pool.csv, commitment.json...), unlike other downloads, which are
+    # named after the assembly: `minipublic verify` and `draw` read them from a folder by these
+    # names, so a renamed file would break the check anyone can run.
     return Response(body, media_type=f"{media}; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -443,14 +446,14 @@ async def auditor_pack(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     run_id = request.path_params["run_id"]
 
-    def work(session: Session) -> bytes | None:
+    def work(session: Session) -> tuple[bytes | None, str]:
         assembly = assembly_or_404(session, assembly_id)
         run = run_or_404(session, assembly, run_id)
-        return publication.auditor_pack(session, assembly, run, actor.label)
+        return publication.auditor_pack(session, assembly, run, actor.label), assembly.title
 
-    body = await db.run(request, work, write=True)
+    body, title = await db.run(request, work, write=True)
     if body is None:
         raise HTTPException(404, "This selection has no auditor's pack.")
     return Response(body, media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="auditor-pack-run-{run_id}.zip"',
+        **attachment(title, "run", run_id, "auditor-pack", extension="zip"),
         "Cache-Control": "no-store"})

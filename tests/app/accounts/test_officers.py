@@ -44,7 +44,7 @@ def test_admin_revocation_with_htmx_updates_the_table_and_status(
     assert response.text.lstrip().startswith('<div id="officers">')
     assert 'id="status" hx-swap-oob="innerHTML"' in response.text
     assert "Ended 1 session of" in response.text
-    assert response.headers["vary"] == "HX-Request, HX-Request-Type"
+    assert response.headers["vary"] == "HX-Request, HX-Request-Type, Accept-Encoding"
 
 
 def test_revoking_an_unknown_officer_is_404(admin_client: TestClient) -> None:
