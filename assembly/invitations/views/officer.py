@@ -348,7 +348,7 @@ def _letters(session: Session, request: Request, issued: list[Issued]) -> list[l
         select(Respondent.id, Respondent.external_id)
         .where(col(Respondent.id).in_(respondent_ids))
     ).all())
-    code_page = settings.public_url.split("://", 1)[-1] + url(request, "invite_code_page")
+    code_page = settings.public_address.split("://", 1)[-1] + url(request, "invite_code_page")
     batch = []
     for item in issued:
         contact = contacts.get(item.respondent_id) or Contact()
@@ -360,7 +360,7 @@ def _letters(session: Session, request: Request, issued: list[Issued]) -> list[l
             address=address,
             postcode=contact.postcode,
             email=contact.email,
-            link=settings.public_url + url(request, "invitation", token=item.token),
+            link=settings.public_address + url(request, "invitation", token=item.token),
             code=item.code,
             code_page=code_page,
             expires=item.expires_at,
