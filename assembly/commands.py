@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from assembly import db, sessions
 from assembly.accounts import signin
-from assembly.settings import Settings, SettingsError, from_env
+from assembly.settings import Settings, SettingsError, from_env, served_address
 
 # How the audit log names whoever ran a command on the server.
 CLI_ACTOR = "command-line"
@@ -50,11 +51,28 @@ def open_engine(settings: Settings, *, check: bool = True, migrate: bool = False
         engine.dispose()
 
 
+def listening(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings with the host and port given on the command line, so the public address
+    (when MINIPUBLIC_PUBLIC_URL is not set) is the one actually served."""
+    return settings.replace(host=args.host or settings.host, port=args.port or settings.port)
+
+
+def letters_address(settings: Settings) -> str:
+    """One line saying which address letters and links carry, and where it comes from."""
+    if settings.public_url:
+        return f"Letters and invitation links use {settings.public_address} (MINIPUBLIC_PUBLIC_URL)."
+    return (f"Letters and invitation links use {settings.public_address}, the address served; "
+            "set MINIPUBLIC_PUBLIC_URL if residents reach this server by another address.")
+
+
 def serve(args: argparse.Namespace) -> int:
     """Migrate, then run uvicorn. Migrating here (one process) keeps workers from racing."""
     import uvicorn
 
-    settings = load_settings()
+    settings = listening(args, load_settings())
+    # The app (in each worker) reads its settings from the environment: hand it the address
+    # served, which links in letters follow unless MINIPUBLIC_PUBLIC_URL is set.
+    os.environ["MINIPUBLIC_HOST"], os.environ["MINIPUBLIC_PORT"] = settings.host, str(settings.port)
     with open_engine(settings, check=False) as engine:
         db.migrate(engine)
         with db.session(engine, write=True) as session:
@@ -62,11 +80,12 @@ def serve(args: argparse.Namespace) -> int:
             attempts = signin.prune_attempts(session, settings)
     print(f"Tidied {ended} ended session{'s' if ended != 1 else ''} and {attempts} old sign-in "
           f"attempt{'s' if attempts != 1 else ''}.", flush=True)
+    print(letters_address(settings), flush=True)
     uvicorn.run(
         "assembly.app:create_app_from_env",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=settings.host,
+        port=settings.port,
         workers=settings.workers,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
@@ -105,7 +124,7 @@ def demo(args: argparse.Namespace) -> int:
     from assembly import demo as demo_module  # builds through every room: load only when asked
     from assembly.routes import path_for
 
-    settings = load_settings("demo")
+    settings = listening(args, load_settings("demo"))
     if settings.production:
         sys.stderr.write("minipublic demo: refusing to add a demo officer and fictional residents "
                          "to a production database (MINIPUBLIC_ENV=production).\n")
@@ -113,9 +132,7 @@ def demo(args: argparse.Namespace) -> int:
     files = Path(settings.data_dir) / "demo"
     with open_engine(settings, migrate=True) as engine, db.session(engine, write=True) as session:
         made = demo_module.prepare(session, settings, files)
-    host = args.host or settings.host
-    port = args.port or settings.port
-    url = f"http://{host}:{port}"
+    url = served_address(settings.host, settings.port)
     print(
         "\n".join([
             "",
@@ -129,6 +146,8 @@ def demo(args: argparse.Namespace) -> int:
             f"  E-mail {made.email}",
             f"  Password {made.password}   (new every time the demo starts)",
             "",
+            letters_address(settings),
+            "",
             "Press Ctrl+C to stop.",
             "",
         ]),
@@ -136,7 +155,7 @@ def demo(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    return serve(argparse.Namespace(host=host, port=port))
+    return serve(argparse.Namespace(host=settings.host, port=settings.port))
 
 
 def _where(settings: Settings) -> str:

@@ -45,6 +45,17 @@ LEGAL_BASIS = (
     "Data Protection Act 2018, Schedule 1, paragraph 8 (equality of opportunity)."
 )
 CONSENT_VERSION = "demo-privacy-notice-v1"
+# Whom residents contact: on every letter and member page. Fictional: a number from Ofcom's range
+# for drama (0151 496 0000-0999), an example.org address and an invented street.
+CONTACT = {
+    "contact_phone": "0151 496 0123",
+    "contact_email": "assembly@example.org",
+    "contact_address": "Citizens' Assembly Team\n1 Mann Island\nLiverpool\nL3 1BP",
+    "support_offer": (
+        "We pay £50 a day and your travel, childcare and care costs. We can arrange "
+        "interpreters, British Sign Language, large print and step-free venues, and lend you a "
+        "tablet. Call us, Monday to Friday 9am to 5pm."),
+}
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,7 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
             session, {"title": TITLE, "question": QUESTION, "remit": REMIT,
                       "commissioning_body": COMMISSIONING_BODY,
                       "starts_on": date(today.year + 1, 3, 6),
-                      "ends_on": date(today.year + 1, 5, 15)},
+                      "ends_on": date(today.year + 1, 5, 15), **CONTACT},
             actor=actor, officer_id=officer.id, retention_days=settings.retention_days,
             panel_size=PANEL_SIZE)
         pool.upload(session, assembly,
@@ -98,5 +109,7 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
                     secret=settings.secret_key, address_columns=ADDRESS_COLUMNS,
                     legal_basis=LEGAL_BASIS, consent_version=CONSENT_VERSION, actor=actor,
                     source="minipublic demo")
+    elif not (assembly.contact_phone or assembly.contact_email):  # made by an older version
+        details.update(session, assembly, CONTACT, actor=f"officer:{officer.id}")
     assert assembly.id is not None
     return Demo(assembly.id, created, OFFICER_EMAIL, password, people_csv, quotas_csv)

@@ -17,7 +17,15 @@ from sqlmodel import Session, col, select
 
 from assembly import audit
 from assembly.recruitment.models import Quota, Respondent, in_pool
-from assembly.selection.models import Draw, Member, SelectionRun, active_run, on_panel
+from assembly.selection.models import (
+    Decline,
+    Draw,
+    Member,
+    MemberStatus,
+    SelectionRun,
+    active_run,
+    on_panel,
+)
 from assembly.tables import attribute
 
 
@@ -31,6 +39,8 @@ class Progress:
     draw: Draw | None
     panel: int
     events: int
+    declined: int = 0   # members who said no from their invitation page
+    unfilled: int = 0   # ... of whom no reserve has taken the seat yet
 
 
 def progress(session: Session, assembly_id: int) -> Progress:
@@ -41,9 +51,16 @@ def progress(session: Session, assembly_id: int) -> Progress:
                                  sa.orm.defer(attribute(SelectionRun.lottery)))
                         .order_by(col(SelectionRun.id).desc())).all()
     draw = session.exec(select(Draw).where(Draw.assembly_id == assembly_id)).first()
+    declined = unfilled = 0
+    if draw is not None:
+        declined, unfilled = session.exec(
+            select(sa.func.count(), sa.func.count(sa.case(
+                (col(Member.status) == MemberStatus.declined.value, 1))))
+            .select_from(Decline).join(Member, col(Member.id) == col(Decline.member_id))
+            .where(Member.assembly_id == assembly_id)).one()
     return Progress(respondents_in_pool(session).get(assembly_id, 0), int(quotas), list(runs),
                     draw, panel_sizes(session).get(assembly_id, 0),
-                    audit.count(session, assembly_id))
+                    audit.count(session, assembly_id), int(declined), int(unfilled))
 
 
 def respondents_in_pool(session: Session) -> dict[int, int]:

@@ -8,7 +8,9 @@ the file is current, so the documentation cannot drift from the code.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,9 +51,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("MINIPUBLIC_PORT", "port", "8000", "Port `minipublic serve` listens on."),
     Variable("MINIPUBLIC_WORKERS", "workers", "1",
              "Number of server processes. More than one needs PostgreSQL."),
-    Variable("MINIPUBLIC_PUBLIC_URL", "public_url", "http://127.0.0.1:8000",
+    Variable("MINIPUBLIC_PUBLIC_URL", "public_url", "http://<host>:<port>",
              "The address residents use, without a trailing slash; used in invitation links and "
-             "letters."),
+             "letters. When not set, it follows the address the server listens on (the host and "
+             "port of `minipublic serve` or `minipublic demo`; this machine's name when listening "
+             "on every interface). Set it whenever residents reach the server by another name, "
+             "such as behind a reverse proxy; production requires it."),
     Variable("MINIPUBLIC_ALLOWED_HOSTS", "allowed_hosts", "*",
              "Comma-separated host names the server answers for (e.g. `assembly.example.gov.uk`); "
              "requests for any other `Host` get a 400. `*` accepts any, which is allowed only in "
@@ -123,7 +128,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = ""  # as set; "" follows host and port (see `public_address`)
     allowed_hosts: tuple[str, ...] = ("*",)
     forwarded_allow_ips: str = "127.0.0.1"
     max_request_mb: int = 41
@@ -150,6 +155,11 @@ class Settings:
             path = Path(self.data_dir).resolve() / "minipublic.sqlite3"
             object.__setattr__(self, "database_url", f"sqlite:///{path}")
         object.__setattr__(self, "public_url", self.public_url.rstrip("/"))
+
+    @property
+    def public_address(self) -> str:
+        """The address in letters and links: MINIPUBLIC_PUBLIC_URL, or else the address served."""
+        return self.public_url or served_address(self.host, self.port)
 
     @property
     def max_request_bytes(self) -> int:
@@ -195,7 +205,13 @@ class Settings:
                     "MINIPUBLIC_ALLOWED_HOSTS=assembly.example.gov.uk, so requests for any other "
                     "Host are refused."
                 )
-            if not self.public_url.startswith("https://"):
+            if not self.public_url:
+                problems.append(
+                    "MINIPUBLIC_PUBLIC_URL is not set. In production set it to the https "
+                    "address residents use, e.g. MINIPUBLIC_PUBLIC_URL=https://assembly.example."
+                    "gov.uk: it is printed in every invitation letter."
+                )
+            elif not self.public_url.startswith("https://"):
                 problems.append(
                     f"MINIPUBLIC_PUBLIC_URL is {self.public_url!r}; in production it must start "
                     "with https:// (sessions use Secure cookies)."
@@ -216,6 +232,19 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+def served_address(host: str, port: int) -> str:
+    """http://host:port as residents would type it: a wildcard address (listening on every
+    interface) becomes this machine's name, and an IPv6 address gets its brackets."""
+    if host in ("", "0.0.0.0", "::"):
+        host = socket.gethostname() or "127.0.0.1"
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            host = f"[{host}]"
+    except ValueError:
+        pass  # a host name
+    return f"http://{host}:{port}"
 
 
 def _convert(field: dataclasses.Field, name: str, raw: str) -> object:

@@ -44,7 +44,7 @@ def create_officer(args: argparse.Namespace) -> int:
     from assembly.routes import path_for
 
     print(f"Created {role} {email}. They can sign in at "
-          f"{settings.public_url}{path_for('login_page')}")
+          f"{settings.public_address}{path_for('login_page')}")
     return 0
 
 

@@ -26,6 +26,12 @@ class Assembly(SQLModel, table=True):
     question: str = Field(max_length=1000)
     remit: str = Field(default="", max_length=10000)
     commissioning_body: str = Field(default="", max_length=200)
+    # Whom residents contact: printed on every letter and shown on every member page.
+    contact_phone: str = Field(default="", max_length=40)
+    contact_email: str = Field(default="", max_length=254)
+    contact_address: str = Field(default="", max_length=500)
+    # What the organisers offer so anyone can take part: expenses, childcare, interpreters...
+    support_offer: str = Field(default="", max_length=2000)
     starts_on: date | None = None
     ends_on: date | None = None
     status: str = Field(default=AssemblyStatus.setup.value, max_length=16)

@@ -44,7 +44,7 @@ from assembly import audit, sessions
 from assembly.errors import Conflict
 from assembly.invitations.models import Invitation
 from assembly.selection import panel
-from assembly.selection.models import SEATED, Member
+from assembly.selection.models import SEATED, Decline, Member
 from assembly.settings import Settings
 from assembly.tables import utcnow
 
@@ -192,6 +192,7 @@ class State(enum.Enum):
     used = "used"
     expired = "expired"
     replaced = "replaced"
+    declined = "declined"  # the member said no from their invitation page
     unknown = "unknown"
 
 
@@ -209,15 +210,26 @@ def state_of(invitation: Invitation | None, now: datetime) -> State:
 
 def inspect(session: Session, secret_hash: str, *, now: datetime | None = None) -> State:
     """What opening this link would do, without using it up (GET must never consume)."""
+    return look(session, secret_hash, now=now)[0]
+
+
+def look(session: Session, secret_hash: str, *, now: datetime | None = None
+         ) -> tuple[State, Member | None]:
+    """What opening this link would do, and whose invitation it is (None if nobody's)."""
     invitation = session.exec(
         select(Invitation).where(Invitation.token_hash == secret_hash)
     ).first()
     state = state_of(invitation, now or utcnow())
-    if state is State.valid and invitation is not None:
-        member = session.get(Member, invitation.member_id)
-        if member is None or member.status not in SEATED:
-            return State.replaced  # they have left the panel since the letter was sent
-    return state
+    if invitation is None:
+        return state, None
+    member = session.get(Member, invitation.member_id)
+    if state is State.used:
+        return state, member
+    if member is not None and session.get(Decline, member.id) is not None:
+        return State.declined, member  # they said no: this letter, and any other, is finished
+    if state is State.valid and (member is None or member.status not in SEATED):
+        return State.replaced, member  # they have left the panel since the letter was sent
+    return state, member
 
 
 @dataclass(frozen=True)
@@ -289,6 +301,28 @@ HIDE_TOKENS = HideInvitationTokens()
 
 
 # --- the changes officers and members make ------------------------------------------------------
+
+
+def decline(session: Session, secret_hash: str, *, reason: str,
+            now: datetime | None = None) -> tuple[State, Member | None]:
+    """The holder of a working link says no: the member leaves the panel (see `panel.decline`)
+    and every invitation of theirs stops. Anything but a working link changes nothing and
+    returns its state; success returns `State.declined`."""
+    now = now or utcnow()
+    owner = session.exec(
+        select(Invitation.member_id).where(Invitation.token_hash == secret_hash)
+    ).first()
+    if owner is None:
+        return State.unknown, None
+    lock_members(session, [owner])  # as redeeming does, so a click on Continue cannot interleave
+    state, member = look(session, secret_hash, now=now)
+    if state is not State.valid or member is None:
+        return state, member
+    if not panel.decline(session, member, reason=reason, via="invitation",
+                         actor=f"member:{member.public_id}", now=now):
+        return State.replaced, member
+    revoke_outstanding(session, [owner], now=now)
+    return State.declined, member
 
 
 def admit(session: Session, settings: Settings, secret_hash: str, *, via: str,

@@ -48,6 +48,10 @@ class LetterHead:
     starts_on: date | None = None
     ends_on: date | None = None
     remit: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    contact_address: tuple[str, ...] = ()
+    support_offer: str = ""
 
 
 @dataclass(frozen=True)

@@ -22,5 +22,8 @@ routes: list[BaseRoute] = [
     Route("/invite", member.redeem_code, methods=["POST"], name="invite_code"),
     Route("/invite/{token}", member.invitation, methods=["GET"], name="invitation"),
     Route("/invite/{token}", member.redeem_link, methods=["POST"], name="invitation_redeem"),
+    Route("/invite/{token}/decline", member.decline_page, methods=["GET"],
+          name="invitation_decline_page"),
+    Route("/invite/{token}/decline", member.decline, methods=["POST"], name="invitation_decline"),
     Route("/welcome", member.welcome, methods=["GET"], name="member_home"),
 ]

@@ -16,6 +16,9 @@ draw, the member rows and the audit log. The runs' auditor's files go with the f
 hold every respondent's answers behind the salts, so the audit must be done before then. An id
 from the people file goes too unless it is a plain reference (see `plain_reference`).
 
+A member's reason for declining their invitation (`Decline.reason`) is personal data too: purge and
+erasure blank it with the rest, keeping the date.
+
 Erasure is for one person who asks: their contact details and profile are blanked (the rows stay,
 so nothing that refers to them breaks), their id from the people file is replaced unless it is a
 plain reference, any invitation stops working, any session ends, and a member who had not left the
@@ -29,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -41,7 +45,7 @@ from assembly.errors import ActionableError
 from assembly.invitations import credentials
 from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.selection import panel, publication
-from assembly.selection.models import Draw, Member, SelectionRun
+from assembly.selection.models import Decline, Draw, Member, SelectionRun
 from assembly.settings import Settings
 from assembly.tables import utcnow
 
@@ -254,6 +258,7 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
             targets = select(Respondent.id).where(held)
             session.exec(sa.delete(Contact).where(col(Contact.respondent_id).in_(targets)))
             session.exec(sa.delete(Profile).where(col(Profile.respondent_id).in_(targets)))
+            _blank_decline_reasons(session, targets)
             _neutralise_references(session, held)
             session.exec(
                 sa.update(Respondent).where(held)
@@ -273,6 +278,13 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
     old_sessions = session.exec(sa.delete(UserSession).where(ended)).rowcount
     attempts = signin.prune_attempts(session, settings)
     return PurgeReport(items, int(old_sessions), int(attempts), dry_run=False)
+
+
+def _blank_decline_reasons(session: Session, respondents: sa.Select[Any]) -> None:
+    """A member's reason for declining is theirs: it goes with their details (the date stays,
+    so the panel's history still adds up)."""
+    session.exec(sa.update(Decline).where(col(Decline.member_id).in_(
+        select(Member.id).where(col(Member.respondent_id).in_(respondents)))).values(reason=""))
 
 
 def _drop_auditor_files(session: Session, assembly_id: int) -> None:
@@ -331,6 +343,7 @@ class Found:
     respondent: Respondent
     name: str
     member: Member | None
+    decline: Decline | None = None  # why they said no to their invitation, if they did
 
 
 def find(session: Session, assembly_id: int, reference: str) -> Found:
@@ -355,7 +368,8 @@ def find(session: Session, assembly_id: int, reference: str) -> Found:
     respondent = matches[0]
     contact = session.get(Contact, respondent.id)
     member = session.exec(select(Member).where(Member.respondent_id == respondent.id)).first()
-    return Found(respondent, contact.name if contact else "", member)
+    decline = session.get(Decline, member.id) if member is not None else None
+    return Found(respondent, contact.name if contact else "", member, decline)
 
 
 def by_public_id(session: Session, public_id: str) -> Respondent:
@@ -378,6 +392,7 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
         town="", postcode=""))
     session.exec(sa.update(Profile).where(col(Profile.respondent_id) == respondent.id)
                  .values(values={}))
+    _blank_decline_reasons(session, select(Respondent.id).where(Respondent.id == respondent.id))
     _neutralise_references(session, col(Respondent.id) == respondent.id)
     session.exec(sa.update(Respondent).where(col(Respondent.id) == respondent.id).values(
         erased=True, erased_at=now, household_key=None))

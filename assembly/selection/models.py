@@ -109,6 +109,18 @@ class Member(SQLModel, table=True):
     status_changed_at: datetime | None = when(nullable=True)
 
 
+class Decline(SQLModel, table=True):
+    """A member who said no to their invitation, and why if they said. The reason is personal
+    data, kept apart from the member row: erasure and the purge blank it and keep the date."""
+
+    __tablename__ = "member_decline"
+
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True)
+    reason: str = Field(default="", max_length=1000)
+    via: str = Field(default="invitation", max_length=16)
+    declined_at: datetime = when()
+
+
 def on_panel() -> sa.ColumnElement[bool]:
     """The condition "this member holds a seat on the panel", for queries."""
     return sa.and_(col(Member.role) == MemberRole.panel.value, col(Member.status).in_(SEATED))

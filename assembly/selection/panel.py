@@ -21,6 +21,7 @@ from assembly.selection.draws import DrawError, instance_for, respondent_ids
 from assembly.selection.models import (
     LEFT,
     SEATED,
+    Decline,
     Draw,
     Member,
     MemberRole,
@@ -104,6 +105,41 @@ def leave(session: Session, member: Member, now: datetime | None = None) -> bool
     return left is not None
 
 
+# Longest reason a resident can give for saying no (the column holds as much).
+DECLINE_REASON_LIMIT = 1000
+
+
+def decline(session: Session, member: Member, *, reason: str, via: str, actor: str,
+            now: datetime | None = None) -> bool:
+    """The member says no to their seat: they become `declined` (the seat is empty until the
+    officer calls a reserve with `replace`), their reason is kept apart as personal data (never
+    in the audit log, which cannot be erased), and their sessions end. Returns False, changing
+    nothing, when they hold no seat. The caller stops their invitations."""
+    now = now or utcnow()
+    left = session.exec(
+        sa.update(Member)
+        .where(col(Member.id) == member.id, col(Member.status).in_(SEATED))
+        .values(status=MemberStatus.declined.value, status_changed_at=now)
+        .returning(col(Member.id))
+    ).first()
+    if left is None:
+        return False
+    assert member.id is not None
+    session.add(Decline(member_id=member.id, reason=reason[:DECLINE_REASON_LIMIT], via=via,
+                        declined_at=now))
+    session.flush()
+    sessions.revoke(session, member_id=member.id, reason="declined")
+    audit.record(session, member.assembly_id, actor, "member.declined", {
+        "member": member.public_id, "via": via, "reason_given": bool(reason)})
+    return True
+
+
+def seat_is_empty(member: Member) -> bool:
+    """A panel member who left (declined, or was erased) and whom no reserve has replaced yet."""
+    return (member.role == MemberRole.panel.value
+            and member.status == MemberStatus.declined.value and member.replaced_by is None)
+
+
 @dataclass(frozen=True)
 class Replacement:
     leaving: Member
@@ -121,8 +157,10 @@ def replace(session: Session, assembly: Assembly, member: Member, actor: str,
     draw = session.exec(select(Draw).where(Draw.assembly_id == assembly.id)).first()
     if draw is None:
         raise DrawError("The panel has not been drawn yet.")
-    if member.role != MemberRole.panel.value or member.status not in SEATED:
-        raise DrawError("Only a current panel member can be replaced.")
+    if member.role != MemberRole.panel.value or not (member.status in SEATED
+                                                     or seat_is_empty(member)):
+        raise DrawError("Only a current panel member, or one who declined and has not been "
+                        "replaced yet, can be replaced.")
     run = session.get(SelectionRun, draw.run_id)
     assert run is not None
     try:
@@ -134,6 +172,8 @@ def replace(session: Session, assembly: Assembly, member: Member, actor: str,
     public_of = dict(session.exec(select(Respondent.id, Respondent.public_id).where(
         Respondent.assembly_id == assembly.id)).all())
     current = panel_members(session, assembly.id or 0)
+    if member.status not in SEATED:  # a member who declined: their empty seat is filled
+        current.append(member)
     if public_of.get(member.respondent_id) not in index:
         raise DrawError("This member's record was erased, so the quotas cannot be checked.")
     missing = [m for m in current if public_of.get(m.respondent_id) not in index]

@@ -89,6 +89,8 @@ ACCESS: tuple[Access, ...] = (
     Access("invite_code", "POST", EVERYONE),
     Access("invitation", "GET", EVERYONE),
     Access("invitation_redeem", "POST", EVERYONE),
+    Access("invitation_decline_page", "GET", EVERYONE),
+    Access("invitation_decline", "POST", EVERYONE),
     Access("member_home", "GET", MEMBERS),
     # personal data
     Access("personal_data", "GET", OFFICERS),

@@ -50,6 +50,7 @@ def _values(form: FormData | None, assembly: Assembly | None = None) -> dict[str
         "commissioning_body": assembly.commissioning_body,
         "starts_on": assembly.starts_on.isoformat() if assembly.starts_on else "",
         "ends_on": assembly.ends_on.isoformat() if assembly.ends_on else "",
+        **{name: getattr(assembly, name) for name in details.CONTACT_FIELDS},
     }
 
 

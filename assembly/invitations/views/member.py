@@ -8,8 +8,10 @@ Continue, and they are not linked from anywhere a search engine would find.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -17,9 +19,12 @@ from assembly import db, forms, sessions
 from assembly.accounts import throttle
 from assembly.accounts.models import SessionKind
 from assembly.accounts.signin import LONGEST_PAUSE
-from assembly.authz import require
+from assembly.assemblies.models import Assembly
+from assembly.authz import actor_of, require
 from assembly.invitations import access, credentials
 from assembly.invitations.credentials import State
+from assembly.selection.models import Member
+from assembly.selection.panel import DECLINE_REASON_LIMIT
 from assembly.settings import Settings
 from assembly.templating import navigate, render, url
 
@@ -27,27 +32,91 @@ from assembly.templating import navigate, render, url
 logging.getLogger("uvicorn.access").addFilter(credentials.HIDE_TOKENS)
 
 # Status codes for pages about an invitation that cannot be used: 410 says "gone for good".
-PROBLEM_STATUS = {State.used: 410, State.expired: 410, State.replaced: 410, State.unknown: 404}
+PROBLEM_STATUS = {State.used: 410, State.expired: 410, State.replaced: 410, State.declined: 410,
+                  State.unknown: 404}
 
 
-def _problem(request: Request, state: State) -> Response:
-    return render(request, "invitations/invite_problem.html", {"state": state.value},
-                  status_code=PROBLEM_STATUS[state])
+def _problem(request: Request, state: State, assembly: Assembly | None = None) -> Response:
+    return render(request, "invitations/invite_problem.html",
+                  {"state": state.value, "assembly": assembly}, status_code=PROBLEM_STATUS[state])
+
+
+@dataclass(frozen=True)
+class Looked:
+    state: State
+    member: Member | None
+    assembly: Assembly | None  # whose organisers the page names (None for an unknown link)
+
+
+def _look(session: Session, secret_hash: str) -> Looked:
+    state, member = credentials.look(session, secret_hash)
+    assembly = session.get(Assembly, member.assembly_id) if member is not None else None
+    return Looked(state, member, assembly)
+
+
+def _is_signed_in_as(request: Request, member: Member | None) -> bool:
+    """Is this browser signed in as `member` (who opened their own letter again)?"""
+    actor = actor_of(request)
+    return (member is not None and actor.kind == "member" and actor.member is not None
+            and actor.member.id == member.id)
+
+
+def _used_or_problem(request: Request, looked: Looked) -> Response:
+    """A letter opened again on the device where its member is signed in goes home (its link
+    or code was used, or stopped when the other one was); anyone else, including another member
+    signed in here, learns why it does not work."""
+    if _is_signed_in_as(request, looked.member):
+        return navigate(request, url(request, "member_home"))
+    return _problem(request, looked.state, looked.assembly)
 
 
 async def invitation(request: Request) -> Response:
-    """The page a link opens: what this is, and a Continue button."""
+    """The page a link opens: what this is, a Continue button, and a way to say no."""
     token = request.path_params["token"]
-    state = await db.run(request, credentials.inspect, credentials.link_hash(token))
-    if state is not State.valid:
-        return _problem(request, state)
-    return render(request, "invitations/invite.html", {"token": token})
+    looked = await db.run(request, _look, credentials.link_hash(token))
+    if looked.state is not State.valid:
+        return _used_or_problem(request, looked)
+    return render(request, "invitations/invite.html",
+                  {"token": token, "assembly": looked.assembly})
 
 
 async def redeem_link(request: Request) -> Response:
     token = request.path_params["token"]
-    state, session_token = await _consume(request, credentials.link_hash(token), via="link")
-    return _signed_in(request, session_token) if session_token else _problem(request, state)
+    _, session_token = await _consume(request, credentials.link_hash(token), via="link")
+    if session_token:
+        return _signed_in(request, session_token)
+    return _used_or_problem(request, await db.run(request, _look, credentials.link_hash(token)))
+
+
+async def decline_page(request: Request) -> Response:
+    """Saying no is confirmed on a page of its own, so nobody declines by a slip of the finger."""
+    token = request.path_params["token"]
+    looked = await db.run(request, _look, credentials.link_hash(token))
+    if looked.state is not State.valid:
+        return _used_or_problem(request, looked)
+    return render(request, "invitations/decline.html",
+                  {"token": token, "assembly": looked.assembly, "reason": "", "errors": {}},
+                  block="decline_form")
+
+
+async def decline(request: Request) -> Response:
+    """The resident says no (with a reason if they give one): the link then shows that they did."""
+    token = request.path_params["token"]
+    secret_hash = credentials.link_hash(token)
+    reason = forms.text(await forms.read(request), "reason", multiline=True)
+    if len(reason) > DECLINE_REASON_LIMIT:
+        looked = await db.run(request, _look, secret_hash)
+        if looked.state is not State.valid:
+            return _used_or_problem(request, looked)
+        error = (f"Your reason is {len(reason):,} characters long; please shorten it to "
+                 f"{DECLINE_REASON_LIMIT:,} or fewer. Nothing has been recorded yet.")
+        return render(request, "invitations/decline.html",
+                      {"token": token, "assembly": looked.assembly, "reason": reason,
+                       "errors": {"reason": error}}, block="decline_form", status_code=422)
+    state, _ = await db.run(request, credentials.decline, secret_hash, reason=reason, write=True)
+    if state is not State.declined:
+        return _used_or_problem(request, await db.run(request, _look, secret_hash))
+    return navigate(request, url(request, "invitation", token=token))
 
 
 async def code_page(request: Request) -> Response:
@@ -102,7 +171,7 @@ async def redeem_code(request: Request) -> Response:
     await db.run(request, throttle.give_back, checks, write=True, limiter=throttle.gate())
     if session_token:
         return _signed_in(request, session_token)
-    return _problem(request, state)
+    return _used_or_problem(request, await db.run(request, _look, credentials.code_hash(code)))
 
 
 async def _consume(request: Request, secret_hash: str, *, via: str) -> tuple[State, str | None]:

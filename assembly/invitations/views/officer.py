@@ -37,7 +37,7 @@ from assembly.recruitment.models import Contact, Respondent
 from assembly.selection import panel
 from assembly.selection.access import member_or_404
 from assembly.selection.draws import draw_of
-from assembly.selection.models import Member, MemberRole
+from assembly.selection.models import Decline, Member, MemberRole
 from assembly.settings import Settings
 from assembly.tables import utcnow
 from assembly.templating import attachment, is_partial, render, see_other, url
@@ -51,6 +51,7 @@ class MemberRow:
     issued_at: datetime | None
     expires_at: datetime | None
     live: Live | None = None  # the letter that works now, if any
+    decline: Decline | None = None  # if they said no from their invitation page
 
 
 async def page(request: Request) -> Response:
@@ -93,8 +94,12 @@ def _rows(session: Session, assembly_id: int) -> list[MemberRow]:
         .where(Member.assembly_id == assembly_id, Member.role == MemberRole.panel.value)
         .order_by(col(Member.id))
     ).all()
-    live = batches.live_letters(session, [member.id for member, *_ in found if member.id])
-    return [MemberRow(member, reference, name or "", issued, expires, live.get(member.id or 0))
+    ids = [member.id for member, *_ in found if member.id]
+    live = batches.live_letters(session, ids)
+    declines = {d.member_id: d for d in session.exec(
+        select(Decline).where(col(Decline.member_id).in_(ids))).all()} if ids else {}
+    return [MemberRow(member, reference, name or "", issued, expires, live.get(member.id or 0),
+                      declines.get(member.id or 0))
             for member, reference, name, issued, expires in found]
 
 
@@ -348,7 +353,7 @@ def _letters(session: Session, request: Request, issued: list[Issued]) -> list[l
         select(Respondent.id, Respondent.external_id)
         .where(col(Respondent.id).in_(respondent_ids))
     ).all())
-    code_page = settings.public_url.split("://", 1)[-1] + url(request, "invite_code_page")
+    code_page = settings.public_address.split("://", 1)[-1] + url(request, "invite_code_page")
     batch = []
     for item in issued:
         contact = contacts.get(item.respondent_id) or Contact()
@@ -360,7 +365,7 @@ def _letters(session: Session, request: Request, issued: list[Issued]) -> list[l
             address=address,
             postcode=contact.postcode,
             email=contact.email,
-            link=settings.public_url + url(request, "invitation", token=item.token),
+            link=settings.public_address + url(request, "invitation", token=item.token),
             code=item.code,
             code_page=code_page,
             expires=item.expires_at,
@@ -376,4 +381,8 @@ def letter_head(assembly: Assembly, settings: Settings) -> letters.LetterHead:
         starts_on=assembly.starts_on,
         ends_on=assembly.ends_on,
         remit=assembly.remit,
+        contact_phone=assembly.contact_phone,
+        contact_email=assembly.contact_email,
+        contact_address=tuple(line for line in assembly.contact_address.split("\n") if line),
+        support_offer=assembly.support_offer,
     )

@@ -32,6 +32,7 @@ from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
 from assembly.selection.models import (
     LEFT,
+    Decline,
     Draw,
     Member,
     MemberRole,
@@ -283,6 +284,7 @@ class Person:
     name: str
     profile: dict[str, str]
     replaced_by: str = ""
+    decline: Decline | None = None  # they said no from their invitation page
 
 
 @dataclass
@@ -334,6 +336,11 @@ def _panel_page(session: Session, assembly_id: int) -> PanelPage:
             person.replaced_by = public_ids.get(person.member.replaced_by, "") \
                 if person.member.replaced_by else ""
             page.left.append(person)
+    if page.left:
+        declines = {d.member_id: d for d in session.exec(select(Decline).where(
+            col(Decline.member_id).in_([p.member.id for p in page.left])))}
+        for person in page.left:
+            person.decline = declines.get(person.member.id or 0)
     page.left.sort(key=lambda p: (p.member.status_changed_at is None,
                                   p.member.status_changed_at or datetime.min))
     quotas = stored_quotas(session, assembly_id)

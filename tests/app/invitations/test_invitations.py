@@ -134,10 +134,16 @@ def test_opening_the_link_does_not_use_it_and_continue_signs_the_member_in(
         assert "Welcome to Our council, data and AI" in welcome.text
         assert "How should our council use data and AI?" in welcome.text
 
+        # Opened again where they are signed in: their home, not "used on another device".
         again = post_form(resident, f"/invite/{token}", follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"] == "/welcome"
+        reopened = resident.get(f"/invite/{token}", follow_redirects=False)
+        assert reopened.status_code == 303 and reopened.headers["location"] == "/welcome"
+    with make_client(app) as elsewhere:  # another device
+        again = post_form(elsewhere, f"/invite/{token}", follow_redirects=False)
         assert again.status_code == 410
         assert "already been used" in again.text
-        assert resident.get(f"/invite/{token}").status_code == 410
+        assert elsewhere.get(f"/invite/{token}").status_code == 410
 
     with dbs() as session:
         member = session.get(Member, panel.members[0].member_id)
