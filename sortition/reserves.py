@@ -76,8 +76,8 @@ def _explain(instance: Instance, panel: Ints, member: int, by_quota: Bools) -> s
               for feature, values in barred.items() if feature not in needed]
     wanted = "; ".join(parts) if parts else "anyone at all"
     return (f"No one left in the pool can replace {name} and keep every quota: a replacement "
-            f"would need {wanted}, and nobody remaining has that. Consider relaxing one of "
-            "these quotas or leaving the seat empty.")
+            f"would need {wanted}, and nobody remaining has that. The quotas are fixed once "
+            "the panel is drawn, so the seat can only be left empty.")
 
 
 def _tiebreak(instance: Instance, seed: int) -> Ints:

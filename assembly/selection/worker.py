@@ -273,7 +273,8 @@ def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> No
             from assembly import audit
 
             audit.record(session, run.assembly_id, "system", "selection.finished", {
-                "run": run_id, "algorithm": run.algorithm, "commitment": run.commitment,
+                "run": run_id, "run_number": run.number, "algorithm": run.algorithm,
+                "commitment": run.commitment,
                 "minimum": outcome["report"]["minimum"], "gini": outcome["report"]["gini"],
                 "lottery_size": outcome["report"]["lottery_size"],
             })
@@ -295,8 +296,9 @@ def _fail(engine: Engine, run_id: int, message: str,
             run.report = {"advice": advice}
         session.add(run)
         audit.record(session, run.assembly_id, "system", "selection.failed",
-                     {"run": run_id, "reason": "infeasible quotas" if advice is not None
-                      else "error"})
+                     {"run": run_id, "run_number": run.number,
+                      "reason": "infeasible quotas" if advice is not None else "error",
+                      "message": message[:1000]})
 
 
 # --- in the web server -------------------------------------------------------------------------
@@ -460,12 +462,13 @@ def expire_stale(session: Session, *, everything: bool = False, assembly_id: int
             .where(col(SelectionRun.id) == run_id, col(SelectionRun.status).in_(ACTIVE))
             .values(status=RunStatus.failed.value, error=SERVER_STOPPED, finished_at=utcnow(),
                     phase="Stopped")
-            .returning(col(SelectionRun.assembly_id))
+            .returning(col(SelectionRun.assembly_id), col(SelectionRun.number))
         ).first()
         if claimed is None:
             continue
         audit.record(session, claimed[0], "system", "selection.failed",
-                     {"run": run_id, "reason": "server stopped"})
+                     {"run": run_id, "run_number": claimed[1], "reason": "server stopped",
+                      "message": SERVER_STOPPED})
         marked += 1
     session.flush()
     return marked
