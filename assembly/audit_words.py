@@ -170,8 +170,7 @@ def _draw(d: Details, n: Names) -> Sentence:
 
 def _replaced(d: Details, n: Names) -> Sentence:
     return Sentence(f"{n.person(d.get('leaving'))} {d.get('reason') or 'dropped out'}; "
-                    f"replaced by {n.person(d.get('joining'))}",
-                    ("Every quota is still met",))
+                    f"replaced by {n.person(d.get('joining'))}")
 
 
 def _left_empty(d: Details, n: Names) -> Sentence:

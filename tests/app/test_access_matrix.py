@@ -76,6 +76,7 @@ ACCESS: tuple[Access, ...] = (
     Access("panel", "GET", OFFICERS),
     Access("member_drop_out_page", "GET", OFFICERS),
     Access("member_drop_out", "POST", OFFICERS),
+    Access("member_leave_seat_empty", "POST", OFFICERS),
     Access("audit_log", "GET", OFFICERS),
     Access("audit_csv", "GET", OFFICERS),
     Access("audit_jsonl", "GET", OFFICERS),

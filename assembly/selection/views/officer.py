@@ -449,23 +449,26 @@ async def drop_out(request: Request) -> Response:
         page.errors = {"confirm": "Tick the box to confirm that this member will not take part."}
         return _drop_out(request, page, 422)
 
-    def work(session: Session) -> tuple[str, str]:
+    def work(session: Session) -> tuple[str, str, bool]:
         assembly, member = _member_or_404(session, assembly_id, member_id)
         replacement = panel.replace(session, assembly, member, actor.label, reason=reason)
         return (panel.reference_of(session, replacement.leaving),
-                panel.reference_of(session, replacement.joining))
+                panel.reference_of(session, replacement.joining),
+                not panel.shortfalls(session, assembly))
 
     try:
-        leaving, joining = await db.run(request, work, write=True)
+        leaving, joining, all_met = await db.run(request, work, write=True)
     except panel.NobodyCanReplace:
         # The page now explains why and offers to leave the seat empty.
         page = await db.run(request, _member_page, assembly_id, member_id)
         return _drop_out(request, page, 409)
     except draws.DrawError as error:
         return see_other(request, url(request, "panel", assembly_id=assembly_id), str(error), "error")
+    kept = ("every quota is still met" if all_met else
+            "no quota falls further short than before (a seat was left empty)")
     return see_other(request, url(request, "panel", assembly_id=assembly_id),
-                     f"{leaving} has left the panel; reserve {joining} takes the seat "
-                     "and every quota is still met. Invite them next.")
+                     f"{leaving} has left the panel; reserve {joining} takes the seat and "
+                     f"{kept}. Invite them next.")
 
 
 async def leave_seat_empty(request: Request) -> Response:
