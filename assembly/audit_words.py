@@ -39,6 +39,8 @@ FAILURES = {
     "infeasible quotas": "the quotas cannot all be met",
     "error": "an error in the program",
     "server stopped": "the server stopped while it was running",
+    "cannot start": "the pool or the quotas do not allow it",
+    "process ended": "the computation ended unexpectedly",
 }
 
 
@@ -83,9 +85,9 @@ class Sentence:
 Writer = Callable[[Details, Names], Sentence]
 
 
-def _plural(n: Any, word: str) -> str:
+def _plural(n: Any, word: str, words: str = "") -> str:
     count = n if isinstance(n, int) else 0
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
+    return f"{count:,} {word if count == 1 else words or word + 's'}"
 
 
 def _yes(value: Any) -> str:
@@ -110,19 +112,19 @@ def _number(value: Any) -> str:
 def _quotas_edited(d: Details, n: Names) -> Sentence:
     lines = list(_changes(d.get("changes")))
     if d.get("panel_size_changed"):
-        before = d.get("panel_size_from")
-        lines.append(f"Panel size {_number(before) if 'panel_size_from' in d else 'changed'}"
-                     f" → {_number(d.get('panel_size'))}")
+        before, after = d.get("panel_size_from"), _number(d.get("panel_size"))
+        lines.append(f"Panel size {_number(before)} → {after}" if isinstance(before, int)
+                     else f"Panel size set to {after}")
     if not lines:
         lines.append("Saved without changes" if "changes" in d
-                     else f"{_plural(d.get('categories'), 'category')} saved")
+                     else f"{_plural(d.get('categories'), 'category', 'categories')} saved")
     return Sentence("Quotas edited", tuple(lines))
 
 
 def _uploaded(d: Details, n: Names) -> Sentence:
     lines = []
     if "categories" in d:
-        lines.append(f"Quotas: {_plural(d.get('categories'), 'category')} in "
+        lines.append(f"Quotas: {_plural(d.get('categories'), 'category', 'categories')} in "
                      f"{_plural(d.get('features'), 'feature')}")
     if "respondents" in d:
         homes = d.get("households")
@@ -155,7 +157,7 @@ def _purged(d: Details, n: Names) -> Sentence:
     start = {"draw": "the draw", "end": "the end of the assembly",
              "assumed end": "the assumed end of the assembly"}.get(str(d.get("counted_from")), "")
     return Sentence("Personal data deleted on schedule", (
-        f"{_plural(d.get('respondents'), 'person')} ({group})",
+        f"{_plural(d.get('respondents'), 'person', 'people')} ({group})",
         f"Kept {_plural(d.get('retention_days'), 'day')}" + (f" after {start}" if start else "")))
 
 

@@ -250,7 +250,7 @@ def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> No
             return
         except InputError as error:
             _fail(engine, run_id, "The selection cannot start:\n" + "\n".join(
-                str(p) for p in error.problems))
+                str(p) for p in error.problems), reason="cannot start")
             return
         except Exception as error:  # the officer needs a message, the log the traceback
             # Frames only, never the exception's text: it could quote a respondent's answers.
@@ -283,7 +283,7 @@ def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> No
 
 
 def _fail(engine: Engine, run_id: int, message: str,
-          advice: list[dict[str, Any]] | None = None) -> None:
+          advice: list[dict[str, Any]] | None = None, *, reason: str = "error") -> None:
     from assembly import audit
 
     with db.session(engine, write=True) as session:
@@ -297,7 +297,7 @@ def _fail(engine: Engine, run_id: int, message: str,
         session.add(run)
         audit.record(session, run.assembly_id, "system", "selection.failed",
                      {"run": run_id, "run_number": run.number,
-                      "reason": "infeasible quotas" if advice is not None else "error",
+                      "reason": "infeasible quotas" if advice is not None else reason,
                       "message": message[:1000]})
 
 
@@ -363,7 +363,8 @@ class Worker:
                           if process.exitcode is not None and process.exitcode < 0
                           else f"it exited with status {process.exitcode}")
                 _fail(self.engine, run_id, f"The selection process ended unexpectedly ({reason}). "
-                      "Nothing was drawn. Try again; a smaller pool or a time limit may help.")
+                      "Nothing was drawn. Try again; a smaller pool or a time limit may help.",
+                      reason="process ended")
 
     def _beat(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -411,7 +412,7 @@ class Worker:
                 process.terminate()
             process.join(timeout=5)
         for run_id in [*running, *queued]:
-            _fail(self.engine, run_id, SERVER_STOPPED)
+            _fail(self.engine, run_id, SERVER_STOPPED, reason="server stopped")
 
 
 def _stale(assembly_id: int | None, keep: Sequence[int]) -> list[Any]:
