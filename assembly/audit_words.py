@@ -166,8 +166,8 @@ def _draw(d: Details, n: Names) -> Sentence:
         f"From {n.run(d).lower()}",
         f"Public seed: {d.get('seed')}",
         f"Ticket {_number(d.get('ticket'))} of {_number(d.get('lottery_size'))}",
-        f"{_plural(len(d.get('panel') or ()), 'member')} and "
-        f"{_plural(len(d.get('reserves') or ()), 'reserve')}"))
+        (f"{_plural(len(d.get('panel') or ()), 'member')} and "
+         f"{_plural(len(d.get('reserves') or ()), 'reserve')}")))
 
 
 def _replaced(d: Details, n: Names) -> Sentence:
@@ -236,8 +236,8 @@ SENTENCES: dict[str, Writer] = {
         f"Password set for {n.officer(d.get('officer'))}",
         (f"{_plural(d.get('sessions_ended'), 'session')} ended",)),
     "officer.password_changed": lambda d, n: Sentence(
-        "Own password changed", (f"{_plural(d.get('other_sessions_ended'), 'other session')} "
-                                 "ended",)),
+        "Own password changed",
+        (f"{_plural(d.get('other_sessions_ended'), 'other session')} ended",)),
     "officer.sessions_revoked": lambda d, n: Sentence(
         f"{n.officer(d.get('officer'))} signed out everywhere",
         (f"{_plural(d.get('sessions'), 'session')} ended",)),

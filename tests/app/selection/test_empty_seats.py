@@ -83,7 +83,7 @@ def engine_says_irreplaceable(dbs: Callable, assembly_id: int) -> set[str]:
 
 def warned(page: str) -> set[str]:
     block = re.search(r'<div class="callout callout-warning" id="no-replacement">(.*?)</div>',
-                      page, re.S)
+                      page, re.DOTALL)
     return set(re.findall(r"<li><strong>([^<]+)</strong>", block.group(1))) if block else set()
 
 
