@@ -7,6 +7,11 @@ with the household rule, the newcomer shares no household with those who stay). 
 such person for every member, the most similar first (fewest features on which they differ from
 the member they replace), ties in a seeded random order so nobody is favoured by their position
 in the file. When nobody fits we say so, and what a replacement would have to be.
+
+A panel that already falls short of a quota (a seat was left empty because nobody could fill
+it) can still have its other members replaced: there a category's floor is what it holds now
+rather than its minimum, so a replacement never makes a shortfall worse. For a panel that meets
+every quota the floor is the minimum, and nothing changes.
 """
 
 from __future__ import annotations
@@ -39,12 +44,34 @@ def _counts(instance: Instance, panel: Ints) -> Ints:
     return counts
 
 
+def _floor(instance: Instance, panel: Ints) -> Ints:
+    """The least each category may hold after a swap: its minimum, or what it holds now where the
+    panel already falls short (so a replacement never makes a shortfall worse)."""
+    floor: Ints = np.minimum(instance.quotas.lower, _counts(instance, panel))
+    return floor
+
+
+def _keeps_quotas(instance: Instance, panel: Ints, new_panel: Ints) -> bool:
+    """The swap kept every category within [floor, max] and one person per household."""
+    if instance.is_feasible_panel(panel):
+        return instance.is_feasible_panel(new_panel)
+    counts = _counts(instance, new_panel)
+    if len(np.unique(new_panel)) != len(panel) or np.any(counts < _floor(instance, panel)) \
+            or np.any(counts > instance.quotas.upper):
+        return False
+    if instance.one_per_household:
+        labels = instance.pool.households[new_panel]
+        labels = labels[labels >= 0]
+        return len(np.unique(labels)) == len(labels)
+    return True
+
+
 def _candidates(instance: Instance, panel: Ints, member: int,
                 excluded: Bools) -> tuple[Bools, Bools]:
     """Who may replace `member` (bool over the pool), and who would if not for households."""
     membership = instance.membership
     base = _counts(instance, panel) - membership[:, member]
-    need = instance.quotas.lower - base  # a newcomer must add at least this (<= 1 if possible)
+    need = _floor(instance, panel) - base  # a newcomer must add at least this (<= 1 if possible)
     room = instance.quotas.upper - base  # and at most this
     fits = (membership >= need[:, None]).all(axis=0) & (membership <= room[:, None]).all(axis=0)
     fits &= ~excluded
@@ -66,8 +93,8 @@ def _explain(instance: Instance, panel: Ints, member: int, by_quota: Bools) -> s
     base = _counts(instance, panel) - instance.membership[:, member]
     needed: dict[str, list[str]] = {}
     barred: dict[str, list[str]] = {}
-    for category, count in zip(instance.quotas.categories, base):
-        if count < category.min:
+    for category, count, floor in zip(instance.quotas.categories, base, _floor(instance, panel)):
+        if count < floor:
             needed.setdefault(category.feature, []).append(category.value)
         elif count >= category.max:
             barred.setdefault(category.feature, []).append(category.value)
@@ -76,8 +103,8 @@ def _explain(instance: Instance, panel: Ints, member: int, by_quota: Bools) -> s
               for feature, values in barred.items() if feature not in needed]
     wanted = "; ".join(parts) if parts else "anyone at all"
     return (f"No one left in the pool can replace {name} and keep every quota: a replacement "
-            f"would need {wanted}, and nobody remaining has that. Consider relaxing one of "
-            "these quotas or leaving the seat empty.")
+            f"would need {wanted}, and nobody remaining has that. The quotas are fixed once "
+            "the panel is drawn, so the seat can only be left empty.")
 
 
 def _tiebreak(instance: Instance, seed: int) -> Ints:
@@ -143,6 +170,6 @@ def replace_member(
         raise NoReplacement(reserves.message)
     joining = reserves.replacements[0]
     new_panel = np.sort(np.where(panel == leaving, joining, panel))
-    if not instance.is_feasible_panel(new_panel):  # guards the reasoning in the docstring
+    if not _keeps_quotas(instance, panel, new_panel):  # guards the reasoning in the docstring
         raise ArithmeticError("a reserve broke the quotas")
     return new_panel, joining

@@ -46,5 +46,8 @@ class Assembly(SQLModel, table=True):
     consent_version: str = Field(default="", max_length=100)
     pool_uploaded_at: datetime | None = when(nullable=True)
     purged_at: datetime | None = when(nullable=True)
+    # Selection runs ever started here: the next run's number is one more, so numbers are never
+    # reused even when runs are discarded.
+    runs_started: int = 0
     created_at: datetime = when()
     created_by: int | None = foreign_key("officer.id", nullable=True, ondelete="SET NULL")

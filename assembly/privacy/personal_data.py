@@ -44,6 +44,7 @@ from assembly.assemblies.models import Assembly
 from assembly.errors import ActionableError
 from assembly.invitations import credentials
 from assembly.recruitment.models import Contact, Profile, Respondent
+from assembly.recruitment.respondents import find_by_reference
 from assembly.selection import panel, publication
 from assembly.selection.models import Decline, Draw, Member, SelectionRun
 from assembly.settings import Settings
@@ -353,18 +354,22 @@ def find(session: Session, assembly_id: int, reference: str) -> Found:
         raise ErasureError("Enter the person's id from the people file, or their e-mail address.")
     query = select(Respondent).where(Respondent.assembly_id == assembly_id)
     if "@" in reference:
-        query = query.join(Contact, col(Contact.respondent_id) == Respondent.id).where(
-            sa.func.lower(Contact.email) == reference.lower())
-    else:
-        query = query.where(Respondent.external_id == reference)
-    matches = session.exec(query).all()
+        matches = session.exec(query.join(Contact, col(Contact.respondent_id) == Respondent.id)
+                               .where(sa.func.lower(Contact.email) == reference.lower())).all()
+    else:  # capital and small letters alike, as on the pool and panel pages
+        matches = find_by_reference(session, assembly_id, reference)
     if not matches:
         raise ErasureError(
             "Nobody in this assembly's pool has that id or e-mail address. Check it against the "
             "people file; details that were already erased or purged cannot be searched.")
+    exact = [m for m in matches if m.external_id == reference]
+    if len(matches) > 1 and len(exact) == 1:  # ids differing only in case: the exact one
+        matches = exact
     if len(matches) > 1:
         raise ErasureError("More than one respondent has that e-mail address; use their id from "
-                           "the people file instead.")
+                           "the people file instead." if "@" in reference else
+                           "More than one respondent has that id in different capital letters; "
+                           "type it exactly as in the people file.")
     respondent = matches[0]
     contact = session.get(Contact, respondent.id)
     member = session.exec(select(Member).where(Member.respondent_id == respondent.id)).first()

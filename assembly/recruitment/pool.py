@@ -260,17 +260,33 @@ def save_quota_table(session: Session, assembly: Assembly,
 def edit_quotas(session: Session, assembly: Assembly,
                 changes: dict[int, tuple[str, str, str, str]], panel_size: int | None, *,
                 actor: str) -> list[Problem]:
-    """Save the edited quota table with the panel size; every problem, or nothing written."""
+    """Save the edited quota table with the panel size; every problem, or nothing written.
+    The audit event says which quota changed from what to what."""
+    before = _quota_values(session, assembly.id or 0)
     problems = save_quota_table(session, assembly, changes)
     if problems:
         return problems
     changed_size = panel_size != assembly.panel_size
-    assembly.panel_size = panel_size
-    session.add(assembly)
+    edits = [{"feature": feature, "value": value, "from": dict(zip(QUOTA_FIELDS, old)),
+              "to": dict(zip(QUOTA_FIELDS, new))}
+             for (feature, value), new in _quota_values(session, assembly.id or 0).items()
+             if (old := before.get((feature, value), new)) != new]
     audit.record(session, assembly.id or 0, actor, "quotas.edited",
                  {"categories": len(changes), "panel_size": panel_size,
-                  "panel_size_changed": changed_size})
+                  "panel_size_changed": changed_size,
+                  "panel_size_from": assembly.panel_size, "changes": edits})
+    assembly.panel_size = panel_size
+    session.add(assembly)
     return []
+
+
+QUOTA_FIELDS = ("min", "max", "min_flex", "max_flex")
+
+
+def _quota_values(session: Session, assembly_id: int
+                  ) -> dict[tuple[str, str], tuple[int, int, int | None, int | None]]:
+    return {(q.feature, q.value): (q.min_count, q.max_count, q.min_flex, q.max_flex)
+            for q in quota_rows(session, assembly_id)}
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,8 @@ def perform_draw(session: Session, assembly: Assembly, run: SelectionRun, seed: 
     advance(session, assembly, AssemblyStatus.drawn)
     session.flush()
     audit.record(session, assembly.id or 0, actor, "draw.performed", {
-        "run": run.id, "commitment": run.commitment, "seed": outcome.seed,
+        "run": run.id, "run_number": run.number, "commitment": run.commitment,
+        "seed": outcome.seed,
         "ticket": outcome.ticket, "lottery_size": outcome.lottery_size,
         "panel": panel_ids, "reserves": reserve_ids})
     return record

@@ -29,9 +29,15 @@ class SelectionRun(SQLModel, table=True):
     """One computation of a fair distribution over panels, and its transparent lottery."""
 
     __tablename__ = "selection_run"
+    __table_args__ = (
+        sa.UniqueConstraint("assembly_id", "number", name="uq_selection_run_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     assembly_id: int = foreign_key("assembly.id", ondelete="CASCADE")
+    # What officers call it: run 1, 2, 3 within the assembly, never reused (the assembly counts
+    # the runs it has started, so a discarded run's number stays taken).
+    number: int
     algorithm: str = Field(max_length=32)
     panel_size: int
     options: dict[str, Any] = json_field()
@@ -81,12 +87,13 @@ class MemberStatus(str, enum.Enum):
     joined = "joined"        # opened the invitation
     declined = "declined"    # left the panel (said no, dropped out, or erased) with no replacement
     replaced = "replaced"    # dropped out and was replaced by a reserve
+    vacated = "vacated"      # dropped out, nobody could keep the quotas: the seat is left empty
 
 
 # Who holds a seat: drawn to the panel (or promoted from the reserves) and not gone since.
 # Every count and list of the panel goes through `on_panel()`, so no two pages can disagree.
 SEATED = (MemberStatus.selected.value, MemberStatus.invited.value, MemberStatus.joined.value)
-LEFT = (MemberStatus.declined.value, MemberStatus.replaced.value)
+LEFT = (MemberStatus.declined.value, MemberStatus.replaced.value, MemberStatus.vacated.value)
 
 
 class Member(SQLModel, table=True):
@@ -104,6 +111,8 @@ class Member(SQLModel, table=True):
     role: str = Field(default=MemberRole.panel.value, max_length=16)
     status: str = Field(default=MemberStatus.selected.value, max_length=16)
     replaced_by: int | None = foreign_key("member.id", nullable=True, ondelete="SET NULL")
+    # Why the officer left this member's seat empty (status `vacated`); empty otherwise.
+    vacated_reason: str = Field(default="", max_length=1000)
     created_at: datetime = when()
     joined_at: datetime | None = when(nullable=True)
     status_changed_at: datetime | None = when(nullable=True)

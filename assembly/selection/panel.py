@@ -31,7 +31,8 @@ from assembly.selection.models import (
 )
 from assembly.tables import utcnow
 from sortition.model import InputError
-from sortition.reserves import NoReplacement, replace_member
+from sortition.model import Instance
+from sortition.reserves import NoReplacement, replace_member, reserves_for
 
 # Whoever can still be invited: drawn to the panel and not yet joined or gone.
 INVITABLE = (MemberStatus.selected.value, MemberStatus.invited.value)
@@ -188,8 +189,8 @@ def replace(session: Session, assembly: Assembly, member: Member, actor: str,
     try:
         _, joining_index = replace_member(instance, panel, leaving_index, declined=declined)
     except NoReplacement as error:
-        raise DrawError(f"Nobody left in the pool can replace this member and keep every "
-                        f"quota. {error}") from None
+        raise NobodyCanReplace(str(error).replace(
+            public_of[member.respondent_id], reference_of(session, member))) from None
     joining_public = instance.pool.ids[joining_index]
     joining_respondent = respondent_ids(session, assembly.id or 0, [joining_public])[joining_public]
     joining = session.exec(select(Member).where(
@@ -214,3 +215,135 @@ def replace(session: Session, assembly: Assembly, member: Member, actor: str,
         "leaving": public_of[member.respondent_id], "joining": joining_public,
         "reason": reason})
     return Replacement(member, joining)
+
+
+# --- seats nobody can fill -----------------------------------------------------------------------
+
+
+class NobodyCanReplace(DrawError):
+    """Nobody left in the pool keeps every quota in this member's place; the message says what a
+    replacement would need. The officer can leave the seat empty instead."""
+
+
+class SeatError(DrawError):
+    """A seat cannot be left empty as asked; the message says why and what to do."""
+
+
+def reference_of(session: Session, member: Member) -> str:
+    """The member's id in the people file the officer uploaded: how officers know them."""
+    respondent = session.get(Respondent, member.respondent_id)
+    return respondent.external_id if respondent is not None else ""
+
+
+@dataclass(frozen=True)
+class _Seats:
+    """The panel as it is now, in the engine's terms: who sits, who has left, who is who."""
+
+    instance: Instance
+    panel: np.ndarray
+    gone: list[int]
+    index: dict[int, int]  # respondent id -> position in the instance's pool
+
+
+def _seats(session: Session, assembly: Assembly) -> _Seats | None:
+    """None when the quotas cannot be checked any more (answers purged or erased)."""
+    draw = session.exec(select(Draw).where(Draw.assembly_id == assembly.id)).first()
+    run = session.get(SelectionRun, draw.run_id) if draw is not None else None
+    if run is None:
+        return None
+    try:
+        instance = instance_for(session, run)
+    except InputError:
+        return None
+    position = {public: i for i, public in enumerate(instance.pool.ids)}
+    index = {rid: position[public] for rid, public in session.exec(
+        select(Respondent.id, Respondent.public_id).where(
+            Respondent.assembly_id == assembly.id)).all() if public in position and rid}
+    current = panel_members(session, assembly.id or 0)
+    if any(m.respondent_id not in index for m in current):
+        return None
+    gone = session.exec(select(Member.respondent_id).where(
+        Member.assembly_id == assembly.id, col(Member.status).in_(LEFT))).all()
+    return _Seats(instance, np.array(sorted(index[m.respondent_id] for m in current),
+                                     dtype=np.int64),
+                  [index[r] for r in gone if r in index], index)
+
+
+def without_replacement(session: Session, assembly: Assembly) -> dict[int, str] | None:
+    """Panel members nobody left in the pool could replace and keep every quota, by member id,
+    with the engine's explanation (naming them by their reference). The same rule as
+    `replace` and the command line (`sortition.reserves.reserves_for`), worked out against the
+    panel as it is now. None when the quotas cannot be checked any more."""
+    seats = _seats(session, assembly)
+    if seats is None:
+        return None
+    found: dict[int, str] = {}
+    for member in panel_members(session, assembly.id or 0):
+        spot = seats.index[member.respondent_id]
+        reserves = reserves_for(seats.instance, seats.panel, spot, excluded=seats.gone)
+        if not reserves.replacements:
+            found[member.id or 0] = reserves.message.replace(
+                seats.instance.pool.ids[spot], reference_of(session, member))
+    return found
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A quota the panel falls short of: `seats` seated where at least `min` were wanted."""
+
+    feature: str
+    value: str
+    seats: int
+    min: int
+
+    def __str__(self) -> str:
+        return f"{self.feature} {self.value}: {self.seats} seated, at least {self.min} wanted"
+
+
+def shortfalls(session: Session, assembly: Assembly) -> list[Shortfall]:
+    """The quotas the current panel falls short of (after seats were left empty)."""
+    seats = _seats(session, assembly)
+    if seats is None:
+        return []
+    instance = seats.instance
+    counts = instance.membership[:, seats.panel].sum(axis=1)
+    return [Shortfall(c.feature, c.value, int(n), int(c.min))
+            for c, n in zip(instance.quotas.categories, counts) if n < c.min]
+
+
+def leave_seat_empty(session: Session, assembly: Assembly, member: Member, actor: str,
+                     *, reason: str, now: datetime | None = None) -> list[Shortfall]:
+    """`member` drops out and their seat stays empty, on purpose: the officer's `reason` is
+    kept and audited with the quotas the panel now falls short of. Atomic: of two requests
+    for the same seat only one succeeds, and a seat left empty cannot then be filled by a
+    replacement. Raises SeatError, changing nothing, when there is no reason or no seat."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise SeatError("Say why the seat is left empty, for example \"nobody left in the "
+                        "pool keeps the quotas\".", field="reason")
+    if len(reason) > 1000:
+        raise SeatError("Keep the reason to 1,000 characters or fewer.", field="reason")
+    if session.exec(select(Draw.id).where(Draw.assembly_id == assembly.id)).first() is None:
+        raise SeatError("The panel has not been drawn yet.")
+    possible = without_replacement(session, assembly)
+    now = now or utcnow()
+    left = session.exec(
+        sa.update(Member)
+        .where(col(Member.id) == member.id, col(Member.assembly_id) == assembly.id, on_panel())
+        .values(status=MemberStatus.vacated.value, vacated_reason=reason, status_changed_at=now)
+        .returning(col(Member.id))
+    ).first()
+    if left is None:
+        raise SeatError("This member no longer holds a seat: their drop-out was already "
+                        "recorded. See the panel page.")
+    session.expire(member)
+    sessions.revoke(session, member_id=member.id, reason="left the panel")
+    short = shortfalls(session, assembly)
+    public = session.exec(select(Respondent.public_id).where(
+        Respondent.id == member.respondent_id)).one()
+    audit.record(session, assembly.id or 0, actor, "member.seat_left_empty", {
+        "leaving": public, "reason": reason,
+        "replacement_possible": None if possible is None else (member.id or 0) not in possible,
+        "shortfall": [{"feature": s.feature, "value": s.value, "seats": s.seats, "min": s.min}
+                      for s in short]})
+    return short

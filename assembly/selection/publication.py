@@ -132,7 +132,7 @@ def auditor_pack(session: Session, assembly: Assembly, run: SelectionRun,
         for name in commitment.AUDIT_FILES:
             archive.writestr(name, files[name])
         archive.writestr("README.txt", AUDITOR_README.format(
-            run=run.id, title=assembly.title, commitment=run.commitment))
+            run=run.number, title=assembly.title, commitment=run.commitment))
     audit.record(session, assembly.id or 0, actor, "selection.auditor_pack_downloaded",
-                 {"run": run.id, "commitment": run.commitment})
+                 {"run": run.id, "run_number": run.number, "commitment": run.commitment})
     return buffer.getvalue()

@@ -26,4 +26,6 @@ routes: list[BaseRoute] = [
           officer.drop_out_page, methods=["GET"], name="member_drop_out_page"),
     Route("/assemblies/{assembly_id:id}/members/{member_id:id}/drop-out", officer.drop_out,
           methods=["POST"], name="member_drop_out"),
+    Route("/assemblies/{assembly_id:id}/members/{member_id:id}/leave-seat-empty",
+          officer.leave_seat_empty, methods=["POST"], name="member_leave_seat_empty"),
 ]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from assembly import audit
 from assembly.assemblies.models import Assembly, AssemblyStatus
@@ -38,6 +39,17 @@ class RunOptions:
     suppress_below: int = 5
 
 
+def take_number(session: Session, assembly_id: int) -> int:
+    """The next run number of the assembly, taken for good: one atomic increment of the count of
+    runs started, so two runs never share a number and a discarded run's number is not reused."""
+    number = session.exec(
+        sa.update(Assembly).where(col(Assembly.id) == assembly_id)
+        .values(runs_started=col(Assembly.runs_started) + 1)
+        .returning(col(Assembly.runs_started))
+    ).one()[0]
+    return int(number)
+
+
 def start(session: Session, assembly: Assembly, options: RunOptions, *, actor: str,
           officer_id: int | None) -> SelectionRun:
     """Queue a selection run for the worker. Raises RunRefused with every reason it cannot."""
@@ -45,7 +57,7 @@ def start(session: Session, assembly: Assembly, options: RunOptions, *, actor: s
     problems: dict[str, str] = {}
     # A run left "running" by a server that died must not block this one (issue #7, item 15).
     worker.expire_stale(session, assembly_id=assembly.id)
-    active = session.exec(select(SelectionRun.id).where(
+    active = session.exec(select(SelectionRun.number).where(
         SelectionRun.assembly_id == assembly.id, active_run())).first()
     if active is not None:
         problems["form"] = (f"Selection run {active} is still going. Wait for it to finish "
@@ -62,7 +74,7 @@ def start(session: Session, assembly: Assembly, options: RunOptions, *, actor: s
     if problems:
         raise RunRefused(problems)
     run = SelectionRun(
-        assembly_id=assembly.id, algorithm=options.algorithm, panel_size=options.panel_size,
+        assembly_id=assembly.id, number=take_number(session, assembly.id), algorithm=options.algorithm, panel_size=options.panel_size,
         created_by=officer_id, heartbeat_at=None,
         options={"algorithm": options.algorithm, "one_per_household": options.one_per_household,
                  "lottery_size": options.lottery_size, "time_budget": options.time_budget,
@@ -75,7 +87,7 @@ def start(session: Session, assembly: Assembly, options: RunOptions, *, actor: s
     session.add(assembly)
     session.flush()
     audit.record(session, assembly.id, actor, "selection.started", {
-        "run": run.id, "algorithm": run.algorithm, "panel_size": run.panel_size,
+        "run": run.id, "run_number": run.number, "algorithm": run.algorithm, "panel_size": run.panel_size,
         "one_per_household": options.one_per_household,
         "lottery_size": options.lottery_size, "time_budget": options.time_budget})
     return run

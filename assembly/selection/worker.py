@@ -250,7 +250,7 @@ def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> No
             return
         except InputError as error:
             _fail(engine, run_id, "The selection cannot start:\n" + "\n".join(
-                str(p) for p in error.problems))
+                str(p) for p in error.problems), reason="cannot start")
             return
         except Exception as error:  # the officer needs a message, the log the traceback
             # Frames only, never the exception's text: it could quote a respondent's answers.
@@ -273,7 +273,8 @@ def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> No
             from assembly import audit
 
             audit.record(session, run.assembly_id, "system", "selection.finished", {
-                "run": run_id, "algorithm": run.algorithm, "commitment": run.commitment,
+                "run": run_id, "run_number": run.number, "algorithm": run.algorithm,
+                "commitment": run.commitment,
                 "minimum": outcome["report"]["minimum"], "gini": outcome["report"]["gini"],
                 "lottery_size": outcome["report"]["lottery_size"],
             })
@@ -282,7 +283,7 @@ def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> No
 
 
 def _fail(engine: Engine, run_id: int, message: str,
-          advice: list[dict[str, Any]] | None = None) -> None:
+          advice: list[dict[str, Any]] | None = None, *, reason: str = "error") -> None:
     from assembly import audit
 
     with db.session(engine, write=True) as session:
@@ -295,8 +296,9 @@ def _fail(engine: Engine, run_id: int, message: str,
             run.report = {"advice": advice}
         session.add(run)
         audit.record(session, run.assembly_id, "system", "selection.failed",
-                     {"run": run_id, "reason": "infeasible quotas" if advice is not None
-                      else "error"})
+                     {"run": run_id, "run_number": run.number,
+                      "reason": "infeasible quotas" if advice is not None else reason,
+                      "message": message[:1000]})
 
 
 # --- in the web server -------------------------------------------------------------------------
@@ -361,7 +363,8 @@ class Worker:
                           if process.exitcode is not None and process.exitcode < 0
                           else f"it exited with status {process.exitcode}")
                 _fail(self.engine, run_id, f"The selection process ended unexpectedly ({reason}). "
-                      "Nothing was drawn. Try again; a smaller pool or a time limit may help.")
+                      "Nothing was drawn. Try again; a smaller pool or a time limit may help.",
+                      reason="process ended")
 
     def _beat(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -409,7 +412,7 @@ class Worker:
                 process.terminate()
             process.join(timeout=5)
         for run_id in [*running, *queued]:
-            _fail(self.engine, run_id, SERVER_STOPPED)
+            _fail(self.engine, run_id, SERVER_STOPPED, reason="server stopped")
 
 
 def _stale(assembly_id: int | None, keep: Sequence[int]) -> list[Any]:
@@ -460,12 +463,13 @@ def expire_stale(session: Session, *, everything: bool = False, assembly_id: int
             .where(col(SelectionRun.id) == run_id, col(SelectionRun.status).in_(ACTIVE))
             .values(status=RunStatus.failed.value, error=SERVER_STOPPED, finished_at=utcnow(),
                     phase="Stopped")
-            .returning(col(SelectionRun.assembly_id))
+            .returning(col(SelectionRun.assembly_id), col(SelectionRun.number))
         ).first()
         if claimed is None:
             continue
         audit.record(session, claimed[0], "system", "selection.failed",
-                     {"run": run_id, "reason": "server stopped"})
+                     {"run": run_id, "run_number": claimed[1], "reason": "server stopped",
+                      "message": SERVER_STOPPED})
         marked += 1
     session.flush()
     return marked

@@ -20,6 +20,7 @@ from assembly.accounts.models import Officer
 from assembly.assemblies.models import Assembly, AssemblyStatus
 from assembly.recruitment.models import Contact, PoolCount, Profile, Respondent
 from assembly.selection.models import Draw, Member, MemberRole, RunStatus, SelectionRun
+from assembly.selection.runs import take_number
 from assembly.settings import Settings
 from assembly.tables import utcnow
 from sortition.synthetic import SyntheticPool, make_pool
@@ -118,7 +119,8 @@ def drawn_panel(engine: Engine, *, respondents: int = 8, panel: int = 3, reserve
         session.add(assembly)
         session.flush()
         assert assembly.id is not None
-        run = SelectionRun(assembly_id=assembly.id, algorithm="leximin", panel_size=panel,
+        run = SelectionRun(assembly_id=assembly.id, number=take_number(session, assembly.id),
+                           algorithm="leximin", panel_size=panel,
                            status=RunStatus.done.value, commitment="0" * 64,
                            lottery={"size": 1000, "tickets": [], "files": {}, "auditor": {
                                "profiles.csv": "person,salt\n",

@@ -76,6 +76,7 @@ ACCESS: tuple[Access, ...] = (
     Access("panel", "GET", OFFICERS),
     Access("member_drop_out_page", "GET", OFFICERS),
     Access("member_drop_out", "POST", OFFICERS),
+    Access("member_leave_seat_empty", "POST", OFFICERS),
     Access("audit_log", "GET", OFFICERS),
     Access("audit_csv", "GET", OFFICERS),
     Access("audit_jsonl", "GET", OFFICERS),
@@ -140,7 +141,8 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
         respondent = session.get(Respondent, member.respondent_id)
         assert respondent is not None
     with db.session(engine, write=True) as session:
-        run = SelectionRun(assembly_id=member.assembly_id, algorithm="leximin", panel_size=1,
+        run = SelectionRun(assembly_id=member.assembly_id, number=99, algorithm="leximin",
+                           panel_size=1,
                            status="failed", error="A finished run, for the access table.")
         session.add(run)
         session.flush()

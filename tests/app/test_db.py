@@ -138,8 +138,8 @@ def test_datetimes_come_back_aware_and_in_utc(engine: Engine) -> None:
     local = datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=2)))
     assembly_id = new_assembly(engine)
     with db.session(engine, write=True) as session:
-        session.add(SelectionRun(assembly_id=assembly_id, algorithm="leximin", panel_size=30,
-                                 started_at=local))
+        session.add(SelectionRun(assembly_id=assembly_id, number=1, algorithm="leximin",
+                                 panel_size=30, started_at=local))
     with db.session(engine) as session:
         run = session.exec(select(SelectionRun)).one()
     assert run.started_at == local
@@ -151,8 +151,8 @@ def test_naive_datetimes_are_refused(engine: Engine) -> None:
     assembly_id = new_assembly(engine)
     with pytest.raises(sa.exc.StatementError, match="naive datetime"), \
             db.session(engine, write=True) as session:
-        session.add(SelectionRun(assembly_id=assembly_id, algorithm="leximin", panel_size=30,
-                                 started_at=datetime(2026, 1, 1)))
+        session.add(SelectionRun(assembly_id=assembly_id, number=1, algorithm="leximin",
+                                 panel_size=30, started_at=datetime(2026, 1, 1)))
         session.flush()
 
 
@@ -160,7 +160,7 @@ def test_json_columns_round_trip(engine: Engine) -> None:
     assembly_id = new_assembly(engine)
     marginals = {"R0001": 0.25, "R0002": 0.75}
     with db.session(engine, write=True) as session:
-        session.add(SelectionRun(assembly_id=assembly_id, algorithm="leximin", panel_size=2,
+        session.add(SelectionRun(assembly_id=assembly_id, number=1, algorithm="leximin", panel_size=2,
                                  options={"seed": None, "panels": 1000}, marginals=marginals))
     with db.session(engine) as session:
         run = session.exec(select(SelectionRun)).one()
@@ -222,7 +222,8 @@ def test_read_then_write_in_a_write_unit_loses_no_update(engine: Engine) -> None
     PostgreSQL locks the row; either way 16 increments make 16."""
     assembly_id = new_assembly(engine)
     with db.session(engine, write=True) as session:
-        session.add(SelectionRun(assembly_id=assembly_id, algorithm="leximin", panel_size=0))
+        session.add(SelectionRun(assembly_id=assembly_id, number=1, algorithm="leximin",
+                                 panel_size=0))
 
     def increment(index: int) -> None:
         with db.session(engine, write=True) as session:

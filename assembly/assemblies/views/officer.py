@@ -9,11 +9,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import audit, db, forms, journey
+from assembly import audit, audit_words, db, forms, journey
 from assembly.assemblies import details
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
-from assembly.audit import AuditEvent
 from assembly.authz import require
 from assembly.templating import attachment, navigate, render, url
 
@@ -128,7 +127,7 @@ PAGE_SIZE = 100
 @dataclass(frozen=True)
 class LogPage:
     assembly: Assembly
-    events: list[AuditEvent]
+    events: list[audit_words.Described]
     check: audit.ChainCheck
     total: int
     page: int
@@ -150,8 +149,8 @@ async def audit_page(request: Request) -> Response:
         current = min(number, pages)
         events = audit.events(session, assembly_id, newest_first=True, limit=PAGE_SIZE,
                               offset=(current - 1) * PAGE_SIZE)
-        return LogPage(assembly, events, audit.verify_chain(session, assembly_id), total,
-                       current, pages)
+        return LogPage(assembly, audit_words.describe(session, events),
+                       audit.verify_chain(session, assembly_id), total, current, pages)
 
     log = await db.run(request, load)
     return render(request, "assemblies/audit.html", {"log": log, "assembly": log.assembly},
@@ -173,7 +172,7 @@ async def _export_audit(request: Request, kind: str) -> Response:
     def load(session: Session) -> tuple[Assembly, str]:
         assembly = assembly_or_404(session, assembly_id)
         if kind == "csv":
-            return assembly, audit.export_csv(session, assembly_id)
+            return assembly, audit_words.export_csv(session, assembly_id)
         return assembly, audit.export_jsonl(session, assembly_id)
 
     assembly, body = await db.run(request, load)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,8 +28,8 @@ from assembly.forms import (
     too_long,
     whole_number,
 )
-from assembly.recruitment import pool
-from assembly.recruitment.models import Quota
+from assembly.recruitment import pool, respondents
+from assembly.recruitment.models import Contact, Quota, Respondent
 from assembly.recruitment.pool import (
     DEFAULT_ADDRESS_FIELDS,
     PoolLocked,
@@ -66,6 +66,24 @@ class UploadState:
     problems: list[dict[str, Any]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     max_file: str = ""  # the largest file the form takes, as the page says it
+    search: Search | None = None
+
+
+@dataclass(frozen=True)
+class Search:
+    """Respondents found by their reference (case ignored), with their names."""
+
+    reference: str
+    found: list[tuple[Respondent, str]]
+    drawn: bool
+
+
+def search(session: Session, assembly_id: int, reference: str) -> Search:
+    found = respondents.find_by_reference(session, assembly_id, reference)
+    names = {c.respondent_id: c.name for c in session.exec(
+        select(Contact).where(col(Contact.respondent_id).in_([r.id for r in found])))}
+    return Search(reference, [(r, names.get(r.id, "")) for r in found],
+                  journey.is_drawn(session, assembly_id))
 
 
 def _upload_state(session: Session, assembly_id: int) -> UploadState:
@@ -90,8 +108,12 @@ def _upload_state(session: Session, assembly_id: int) -> UploadState:
 
 async def pool_page(request: Request) -> Response:
     require(request, "assembly.view")
-    state = await db.run(request, _upload_state, request.path_params["assembly_id"])
+    assembly_id = request.path_params["assembly_id"]
+    state = await db.run(request, _upload_state, assembly_id)
     state.max_file = megabytes(file_limit(request))
+    reference = clean_text(request.query_params.get("reference", "")).strip()
+    if reference:
+        state.search = await db.run(request, search, assembly_id, reference)
     return render(request, "recruitment/pool.html", {"s": state, "assembly": state.assembly},
                   block="upload")
 

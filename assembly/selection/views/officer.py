@@ -26,16 +26,19 @@ from assembly.assemblies.models import Assembly
 from assembly.authz import require
 from assembly.forms import whole_number
 from assembly.recruitment.models import Contact, Profile, Respondent
+from assembly.recruitment import respondents
 from assembly.recruitment.pool import household_count, pool_size, stored_quotas
 from assembly.selection import draws, panel, publication, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
+from assembly.selection.panel import Shortfall
 from assembly.selection.models import (
     LEFT,
     Decline,
     Draw,
     Member,
     MemberRole,
+    MemberStatus,
     RunStatus,
     SelectionRun,
     on_panel,
@@ -43,7 +46,7 @@ from assembly.selection.models import (
 from assembly.tables import attribute
 from assembly.templating import attachment, is_partial, navigate, render, see_other, url
 from charter.charts import CompositionRow, composition_chart, probability_chart
-from sortition.model import ALGORITHMS, normalise
+from sortition.model import ALGORITHMS, clean_text, normalise
 
 ALGORITHM_TEXT: dict[str, tuple[str, str]] = {
     "leximin": (
@@ -286,6 +289,11 @@ class Person:
     replaced_by: str = ""
     decline: Decline | None = None  # they said no from their invitation page
 
+    @property
+    def reference(self) -> str:
+        """How officers know this person: their id in the people file they uploaded."""
+        return self.respondent.external_id
+
 
 @dataclass
 class PanelPage:
@@ -298,6 +306,18 @@ class PanelPage:
     features: tuple[str, ...] = ()
     composition: list[dict[str, Any]] = field(default_factory=list)
     chart: str = ""
+    # Members nobody left in the pool could replace, by member id, with why (None: unknown).
+    no_replacement: dict[int, str] | None = None
+    empty: list[Person] = field(default_factory=list)  # seats left empty on purpose
+    shortfall: list[Shortfall] = field(default_factory=list)
+    search: str = ""
+    found: list[Person] | None = None  # people matching `search`, with where they are
+
+
+def _find(session: Session, page: PanelPage, people: list[tuple[Person, bool]]) -> list[Person]:
+    matches = {r.id for r in respondents.find_by_reference(session, page.assembly.id or 0,
+                                                           page.search)}
+    return [person for person, _ in people if person.respondent.id in matches]
 
 
 def _people(session: Session, assembly_id: int, *, member_id: int | None = None
@@ -318,7 +338,7 @@ def _people(session: Session, assembly_id: int, *, member_id: int | None = None
             for member, respondent, name, values, seated in rows]
 
 
-def _panel_page(session: Session, assembly_id: int) -> PanelPage:
+def _panel_page(session: Session, assembly_id: int, search: str = "") -> PanelPage:
     assembly = assembly_or_404(session, assembly_id)
     record = draw_of(session, assembly_id)
     page = PanelPage(assembly, record, session.get(SelectionRun, record.run_id) if record else None)
@@ -327,15 +347,17 @@ def _panel_page(session: Session, assembly_id: int) -> PanelPage:
     # The same partition as panel.panel_members, reserve_members and left_members, from one
     # query (a query per member made this page slow for large panels).
     people = _people(session, assembly_id)
-    public_ids = {person.member.id: person.respondent.public_id for person, _ in people}
+    references = {person.member.id: person.reference for person, _ in people}
     page.panel = [person for person, seated in people if seated]
     page.reserves = [person for person, _ in people
                      if person.member.role == MemberRole.reserve.value]
     for person, _ in people:
         if person.member.status in LEFT:
-            person.replaced_by = public_ids.get(person.member.replaced_by, "") \
+            person.replaced_by = references.get(person.member.replaced_by, "") \
                 if person.member.replaced_by else ""
             page.left.append(person)
+            if person.member.status == MemberStatus.vacated.value:
+                page.empty.append(person)
     if page.left:
         declines = {d.member_id: d for d in session.exec(select(Decline).where(
             col(Decline.member_id).in_([p.member.id for p in page.left])))}
@@ -343,6 +365,12 @@ def _panel_page(session: Session, assembly_id: int) -> PanelPage:
             person.decline = declines.get(person.member.id or 0)
     page.left.sort(key=lambda p: (p.member.status_changed_at is None,
                                   p.member.status_changed_at or datetime.min))
+    page.no_replacement = panel.without_replacement(session, assembly)
+    if page.empty:
+        page.shortfall = panel.shortfalls(session, assembly)
+    if search:
+        page.search, page.found = search, []
+        page.found = _find(session, page, people)
     quotas = stored_quotas(session, assembly_id)
     if quotas is not None and page.run is not None and page.run.report:
         page.features = quotas.features
@@ -365,26 +393,56 @@ def _panel_page(session: Session, assembly_id: int) -> PanelPage:
 
 async def panel_page(request: Request) -> Response:
     require(request, "members.manage")
-    page = await db.run(request, _panel_page, request.path_params["assembly_id"])
+    search = clean_text(request.query_params.get("reference", "")).strip()
+    page = await db.run(request, _panel_page, request.path_params["assembly_id"], search)
     return render(request, "selection/panel.html", {"p": page, "assembly": page.assembly},
                   block="content")
 
 
-def _member_page(session: Session, assembly_id: int, member_id: int) -> tuple[Assembly, Person]:
+@dataclass
+class DropOutPage:
+    assembly: Assembly
+    person: Person
+    # Why nobody could take the seat and keep every quota; "" when a reserve can.
+    no_replacement: str
+    checkable: bool  # False when the quotas cannot be checked any more (answers purged)
+    seated: bool = True
+    errors: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+
+def _member_page(session: Session, assembly_id: int, member_id: int) -> DropOutPage:
     assembly = assembly_or_404(session, assembly_id)
     found = _people(session, assembly_id, member_id=member_id)
     if not found:
         raise HTTPException(404, "There is no such member.")
-    return assembly, found[0][0]
+    person, seated = found[0]
+    unreplaceable = panel.without_replacement(session, assembly) if seated else {}
+    return DropOutPage(assembly, person,
+                       (unreplaceable or {}).get(person.member.id or 0, ""),
+                       unreplaceable is not None, seated)
+
+
+def _drop_out(request: Request, page: DropOutPage, status_code: int = 200) -> Response:
+    return render(request, "selection/drop_out.html",
+                  {"assembly": page.assembly, "page": page, "person": page.person,
+                   "errors": page.errors}, block="content", status_code=status_code)
 
 
 async def drop_out_page(request: Request) -> Response:
     """Replacing a member cannot be undone, so it is confirmed on a page of its own."""
     require(request, "members.manage")
-    assembly, person = await db.run(request, _member_page, request.path_params["assembly_id"],
-                                    request.path_params["member_id"])
-    return render(request, "selection/drop_out.html",
-                  {"assembly": assembly, "person": person, "errors": {}}, block="content")
+    page = await db.run(request, _member_page, request.path_params["assembly_id"],
+                        request.path_params["member_id"])
+    return _drop_out(request, page)
+
+
+def _member_or_404(session: Session, assembly_id: int, member_id: int) -> tuple[Assembly, Member]:
+    assembly = assembly_or_404(session, assembly_id)
+    member = session.get(Member, member_id)
+    if member is None or member.assembly_id != assembly_id:
+        raise HTTPException(404, "There is no such member.")
+    return assembly, member
 
 
 async def drop_out(request: Request) -> Response:
@@ -394,33 +452,59 @@ async def drop_out(request: Request) -> Response:
     form = await forms.read(request)
     reason = "declined" if form.get("reason") == "declined" else "dropped out"
     if form.get("confirm") != "yes":
-        assembly, person = await db.run(request, _member_page, assembly_id, member_id)
-        return render(request, "selection/drop_out.html", {
-            "assembly": assembly, "person": person,
-            "errors": {"confirm": "Tick the box to confirm that this member will not take part."}},
-            block="content", status_code=422)
+        page = await db.run(request, _member_page, assembly_id, member_id)
+        page.errors = {"confirm": "Tick the box to confirm that this member will not take part."}
+        return _drop_out(request, page, 422)
 
-    def work(session: Session) -> panel.Replacement:
-        assembly = assembly_or_404(session, assembly_id)
-        member = session.get(Member, member_id)
-        if member is None or member.assembly_id != assembly_id:
-            raise HTTPException(404, "There is no such member.")
-        return panel.replace(session, assembly, member, actor.label, reason=reason)
+    def work(session: Session) -> tuple[str, str, bool]:
+        assembly, member = _member_or_404(session, assembly_id, member_id)
+        replacement = panel.replace(session, assembly, member, actor.label, reason=reason)
+        return (panel.reference_of(session, replacement.leaving),
+                panel.reference_of(session, replacement.joining),
+                not panel.shortfalls(session, assembly))
 
     try:
-        replacement = await db.run(request, work, write=True)
+        leaving, joining, all_met = await db.run(request, work, write=True)
+    except panel.NobodyCanReplace:
+        # The page now explains why and offers to leave the seat empty.
+        page = await db.run(request, _member_page, assembly_id, member_id)
+        return _drop_out(request, page, 409)
     except draws.DrawError as error:
         return see_other(request, url(request, "panel", assembly_id=assembly_id), str(error), "error")
-
-    def names(session: Session) -> tuple[str, str]:
-        leaving = session.get(Respondent, replacement.leaving.respondent_id)
-        joining = session.get(Respondent, replacement.joining.respondent_id)
-        return (leaving.public_id if leaving else "", joining.public_id if joining else "")
-
-    leaving, joining = await db.run(request, names)
+    kept = ("every quota is still met" if all_met else
+            "no quota falls further short than before (a seat was left empty)")
     return see_other(request, url(request, "panel", assembly_id=assembly_id),
-                     f"Member {leaving} has left the panel; reserve {joining} takes the seat "
-                     "and every quota is still met. Invite them next.")
+                     f"{leaving} has left the panel; reserve {joining} takes the seat and "
+                     f"{kept}. Invite them next.")
+
+
+async def leave_seat_empty(request: Request) -> Response:
+    """The member drops out and nobody takes their seat: a deliberate choice, with a reason."""
+    actor = require(request, "members.manage")
+    assembly_id = request.path_params["assembly_id"]
+    member_id = request.path_params["member_id"]
+    form = await forms.read(request)
+    reason = forms.text(form, "vacated_reason", multiline=True)
+
+    def work(session: Session) -> tuple[str, list[panel.Shortfall]]:
+        assembly, member = _member_or_404(session, assembly_id, member_id)
+        short = panel.leave_seat_empty(session, assembly, member, actor.label, reason=reason)
+        return panel.reference_of(session, member), short
+
+    try:
+        leaving, short = await db.run(request, work, write=True)
+    except panel.SeatError as error:
+        if error.field != "reason":
+            return see_other(request, url(request, "panel", assembly_id=assembly_id),
+                             str(error), "error")
+        page = await db.run(request, _member_page, assembly_id, member_id)
+        page.errors, page.reason = {"vacated_reason": str(error)}, reason
+        return _drop_out(request, page, 422)
+    message = f"{leaving} has left the panel and their seat is left empty."
+    if short:
+        message += " The panel is now short of " + "; ".join(str(s) for s in short) + "."
+    return see_other(request, url(request, "panel", assembly_id=assembly_id), message,
+                     "warning" if short else "success")
 
 
 async def commitment_file(request: Request) -> Response:
@@ -453,14 +537,15 @@ async def auditor_pack(request: Request) -> Response:
     assembly_id = request.path_params["assembly_id"]
     run_id = request.path_params["run_id"]
 
-    def work(session: Session) -> tuple[bytes | None, str]:
+    def work(session: Session) -> tuple[bytes | None, str, int]:
         assembly = assembly_or_404(session, assembly_id)
         run = run_or_404(session, assembly, run_id)
-        return publication.auditor_pack(session, assembly, run, actor.label), assembly.title
+        return (publication.auditor_pack(session, assembly, run, actor.label), assembly.title,
+                run.number)
 
-    body, title = await db.run(request, work, write=True)
+    body, title, number = await db.run(request, work, write=True)
     if body is None:
         raise HTTPException(404, "This selection has no auditor's pack.")
     return Response(body, media_type="application/zip", headers={
-        **attachment(title, "run", run_id, "auditor-pack", extension="zip"),
+        **attachment(title, "run", number, "auditor-pack", extension="zip"),
         "Cache-Control": "no-store"})

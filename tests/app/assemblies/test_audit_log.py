@@ -24,7 +24,7 @@ def test_officer_reads_and_exports_the_log(officer_client: TestClient, engine: E
     page = officer_client.get(f"/assemblies/{assembly_id}/audit")
     assert page.status_code == 200
     assert "Chain intact." in page.text
-    assert "assembly.created" in page.text
+    assert "Assembly created" in page.text and "assembly.created" not in page.text
     jsonl = officer_client.get(f"/assemblies/{assembly_id}/audit.jsonl")
     assert jsonl.headers["content-type"].startswith("application/x-ndjson")
     assert "attachment" in jsonl.headers["content-disposition"]

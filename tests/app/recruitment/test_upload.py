@@ -275,8 +275,8 @@ def test_saving_unchanged_quotas_keeps_selections_changing_them_discards(
 
     assembly_id = loaded(officer_client)
     with dbs(write=True) as session:
-        session.add(SelectionRun(assembly_id=assembly_id, algorithm="leximin", panel_size=12,
-                                 status="done"))
+        session.add(SelectionRun(assembly_id=assembly_id, number=1, algorithm="leximin",
+                                 panel_size=12, status="done"))
     page = officer_client.get(f"/assemblies/{assembly_id}/quotas").text
     form = {**quota_form(page), "panel_size": "12"}
     assert post_form(officer_client, f"/assemblies/{assembly_id}/quotas", form,

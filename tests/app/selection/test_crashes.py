@@ -18,6 +18,7 @@ from assembly import db
 from assembly.audit import AuditEvent
 from assembly.selection import worker
 from assembly.selection.models import SelectionRun
+from assembly.selection.runs import take_number
 from assembly.settings import Settings
 from assembly.tables import utcnow
 from tests.app import servers
@@ -28,7 +29,8 @@ from tests.app.flows import create, loaded, start, upload
 def _stale_run(engine: Engine, assembly_id: int) -> int:
     """A run as a server killed five minutes ago leaves it: running, its heartbeat old."""
     with db.session(engine, write=True) as session:
-        run = SelectionRun(assembly_id=assembly_id, algorithm="leximin", panel_size=12,
+        run = SelectionRun(assembly_id=assembly_id, number=take_number(session, assembly_id),
+                           algorithm="leximin", panel_size=12,
                            options={"algorithm": "leximin"}, status="running",
                            heartbeat_at=utcnow() - timedelta(minutes=5))
         session.add(run)
@@ -57,7 +59,8 @@ def test_the_server_marks_a_stale_run_failed_without_a_page_view(
     with dbs() as session:
         events = session.exec(select(AuditEvent.details).where(
             AuditEvent.action == "selection.failed")).all()
-    assert events == [{"run": run_id, "reason": "server stopped"}]
+    assert events == [{"run": run_id, "run_number": 1, "reason": "server stopped",
+                       "message": worker.SERVER_STOPPED}]
 
 
 def test_a_stale_run_does_not_block_a_new_one(officer_client: TestClient, engine: Engine,

@@ -103,6 +103,7 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
     with dbs() as session:
         leaving = panel.panel_members(session, assembly_id)[0]
         leaving_public = session.get(Respondent, leaving.respondent_id).public_id
+        leaving_reference = session.get(Respondent, leaving.respondent_id).external_id
     # The leaving member has already joined online; leaving the panel must end that session.
     leaver = make_client(app)
     sign_in_member(leaver, engine, settings, leaving)
@@ -110,13 +111,15 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
     drop_out = f"/assemblies/{assembly_id}/members/{leaving.id}/drop-out"
     assert f'href="{drop_out}"' in page.text
     confirm = officer_client.get(drop_out)
-    assert "This cannot be undone" in confirm.text and leaving_public in confirm.text
+    assert "This cannot be undone" in confirm.text and leaving_reference in confirm.text
+    assert leaving_public not in confirm.text and leaving.public_id not in confirm.text
     unconfirmed = post_form(officer_client, drop_out, {"reason": "declined"})
     assert unconfirmed.status_code == 422 and 'href="#field-confirm"' in unconfirmed.text
     assert panel_ids(dbs, assembly_id) == expected  # nothing changed
     response = post_form(officer_client, drop_out, {"reason": "declined", "confirm": "yes"},
                          follow_redirects=True)
     assert "takes the seat and every quota is still met" in response.text
+    assert f"{leaving_reference} has left the panel" in response.text
     with dbs() as session:
         now = panel_ids(dbs, assembly_id)
         assert leaving_public not in now and len(now) == 12
@@ -140,7 +143,8 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
         assert audit.verify_chain(session, assembly_id).ok
     log = officer_client.get(f"/assemblies/{assembly_id}/audit").text
     assert "Chain intact." in log
-    assert html.escape(", ".join(record.panel)) in log  # lists read as lists, not Python
+    assert "Panel drawn in public" in log and f"Ticket {record.ticket} of 1,000" in log
+    assert f"{leaving_reference} declined; replaced by" in log and leaving_public not in log
     # Once drawn, the pool and quotas are locked.
     locked = officer_client.get(f"/assemblies/{assembly_id}/pool").text
     assert "The panel has been drawn, so the pool and quotas can no longer change." in locked

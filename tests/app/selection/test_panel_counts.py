@@ -25,7 +25,7 @@ def counts(client: TestClient, assembly_id: int) -> dict[str, int]:
     overview = client.get(f"/assemblies/{assembly_id}").text
     drawn = re.search(r"Drawn <time[^>]*>[^<]*</time>: (\d+) members", overview)
     panel_page = client.get(f"/assemblies/{assembly_id}/panel").text
-    listed = re.search(r"<h2>Members \((\d+)\)</h2>", panel_page)
+    listed = re.search(r"<h2>Members \((\d+) of \d+ seats", panel_page)
     invitations = client.get(f"/assemblies/{assembly_id}/invitations").text
     seated = re.search(r"<dt>On the panel</dt><dd>(\d+)</dd>", invitations)
     assert drawn and listed and seated, "a page no longer shows the panel size"

@@ -18,6 +18,7 @@ from assembly import db
 from assembly.audit import AuditEvent
 from assembly.selection import worker
 from assembly.selection.models import SelectionRun
+from assembly.selection.runs import take_number
 from assembly.tables import utcnow
 from sortition.synthetic import quotas_to_csv
 from tests.app.builders import synthetic
@@ -149,7 +150,8 @@ def test_household_rule_needs_address_columns(officer_client: TestClient) -> Non
 
 def _fake_run(engine: Engine, assembly_id: int, **values: object) -> int:
     with db.session(engine, write=True) as session:
-        run = SelectionRun(assembly_id=assembly_id, algorithm="leximin", panel_size=12,
+        run = SelectionRun(assembly_id=assembly_id, number=take_number(session, assembly_id),
+                           algorithm="leximin", panel_size=12,
                            options={"algorithm": "leximin"}, **values)
         session.add(run)
         session.flush()
@@ -202,7 +204,8 @@ def test_runs_left_by_a_stopped_server_are_marked_failed(officer_client: TestCli
         assert session.get(SelectionRun, live).status == expected
         reasons = session.exec(select(AuditEvent.details).where(
             AuditEvent.assembly_id == assembly_id, AuditEvent.action == "selection.failed")).all()
-    assert {"run": stale, "reason": "server stopped"} in reasons
+    assert {"run": stale, "reason": "server stopped"} in [
+        {k: r[k] for k in ("run", "reason")} for r in reasons]
 
 
 def test_progress_writer_throttles_but_never_skips_a_phase(engine: Engine,
