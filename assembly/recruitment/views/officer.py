@@ -43,7 +43,14 @@ from assembly.recruitment.pool import (
 )
 from assembly.security import RequestTooLarge
 from assembly.templating import listing, navigate, render, see_other, url
-from sortition.model import InfeasibleQuotas, InputError, Problem, clean_text, normalise
+from sortition.model import (
+    InfeasibleQuotas,
+    InputError,
+    Problem,
+    clean_text,
+    normalise,
+    summarise,
+)
 
 log = logging.getLogger("minipublic.recruitment")
 
@@ -64,6 +71,7 @@ class UploadState:
     ids_from_rows: bool = False
     values: dict[str, str] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    problem_count: int = 0  # every problem found; `problems` groups rows that share one
     errors: dict[str, str] = field(default_factory=dict)
     max_file: str = ""  # the largest file the form takes, as the page says it
 
@@ -172,7 +180,7 @@ async def upload(request: Request) -> Response:
             for key, name in (("quotas", quotas_name), ("people", people_name)):
                 number = sum(1 for p in problems if name and p.file == name)
                 if number:
-                    errors[key] = (f"{name} has {number} problem{'s' if number != 1 else ''}, "
+                    errors[key] = (f"{name} has {number:,} problem{'s' if number != 1 else ''}, "
                                    "listed in the table at the top of the form.")
             for p in problems:
                 if not p.file or p.file not in (quotas_name, people_name):
@@ -208,7 +216,8 @@ async def upload(request: Request) -> Response:
             return navigate(request, url(request, "quotas", assembly_id=assembly_id), " ".join(parts))
 
     state = await db.run(request, _upload_state, assembly_id)
-    state.values, state.errors, state.problems = values, errors, problem_rows(problems)
+    state.values, state.errors = values, errors
+    state.problems, state.problem_count = problem_rows(summarise(problems)), len(problems)
     state.max_file = megabytes(limit)
     return render(request, "recruitment/pool.html", {"s": state, "assembly": state.assembly},
                   block="upload", status_code=status)
@@ -282,7 +291,7 @@ def feasibility(session: Session, assembly: Assembly) -> dict[str, Any] | None:
         check_instance(instance)
         check_feasible(instance)
     except InputError as error:
-        return {"ok": False, "problems": [p.message for p in error.problems], "advice": []}
+        return {"ok": False, "problems": [p.message for p in error.summary], "advice": []}
     except InfeasibleQuotas as error:
         headline = str(error).split(" Smallest change")[0]
         return {"ok": False, "problems": [headline], "advice": [str(a) for a in error.advice]}
