@@ -42,6 +42,7 @@ from assembly.selection.models import (
 from assembly.tables import attribute
 from assembly.templating import is_partial, navigate, render, see_other, url
 from charter.charts import CompositionRow, composition_chart, probability_chart
+from sortition.lottery import MAX_LOTTERY_SIZE
 from sortition.model import ALGORITHMS, normalise
 
 ALGORITHM_TEXT: dict[str, tuple[str, str]] = {
@@ -67,7 +68,6 @@ ALGORITHM_TEXT: dict[str, tuple[str, str]] = {
         "almost no chance of selection. Chances are estimated by running it many times.",
     ),
 }
-DEFAULT_LOTTERY_SIZE = 1000
 # Lists of runs need neither every person's chance nor the thousand tickets.
 LIGHT = (defer(attribute(SelectionRun.marginals)), defer(attribute(SelectionRun.lottery)))
 
@@ -101,7 +101,7 @@ def _selection_page(session: Session, assembly_id: int) -> SelectionPage:
         drawn=draw_of(session, assembly_id),
         values={"algorithm": "leximin", "panel_size": str(assembly.panel_size or ""),
                 "one_per_household": "on" if assembly.one_per_household else "",
-                "lottery_size": str(DEFAULT_LOTTERY_SIZE), "time_limit": ""},
+                "lottery_size": "", "time_limit": ""},
     )
 
 
@@ -130,11 +130,14 @@ def parse_start(form: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, st
         options["panel_size"] = whole_number(values["panel_size"], 1, 10_000)
     except ValueError:
         errors["panel_size"] = "Enter the panel size as a whole number, for example 40."
-    try:
-        options["lottery_size"] = whole_number(values["lottery_size"] or str(DEFAULT_LOTTERY_SIZE),
-                                               10, 100_000)
-    except ValueError:
-        errors["lottery_size"] = "Enter the number of lottery tickets as a whole number from 10 to 100,000."
+    options["lottery_size"] = None  # chosen by the engine (see sortition.lottery.choose_lottery)
+    if values["lottery_size"]:
+        try:
+            options["lottery_size"] = whole_number(values["lottery_size"], 10, MAX_LOTTERY_SIZE)
+        except ValueError:
+            errors["lottery_size"] = (f"Enter the number of lottery tickets as a whole number "
+                                      f"from 10 to {MAX_LOTTERY_SIZE:,}, or leave it empty to "
+                                      "have it chosen.")
     options["time_budget"] = None
     if values["time_limit"]:
         try:
@@ -435,6 +438,24 @@ async def commitment_file(request: Request) -> Response:
     media = "application/json" if name.endswith(".json") else "text/csv"
     return Response(body, media_type=f"{media}; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def public_pack(request: Request) -> Response:
+    """Every file to publish, in one ZIP (they reveal nobody's answers)."""
+    require(request, "selection.view")
+    assembly_id = request.path_params["assembly_id"]
+    run_id = request.path_params["run_id"]
+
+    def load(session: Session) -> bytes | None:
+        assembly = assembly_or_404(session, assembly_id)
+        run = run_or_404(session, assembly, run_id)
+        return publication.public_pack(session, assembly, run)
+
+    body = await db.run(request, load)
+    if body is None:
+        raise HTTPException(404, "This selection has no files to publish.")
+    return Response(body, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="public-files-run-{run_id}.zip"'})
 
 
 async def auditor_pack(request: Request) -> Response:
