@@ -125,7 +125,11 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
                         help="leximin (default: the fairest), maximin, nash, or legacy (the "
                         "greedy method, only to compare)")
     select.add_argument("--address-columns", default="", metavar="COL,COL",
-                        help="at most one person per household, told apart by these columns")
+                        help="the columns that tell households apart; with them, at most one "
+                        "person per household is selected (unless --several-per-household)")
+    select.add_argument("--several-per-household", action="store_true",
+                        help="allow several people from one household even with "
+                        "--address-columns")
     select.add_argument("--id-column", default=None, metavar="COL",
                         help="the column holding respondents' ids (default: 'id' or the first)")
     select.add_argument("--lottery-size", type=int, default=None, metavar="M",
@@ -228,7 +232,8 @@ def run_select(args: argparse.Namespace) -> int:
     try:
         instance = load_instance(
             files["quotas"], files["people"], args.panel_size,
-            address_columns=address_columns, one_per_household=bool(address_columns),
+            address_columns=address_columns,
+            one_per_household=bool(address_columns) and not args.several_per_household,
             id_column=args.id_column, quotas_name=Path(args.features).name,
             people_name=Path(args.people).name)
     except InputError as error:
@@ -241,6 +246,12 @@ def run_select(args: argparse.Namespace) -> int:
         print(f"The people file has no id column, so each respondent's id is their row number "
               f"in the file (the '{instance.pool.columns[0]}' column of selected.csv and "
               "remaining.csv). Contact details are never used as ids.")
+    if instance.one_per_household:
+        labels = instance.pool.households
+        homes = len(np.unique(labels[labels >= 0])) + int(np.sum(labels < 0))
+        print(f"At most one person per household: the {len(address_columns)} address "
+              f"column(s) ({', '.join(address_columns)}) tell {homes:,} households apart. "
+              "Add --several-per-household to allow more than one.")
     progress = TerminalProgress(sys.stderr)
     options = SelectionOptions(
         algorithm=args.algorithm,

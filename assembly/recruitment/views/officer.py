@@ -278,33 +278,13 @@ def _quota_state(session: Session, assembly_id: int, typed: dict[int, dict[str, 
                       locked)
 
 
-def feasibility(session: Session, assembly: Assembly) -> dict[str, Any] | None:
-    """Can a panel meet these quotas? The engine's checks and, if not, its smallest fix."""
-    from sortition.io import check_instance
-    from sortition.relax import check_feasible
-
-    if not assembly.panel_size or stored_quotas(session, assembly.id or 0) is None \
-            or not pool_size(session, assembly.id or 0):
-        return None
-    try:
-        instance = instance_from_db(session, assembly.id or 0, assembly.panel_size)
-        check_instance(instance)
-        check_feasible(instance)
-    except InputError as error:
-        return {"ok": False, "problems": [p.message for p in error.summary], "advice": []}
-    except InfeasibleQuotas as error:
-        headline = str(error).split(" Smallest change")[0]
-        return {"ok": False, "problems": [headline], "advice": [str(a) for a in error.advice]}
-    return {"ok": True, "problems": [], "advice": []}
-
-
 async def quotas_page(request: Request) -> Response:
     require(request, "assembly.view")
     assembly_id = request.path_params["assembly_id"]
 
     def load(session: Session) -> QuotaState:
         state = _quota_state(session, assembly_id, None)
-        state.check = feasibility(session, state.assembly)
+        state.check = pool.feasibility(session, state.assembly)
         return state
 
     state = await db.run(request, load)
@@ -347,6 +327,13 @@ async def save_quotas(request: Request) -> Response:
     except PoolLocked as error:
         problems, form_errors["form"] = [], str(error)
     if not problems and not form_errors:
+        check = await db.run(request, lambda session: pool.feasibility(
+            session, assembly_or_404(session, assembly_id)))
+        if check is not None and not check["ok"]:
+            # One message, not a green "saved" beside a yellow "cannot be met".
+            return see_other(request, url(request, "quotas", assembly_id=assembly_id),
+                             "Quotas saved, but they cannot be met yet: the smallest change "
+                             "that makes them possible is shown below.", level="warning")
         return see_other(request, url(request, "quotas", assembly_id=assembly_id), "Quotas saved.")
 
     cell_errors = {f"{p.column}-{p.row}": p.message for p in problems}

@@ -26,7 +26,7 @@ from assembly.assemblies.models import Assembly
 from assembly.authz import require
 from assembly.forms import whole_number
 from assembly.recruitment.models import Contact, Profile, Respondent
-from assembly.recruitment.pool import household_count, pool_size, stored_quotas
+from assembly.recruitment.pool import feasibility, household_count, pool_size, stored_quotas
 from assembly.selection import draws, panel, publication, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
@@ -82,6 +82,10 @@ class SelectionPage:
     drawn: Draw | None
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Whether the saved quotas can be met, with the smallest fix (recruitment.pool.feasibility).
+    check: dict[str, Any] | None = None
+    # The household rule is on because the pool has address columns and nobody chose yet.
+    households_by_default: bool = False
 
 
 async def expire_stale(request: Request, assembly_id: int) -> None:
@@ -94,14 +98,20 @@ def _selection_page(session: Session, assembly_id: int) -> SelectionPage:
     assembly = assembly_or_404(session, assembly_id)
     runs = list(session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)
                              .options(*LIGHT).order_by(col(SelectionRun.id).desc())).all())
+    households = household_count(session, assembly_id)
+    drawn = draw_of(session, assembly_id)
+    # With address columns, at most one person per household unless an earlier run said not.
+    by_default = households is not None and not runs
     return SelectionPage(
         assembly=assembly, runs=runs, respondents=pool_size(session, assembly_id),
-        households=household_count(session, assembly_id),
+        households=households,
         quotas=stored_quotas(session, assembly_id) is not None,
-        drawn=draw_of(session, assembly_id),
+        drawn=drawn,
         values={"algorithm": "leximin", "panel_size": str(assembly.panel_size or ""),
-                "one_per_household": "on" if assembly.one_per_household else "",
+                "one_per_household": "on" if assembly.one_per_household or by_default else "",
                 "lottery_size": "", "time_limit": ""},
+        check=None if drawn is not None else feasibility(session, assembly),
+        households_by_default=by_default,
     )
 
 
