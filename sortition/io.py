@@ -289,7 +289,7 @@ def _parse_quotas(data: bytes, name: str) -> tuple[Quotas | None, list[Problem]]
         return None, problems
 
     keys = [_header_key(h) for h in table.header]
-    aliases_of = dict(_QUOTA_ALIASES)
+    aliases_of: dict[str, tuple[str, ...]] = dict(_QUOTA_ALIASES)
     if ("category" in keys and "feature" in keys
             and not any(key in _QUOTA_ALIASES["value"] for key in keys)):
         # The older layout `category,feature,min,max` (as in the replication code of Flanigan
