@@ -54,10 +54,11 @@ from sortition.files import (
     selection_files,
     write_files,
 )
-from sortition.lottery import DEFAULT_LOTTERY_SIZE, Lottery, round_distribution
+from sortition.lottery import KEEP_LOWEST, MAX_LOTTERY_SIZE, Lottery, choose_lottery
 from sortition.model import (
     ALGORITHMS,
     Distribution,
+    InputError,
     Instance,
     Progress,
     SelectionError,
@@ -68,9 +69,6 @@ from sortition.reserves import NoReplacement, find_reserves, replace_member
 
 BAD_INPUT = 2
 DIFFERS = 1
-# Every ticket is written out and checked by verify; beyond this the files stop being readable
-# and the rounding gains nothing (its movement bound k/m is already tiny).
-MAX_LOTTERY_SIZE = 100_000
 
 
 class TerminalProgress:
@@ -127,11 +125,17 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
                         help="leximin (default: the fairest), maximin, nash, or legacy (the "
                         "greedy method, only to compare)")
     select.add_argument("--address-columns", default="", metavar="COL,COL",
-                        help="at most one person per household, told apart by these columns")
+                        help="the columns that tell households apart; with them, at most one "
+                        "person per household is selected (unless --several-per-household)")
+    select.add_argument("--several-per-household", action="store_true",
+                        help="allow several people from one household even with "
+                        "--address-columns")
     select.add_argument("--id-column", default=None, metavar="COL",
                         help="the column holding respondents' ids (default: 'id' or the first)")
-    select.add_argument("--lottery-size", type=int, default=DEFAULT_LOTTERY_SIZE, metavar="M",
-                        help=f"number of tickets (default {DEFAULT_LOTTERY_SIZE})")
+    select.add_argument("--lottery-size", type=int, default=None, metavar="M",
+                        help="number of tickets (default: the fewest, from 1,000 up to "
+                        f"{MAX_LOTTERY_SIZE:,}, that keep the lowest chance within "
+                        f"{KEEP_LOWEST:.0%} of its exact value)")
     select.add_argument("--seed", default=None, metavar="TEXT",
                         help="the public random seed; without it the draw waits for "
                         "'minipublic draw'")
@@ -192,7 +196,7 @@ def _read(path: str, what: str) -> bytes:
 def _options(args: argparse.Namespace) -> list[str]:
     """Problems with the numeric options that argparse cannot see."""
     problems = []
-    if not 1 <= args.lottery_size <= MAX_LOTTERY_SIZE:
+    if args.lottery_size is not None and not 1 <= args.lottery_size <= MAX_LOTTERY_SIZE:
         problems.append(f"--lottery-size must be between 1 and {MAX_LOTTERY_SIZE:,}, not "
                         f"{args.lottery_size} (1,000 tickets is usual).")
     if args.time_budget is not None and not args.time_budget > 0:
@@ -228,15 +232,26 @@ def run_select(args: argparse.Namespace) -> int:
     try:
         instance = load_instance(
             files["quotas"], files["people"], args.panel_size,
-            address_columns=address_columns, one_per_household=bool(address_columns),
+            address_columns=address_columns,
+            one_per_household=bool(address_columns) and not args.several_per_household,
             id_column=args.id_column, quotas_name=Path(args.features).name,
             people_name=Path(args.people).name)
+    except InputError as error:
+        count = len(error.problems)
+        return _fail(f"The input has {count:,} problem{'s' if count != 1 else ''}; nothing was "
+                     f"selected.\n{error}")
     except SelectionError as error:
         return _fail(f"The input has problems; nothing was selected.\n{error}")
     if instance.pool.ids_from_rows:
         print(f"The people file has no id column, so each respondent's id is their row number "
               f"in the file (the '{instance.pool.columns[0]}' column of selected.csv and "
               "remaining.csv). Contact details are never used as ids.")
+    if instance.one_per_household:
+        labels = instance.pool.households
+        homes = len(np.unique(labels[labels >= 0])) + int(np.sum(labels < 0))
+        print(f"At most one person per household: the {len(address_columns)} address "
+              f"column(s) ({', '.join(address_columns)}) tell {homes:,} households apart. "
+              "Add --several-per-household to allow more than one.")
     progress = TerminalProgress(sys.stderr)
     options = SelectionOptions(
         algorithm=args.algorithm,
@@ -248,7 +263,7 @@ def run_select(args: argparse.Namespace) -> int:
     except SelectionError as error:
         progress.close()
         return _fail(str(error))
-    lottery = round_distribution(instance, distribution, args.lottery_size, progress=progress)
+    lottery = choose_lottery(instance, distribution, args.lottery_size, progress=progress)
     commitment = commit(instance, lottery.panels, distribution.algorithm,
                         suppress_below=args.suppress_below)
     # From here on people are in person-number order, as the auditor's files have them.
@@ -266,7 +281,8 @@ def run_select(args: argparse.Namespace) -> int:
     output.update(selection_files(instance, ordered, distribution, lottery, commitment, report))
     progress.close()
     write_files(out, output)
-    print(_summary(instance, distribution, lottery, commitment.digest, out))
+    print(_summary(instance, distribution, lottery, commitment.digest, out,
+                   chosen=args.lottery_size is None))
     if drawn is not None:
         print(_drawn_summary(drawn, tickets[drawn.ticket - 1], report, out))
         print("Note: the seed was given before the commitment was published. For a draw "
@@ -300,7 +316,10 @@ def _report(instance: Instance, distribution: Distribution, lottery: Lottery,
         "notes": list(distribution.notes),
         "lottery_size": lottery.size,
         "lottery_panels": int(len(np.unique(lottery.panels, axis=0))),
-        "lottery_minimum_probability": float(lottery.marginals.min()),
+        "lottery_minimum_probability": lottery.lowest,
+        "lottery_lowest_loss_share": lottery.lowest_loss_share,
+        "lottery_largest_loss_share": lottery.largest_loss_share,
+        "lottery_most_tickets_lost": lottery.most_tickets_lost,
         "lottery_max_change": lottery.max_change,
         "lottery_change_bound": lottery.bound,
         "commitment": commitment,
@@ -325,14 +344,39 @@ def _draw(instance: Instance, tickets: Ints, salts: list[str], commitment: str, 
     return drawn, draw_files(instance, panel, drawn, salts[drawn.ticket - 1], reserves, report)
 
 
+def lottery_lines(lottery: Lottery, *, chosen: bool, algorithm: str) -> list[str]:
+    """What rounding into tickets did to people's chances, in the words the run page uses."""
+    lines = [
+        f"Lowest chance: {lottery.lowest_exact:.2%} exact (the {algorithm} distribution), "
+        f"{lottery.lowest:.2%} in the lottery of {lottery.size:,} tickets.",
+        f"Rounding into tickets took {lottery.lowest_loss_share:.1%} of the lowest chance, and "
+        f"at most {lottery.largest_loss_share:.1%} of anyone's own chance "
+        f"({lottery.most_tickets_lost:.2f} tickets of {lottery.size:,}).",
+    ]
+    if chosen and lottery.keeps_lowest():
+        lines.append(f"{lottery.size:,} tickets is the fewest that keeps the lowest chance "
+                     f"within {KEEP_LOWEST:.0%} of its exact value (--lottery-size sets "
+                     "another number).")
+    elif chosen:
+        lines.append(f"Even {lottery.size:,} tickets, the most allowed, leave the lowest chance "
+                     f"more than {KEEP_LOWEST:.0%} below its exact value.")
+    elif not lottery.keeps_lowest():
+        lines.append(f"Warning: with {lottery.size:,} tickets the lowest chance is more than "
+                     f"{KEEP_LOWEST:.0%} below its exact value; leave out --lottery-size to "
+                     "have enough tickets chosen.")
+    return lines
+
+
 def _summary(instance: Instance, distribution: Distribution, lottery: Lottery,
-             commitment: str, out: Path) -> str:
+             commitment: str, out: Path, *, chosen: bool = False) -> str:
     k, n = instance.panel_size, len(instance.pool)
     lines = [
         f"Selection of {k} from {n:,} respondents ({distribution.algorithm}, "
         f"{distribution.seconds:.1f} s).",
-        f"Chances: lowest {distribution.minimum:.2%}, highest {distribution.maximum:.2%}, "
-        f"Gini {distribution.gini:.3f}; an equal share would be {k / n:.2%}.",
+        f"Chances (exact): lowest {distribution.minimum:.2%}, highest "
+        f"{distribution.maximum:.2%}, Gini {distribution.gini:.3f}; an equal share would be "
+        f"{k / n:.2%}.",
+        *lottery_lines(lottery, chosen=chosen, algorithm=distribution.algorithm),
         f"Lottery: {lottery.size:,} tickets holding {len(np.unique(lottery.panels, axis=0)):,} "
         f"of the distribution's {len(distribution.panels):,} panels; nobody's chance moved by "
         f"more than {lottery.max_change:.2%} (guaranteed below {lottery.bound:.2%}).",
@@ -500,8 +544,13 @@ def run_verify(args: argparse.Namespace) -> int:
     if problems:
         print(f"Verification FAILED: {len(problems)} difference(s).")
         return DIFFERS
-    print("Verification passed: everything these files let anyone check matches (see above "
-          "for what was checked).")
+    if saved.draw is None:
+        print("Verification passed for what these files hold: the checks above match. No draw "
+              "has been made yet (there is no draw.json), so no draw and no panel were checked. "
+              "After the public draw, add draw.json to this folder and verify again.")
+    else:
+        print("Verification passed: everything these files let anyone check matches (see "
+              "above for what was checked).")
     return 0
 
 
@@ -554,7 +603,6 @@ def verify(saved: Saved, announced: str | None = None) -> tuple[list[str], list[
         checked.append("the auditor's files are not here, so profiles and tickets were not "
                        "opened (the auditor checks every ticket against the quotas)")
     if saved.draw is None:
-        checked.append("no draw has been made yet")
         return problems, checked
     problems += _check_draw(saved, len(profiles), tickets, opened, checked)
     return problems, checked

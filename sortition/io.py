@@ -33,7 +33,8 @@ QUOTA_COLUMNS = ("feature", "value", "min", "max")
 FLEX_COLUMNS = ("min_flex", "max_flex")
 
 # Header spellings accepted for each quotas column; `category,name` is the older layout of the
-# Sortition Foundation's tools, still common in officers' templates.
+# Sortition Foundation's tools, still common in officers' templates. `category,feature` (the
+# feature's value in `feature`) is handled in `_parse_quotas`.
 _QUOTA_ALIASES = {
     "feature": ("feature", "category"),
     "value": ("value", "name"),
@@ -288,8 +289,14 @@ def _parse_quotas(data: bytes, name: str) -> tuple[Quotas | None, list[Problem]]
         return None, problems
 
     keys = [_header_key(h) for h in table.header]
+    aliases_of: dict[str, tuple[str, ...]] = dict(_QUOTA_ALIASES)
+    if ("category" in keys and "feature" in keys
+            and not any(key in _QUOTA_ALIASES["value"] for key in keys)):
+        # The older layout `category,feature,min,max` (as in the replication code of Flanigan
+        # et al., Nature 2021): there the category is the feature and `feature` its value.
+        aliases_of["feature"], aliases_of["value"] = ("category",), ("feature",)
     where: dict[str, int] = {}
-    for column, aliases in _QUOTA_ALIASES.items():
+    for column, aliases in aliases_of.items():
         found = [i for i, key in enumerate(keys) if key in aliases]
         if len(found) > 1:
             names = " and ".join(f"'{table.header[i]}'" for i in found)
@@ -302,8 +309,8 @@ def _parse_quotas(data: bytes, name: str) -> tuple[Quotas | None, list[Problem]]
         if column not in where:
             problems.append(Problem(
                 f"There is no '{column}' column. The first row must name the columns "
-                "feature,value,min,max (min_flex and max_flex are optional); the older names "
-                "category,name are accepted for feature,value.",
+                "feature,value,min,max (min_flex and max_flex are optional); the older layouts "
+                "category,name,min,max and category,feature,min,max are accepted too.",
                 file=name, row=1, column=column))
 
     def text(cells: tuple[str, ...], column: str) -> str:

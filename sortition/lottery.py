@@ -28,6 +28,7 @@ Every ticket holds a panel from the distribution's support, so every ticket is a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,10 +36,16 @@ import scipy.linalg
 import scipy.sparse
 from threadpoolctl import threadpool_limits
 
-from sortition.arrays import Floats, Ints
+from sortition.arrays import Bools, Floats, Ints
 from sortition.model import Distribution, Instance, Progress, ProgressCallback, no_progress
 
 DEFAULT_LOTTERY_SIZE = 1000
+# Every ticket is written out and checked by verify; beyond this the files stop being readable.
+MAX_LOTTERY_SIZE = 100_000
+# The number of tickets is chosen so that rounding lowers the lowest chance by at most this
+# share of it (5 %: 2.50 % may become 2.38 %, never 2.3 %), trying these sizes in turn.
+KEEP_LOWEST = 0.05
+LOTTERY_SIZES = (1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000)
 _EPS = 1e-9
 _LOCAL_SEARCH_MAX_SWAPS = 20_000
 # Up to this many movable panels the local search keeps every pair's overlap in memory (as
@@ -46,6 +53,12 @@ _LOCAL_SEARCH_MAX_SWAPS = 20_000
 _DENSE_OVERLAP_PANELS = 6000
 # Each local-search step compares this many of the most promising panels on each side.
 _CANDIDATES = 1024
+# "Loses a whole ticket" allows for floating-point noise in the exact chances.
+_WHOLE_TICKET_MARGIN = 1e-9
+# When the local search leaves someone a whole ticket short, an integer program looks for
+# counts that do not, on supports up to this many panels and for at most this many seconds.
+_EXACT_PANELS = 600
+_EXACT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -72,6 +85,43 @@ class Lottery:
     @property
     def max_change(self) -> float:
         return float(np.abs(self.change).max()) if len(self.change) else 0.0
+
+    @property
+    def lowest_exact(self) -> float:
+        """The lowest chance before rounding (under the distribution)."""
+        return float(self.original.min()) if len(self.original) else 0.0
+
+    @property
+    def lowest(self) -> float:
+        """The lowest chance in the lottery, after rounding."""
+        return float(self.marginals.min()) if len(self.marginals) else 0.0
+
+    @property
+    def lowest_loss_share(self) -> float:
+        """How much of the lowest exact chance rounding took away, as a share of it."""
+        if self.lowest_exact <= 0:
+            return 0.0
+        return max(0.0, (self.lowest_exact - self.lowest) / self.lowest_exact)
+
+    @property
+    def largest_loss_share(self) -> float:
+        """The largest share of anyone's own chance that rounding took away."""
+        chance = self.original > 1e-12
+        if not chance.any():
+            return 0.0
+        lost = (self.original[chance] - self.marginals[chance]) / self.original[chance]
+        return max(0.0, float(lost.max()))
+
+    @property
+    def most_tickets_lost(self) -> float:
+        """The most anyone lost, in tickets (1 ticket is a chance of 1/m)."""
+        if not len(self.original):
+            return 0.0
+        return max(0.0, float((self.original - self.marginals).max()) * self.size)
+
+    def keeps_lowest(self, share: float = KEEP_LOWEST) -> bool:
+        """Is the lowest chance after rounding within `share` of the exact lowest chance?"""
+        return self.lowest >= (1 - share) * self.lowest_exact - 1e-12
 
     @property
     def bound(self) -> float:
@@ -144,6 +194,10 @@ def round_distribution(
         rounded = _beck_fiala(panels, incidence, fractions, rng, progress)
         counts = floors + rounded
         counts = _improve(panels, incidence, counts, floors, fractions, target, progress)
+        if float(((target - incidence @ counts)).max()) >= 1 - _WHOLE_TICKET_MARGIN:
+            exact = _exact_counts(incidence, scaled, target, size, k)
+            if exact is not None:
+                counts = exact
     whole = counts.astype(np.int64)
     if whole.sum() != size:
         raise ArithmeticError("rounding lost or gained tickets")  # the algorithm's invariant
@@ -151,6 +205,45 @@ def round_distribution(
     marginals = (incidence @ whole) / size
     progress(Progress("lottery", 1.0, f"{size:,} tickets hold {int((whole > 0).sum()):,} panels"))
     return Lottery(panels=tickets, original=original, marginals=marginals, panel_size=k)
+
+
+def first_size(lowest: float, cap: int = MAX_LOTTERY_SIZE) -> int:
+    """The smallest size worth trying: with fewer than 1 / (5 % of the lowest chance) tickets,
+    one ticket is worth more than 5 % of the lowest chance, and rounding usually moves someone
+    by a ticket or so."""
+    wanted = DEFAULT_LOTTERY_SIZE if lowest <= 0 else max(
+        DEFAULT_LOTTERY_SIZE, int(np.ceil(1 / (KEEP_LOWEST * lowest) - 1e-9)))
+    return min(cap, next((s for s in LOTTERY_SIZES if s >= wanted), cap))
+
+
+def choose_lottery(
+    instance: Instance,
+    distribution: Distribution,
+    size: int | None = None,
+    *,
+    cap: int = MAX_LOTTERY_SIZE,
+    seed: int = 0,
+    progress: ProgressCallback = no_progress,
+) -> Lottery:
+    """The lottery with `size` tickets, or, when `size` is None, with the fewest tickets (from
+    LOTTERY_SIZES, up to `cap`) that keep the lowest chance within 5 % of the exact one.
+
+    If even `cap` tickets cannot, the lottery with `cap` tickets is returned; its
+    `keeps_lowest()` then says so, and the caller tells the officer.
+    """
+    if size is not None:
+        return round_distribution(instance, distribution, size, seed=seed, progress=progress)
+    lowest = float(np.min(distribution.marginals)) if len(distribution.marginals) else 0.0
+    start = first_size(lowest, cap)
+    sizes = [s for s in LOTTERY_SIZES if start <= s < cap] + [cap]
+    lottery = None
+    for tickets in sizes:
+        lottery = round_distribution(instance, distribution, tickets, seed=seed,
+                                     progress=progress)
+        if lottery.keeps_lowest():
+            break
+    assert lottery is not None
+    return lottery
 
 
 def lottery_marginals(panels: Ints, population: int) -> Floats:
@@ -240,6 +333,55 @@ def _beck_fiala(
     # The total of the fractions is kept exactly in exact arithmetic; absorb float drift.
     _fix_total(result, fractions, int(round(fractions.sum())))
     return result
+
+
+def _exact_counts(incidence: scipy.sparse.csr_array, scaled: Floats, target: Floats, size: int,
+                  k: int) -> Floats | None:
+    """Whole ticket counts for a small support with which nobody loses a whole ticket, if
+    there are any: an integer program (HiGHS) that stays as close as it can to each panel's
+    exact share, keeps everyone's change below k tickets and sums to `size`. None if there
+    are none, or the support is too large to be sure within a few seconds.
+    """
+    count = incidence.shape[1]
+    if count > _EXACT_PANELS:
+        return None
+    import highspy
+
+    from sortition.solver.panels import new_highs
+
+    highs = new_highs()
+    infinity = highspy.kHighsInf
+    # Columns: the counts x (whole numbers), then t >= |x - scaled| (continuous).
+    highs.addVars(count, np.zeros(count), np.full(count, float(size)))
+    highs.changeColsIntegrality(count, np.arange(count, dtype=np.int32),
+                                np.full(count, highspy.HighsVarType.kInteger))
+    highs.addVars(count, np.zeros(count), np.full(count, infinity))
+    highs.changeColsCost(count, np.arange(count, 2 * count, dtype=np.int32), np.ones(count))
+    eye = scipy.sparse.identity(count, format="csr")
+    people = scipy.sparse.csr_matrix(incidence)
+    matrix = scipy.sparse.vstack([
+        scipy.sparse.hstack([scipy.sparse.csr_matrix(np.ones((1, count))),
+                             scipy.sparse.csr_matrix((1, count))]),
+        scipy.sparse.hstack([people, scipy.sparse.csr_matrix(people.shape)]),
+        scipy.sparse.hstack([eye, -eye]),   # x - t <= scaled
+        scipy.sparse.hstack([eye, eye]),    # x + t >= scaled
+    ]).tocsr()
+    lower = np.concatenate([[size], np.floor(target + 1e-7), np.full(count, -infinity), scaled])
+    upper = np.concatenate([[size], np.ceil(target + k - 1e-7) - 1, scaled,
+                            np.full(count, infinity)])
+    highs.addRows(matrix.shape[0], lower, upper, matrix.nnz,
+                  matrix.indptr[:-1].astype(np.int32), matrix.indices.astype(np.int32),
+                  matrix.data.astype(float))
+    highs.setOptionValue("time_limit", _EXACT_SECONDS)
+    highs.setOptionValue("mip_rel_gap", 0.05)
+    highs.run()
+    if highs.getInfo().primal_solution_status != 2:  # no feasible solution found
+        return None
+    counts = np.round(np.asarray(highs.getSolution().col_value)[:count])
+    seats = incidence @ counts
+    if counts.sum() != size or float((target - seats).max()) >= 1 - _WHOLE_TICKET_MARGIN:
+        return None
+    return counts
 
 
 def _block(floating: Ints, rows: int, rng: np.random.Generator) -> Ints:
@@ -360,7 +502,8 @@ def _improve(
         nonlocal sums
         current[movable[p]] -= 1
         current[movable[q]] += 1
-        up[p], up[q] = False, True
+        up[p] = current[movable[p]] > floors[movable[p]]
+        up[q] = current[movable[q]] > floors[movable[q]]
         np.subtract.at(deviation, members[p], 1)
         np.add.at(deviation, members[q], 1)
         sums = sub.T @ deviation
@@ -396,9 +539,44 @@ def _improve(
         # Few panels hold the worst-off person, so every giver can be compared.
         _, giver, taker = best(givers, takers, max(_CANDIDATES, len(givers)))
         move(giver, taker)
+    _spare_the_worst_off(current, deviation, members, up, best, move, progress)
     if np.abs(deviation).max() <= best_max + 1e-9:
         return current
     return counts
+
+
+def _spare_the_worst_off(
+    current: Floats,
+    deviation: Floats,
+    members: Ints,
+    up: Bools,
+    best: Callable[[Ints, Ints, int], tuple[float, int, int]],
+    move: Callable[[int, int], None],
+    progress: ProgressCallback,
+) -> None:
+    """While someone loses a whole ticket or more, give them one back.
+
+    The ticket comes from a panel without them whose members all stay better off than they
+    were (a panel rounded up), and goes to a panel with them (rounded down) whose members gain
+    less than k/2 tickets, so the k/m guarantee is kept.
+    """
+    ceiling = max(float(np.abs(deviation).max()), members.shape[1] / 2)
+    for swap in range(_LOCAL_SEARCH_MAX_SWAPS):
+        worst = int(np.argmin(deviation))
+        loss = -float(deviation[worst])
+        if loss < 1 - _WHOLE_TICKET_MARGIN:
+            break
+        on_it = (members == worst).any(axis=1)
+        lowest = deviation[members].min(axis=1)
+        highest = deviation[members].max(axis=1)
+        givers = np.flatnonzero(~on_it & up & (lowest - 1 > -loss + 1e-9))
+        takers = np.flatnonzero(on_it & ~up & (highest + 1 <= ceiling + 1e-9))
+        if len(givers) == 0 or len(takers) == 0:
+            break
+        _, giver, taker = best(givers, takers, max(_CANDIDATES, len(takers)))
+        move(giver, taker)
+        if swap % 200 == 0:
+            progress(Progress("lottery", 0.9, "Making sure nobody loses a whole ticket"))
 
 
 def _overlaps(sub: scipy.sparse.csc_array) -> Ints | None:

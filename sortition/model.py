@@ -268,12 +268,66 @@ class SelectionError(Exception):
     """Base class for problems an officer can fix; the message is meant for them."""
 
 
+# How many problems a report shows at most, and how many rows it names for a problem that
+# many rows share: a file with the same mistake on 2,000 rows gets one line, not 2,000.
+SHOWN_PROBLEMS = 20
+SHOWN_ROWS = 5
+# What differs between rows with the same problem: quoted values and numbers.
+_SPECIFICS = re.compile(r"'[^']*'|\d[\d,.]*")
+
+
+def _kind(problem: Problem) -> tuple[str, str | None, str]:
+    return problem.file, problem.column, _SPECIFICS.sub("#", problem.message)
+
+
+def _rows(rows: list[int]) -> str:
+    shown = ", ".join(f"{row:,}" for row in rows[:SHOWN_ROWS])
+    rest = len(rows) - SHOWN_ROWS
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
+
+
+def summarise(problems: list[Problem], limit: int = SHOWN_PROBLEMS) -> list[Problem]:
+    """The problems as a short report: rows that share a problem (the same message but for the
+    value, in the same file and column) become one entry that says how many rows have it and
+    names the first few; beyond `limit` entries, one last entry says how many more there are.
+    """
+    groups: dict[tuple[str, str | None, str], list[Problem]] = {}
+    for problem in problems:
+        key = _kind(problem) if problem.row is not None else (problem.file, problem.column,
+                                                                problem.message)
+        groups.setdefault(key, []).append(problem)
+    report: list[Problem] = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) == 1 or first.row is None:
+            report.append(first)  # alone, or the very same message (nothing to add)
+            continue
+        rows = [p.row for p in group if p.row is not None]
+        report.append(Problem(
+            f"{len(group):,} rows have this problem: rows {_rows(rows)}. On row {rows[0]:,}: "
+            f"{first.message}", file=first.file, column=first.column))
+    if len(report) > limit:
+        hidden = len(report) - (limit - 1)
+        report = report[:limit - 1] + [Problem(
+            f"… and {hidden:,} more kinds of problem, not listed to keep this short. Correct "
+            "the ones above and check the files again to see the rest.")]
+    return report
+
+
 class InputError(SelectionError):
-    """Everything wrong with the input files, reported all at once."""
+    """Everything wrong with the input files, reported all at once.
+
+    `problems` holds every problem; the message (and `summary`) groups rows that share one, so
+    that the report stays readable however many rows are wrong.
+    """
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        super().__init__("\n".join(str(p) for p in self.summary))
+
+    @property
+    def summary(self) -> list[Problem]:
+        return summarise(self.problems)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,16 @@ from assembly.forms import MAX_COUNT, whole_number
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.tables import row_id, utcnow
 from sortition.io import read_people, read_quotas
-from sortition.model import Category, InputError, Instance, Pool, Problem, Quotas, normalise
+from sortition.model import (
+    Category,
+    InfeasibleQuotas,
+    InputError,
+    Instance,
+    Pool,
+    Problem,
+    Quotas,
+    normalise,
+)
 
 # Column headings recognised as contact details (compared trimmed, any case, spaces or
 # underscores alike). Anything else that is not the id or a feature is dropped on upload.
@@ -191,6 +200,11 @@ def _pool_against_quotas(session: Session, assembly: Assembly, quotas: Quotas,
     return problems
 
 
+# The quota form's column headings, in the words its messages use.
+QUOTA_LABELS = {"min": "minimum", "max": "maximum", "min_flex": "min flex",
+                "max_flex": "max flex"}
+
+
 def save_quota_table(session: Session, assembly: Assembly,
                      changes: dict[int, tuple[str, str, str, str]], *,
                      check_only: bool = False) -> list[Problem]:
@@ -224,8 +238,8 @@ def save_quota_table(session: Session, assembly: Assembly,
             except ValueError:
                 shown = text if len(text) <= 20 else text[:20] + "…"
                 problems.append(Problem(
-                    f"{label}: the {column} must be a whole number from 0 to {MAX_COUNT:,}, "
-                    f"not '{shown}'.", row=quota_id, column=column))
+                    f"{label}: the {QUOTA_LABELS[column]} must be a whole number from 0 to "
+                    f"{MAX_COUNT:,}, not '{shown}'.", row=quota_id, column=column))
                 numbers.append(None)
         mn, mx, mnf, mxf = numbers
         if mn is not None and mx is not None and mn > mx:
@@ -234,12 +248,12 @@ def save_quota_table(session: Session, assembly: Assembly,
                 "minimum at most the maximum.", row=quota_id, column="min"))
         if mn is not None and mnf is not None and mnf > mn:
             problems.append(Problem(
-                f"{label}: min_flex ({mnf}) must not be more than the minimum ({mn}); it is "
-                "how low the advice may move the minimum.", row=quota_id, column="min_flex"))
+                f"{label}: the min flex ({mnf}) must not be more than the minimum ({mn}); it "
+                "is how low the advice may move the minimum.", row=quota_id, column="min_flex"))
         if mx is not None and mxf is not None and mxf < mx:
             problems.append(Problem(
-                f"{label}: max_flex ({mxf}) must not be less than the maximum ({mx}); it is "
-                "how high the advice may move the maximum.", row=quota_id, column="max_flex"))
+                f"{label}: the max flex ({mxf}) must not be less than the maximum ({mx}); it "
+                "is how high the advice may move the maximum.", row=quota_id, column="max_flex"))
         if mn is not None and mx is not None:
             parsed[quota_id] = (mn, mx, mnf, mxf)
     if problems or check_only:
@@ -616,3 +630,24 @@ def instance_from_db(session: Session, assembly_id: int, panel_size: int,
     pool = Pool(ids=tuple(r[0] for r in rows), categories=categories, households=households)
     return Instance(pool=pool, quotas=quotas, panel_size=panel_size,
                     one_per_household=one_per_household)
+
+
+def feasibility(session: Session, assembly: Assembly) -> dict[str, Any] | None:
+    """Can a panel meet the saved quotas? The engine's checks and, if not, its smallest fix:
+    {"ok", "problems", "advice"}; None while the panel size, quotas or pool are missing."""
+    from sortition.io import check_instance
+    from sortition.relax import check_feasible
+
+    if not assembly.panel_size or stored_quotas(session, assembly.id or 0) is None \
+            or not pool_size(session, assembly.id or 0):
+        return None
+    try:
+        instance = instance_from_db(session, assembly.id or 0, assembly.panel_size)
+        check_instance(instance)
+        check_feasible(instance)
+    except InputError as error:
+        return {"ok": False, "problems": [p.message for p in error.summary], "advice": []}
+    except InfeasibleQuotas as error:
+        headline = str(error).split(" Smallest change")[0]
+        return {"ok": False, "problems": [headline], "advice": [str(a) for a in error.advice]}
+    return {"ok": True, "problems": [], "advice": []}

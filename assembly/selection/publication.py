@@ -81,6 +81,42 @@ def public_file(session: Session, run: SelectionRun, name: str) -> str | None:
     return text if isinstance(text, str) else None
 
 
+PUBLIC_README = """Public files of selection run {run} of "{title}".
+Commitment: {commitment}
+
+commitment.json   the commitment (a SHA-256 hash) and how it was made
+pool.csv          a salted hash of every respondent's answers, by random person number
+quotas.csv        the quotas
+lottery.csv       a salted hash of each numbered ticket's panel
+pool-summary.csv  respondents per category, counts under the threshold left empty
+{draw}
+They reveal nobody's answers. Anyone can check them with Minipublic's command line:
+    minipublic verify FOLDER
+{replay}"""
+
+
+def public_pack(session: Session, assembly: Assembly, run: SelectionRun) -> bytes | None:
+    """Every public file of `run` in one ZIP, with a README that says how to check them."""
+    names = public_files(run, draw_of(session, run.assembly_id))
+    if not names:
+        return None
+    drawn = "draw.json" in names
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            text = public_file(session, run, name)
+            if text is not None:
+                archive.writestr(name, text)
+        archive.writestr("README.txt", PUBLIC_README.format(
+            run=run.id, title=assembly.title, commitment=run.commitment,
+            draw=("draw.json         the public seed, the ticket it picked and that ticket's "
+                  "members by person number\n") if drawn else (
+                "No draw has been made yet: draw.json is published after the public draw.\n"),
+            replay=("" if drawn else "Which ticket a seed picks:\n"
+                    "    minipublic draw FOLDER --seed \"THE SEED\"\n")))
+    return buffer.getvalue()
+
+
 def auditor_files(run: SelectionRun) -> dict[str, str]:
     files = (run.lottery or {}).get("auditor") or {}
     return files if all(isinstance(files.get(n), str) for n in commitment.AUDIT_FILES) else {}

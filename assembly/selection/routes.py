@@ -16,6 +16,8 @@ routes: list[BaseRoute] = [
           methods=["GET"], name="selection_run"),
     Route("/assemblies/{assembly_id:id}/runs/{run_id:id}/files/{name:str}",
           officer.commitment_file, methods=["GET"], name="selection_file"),
+    Route("/assemblies/{assembly_id:id}/runs/{run_id:id}/public-files", officer.public_pack,
+          methods=["GET"], name="selection_public_pack"),
     Route("/assemblies/{assembly_id:id}/runs/{run_id:id}/auditor-pack", officer.auditor_pack,
           methods=["GET"], name="selection_auditor_pack"),
     Route("/assemblies/{assembly_id:id}/runs/{run_id:id}/draw", officer.draw,

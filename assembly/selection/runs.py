@@ -33,7 +33,7 @@ class RunOptions:
     algorithm: str
     panel_size: int
     one_per_household: bool
-    lottery_size: int
+    lottery_size: int | None  # None: the engine chooses (sortition.lottery.choose_lottery)
     time_budget: int | None  # seconds
     # Published pool counts below this are left empty (MINIPUBLIC_SUPPRESS_BELOW).
     suppress_below: int = 5

@@ -119,12 +119,12 @@ class ProgressWriter:
             )
 
 
-def compute(instance: Instance, options: SelectionOptions, lottery_size: int,
+def compute(instance: Instance, options: SelectionOptions, lottery_size: int | None,
             writer: ProgressWriter, suppress_below: int = 5) -> dict[str, Any]:
     """The engine's part of a run: check, solve (the engine checks feasibility and gives the
     relaxation advice), round into a lottery, commit."""
     from sortition.io import check_instance
-    from sortition.lottery import round_distribution
+    from sortition.lottery import choose_lottery
     from sortition.select import find_distribution
 
     writer.enter("check")
@@ -132,10 +132,11 @@ def compute(instance: Instance, options: SelectionOptions, lottery_size: int,
     writer.enter("solve")
     distribution = find_distribution(instance, options, progress=writer)
     writer.enter("lottery")
-    lottery = round_distribution(instance, distribution, lottery_size, progress=writer)
+    lottery = choose_lottery(instance, distribution, lottery_size, progress=writer)
     writer.enter("commit")
     return results(instance, distribution, lottery,
-                   commitment_of(instance, distribution, lottery, suppress_below))
+                   commitment_of(instance, distribution, lottery, suppress_below),
+                   chosen=lottery_size is None)
 
 
 def commitment_of(instance: Instance, distribution: Distribution, lottery: Any,
@@ -154,7 +155,7 @@ def commitment_of(instance: Instance, distribution: Distribution, lottery: Any,
 
 
 def results(instance: Instance, distribution: Distribution, lottery: Any,
-            commitment: dict[str, Any]) -> dict[str, Any]:
+            commitment: dict[str, Any], *, chosen: bool = False) -> dict[str, Any]:
     """What the run row keeps: per-person chances, the tickets and a report, by public id."""
     ids = list(instance.pool.ids)
     k, n = instance.panel_size, len(ids)
@@ -181,6 +182,11 @@ def results(instance: Instance, distribution: Distribution, lottery: Any,
         "samples": int(distribution.samples),
         "notes": list(distribution.notes),
         "lottery_size": lottery.size,
+        "lottery_size_chosen": chosen,
+        "lottery_keeps_lowest": lottery.keeps_lowest(),
+        "lottery_lowest_loss_share": lottery.lowest_loss_share,
+        "lottery_largest_loss_share": lottery.largest_loss_share,
+        "lottery_most_tickets_lost": lottery.most_tickets_lost,
         "lottery_max_change": lottery.max_change,
         "lottery_bound": lottery.bound,
         "quotas": [
@@ -239,7 +245,8 @@ def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> No
                 time_budget=float(options_saved.get("time_budget") or float("inf")),
                 seed=options_saved.get("seed"),
             )
-            outcome = compute(instance, options, int(options_saved.get("lottery_size", 1000)),
+            size = options_saved.get("lottery_size")
+            outcome = compute(instance, options, int(size) if size is not None else None,
                               writer, int(options_saved.get("suppress_below") or 5))
         except InfeasibleQuotas as error:
             # The advice is listed on its own, so keep only the explanation from the message.

@@ -71,6 +71,7 @@ ACCESS: tuple[Access, ...] = (
     Access("selection_start", "POST", OFFICERS),
     Access("selection_run", "GET", OFFICERS),
     Access("selection_file", "GET", OFFICERS, "/assemblies/{assembly_id}/runs/{run_id}/files/pool.csv"),
+    Access("selection_public_pack", "GET", OFFICERS),
     Access("selection_auditor_pack", "GET", OFFICERS),
     Access("draw", "POST", OFFICERS),
     Access("panel", "GET", OFFICERS),

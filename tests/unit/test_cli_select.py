@@ -183,7 +183,8 @@ def test_verify_before_the_draw_checks_the_commitment(
         selection: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(selection)]) == 0
     out = capsys.readouterr().out
-    assert "no draw has been made yet" in out and "tickets hold panels" in out
+    assert "No draw has been made yet" in out and "tickets hold panels" in out
+    assert "no draw and no panel were checked" in out
 
 
 def test_a_draw_is_never_repeated(drawn: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -43,7 +43,14 @@ from assembly.recruitment.pool import (
 )
 from assembly.security import RequestTooLarge
 from assembly.templating import listing, navigate, render, see_other, url
-from sortition.model import InfeasibleQuotas, InputError, Problem, clean_text, normalise
+from sortition.model import (
+    InfeasibleQuotas,
+    InputError,
+    Problem,
+    clean_text,
+    normalise,
+    summarise,
+)
 
 log = logging.getLogger("minipublic.recruitment")
 
@@ -64,6 +71,7 @@ class UploadState:
     ids_from_rows: bool = False
     values: dict[str, str] = field(default_factory=dict)
     problems: list[dict[str, Any]] = field(default_factory=list)
+    problem_count: int = 0  # every problem found; `problems` groups rows that share one
     errors: dict[str, str] = field(default_factory=dict)
     max_file: str = ""  # the largest file the form takes, as the page says it
     search: Search | None = None
@@ -194,7 +202,7 @@ async def upload(request: Request) -> Response:
             for key, name in (("quotas", quotas_name), ("people", people_name)):
                 number = sum(1 for p in problems if name and p.file == name)
                 if number:
-                    errors[key] = (f"{name} has {number} problem{'s' if number != 1 else ''}, "
+                    errors[key] = (f"{name} has {number:,} problem{'s' if number != 1 else ''}, "
                                    "listed in the table at the top of the form.")
             for p in problems:
                 if not p.file or p.file not in (quotas_name, people_name):
@@ -230,7 +238,8 @@ async def upload(request: Request) -> Response:
             return navigate(request, url(request, "quotas", assembly_id=assembly_id), " ".join(parts))
 
     state = await db.run(request, _upload_state, assembly_id)
-    state.values, state.errors, state.problems = values, errors, problem_rows(problems)
+    state.values, state.errors = values, errors
+    state.problems, state.problem_count = problem_rows(summarise(problems)), len(problems)
     state.max_file = megabytes(limit)
     return render(request, "recruitment/pool.html", {"s": state, "assembly": state.assembly},
                   block="upload", status_code=status)
@@ -291,33 +300,13 @@ def _quota_state(session: Session, assembly_id: int, typed: dict[int, dict[str, 
                       locked)
 
 
-def feasibility(session: Session, assembly: Assembly) -> dict[str, Any] | None:
-    """Can a panel meet these quotas? The engine's checks and, if not, its smallest fix."""
-    from sortition.io import check_instance
-    from sortition.relax import check_feasible
-
-    if not assembly.panel_size or stored_quotas(session, assembly.id or 0) is None \
-            or not pool_size(session, assembly.id or 0):
-        return None
-    try:
-        instance = instance_from_db(session, assembly.id or 0, assembly.panel_size)
-        check_instance(instance)
-        check_feasible(instance)
-    except InputError as error:
-        return {"ok": False, "problems": [p.message for p in error.problems], "advice": []}
-    except InfeasibleQuotas as error:
-        headline = str(error).split(" Smallest change")[0]
-        return {"ok": False, "problems": [headline], "advice": [str(a) for a in error.advice]}
-    return {"ok": True, "problems": [], "advice": []}
-
-
 async def quotas_page(request: Request) -> Response:
     require(request, "assembly.view")
     assembly_id = request.path_params["assembly_id"]
 
     def load(session: Session) -> QuotaState:
         state = _quota_state(session, assembly_id, None)
-        state.check = feasibility(session, state.assembly)
+        state.check = pool.feasibility(session, state.assembly)
         return state
 
     state = await db.run(request, load)
@@ -360,6 +349,13 @@ async def save_quotas(request: Request) -> Response:
     except PoolLocked as error:
         problems, form_errors["form"] = [], str(error)
     if not problems and not form_errors:
+        check = await db.run(request, lambda session: pool.feasibility(
+            session, assembly_or_404(session, assembly_id)))
+        if check is not None and not check["ok"]:
+            # One message, not a green "saved" beside a yellow "cannot be met".
+            return see_other(request, url(request, "quotas", assembly_id=assembly_id),
+                             "Quotas saved, but they cannot be met yet: the smallest change "
+                             "that makes them possible is shown below.", level="warning")
         return see_other(request, url(request, "quotas", assembly_id=assembly_id), "Quotas saved.")
 
     cell_errors = {f"{p.column}-{p.row}": p.message for p in problems}

@@ -27,7 +27,7 @@ from assembly.authz import require
 from assembly.forms import whole_number
 from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.recruitment import respondents
-from assembly.recruitment.pool import household_count, pool_size, stored_quotas
+from assembly.recruitment.pool import feasibility, household_count, pool_size, stored_quotas
 from assembly.selection import draws, panel, publication, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
@@ -46,6 +46,7 @@ from assembly.selection.models import (
 from assembly.tables import attribute
 from assembly.templating import attachment, is_partial, navigate, render, see_other, url
 from charter.charts import CompositionRow, composition_chart, probability_chart
+from sortition.lottery import MAX_LOTTERY_SIZE
 from sortition.model import ALGORITHMS, clean_text, normalise
 
 ALGORITHM_TEXT: dict[str, tuple[str, str]] = {
@@ -71,7 +72,6 @@ ALGORITHM_TEXT: dict[str, tuple[str, str]] = {
         "almost no chance of selection. Chances are estimated by running it many times.",
     ),
 }
-DEFAULT_LOTTERY_SIZE = 1000
 # Lists of runs need neither every person's chance nor the thousand tickets.
 LIGHT = (defer(attribute(SelectionRun.marginals)), defer(attribute(SelectionRun.lottery)))
 
@@ -86,6 +86,10 @@ class SelectionPage:
     drawn: Draw | None
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Whether the saved quotas can be met, with the smallest fix (recruitment.pool.feasibility).
+    check: dict[str, Any] | None = None
+    # The household rule is on because the pool has address columns and nobody chose yet.
+    households_by_default: bool = False
 
 
 async def expire_stale(request: Request, assembly_id: int) -> None:
@@ -98,14 +102,20 @@ def _selection_page(session: Session, assembly_id: int) -> SelectionPage:
     assembly = assembly_or_404(session, assembly_id)
     runs = list(session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)
                              .options(*LIGHT).order_by(col(SelectionRun.id).desc())).all())
+    households = household_count(session, assembly_id)
+    drawn = draw_of(session, assembly_id)
+    # With address columns, at most one person per household unless an earlier run said not.
+    by_default = households is not None and not runs
     return SelectionPage(
         assembly=assembly, runs=runs, respondents=pool_size(session, assembly_id),
-        households=household_count(session, assembly_id),
+        households=households,
         quotas=stored_quotas(session, assembly_id) is not None,
-        drawn=draw_of(session, assembly_id),
+        drawn=drawn,
         values={"algorithm": "leximin", "panel_size": str(assembly.panel_size or ""),
-                "one_per_household": "on" if assembly.one_per_household else "",
-                "lottery_size": str(DEFAULT_LOTTERY_SIZE), "time_limit": ""},
+                "one_per_household": "on" if assembly.one_per_household or by_default else "",
+                "lottery_size": "", "time_limit": ""},
+        check=None if drawn is not None else feasibility(session, assembly),
+        households_by_default=by_default,
     )
 
 
@@ -134,11 +144,14 @@ def parse_start(form: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, st
         options["panel_size"] = whole_number(values["panel_size"], 1, 10_000)
     except ValueError:
         errors["panel_size"] = "Enter the panel size as a whole number, for example 40."
-    try:
-        options["lottery_size"] = whole_number(values["lottery_size"] or str(DEFAULT_LOTTERY_SIZE),
-                                               10, 100_000)
-    except ValueError:
-        errors["lottery_size"] = "Enter the number of lottery tickets as a whole number from 10 to 100,000."
+    options["lottery_size"] = None  # chosen by the engine (see sortition.lottery.choose_lottery)
+    if values["lottery_size"]:
+        try:
+            options["lottery_size"] = whole_number(values["lottery_size"], 10, MAX_LOTTERY_SIZE)
+        except ValueError:
+            errors["lottery_size"] = (f"Enter the number of lottery tickets as a whole number "
+                                      f"from 10 to {MAX_LOTTERY_SIZE:,}, or leave it empty to "
+                                      "have it chosen.")
     options["time_budget"] = None
     if values["time_limit"]:
         try:
@@ -529,6 +542,24 @@ async def commitment_file(request: Request) -> Response:
     # names, so a renamed file would break the check anyone can run.
     return Response(body, media_type=f"{media}; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def public_pack(request: Request) -> Response:
+    """Every file to publish, in one ZIP (they reveal nobody's answers)."""
+    require(request, "selection.view")
+    assembly_id = request.path_params["assembly_id"]
+    run_id = request.path_params["run_id"]
+
+    def load(session: Session) -> bytes | None:
+        assembly = assembly_or_404(session, assembly_id)
+        run = run_or_404(session, assembly, run_id)
+        return publication.public_pack(session, assembly, run)
+
+    body = await db.run(request, load)
+    if body is None:
+        raise HTTPException(404, "This selection has no files to publish.")
+    return Response(body, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="public-files-run-{run_id}.zip"'})
 
 
 async def auditor_pack(request: Request) -> Response:
