@@ -7,7 +7,7 @@ assembly's audit log, which also counts runs discarded since; runs without such 
 after, in id order. `member.vacated_reason` says why an officer left a seat empty.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-28
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
