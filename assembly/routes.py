@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from assembly.accounts.routes import routes as accounts
 from assembly.assemblies.routes import routes as assemblies
+from assembly.deliberation.routes import routes as deliberation
 from assembly.invitations.routes import routes as invitations
 from assembly.privacy.routes import routes as privacy
 from assembly.recruitment.routes import routes as recruitment
@@ -24,6 +25,7 @@ routes: list[BaseRoute] = [
     *recruitment,
     *selection,
     *invitations,
+    *deliberation,
     *privacy,
     Mount(STATIC_PATH, StaticFiles(directory=STATIC), name="static"),
 ]

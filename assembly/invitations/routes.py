@@ -22,5 +22,6 @@ routes: list[BaseRoute] = [
     Route("/invite", member.redeem_code, methods=["POST"], name="invite_code"),
     Route("/invite/{token}", member.invitation, methods=["GET"], name="invitation"),
     Route("/invite/{token}", member.redeem_link, methods=["POST"], name="invitation_redeem"),
-    Route("/welcome", member.welcome, methods=["GET"], name="member_home"),
+    # The first home of members, now the deliberation room's `member_home`.
+    Route("/welcome", member.welcome, methods=["GET"], name="welcome"),
 ]
