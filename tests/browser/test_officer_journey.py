@@ -1,5 +1,5 @@
 """The officer's whole journey in a real browser, from signing in to the invitation letters, and
-the first member's from their letter to the welcome page; once with JavaScript and once without.
+the first member's from their letter to their home page; once with JavaScript and once without.
 Every page on the way is scanned by axe-core: no serious or critical violation is allowed.
 """
 
@@ -143,8 +143,8 @@ def journey(page: Page, axe: Accessibility, chromium: Browser, server: Server,
         expect(resident.get_by_role("heading", level=1)).to_contain_text("Your invitation")
         axe.check(resident, javascript=javascript)
         resident.get_by_role("button", name="Continue").click()
-        resident.wait_for_url(re.compile(r"/welcome$"))
-        expect(resident.get_by_role("heading", level=1)).to_contain_text(f"Welcome to {title}")
+        resident.wait_for_url(re.compile(r"/home$"))
+        expect(resident.get_by_role("heading", level=1)).to_contain_text(title)
         axe.check(resident, javascript=javascript)
         # The same link a second time: used up, and said so plainly.
         resident.goto(rows[0]["invitation_link"])
