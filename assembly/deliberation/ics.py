@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 PRODID = "-//Minipublic//Citizens' assembly programme//EN"
 LINE_OCTETS = 75

@@ -39,8 +39,8 @@ routes: list[BaseRoute] = [
     Route("/home", member.home, methods=["GET"], name="member_home"),
     Route("/home/programme.ics", member.programme_calendar, methods=["GET"],
           name="member_programme_calendar"),
-    Route("/home/rounds/{round_id:public_id}", member.round_page, methods=["GET"],
+    Route("/home/rounds/{round:public_id}", member.round_page, methods=["GET"],
           name="member_round"),
-    Route("/home/meetings/{meeting_id:public_id}.ics", member.meeting_calendar,
+    Route("/home/meetings/{meeting:public_id}.ics", member.meeting_calendar,
           methods=["GET"], name="member_meeting_calendar"),
 ]

@@ -40,7 +40,7 @@ def programme_ics(request: Request, view: timeline.Timeline, *, officer: bool) -
     for round_view in view.rounds:
         link = _absolute(request, url(request, "round", assembly_id=view.assembly.id,
                                       round_id=round_view.round.id) if officer else
-                         url(request, "member_round", round_id=round_view.round.public_id))
+                         url(request, "member_round", round=round_view.round.public_id))
         events.append(timeline.round_event(round_view, domain, link=link))
     return ics.calendar(events, name=view.assembly.title, stamp=view.now)
 

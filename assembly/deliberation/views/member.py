@@ -53,7 +53,7 @@ async def round_page(request: Request) -> Response:
     await common.caught_up(request, actor.member.assembly_id, now)
 
     def load(session: Session) -> RoundPage:
-        item = members_round(session, actor, request.path_params["round_id"])
+        item = members_round(session, actor, request.path_params["round"])
         view = timeline.load(session, members_assembly(session, actor), now, member=actor.member)
         return RoundPage(view, next(v for v in view.rounds if v.round.id == item.id))
 
@@ -81,7 +81,7 @@ async def meeting_calendar(request: Request) -> Response:
     now = clock.now(request)
 
     def load(session: Session) -> tuple[timeline.Timeline, Meeting]:
-        meeting = members_meeting(session, actor, request.path_params["meeting_id"])
+        meeting = members_meeting(session, actor, request.path_params["meeting"])
         return timeline.load(session, members_assembly(session, actor), now), meeting
 
     view, meeting = await db.run(request, load)

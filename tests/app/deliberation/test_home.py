@@ -15,7 +15,13 @@ from starlette.testclient import TestClient
 from assembly import db
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import meetings, progress, rounds
-from assembly.deliberation.models import Meeting, MeetingRound, Round, RoundKind, StepFree
+from assembly.deliberation.models import (
+    Meeting,
+    MeetingRound,
+    Round,
+    RoundKind,
+    StepFree,
+)
 from assembly.selection.models import Member
 from tests.app.flows import post_form
 
