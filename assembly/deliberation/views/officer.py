@@ -27,7 +27,7 @@ from assembly.deliberation.models import Meeting, Round, RoundKind, RoundState, 
 from assembly.deliberation.views import common
 from assembly.errors import ActionableError
 from assembly.tables import row_id
-from assembly.templating import render, see_other, url
+from assembly.templating import navigate, render, see_other, url
 
 ROUND_FIELDS = ("kind", "title", "purpose", "instructions", "opens_at", "closes_at")
 ROUND_MULTILINE = frozenset({"purpose", "instructions"})
@@ -135,8 +135,8 @@ async def round_create(request: Request) -> Response:
         except ActionableError as error:
             errors = {error.field: str(error)}
         else:
-            return see_other(request, url(request, "programme", assembly_id=assembly_id),
-                             f"Round “{item.title}” added to the programme.")
+            return navigate(request, url(request, "programme", assembly_id=assembly_id),
+                            f"Round “{item.title}” added to the programme.")
     return _round_form(request, assembly, None, values, errors, now, status_code=422)
 
 
@@ -175,9 +175,9 @@ async def round_update(request: Request) -> Response:
         except ActionableError as error:
             errors = {error.field: str(error)}
         else:
-            return see_other(request, url(request, "round", assembly_id=assembly_id,
-                                          round_id=round_id),
-                             "Round saved." if changed else "Nothing changed.")
+            return navigate(request, url(request, "round", assembly_id=assembly_id,
+                                         round_id=round_id),
+                            "Round saved." if changed else "Nothing changed.")
     return _round_form(request, assembly, item, values, errors, now, status_code=422)
 
 
@@ -403,9 +403,9 @@ async def _save_meeting(request: Request, meeting_id: int | None) -> Response:
                                 details, actor=actor.label)
 
         await db.run(request, work, write=True)
-        return see_other(request, url(request, "programme", assembly_id=assembly_id) + "#meetings",
-                         "Meeting saved." if meeting_id else
-                         f"Meeting “{details.title}” added to the programme.")
+        return navigate(request, url(request, "programme", assembly_id=assembly_id) + "#meetings",
+                        "Meeting saved." if meeting_id else
+                        f"Meeting “{details.title}” added to the programme.")
     return _meeting_form(request, loaded, values, chosen, errors, status_code=422)
 
 
