@@ -19,12 +19,6 @@ from assembly.deliberation.models import Meeting, Round, RoundKind, RoundState, 
 from assembly.selection.models import Member
 from assembly.tables import row_id
 
-# What each kind asks of members, in plain words, when the officers' instructions are long.
-KIND_ASKS = {RoundKind.learn: "Read the briefings and ask the speakers questions.",
-             RoundKind.discuss: "Share your views and respond to what others say.",
-             RoundKind.draft: "Help write the assembly's principles.",
-             RoundKind.vote: "Vote on the principles."}
-
 
 @dataclass
 class RoundView:
@@ -46,10 +40,6 @@ class RoundView:
     @property
     def state_label(self) -> str:
         return rounds.STATE_LABELS[self.state]
-
-    @property
-    def asks(self) -> str:
-        return KIND_ASKS[self.kind]
 
     @property
     def has_results(self) -> bool:

@@ -58,7 +58,7 @@ async def round_page(request: Request) -> Response:
         return RoundPage(view, next(v for v in view.rounds if v.round.id == item.id))
 
     page = await db.run(request, load)
-    meetings = [m for m in page.programme.meetings if m.meeting in page.view.meetings]
+    meetings = [m for m in page.programme.coming_meetings if m.meeting in page.view.meetings]
     return render(request, "deliberation/member_round.html",
                   {"assembly": page.programme.assembly, "t": page.programme, "v": page.view,
                    "meetings": meetings})
