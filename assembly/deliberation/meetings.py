@@ -118,6 +118,11 @@ def _audit_details(meeting: Meeting) -> dict[str, object]:
 
 
 def _set_rounds(session: Session, meeting: Meeting, round_ids: Sequence[int]) -> None:
+    # Only rounds of the meeting's assembly that still exist (one may have been removed since
+    # the form was checked).
+    if round_ids:
+        round_ids = [row_id(r) for r in session.exec(select(Round.id).where(
+            Round.assembly_id == meeting.assembly_id, col(Round.id).in_(round_ids))).all()]
     for link in session.exec(select(MeetingRound)
                              .where(MeetingRound.meeting_id == meeting.id)).all():
         if link.round_id not in round_ids:

@@ -347,8 +347,10 @@ class MeetingForm:
 def _load_meeting_form(session: Session, assembly_id: int, meeting_id: int | None
                        ) -> MeetingForm:
     assembly = assembly_or_404(session, assembly_id)
-    meeting = meeting_or_404(session, assembly_id, meeting_id) if meeting_id else None
-    linked = meetings.rounds_of(session, [meeting_id]).get(meeting_id, []) if meeting_id else []
+    if meeting_id is None:
+        return MeetingForm(assembly, rounds.programme(session, assembly_id), None, [])
+    meeting = meeting_or_404(session, assembly_id, meeting_id)
+    linked = meetings.rounds_of(session, [meeting_id]).get(meeting_id, [])
     return MeetingForm(assembly, rounds.programme(session, assembly_id), meeting, linked)
 
 
@@ -404,7 +406,7 @@ async def _save_meeting(request: Request, meeting_id: int | None) -> Response:
 
         await db.run(request, work, write=True)
         return navigate(request, url(request, "programme", assembly_id=assembly_id) + "#meetings",
-                        "Meeting saved." if meeting_id else
+                        "Meeting saved." if meeting_id is not None else
                         f"Meeting “{details.title}” added to the programme.")
     return _meeting_form(request, loaded, values, chosen, errors, status_code=422)
 

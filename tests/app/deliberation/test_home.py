@@ -227,3 +227,19 @@ def test_removing_a_meeting(programme: dict[str, int], officer_client: TestClien
     assert post_form(officer_client, url, follow_redirects=False).status_code == 303
     with db.session(engine) as session:
         assert session.get(Meeting, programme["online"]) is None
+
+
+def test_a_meeting_that_does_not_exist_is_not_found(programme: dict[str, int],
+                                                    officer_client: TestClient, engine: Engine,
+                                                    member: Member) -> None:
+    base = f"/assemblies/{member.assembly_id}/meetings"
+    with db.session(engine) as session:
+        before = len(session.exec(select(Meeting)).all())
+    for meeting_id in (0, 999_999):
+        assert officer_client.get(f"{base}/{meeting_id}/edit").status_code == 404
+        response = post_form(officer_client, f"{base}/{meeting_id}/edit", {
+            "title": "Ghost", "starts_at": "2027-03-27T10:00", "ends_at": "2027-03-27T16:00",
+            "online_url": "https://meet.example.org/x"})
+        assert response.status_code == 404
+    with db.session(engine) as session:
+        assert len(session.exec(select(Meeting)).all()) == before
