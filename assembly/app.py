@@ -23,6 +23,7 @@ from assembly.security import SecurityMiddleware
 from assembly.selection import worker
 from assembly.sessions import SessionMiddleware
 from assembly.settings import Settings
+from assembly.tables import utcnow
 from assembly.templating import make_templates
 
 # Extra start-up/shut-down work, e.g. a pool of selection workers. Each entry is called with the
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.owns_engine = engine is None
     app.state.engine = engine if engine is not None else db.make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
+    app.state.clock = utcnow  # see `assembly.clock`; tests set another
     return app
 
 

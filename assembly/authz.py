@@ -106,6 +106,8 @@ RULES: dict[str, tuple[ActorKind, Rule]] = {
     "invitations.issue": ("officer", officer),
     "invitations.export": ("officer", officer),
     "audit.read": ("officer", officer),
+    "programme.view": ("officer", officer),
+    "programme.manage": ("officer", officer),
     "personal_data.erase": ("officer", officer),
     "retention.change": ("officer", officer),
     # panel members

@@ -19,12 +19,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     from assembly import commands as app_commands
     from assembly.accounts import commands as account_commands
+    from assembly.deliberation import commands as deliberation_commands
     from assembly.privacy import commands as privacy_commands
     from sortition import cli as selection_commands
 
     selection_commands.add_commands(commands)
     app_commands.add_commands(commands)
     account_commands.add_commands(commands)
+    deliberation_commands.add_commands(commands)
     privacy_commands.add_commands(commands)
     return parser
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -21,8 +21,11 @@ from assembly.accounts import officers
 from assembly.accounts.models import Officer
 from assembly.assemblies import details
 from assembly.assemblies.models import Assembly
+from assembly.deliberation import meetings, rounds, times
+from assembly.deliberation.models import RoundKind, StepFree
 from assembly.recruitment import pool
 from assembly.settings import Settings
+from assembly.tables import row_id, utcnow
 from sortition.synthetic import ADDRESS_COLUMNS, make_pool
 
 OFFICER_EMAIL = "demo.officer@example.org"
@@ -112,4 +115,63 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
     elif not (assembly.contact_phone or assembly.contact_email):  # made by an older version
         details.update(session, assembly, CONTACT, actor=f"officer:{officer.id}")
     assert assembly.id is not None
+    if not rounds.programme(session, assembly.id):
+        add_programme(session, assembly, utcnow(), actor=f"officer:{officer.id}")
     return Demo(assembly.id, created, OFFICER_EMAIL, password, people_csv, quotas_csv)
+
+
+# --- the programme: rounds on data and AI, and two meetings ---------------------------------------
+
+# (kind, title, purpose, instructions, opens: days from today, lasts: days); all at 6pm.
+ROUNDS: tuple[tuple[RoundKind, str, str, str, int, int], ...] = (
+    (RoundKind.learn, "How councils use data today",
+     ("To understand what information the council holds about residents and what it does "
+      "with it now."),
+     ("Read the short briefings from council staff and researchers. Write down anything that "
+      "surprises you. You can ask the speakers a question."), -21, 14),
+    (RoundKind.learn, "Data and AI in care, policing and the NHS",
+     "To hear the arguments for and against using data and AI in services people depend on.",
+     ("Read the briefings. Each one says who wrote it and what they gain or lose. Ask the "
+      "speakers anything you want to know."), -6, 14),
+    (RoundKind.discuss, "What matters to us",
+     "To find out where members agree and where they differ.",
+     ("Read what other members think and say whether you agree. Add your own views in a "
+      "sentence or two."), 8, 14),
+    (RoundKind.draft, "Writing our principles",
+     "To turn what we agree on into principles the council can follow.",
+     "Suggest principles and improve the ones other members write.", 22, 14),
+    (RoundKind.vote, "Voting on the principles",
+     "To decide which principles the assembly recommends.",
+     "Vote for or against each principle. Your vote is secret.", 36, 7),
+)
+
+
+def _local(day: date, hour: int, zone: str) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=times.zone(zone))
+
+
+def add_programme(session: Session, assembly: Assembly, now: datetime, *, actor: str) -> None:
+    """A programme around today: a learn round done, one open, the others to come, and two
+    meetings (one in person with step-free access, one online)."""
+    zone = assembly.time_zone
+    today = now.astimezone(times.zone(zone)).date()
+    made = []
+    for kind, title, purpose, instructions, starts, lasts in ROUNDS:
+        opens = _local(today + timedelta(days=starts), 18, zone)
+        made.append(rounds.create(session, assembly, rounds.Details(
+            kind, title, purpose, instructions, opens, opens + timedelta(days=lasts)),
+            actor=actor))
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    meetings.create(session, assembly, meetings.Details(
+        "Weekend meeting: hearing from the speakers", _local(saturday, 10, zone),
+        _local(saturday, 16, zone), "Central Library, Picton Reading Room",
+        "William Brown Street\nLiverpool\nL3 8EW", StepFree.yes,
+        "Step-free entrance on William Brown Street, lifts to every floor, a hearing loop and "
+        "a quiet room. Lunch is provided; tell us about any dietary needs. Travel costs and "
+        "childcare are paid.", "", (row_id(made[1].id),)), actor=actor)
+    meetings.create(session, assembly, meetings.Details(
+        "Online evening: questions and answers", _local(saturday + timedelta(days=4), 18, zone),
+        _local(saturday + timedelta(days=4), 19, zone) + timedelta(minutes=30), "", "",
+        StepFree.unknown, "Join by phone or computer. Captions are on.",
+        "https://meet.example.org/assembly-data-ai", (row_id(made[1].id), row_id(made[2].id))),
+        actor=actor)

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from assembly.accounts.routes import routes as accounts
 from assembly.assemblies.routes import routes as assemblies
 from assembly.assets import STATIC, VersionedStaticFiles
+from assembly.deliberation.routes import routes as deliberation
 from assembly.invitations.routes import routes as invitations
 from assembly.privacy.routes import routes as privacy
 from assembly.recruitment.routes import routes as recruitment
@@ -24,6 +25,7 @@ routes: list[BaseRoute] = [
     *recruitment,
     *selection,
     *invitations,
+    *deliberation,
     *privacy,
     Mount(STATIC_PATH, VersionedStaticFiles(directory=STATIC), name="static"),
 ]

@@ -42,6 +42,9 @@ class Assembly(SQLModel, table=True):
     retention_days: int = 90
     # Panel members and reserves: deleted this many days after the assembly ends (`ends_on`).
     member_retention_days: int = 90
+    # The time zone every time of the programme is typed and shown in (an IANA name); times are
+    # stored in UTC.
+    time_zone: str = Field(default="Europe/London", max_length=64)
     legal_basis: str = Field(default="", max_length=2000)
     consent_version: str = Field(default="", max_length=100)
     pool_uploaded_at: datetime | None = when(nullable=True)

@@ -25,5 +25,6 @@ routes: list[BaseRoute] = [
     Route("/invite/{token}/decline", member.decline_page, methods=["GET"],
           name="invitation_decline_page"),
     Route("/invite/{token}/decline", member.decline, methods=["POST"], name="invitation_decline"),
-    Route("/welcome", member.welcome, methods=["GET"], name="member_home"),
+    # The first home of members, now the deliberation room's `member_home`.
+    Route("/welcome", member.welcome, methods=["GET"], name="welcome"),
 ]

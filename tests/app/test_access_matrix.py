@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -23,10 +24,12 @@ from starlette.testclient import TestClient
 
 from assembly import db
 from assembly.accounts.models import Officer
+from assembly.deliberation.models import Meeting, Round, RoundKind
 from assembly.recruitment.models import Respondent
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
+from assembly.tables import utcnow
 from tests.app.builders import make_officer
 from tests.app.flows import login, make_client, post_form, sign_in_member
 
@@ -81,7 +84,7 @@ ACCESS: tuple[Access, ...] = (
     Access("audit_log", "GET", OFFICERS),
     Access("audit_csv", "GET", OFFICERS),
     Access("audit_jsonl", "GET", OFFICERS),
-    # invitations and the member's welcome page
+    # invitations
     Access("invitations", "GET", OFFICERS),
     Access("invitations_issue", "POST", OFFICERS),
     Access("invitation_reissue", "POST", OFFICERS),
@@ -93,7 +96,33 @@ ACCESS: tuple[Access, ...] = (
     Access("invitation_redeem", "POST", EVERYONE),
     Access("invitation_decline_page", "GET", EVERYONE),
     Access("invitation_decline", "POST", EVERYONE),
+    Access("welcome", "GET", EVERYONE),  # a permanent redirect to member_home, for anyone
+    # the programme (officers) and the member's home
+    Access("programme", "GET", OFFICERS),
+    Access("programme_calendar", "GET", OFFICERS),
+    Access("programme_time_zone", "POST", OFFICERS),
+    Access("round_new", "GET", OFFICERS),
+    Access("round_create", "POST", OFFICERS),
+    Access("round", "GET", OFFICERS),
+    Access("round_edit", "GET", OFFICERS),
+    Access("round_update", "POST", OFFICERS),
+    Access("round_move", "POST", OFFICERS),
+    Access("round_delete", "POST", OFFICERS),
+    Access("round_open_now", "POST", OFFICERS),
+    Access("round_extend", "POST", OFFICERS),
+    Access("round_close_now", "POST", OFFICERS),
+    Access("round_reopen", "POST", OFFICERS),
+    Access("round_release", "POST", OFFICERS),
+    Access("meeting_new", "GET", OFFICERS),
+    Access("meeting_create", "POST", OFFICERS),
+    Access("meeting_edit", "GET", OFFICERS),
+    Access("meeting_update", "POST", OFFICERS),
+    Access("meeting_delete", "POST", OFFICERS),
+    Access("meeting_calendar", "GET", OFFICERS),
     Access("member_home", "GET", MEMBERS),
+    Access("member_programme_calendar", "GET", MEMBERS),
+    Access("member_round", "GET", MEMBERS, "/home/rounds/{round_public_id}"),
+    Access("member_meeting_calendar", "GET", MEMBERS, "/home/meetings/{meeting_public_id}.ics"),
     # personal data
     Access("personal_data", "GET", OFFICERS),
     Access("personal_data_find", "POST", OFFICERS),
@@ -146,11 +175,23 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
                            panel_size=1,
                            status="failed", error="A finished run, for the access table.")
         session.add(run)
+        # A round and a meeting of the member's assembly, months ahead (so the overrides that
+        # need an open or closed round answer 409 or 422 to those let in, and change nothing).
+        start = utcnow() + timedelta(days=90)
+        item = Round(assembly_id=member.assembly_id, kind=RoundKind.vote.value,
+                     title="A round, for the access table", opens_at=start,
+                     closes_at=start + timedelta(days=7))
+        meeting = Meeting(assembly_id=member.assembly_id, title="A meeting", starts_at=start,
+                          ends_at=start + timedelta(hours=3), place="Town hall",
+                          address="1 High Street")
+        session.add_all([item, meeting])
         session.flush()
     return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
             "member_public_id": member.public_id, "token": "no-such-invitation",
             "respondent_id": respondent.public_id, "run_id": run.id,
-            "batch_id": "no-such-letters"}
+            "batch_id": "no-such-letters", "round_id": item.id,
+            "round_public_id": item.public_id, "meeting_id": meeting.id,
+            "meeting_public_id": meeting.public_id}
 
 
 def path_of(row: Access, world: dict[str, object]) -> str:

@@ -14,8 +14,11 @@ from assembly import audit, demo
 from assembly.accounts.models import Officer
 from assembly.assemblies.models import Assembly
 from assembly.cli import main
+from assembly.deliberation import rounds
+from assembly.deliberation.models import Meeting
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.settings import Settings
+from assembly.tables import utcnow
 from tests.app.flows import TEST_SECRET, make_client, post_form
 
 
@@ -60,6 +63,16 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         emails = session.exec(select(Contact.email)).all()
         assert all(email.endswith("@example.org") for email in emails)
         assert audit.verify_events(audit.events(session, assembly.id)).ok  # type: ignore[arg-type]
+        # A programme on data and AI around today, added once however often the demo starts.
+        programme = rounds.programme(session, assembly.id or 0)
+        now = utcnow()
+        assert [(r.kind, rounds.state_of(r, now).value) for r in programme] == [
+            ("learn", "closed"), ("learn", "open"), ("discuss", "scheduled"),
+            ("draft", "scheduled"), ("vote", "scheduled")]
+        demo_meetings = session.exec(select(Meeting)).all()
+        assert len(demo_meetings) == 2
+        assert any(m.step_free == "yes" and "Step-free" in m.access_notes for m in demo_meetings)
+        assert any(m.online_url.startswith("https://") for m in demo_meetings)
     assert (settings.data_dir / "demo" / "people.csv").is_file()
 
     with make_client(app) as browser:

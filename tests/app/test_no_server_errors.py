@@ -26,6 +26,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -39,9 +40,11 @@ from starlette.testclient import TestClient
 
 from assembly import db, sessions
 from assembly.accounts.models import Officer
+from assembly.deliberation.models import Meeting, Round, RoundKind
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
+from assembly.tables import utcnow
 from tests.app.builders import drawn_panel, make_officer, synthetic
 from tests.app.flows import SAME_ORIGIN, create, make_client, upload
 
@@ -195,6 +198,15 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
         # a finished run without one cannot happen, so show it as a run that failed.
         run.status, run.error = "failed", "A run of the test world."
         session.add(run)
+        # A round and a meeting of the drawn assembly, months ahead.
+        start = utcnow() + timedelta(days=90)
+        item = Round(assembly_id=panel.assembly_id, kind=RoundKind.vote.value, title="A round",
+                     opens_at=start, closes_at=start + timedelta(days=7))
+        meeting = Meeting(assembly_id=panel.assembly_id, title="A meeting", starts_at=start,
+                          ends_at=start + timedelta(hours=2), place="Town hall",
+                          address="1 High Street")
+        session.add_all([item, meeting])
+        session.flush()
     clients = {role: make_client(app) for role in ROLES}
     for client in clients.values():
         client.__enter__()
@@ -210,7 +222,9 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
         "drawn": {"assembly_id": str(panel.assembly_id), "member_id": str(drawn_member.member_id),
                   "run_id": str(run.id), "respondent_id": erasable.public_id,
                   "officer_id": str(colleague.id), "token": "no-such-invitation",
-                  "name": "pool.csv", "batch_id": "no-such-batch"},
+                  "name": "pool.csv", "batch_id": "no-such-batch", "round_id": str(item.id),
+                  "meeting_id": str(meeting.id), "round": item.public_id,
+                  "meeting": meeting.public_id},
         "loaded": {"assembly_id": str(loaded), "officer_id": str(colleague.id),
                    "token": "no-such-invitation", "batch_id": "no-such-batch"},
     }

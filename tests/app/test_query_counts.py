@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from assembly import db
 from assembly.accounts.models import Officer
+from assembly.deliberation.models import Meeting, Round
 from assembly.invitations import credentials
 from assembly.invitations.models import LetterBatch
 from assembly.routes import routes
@@ -72,13 +73,29 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
         follow_redirects=False)
     assert response.status_code == 303, response.text
     wait_for_letters(client, response.headers["location"])
+    # A programme: a round and a meeting serving it, so their pages have something to show.
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "round_create", assembly_id=assembly_id), {
+            "kind": "learn", "title": "Learning", "purpose": "To learn.",
+            "instructions": "Read.", "opens_at": "2099-03-12T18:00",
+            "closes_at": "2099-03-19T18:00"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    with db.session(engine) as session:
+        round_id = session.exec(select(Round.id).where(Round.assembly_id == assembly_id)).one()
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "meeting_create", assembly_id=assembly_id), {
+            "title": "First weekend", "starts_at": "2099-03-13T10:00",
+            "ends_at": "2099-03-13T16:00", "place": "Library", "address": "1 High Street",
+            "step_free": "yes", "rounds": str(round_id)}, follow_redirects=False)
+    assert response.status_code == 303, response.text
     return assembly_id
 
 
 # GET routes that are not officer pages: the public home page, signing in, and what residents
 # and panel members see. Every other GET route is measured, so a new page is covered at once.
 NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "invitation_decline_page",
-                     "member_home"}
+                     "welcome", "member_home", "member_round", "member_programme_calendar",
+                     "member_meeting_calendar"}
 
 
 def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
@@ -92,8 +109,12 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
         officer_id = session.exec(select(Officer.id)).first()
         batch_id = session.exec(select(LetterBatch.public_id).where(
             LetterBatch.assembly_id == assembly_id)).first()
+        round_id = session.exec(select(Round.id).where(Round.assembly_id == assembly_id)).first()
+        meeting_id = session.exec(select(Meeting.id).where(
+            Meeting.assembly_id == assembly_id)).first()
     values = {"assembly_id": assembly_id, "run_id": run_id, "member_id": member_id,
-              "officer_id": officer_id, "name": "lottery.csv", "batch_id": batch_id}
+              "officer_id": officer_id, "name": "lottery.csv", "batch_id": batch_id,
+              "round_id": round_id, "meeting_id": meeting_id}
     pages = {}
     for route in routes:
         if not isinstance(route, Route) or "GET" not in (route.methods or ()):

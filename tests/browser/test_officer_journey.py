@@ -1,8 +1,9 @@
 """The officer's whole journey in a real browser, from signing in to the invitation letters, and
-two residents' from their letter (one by the link, one by typing the code) to the welcome page;
-with JavaScript and without, on a phone-sized and a desktop-sized screen. Every page on the way
-is scanned by axe-core (no serious or critical violation is allowed) and must fit the width of the
-screen: wide tables scroll in their own box, which the keyboard can reach.
+two residents' from their letter (one by the link, one by typing the code) to their home page,
+and a third's who says no; with JavaScript and without, on a phone-sized and a desktop-sized
+screen. Every page on the way is scanned by axe-core (no serious or critical violation is allowed)
+and must fit the width of the screen: wide tables scroll in their own box, which the keyboard can
+reach.
 """
 
 from __future__ import annotations
@@ -167,13 +168,13 @@ def journey(page: Page, axe: Accessibility, chromium: Browser, server: Server,
         expect(resident.get_by_role("heading", level=1)).to_contain_text("Your invitation")
         axe.check(resident, javascript=javascript)
         resident.get_by_role("button", name="Continue").click()
-        resident.wait_for_url(re.compile(r"/welcome$"))
-        expect(resident.get_by_role("heading", level=1)).to_contain_text(f"Welcome to {title}")
+        resident.wait_for_url(re.compile(r"/home$"))
+        expect(resident.get_by_role("heading", level=1)).to_contain_text(title)
         axe.check(resident, javascript=javascript)
         expect(resident.get_by_role("link", name="0151 496 0123")).to_be_visible()
         # The same link a second time on this device: back to their page, not "used".
         resident.goto(rows[0]["invitation_link"])
-        resident.wait_for_url(re.compile(r"/welcome$"))
+        resident.wait_for_url(re.compile(r"/home$"))
     finally:
         resident_context.close()
 
@@ -193,8 +194,8 @@ def journey(page: Page, axe: Accessibility, chromium: Browser, server: Server,
         expect(resident.get_by_role("link", name="Officer sign in")).to_have_count(0)
         resident.get_by_label("Invitation code").fill(rows[1]["invitation_code"].lower())
         resident.get_by_role("button", name="Continue").click()
-        resident.wait_for_url(re.compile(r"/welcome$"))
-        expect(resident.get_by_role("heading", level=1)).to_contain_text(f"Welcome to {title}")
+        resident.wait_for_url(re.compile(r"/home$"))
+        expect(resident.get_by_role("heading", level=1)).to_contain_text(title)
         axe.check(resident, javascript=javascript)
         expect(resident.get_by_role("link", name="Officer sign in")).to_have_count(0)
     finally:

@@ -127,12 +127,12 @@ def test_opening_the_link_does_not_use_it_and_continue_signs_the_member_in(
             assert "set-cookie" not in page.headers
         response = post_form(resident, f"/invite/{token}", follow_redirects=False)
         assert response.status_code == 303
-        assert response.headers["location"] == "/welcome"
+        assert response.headers["location"] == "/home"
         assert "minipublic-session=" in response.headers["set-cookie"]
-        welcome = resident.get("/welcome")
-        assert welcome.status_code == 200
-        assert "Welcome to Our council, data and AI" in welcome.text
-        assert "How should our council use data and AI?" in welcome.text
+        home = resident.get("/home")
+        assert home.status_code == 200
+        assert "<h1>Our council, data and AI</h1>" in home.text
+        assert "How should our council use data and AI?" in home.text
 
         # Opened again where they are signed in: their home, not "used on another device".
         again = post_form(resident, f"/invite/{token}", follow_redirects=False)
@@ -263,7 +263,7 @@ def test_codes_are_forgiving_to_type_and_wrong_ones_are_explained(
     assert fragment.status_code == 422 and "<html" not in fragment.text
     typed = code.replace("-", " ").lower().replace("0", "o")
     response = post_form(client, "/invite", {"code": typed}, follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/welcome"
+    assert response.status_code == 303 and response.headers["location"] == "/home"
 
 
 def test_too_many_wrong_codes_from_one_address_are_refused(

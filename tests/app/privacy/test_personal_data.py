@@ -249,7 +249,7 @@ def test_no_personal_data_in_logs_through_a_whole_journey(
         token = rows[0]["invitation_link"].rsplit("/", 1)[1]
         resident.get(f"/invite/{token}")
         post_form(resident, f"/invite/{token}")
-        resident.get("/welcome")
+        resident.get("/home")
         post_form(resident, "/invite", {"code": rows[1]["invitation_code"]})
         post_form(resident, "/invite", {"code": "WRONG-CODE"})
     post_form(officer_client, f"/assemblies/{panel.assembly_id}/personal-data/find",

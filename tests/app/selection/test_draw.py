@@ -107,7 +107,7 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
     # The leaving member has already joined online; leaving the panel must end that session.
     leaver = make_client(app)
     sign_in_member(leaver, engine, settings, leaving)
-    assert leaver.get("/welcome", follow_redirects=False).status_code == 200
+    assert leaver.get("/home", follow_redirects=False).status_code == 200
     drop_out = f"/assemblies/{assembly_id}/members/{leaving.id}/drop-out"
     assert f'href="{drop_out}"' in page.text
     confirm = officer_client.get(drop_out)
@@ -125,7 +125,7 @@ def test_draw_is_reproducible_and_replacement_keeps_quotas(
         assert leaving_public not in now and len(now) == 12
         gone = session.get(Member, leaving.id)
         assert gone.status == "replaced" and gone.replaced_by is not None
-    assert leaver.get("/welcome", follow_redirects=False).status_code != 200
+    assert leaver.get("/home", follow_redirects=False).status_code != 200
     leaver.close()
     with dbs() as session:
         instance = instance_from_db(session, assembly_id, 12)

@@ -1,0 +1,124 @@
+"""The programme of an assembly: its rounds in order, the moments each round changed state, and
+the meetings that serve the rounds.
+
+A round's state is never stored: it follows from the clock and the round's times (see
+`assembly.deliberation.rounds.state_of`). `RoundTransition` records when each change of state
+happened, once, so the audit log says it exactly once even with several workers.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from assembly.tables import UTCDateTime, foreign_key, public_id, when
+
+
+class RoundKind(str, enum.Enum):
+    learn = "learn"        # members read briefings and ask the speakers questions
+    discuss = "discuss"    # members respond to one another's statements
+    draft = "draft"        # members write and amend principles
+    vote = "vote"          # members vote on the principles
+
+
+class RoundState(str, enum.Enum):
+    scheduled = "scheduled"
+    open = "open"
+    closed = "closed"
+    results_released = "results_released"
+
+
+# Kinds whose closing produces something to release: the opinion groups of a discussion, the
+# drafted principles, the tally of a vote. A learn round's briefings are its whole content.
+WITH_RESULTS = frozenset({RoundKind.discuss, RoundKind.draft, RoundKind.vote})
+# Kinds of which only one round may be open at a time: members hold one conversation, one draft
+# and one ballot at once, and the results of one feed the next. Learn rounds may overlap (a
+# library of briefings can stay open while the next one opens).
+EXCLUSIVE = frozenset({RoundKind.discuss, RoundKind.draft, RoundKind.vote})
+
+
+class Transition(str, enum.Enum):
+    opened = "opened"
+    closed = "closed"
+    results_released = "results_released"
+
+
+class Round(SQLModel, table=True):
+    """One round of the programme. `position` orders the timeline; `cycle` counts reopenings
+    (each reopening starts a new cycle with its own opened/closed transitions)."""
+
+    __tablename__ = "round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=public_id, max_length=32, unique=True)
+    assembly_id: int = foreign_key("assembly.id", ondelete="CASCADE")
+    position: int = 0
+    kind: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    purpose: str = Field(default="", max_length=2000)
+    instructions: str = Field(default="", max_length=5000)
+    opens_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    closes_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    cycle: int = 0
+    sequence: int = 0  # rises whenever its times change, for calendars (RFC 5545 SEQUENCE)
+    reopen_reason: str = Field(default="", max_length=1000)
+    results_released_at: datetime | None = when(nullable=True)
+    created_at: datetime = when()
+
+
+class RoundTransition(SQLModel, table=True):
+    """The moment a round changed state, recorded once: UNIQUE(round, cycle, transition) with
+    insert-on-conflict-do-nothing, so whichever worker sees the change first writes the audit
+    event and every other one writes nothing."""
+
+    __tablename__ = "round_transition"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "cycle", "transition", name="uq_round_transition"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = foreign_key("round.id", ondelete="CASCADE")
+    cycle: int = 0
+    transition: str = Field(max_length=32)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)  # when it happened
+    actor: str = Field(max_length=200)                          # "schedule" or an officer
+    recorded_at: datetime = when()
+
+
+class StepFree(str, enum.Enum):
+    yes = "yes"
+    no = "no"
+    unknown = "unknown"
+
+
+class Meeting(SQLModel, table=True):
+    """A meeting in person or online; `sequence` rises with every edit, so calendars that
+    imported it replace their copy (RFC 5545 SEQUENCE)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=public_id, max_length=32, unique=True)
+    assembly_id: int = foreign_key("assembly.id", ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    starts_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    ends_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    place: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=1000)
+    step_free: str = Field(default=StepFree.unknown.value, max_length=16)
+    access_notes: str = Field(default="", max_length=2000)
+    online_url: str = Field(default="", max_length=1000)
+    sequence: int = 0
+    created_at: datetime = when()
+    updated_at: datetime = when()
+
+
+class MeetingRound(SQLModel, table=True):
+    """Which rounds a meeting serves."""
+
+    __tablename__ = "meeting_round"
+
+    meeting_id: int = Field(foreign_key="meeting.id", ondelete="CASCADE", primary_key=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE", primary_key=True,
+                          index=True)

@@ -1,0 +1,46 @@
+"""The programme: officers' timeline, rounds, overrides and meetings; the member's home."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from assembly import routing  # noqa: F401  (registers the `id` path parameter)
+from assembly.deliberation.views import member, officer
+
+A = "/assemblies/{assembly_id:id}"
+R = A + "/rounds/{round_id:id}"
+M = A + "/meetings/{meeting_id:id}"
+
+routes: list[BaseRoute] = [
+    Route(A + "/programme", officer.page, methods=["GET"], name="programme"),
+    Route(A + "/programme.ics", officer.programme_calendar, methods=["GET"],
+          name="programme_calendar"),
+    Route(A + "/programme/time-zone", officer.set_time_zone, methods=["POST"],
+          name="programme_time_zone"),
+    Route(A + "/rounds/new", officer.round_new, methods=["GET"], name="round_new"),
+    Route(A + "/rounds", officer.round_create, methods=["POST"], name="round_create"),
+    Route(R, officer.round_page, methods=["GET"], name="round"),
+    Route(R + "/edit", officer.round_edit, methods=["GET"], name="round_edit"),
+    Route(R + "/edit", officer.round_update, methods=["POST"], name="round_update"),
+    Route(R + "/move", officer.round_move, methods=["POST"], name="round_move"),
+    Route(R + "/delete", officer.round_delete, methods=["POST"], name="round_delete"),
+    Route(R + "/open", officer.round_open_now, methods=["POST"], name="round_open_now"),
+    Route(R + "/extend", officer.round_extend, methods=["POST"], name="round_extend"),
+    Route(R + "/close", officer.round_close_now, methods=["POST"], name="round_close_now"),
+    Route(R + "/reopen", officer.round_reopen, methods=["POST"], name="round_reopen"),
+    Route(R + "/release", officer.round_release, methods=["POST"], name="round_release"),
+    Route(A + "/meetings/new", officer.meeting_new, methods=["GET"], name="meeting_new"),
+    Route(A + "/meetings", officer.meeting_create, methods=["POST"], name="meeting_create"),
+    Route(M + "/edit", officer.meeting_edit, methods=["GET"], name="meeting_edit"),
+    Route(M + "/edit", officer.meeting_update, methods=["POST"], name="meeting_update"),
+    Route(M + "/delete", officer.meeting_delete, methods=["POST"], name="meeting_delete"),
+    Route(M + ".ics", officer.meeting_calendar, methods=["GET"], name="meeting_calendar"),
+    # the member's side
+    Route("/home", member.home, methods=["GET"], name="member_home"),
+    Route("/home/programme.ics", member.programme_calendar, methods=["GET"],
+          name="member_programme_calendar"),
+    Route("/home/rounds/{round:public_id}", member.round_page, methods=["GET"],
+          name="member_round"),
+    Route("/home/meetings/{meeting:public_id}.ics", member.meeting_calendar,
+          methods=["GET"], name="member_meeting_calendar"),
+]

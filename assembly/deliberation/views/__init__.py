@@ -1,0 +1,1 @@
+"""Views of the deliberation room, one module per audience."""

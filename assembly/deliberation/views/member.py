@@ -1,0 +1,89 @@
+"""The member's home: what is open now and what it asks of them, what comes next, what is
+done, and the meetings; one round's page; and calendar files for their phone.
+
+Plain words, large type, no JavaScript needed. Times are in the assembly's time zone and in
+words ("closes Friday 14 March at 6pm").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+from starlette.requests import Request
+from starlette.responses import Response
+
+from assembly import clock, db
+from assembly.authz import require
+from assembly.deliberation import timeline
+from assembly.deliberation.access import (
+    members_assembly,
+    members_meeting,
+    members_round,
+)
+from assembly.deliberation.models import Meeting
+from assembly.deliberation.views import common
+from assembly.templating import render
+
+
+async def home(request: Request) -> Response:
+    actor = require(request, "member.welcome")
+    assert actor.member is not None
+    now = clock.now(request)
+    await common.caught_up(request, actor.member.assembly_id, now)
+
+    def load(session: Session) -> timeline.Timeline:
+        return timeline.load(session, members_assembly(session, actor), now,
+                             member=actor.member)
+
+    view = await db.run(request, load)
+    return render(request, "deliberation/home.html", {"assembly": view.assembly, "t": view})
+
+
+@dataclass(frozen=True)
+class RoundPage:
+    programme: timeline.Timeline
+    view: timeline.RoundView
+
+
+async def round_page(request: Request) -> Response:
+    actor = require(request, "member.welcome")
+    assert actor.member is not None
+    now = clock.now(request)
+    await common.caught_up(request, actor.member.assembly_id, now)
+
+    def load(session: Session) -> RoundPage:
+        item = members_round(session, actor, request.path_params["round"])
+        view = timeline.load(session, members_assembly(session, actor), now, member=actor.member)
+        return RoundPage(view, next(v for v in view.rounds if v.round.id == item.id))
+
+    page = await db.run(request, load)
+    meetings = [m for m in page.programme.coming_meetings if m.meeting in page.view.meetings]
+    return render(request, "deliberation/member_round.html",
+                  {"assembly": page.programme.assembly, "t": page.programme, "v": page.view,
+                   "meetings": meetings})
+
+
+async def programme_calendar(request: Request) -> Response:
+    actor = require(request, "member.welcome")
+    now = clock.now(request)
+
+    def load(session: Session) -> timeline.Timeline:
+        return timeline.load(session, members_assembly(session, actor), now)
+
+    view = await db.run(request, load)
+    return common.calendar_response(common.programme_ics(request, view, officer=False),
+                                    "assembly-programme.ics")
+
+
+async def meeting_calendar(request: Request) -> Response:
+    actor = require(request, "member.welcome")
+    now = clock.now(request)
+
+    def load(session: Session) -> tuple[timeline.Timeline, Meeting]:
+        meeting = members_meeting(session, actor, request.path_params["meeting"])
+        return timeline.load(session, members_assembly(session, actor), now), meeting
+
+    view, meeting = await db.run(request, load)
+    return common.calendar_response(common.meeting_ics(request, view, meeting),
+                                    f"meeting-{meeting.public_id}.ics")
