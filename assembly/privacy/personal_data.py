@@ -38,7 +38,7 @@ from assembly.accounts import signin
 from assembly.accounts.models import UserSession
 from assembly.assemblies.models import Assembly
 from assembly.errors import ActionableError
-from assembly.invitations import credentials
+from assembly.invitations import credentials, returning
 from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.selection import panel, publication
 from assembly.selection.models import Draw, Member, SelectionRun
@@ -392,6 +392,7 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
     if member is not None and member.id is not None:
         credentials.lock_members(session, [member.id])
         credentials.revoke_outstanding(session, [member.id], now=now)
+        returning.revoke_all(session, member.id, now=now)
         panel.leave(session, member, now)
         outbox.forget_member(session, member.id)
     audit.record(session, respondent.assembly_id, actor, "respondent.erased", {
