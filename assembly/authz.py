@@ -112,6 +112,7 @@ RULES: dict[str, tuple[ActorKind, Rule]] = {
     "retention.change": ("officer", officer),
     # panel members
     "member.welcome": ("member", member),
+    "member.account": ("member", member),
     "member.view_assembly": ("member", member_of_assembly),
 }
 

@@ -158,6 +158,30 @@ def demo(args: argparse.Namespace) -> int:
     return serve(argparse.Namespace(host=settings.host, port=settings.port))
 
 
+def send_mail(args: argparse.Namespace) -> int:
+    """One delivery pass of the outbox: for a scheduler (cron) where the web server's own pass
+    is not wanted, or to push queued mail out now."""
+    from assembly import mail, outbox
+
+    settings = load_settings("send-mail")
+    if not mail.configured(settings):
+        sys.stderr.write("minipublic send-mail: no e-mail server is set up; set "
+                         "MINIPUBLIC_SMTP_HOST and MINIPUBLIC_MAIL_FROM (docs/configuration.md).\n")
+        return 2
+    with open_engine(settings) as engine:
+        total = outbox.Delivery()
+        while True:
+            delivery = outbox.deliver_due(engine, settings)
+            total = outbox.Delivery(total.sent + delivery.sent,
+                                    total.retrying + delivery.retrying,
+                                    total.failed + delivery.failed)
+            if delivery.sent + delivery.retrying + delivery.failed < outbox.BATCH:
+                break
+    print(f"Sent {total.sent:,}; {total.retrying:,} to try again later; "
+          f"{total.failed:,} could not be delivered.")
+    return 1 if total.failed else 0
+
+
 def _where(settings: Settings) -> str:
     if settings.is_sqlite:
         return settings.database_url.removeprefix("sqlite:///")
@@ -172,6 +196,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
     parser = commands.add_parser("migrate", help="create or upgrade the database schema")
     parser.set_defaults(run=migrate)
+
+    parser = commands.add_parser(
+        "send-mail", help="send the e-mail that is due now (the server also does this itself)")
+    parser.set_defaults(run=send_mail)
 
     parser = commands.add_parser(
         "demo", help="create a demo assembly with 1,000 fictional residents, then serve it")

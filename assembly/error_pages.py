@@ -65,10 +65,15 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 def sign_in_required(request: Request, exc: SignInRequired) -> Response:
     if exc.audience == "member":
+        # Members have no password: the way back in is a sign-in link or code, from one page.
+        sign_in = url(request, "member_sign_in_page")
+        if request.method in ("GET", "HEAD") and not is_htmx(request):
+            return Response(status_code=303, headers={"Location": sign_in})
         return error_page(
             request, 401,
-            "This page is for members of the assembly. Open the link in your invitation letter "
-            "or e-mail to continue. If it no longer works, contact the engagement team.",
+            "This page is for members of the assembly, and you are not signed in on this device, "
+            "so nothing was changed. Open the link in your invitation, or get a sign-in link "
+            f"at {sign_in}, then try again.",
         )
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     login = url(request, "login_page", {"next": target})

@@ -1,11 +1,11 @@
 """Every table of the app, registered on one metadata: the rooms' models in journey order, then
-the audit log. Migrations and anything that creates or checks the whole schema import this."""
+the audit log and the e-mail outbox. Migrations and anything that creates or checks the whole schema import this."""
 
 from __future__ import annotations
 
 from sqlmodel import SQLModel
 
-from assembly import audit  # noqa: F401
+from assembly import audit, outbox  # noqa: F401
 from assembly.accounts import models as accounts  # noqa: F401
 from assembly.assemblies import models as assemblies  # noqa: F401
 from assembly.deliberation import models as deliberation  # noqa: F401

@@ -113,6 +113,24 @@ VARIABLES: tuple[Variable, ...] = (
              "Public tables hide any count smaller than this, so nobody can be singled out; in "
              "a selection's published `pool-summary.csv` such counts (and any that would give "
              "them away) are left empty. Recorded in the selection's commitment."),
+    Variable("MINIPUBLIC_SMTP_HOST", "smtp_host", "(none)",
+             "The SMTP server that sends e-mail (reminders, sign-in links). Without it nothing is "
+             "e-mailed: officers print letters instead, and the member pages say so."),
+    Variable("MINIPUBLIC_SMTP_PORT", "smtp_port", "587", "The SMTP server's port."),
+    Variable("MINIPUBLIC_SMTP_SECURITY", "smtp_security", "starttls",
+             "`starttls` (upgrade the connection, usually port 587), `ssl` (TLS from the start, "
+             "usually port 465) or `none` (only for a relay on the same machine)."),
+    Variable("MINIPUBLIC_SMTP_USER", "smtp_user", "(none)",
+             "User name for the SMTP server, if it asks for one."),
+    Variable("MINIPUBLIC_SMTP_PASSWORD", "smtp_password", "(none)",
+             "Password for the SMTP server. Never sent over a connection without TLS."),
+    Variable("MINIPUBLIC_MAIL_FROM", "mail_from", "(none)",
+             "The sender's address, e.g. `assembly@example.gov.uk`. Required with an SMTP server."),
+    Variable("MINIPUBLIC_MAIL_FROM_NAME", "mail_from_name", "(the site name)",
+             "The sender's name residents see, e.g. `Liverpool City Region assembly team`."),
+    Variable("MINIPUBLIC_MAIL_INTERVAL_SECONDS", "mail_interval_seconds", "15",
+             "How often each server process looks for e-mail to send. Each message is sent by "
+             "one process only, even with several workers."),
     Variable("MINIPUBLIC_LOG_LEVEL", "log_level", "info",
              "`debug`, `info`, `warning` or `error`. Logs never contain names, e-mail addresses "
              "or demographics."),
@@ -148,6 +166,14 @@ class Settings:
     invitation_days: int = 28
     retention_days: int = 90
     suppress_below: int = 5
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = ""
+    mail_from_name: str = ""
+    mail_interval_seconds: int = 15
     log_level: str = "info"
 
     def __post_init__(self) -> None:
@@ -224,6 +250,16 @@ class Settings:
         if self.max_request_mb < 1:
             problems.append(f"MINIPUBLIC_MAX_REQUEST_MB is {self.max_request_mb}; use at least 1 "
                             "(the default, 41, takes two files of 20 MB).")
+        if self.smtp_security not in ("starttls", "ssl", "none"):
+            problems.append(f"MINIPUBLIC_SMTP_SECURITY is {self.smtp_security!r}; use starttls, "
+                            "ssl or none.")
+        if self.smtp_host and "@" not in self.mail_from:
+            problems.append("MINIPUBLIC_SMTP_HOST is set but MINIPUBLIC_MAIL_FROM is "
+                            f"{self.mail_from!r}; give the sender's address, e.g. "
+                            "MINIPUBLIC_MAIL_FROM=assembly@example.gov.uk.")
+        if self.smtp_password and self.smtp_security == "none":
+            problems.append("MINIPUBLIC_SMTP_PASSWORD is set with MINIPUBLIC_SMTP_SECURITY=none, "
+                            "which would send the password unencrypted; use starttls or ssl.")
         if self.log_level not in ("debug", "info", "warning", "error"):
             problems.append(f"MINIPUBLIC_LOG_LEVEL is {self.log_level!r}; use debug, info, "
                             "warning or error.")

@@ -279,21 +279,21 @@ def redeem(session: Session, secret_hash: str, *, now: datetime | None = None) -
     return Redemption(State.valid, member)
 
 
-_INVITE_PATH = re.compile(r"/invite/[^/?#\s\"']+")
+_INVITE_PATH = re.compile(r"/(invite|sign-in)/[^/?#\s\"']+")
 
 
 class HideInvitationTokens(logging.Filter):
-    """Access logs write every path, and an unused invitation link in a log file is a key to a
-    member's account: replace the token with [hidden] before the record is formatted."""
+    """Access logs write every path, and an unused invitation or sign-in link in a log file is a
+    key to a member's account: replace the token with [hidden] before the record is formatted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _INVITE_PATH.sub("/invite/[hidden]", arg) if isinstance(arg, str) else arg
+                _INVITE_PATH.sub(r"/\1/[hidden]", arg) if isinstance(arg, str) else arg
                 for arg in record.args
             )
         elif isinstance(record.msg, str):
-            record.msg = _INVITE_PATH.sub("/invite/[hidden]", record.msg)
+            record.msg = _INVITE_PATH.sub(r"/\1/[hidden]", record.msg)
         return True
 
 

@@ -62,3 +62,26 @@ class LetterBatch(SQLModel, table=True):
     heartbeat_at: datetime | None = when(nullable=True)
     ready_at: datetime | None = when(nullable=True)
     activated_at: datetime | None = when(nullable=True)
+
+
+class SignInKind(str, enum.Enum):
+    link = "link"  # e-mailed to the member's own address, at their request
+    code = "code"  # made by an officer, read out on the phone or printed
+
+
+class SignInCredential(SQLModel, table=True):
+    """A single-use way back in for a member who has joined: the invitation was single-use, and
+    sessions end and phones change. Only the sha256 of the secret is stored, as for invitations;
+    using it is one `UPDATE ... WHERE used_at IS NULL AND expires_at > now RETURNING`."""
+
+    __tablename__ = "sign_in_credential"
+
+    id: int | None = Field(default=None, primary_key=True)
+    member_id: int = foreign_key("member.id", ondelete="CASCADE")
+    kind: str = Field(max_length=8)
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = when()
+    created_by: int | None = foreign_key("officer.id", nullable=True, ondelete="SET NULL")
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    used_at: datetime | None = when(nullable=True)
+    revoked_at: datetime | None = when(nullable=True)

@@ -18,6 +18,10 @@ routes: list[BaseRoute] = [
           methods=["POST"], name="letter_batch_download"),
     Route("/assemblies/{assembly_id:id}/members/{member_id:id}/invitation",
           officer.reissue, methods=["POST"], name="invitation_reissue"),
+    Route("/assemblies/{assembly_id:id}/members/{member_id:id}/sign-in-code",
+          officer.sign_in_code_page, methods=["GET"], name="member_sign_in_code_page"),
+    Route("/assemblies/{assembly_id:id}/members/{member_id:id}/sign-in-code",
+          officer.make_sign_in_code, methods=["POST"], name="member_sign_in_code"),
     Route("/invite", member.code_page, methods=["GET"], name="invite_code_page"),
     Route("/invite", member.redeem_code, methods=["POST"], name="invite_code"),
     Route("/invite/{token}", member.invitation, methods=["GET"], name="invitation"),
@@ -27,4 +31,12 @@ routes: list[BaseRoute] = [
     Route("/invite/{token}/decline", member.decline, methods=["POST"], name="invitation_decline"),
     # The first home of members, now the deliberation room's `member_home`.
     Route("/welcome", member.welcome, methods=["GET"], name="welcome"),
+    Route("/sign-in", member.sign_in_page, methods=["GET"], name="member_sign_in_page"),
+    Route("/sign-in", member.send_sign_in_link, methods=["POST"], name="member_sign_in"),
+    Route("/sign-in/{token}", member.sign_in_link, methods=["GET"], name="member_sign_in_link"),
+    Route("/sign-in/{token}", member.use_sign_in_link, methods=["POST"],
+          name="member_sign_in_link_use"),
+    Route("/account", member.account, methods=["GET"], name="member_account"),
+    Route("/account/sign-out-everywhere", member.sign_out_everywhere, methods=["POST"],
+          name="member_sign_out_everywhere"),
 ]

@@ -37,12 +37,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from assembly import audit
+from assembly import audit, outbox
 from assembly.accounts import signin
 from assembly.accounts.models import UserSession
 from assembly.assemblies.models import Assembly
 from assembly.errors import ActionableError
-from assembly.invitations import credentials
+from assembly.invitations import credentials, returning
 from assembly.recruitment.models import Contact, Profile, Respondent
 from assembly.recruitment.respondents import find_by_reference
 from assembly.selection import panel, publication
@@ -53,6 +53,8 @@ from assembly.tables import utcnow
 PURGE_ACTOR = "system:purge"
 # Ended sign-in sessions are kept this long for an admin to look into, then deleted.
 ENDED_SESSIONS_KEPT = timedelta(days=30)
+# A sent e-mail is kept (without its body) only to stop a repeat of the same reminder.
+SENT_MAIL_KEPT = timedelta(days=90)
 # Without an end date, an assembly is taken to end this long after its draw.
 ASSUMED_LENGTH = timedelta(days=365)
 # Retention periods an officer may choose, in days.
@@ -278,6 +280,7 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
                 .values(purged_at=now))
     old_sessions = session.exec(sa.delete(UserSession).where(ended)).rowcount
     attempts = signin.prune_attempts(session, settings)
+    outbox.purge_sent(session, older_than=SENT_MAIL_KEPT, now=now)
     return PurgeReport(items, int(old_sessions), int(attempts), dry_run=False)
 
 
@@ -409,7 +412,9 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
     if member is not None and member.id is not None:
         credentials.lock_members(session, [member.id])
         credentials.revoke_outstanding(session, [member.id], now=now)
+        returning.revoke_all(session, member.id, now=now)
         panel.leave(session, member, now)
+        outbox.forget_member(session, member.id)
     audit.record(session, respondent.assembly_id, actor, "respondent.erased", {
         "respondent": respondent.public_id,
         "member": member.public_id if member is not None else None,

@@ -4,7 +4,8 @@
 `test_every_route_is_in_the_table`. Each row names the route, the method, and who is ALLOWED; the
 test then makes the request as every kind of actor and asserts it is allowed or denied.
 
-"Denied" means refused by the access check: 401, 403, or a redirect to the sign-in page.
+"Denied" means refused by the access check: 401, 403, or a redirect to a sign-in page (the
+officers' or the members').
 "Allowed" means anything else short of a server error: a 422 for an empty form still shows the
 request got past the access check. Paths with parameters are filled from the `world` fixture
 (`{officer_id}`, `{assembly_id}`, ...); extend `world` when your routes need more objects.
@@ -123,6 +124,15 @@ ACCESS: tuple[Access, ...] = (
     Access("member_programme_calendar", "GET", MEMBERS),
     Access("member_round", "GET", MEMBERS, "/home/rounds/{round_public_id}"),
     Access("member_meeting_calendar", "GET", MEMBERS, "/home/meetings/{meeting_public_id}.ics"),
+    # signing in again
+    Access("member_sign_in_page", "GET", EVERYONE),
+    Access("member_sign_in", "POST", EVERYONE),
+    Access("member_sign_in_link", "GET", EVERYONE),
+    Access("member_sign_in_link_use", "POST", EVERYONE),
+    Access("member_account", "GET", MEMBERS),
+    Access("member_sign_out_everywhere", "POST", MEMBERS),
+    Access("member_sign_in_code_page", "GET", OFFICERS),
+    Access("member_sign_in_code", "POST", OFFICERS),
     # personal data
     Access("personal_data", "GET", OFFICERS),
     Access("personal_data_find", "POST", OFFICERS),
@@ -231,8 +241,8 @@ def denied(response: object) -> bool:
     status = response.status_code  # type: ignore[attr-defined]
     location = response.headers.get("location", "")  # type: ignore[attr-defined]
     redirect = response.headers.get("hx-redirect", "")  # type: ignore[attr-defined]
-    return status in (401, 403) or (status == 303 and location.startswith("/login?")) or \
-        redirect.startswith("/login?")
+    return status in (401, 403) or (status == 303 and location.startswith(("/login?", "/sign-in"))) \
+        or redirect.startswith("/login?")
 
 
 @pytest.mark.parametrize("row", ACCESS, ids=lambda row: f"{row.method} {row.name}")

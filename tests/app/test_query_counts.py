@@ -95,7 +95,8 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
 # and panel members see. Every other GET route is measured, so a new page is covered at once.
 NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "invitation_decline_page",
                      "welcome", "member_home", "member_round", "member_programme_calendar",
-                     "member_meeting_calendar"}
+                     "member_meeting_calendar", "member_sign_in_page", "member_sign_in_link",
+                     "member_account"}
 
 
 def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:

@@ -29,7 +29,7 @@ from assembly import db, forms, sessions
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import Actor, require
-from assembly.invitations import batches, letters
+from assembly.invitations import batches, letters, returning
 from assembly.invitations.batches import Live
 from assembly.invitations.credentials import InvitationError, Issued
 from assembly.invitations.models import BatchStatus, Invitation, LetterBatch
@@ -386,3 +386,55 @@ def letter_head(assembly: Assembly, settings: Settings) -> letters.LetterHead:
         contact_address=tuple(line for line in assembly.contact_address.split("\n") if line),
         support_offer=assembly.support_offer,
     )
+
+
+# --- a sign-in code for a member who has joined and cannot get back in --------------------------
+
+
+def _member_for_code(session: Session, assembly_id: int, member_id: int
+                     ) -> tuple[Assembly, Member, str, str]:
+    assembly = assembly_or_404(session, assembly_id)
+    member = member_or_404(session, assembly_id, member_id)
+    respondent = session.get(Respondent, member.respondent_id)
+    contact = session.exec(select(Contact).where(
+        Contact.respondent_id == member.respondent_id)).first()
+    reference = respondent.external_id if respondent is not None else member.public_id
+    return assembly, member, reference, contact.name if contact is not None else ""
+
+
+async def sign_in_code_page(request: Request) -> Response:
+    """Confirm before making a code: making one stops the member's earlier unused code."""
+    require(request, "members.manage")
+    assembly, member, reference, name = await db.run(
+        request, _member_for_code, request.path_params["assembly_id"],
+        request.path_params["member_id"])
+    return render(request, "invitations/sign_in_code.html", {
+        "assembly": assembly, "member": member, "reference": reference, "name": name,
+        "code": None, "can_return": returning.can_return(member)})
+
+
+async def make_sign_in_code(request: Request) -> Response:
+    """Make the code and show it once (never stored in a form we can show again)."""
+    actor = require(request, "members.manage")
+    assert actor.officer is not None and actor.officer.id is not None
+    officer_id = actor.officer.id
+    assembly_id = request.path_params["assembly_id"]
+    member_id = request.path_params["member_id"]
+
+    def work(session: Session) -> tuple[Assembly, Member, str, str, returning.Code]:
+        assembly, member, reference, name = _member_for_code(session, assembly_id, member_id)
+        return assembly, member, reference, name, returning.make_code(session, member,
+                                                                      officer_id)
+
+    try:
+        assembly, member, reference, name, code = await db.run(request, work, write=True)
+    except returning.NoWayBackIn as error:
+        return see_other(request, url(request, "member_sign_in_code_page",
+                                      assembly_id=assembly_id, member_id=member_id),
+                         str(error), "error")
+    settings: Settings = request.app.state.settings
+    code_page = settings.public_url.split("://", 1)[-1] + url(request, "invite_code_page")
+    return render(request, "invitations/sign_in_code.html", {
+        "assembly": assembly, "member": member, "reference": reference, "name": name,
+        "code": code, "can_return": True, "public_code_page": code_page},
+        headers={"Cache-Control": "no-store"})
