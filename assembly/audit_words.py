@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -194,6 +195,25 @@ def _erased(d: Details, n: Names) -> Sentence:
     return Sentence(f"Details of {n.person(d.get('respondent'))} erased on request", tuple(lines))
 
 
+def _when(value: Any) -> str:
+    """A stored UTC timestamp ("2026-03-14T18:00:00.000000Z") as "14 March 2026, 18:00 UTC"."""
+    if not isinstance(value, str):
+        return "an unrecorded time"
+    try:
+        at = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return value
+    return f"{at.day} {at:%B %Y, %H:%M} UTC"
+
+
+def _round(d: Details) -> str:
+    return f"{str(d.get('kind') or '').capitalize()} round “{d.get('title')}”".strip()
+
+
+def _meeting(d: Details) -> str:
+    return f"Meeting “{d.get('title')}”"
+
+
 SENTENCES: dict[str, Writer] = {
     "assembly.created": lambda d, n: Sentence("Assembly created"),
     "assembly.edited": lambda d, n: Sentence("Assembly details edited", (
@@ -248,6 +268,55 @@ SENTENCES: dict[str, Writer] = {
         (f"{_plural(d.get('sessions_ended'), 'session')} ended",)),
     "officer.enabled": lambda d, n: Sentence(
         f"Officer account of {n.officer(d.get('officer'))} enabled again"),
+    "member.declined": lambda d, n: Sentence(
+        f"{n.person(d.get('member'))} declined their invitation",
+        ("A reason was given" if d.get("reason_given") else "No reason given",
+         "From the invitation page" if d.get("via") in ("link", "code") else "")),
+    "member.sign_in_link_sent": lambda d, n: Sentence(
+        f"Sign-in link e-mailed to {n.person(d.get('member'))}", ("At their request",)),
+    "member.sign_in_code_made": lambda d, n: Sentence(
+        f"Sign-in code made for {n.person(d.get('member'))}"),
+    "member.signed_in": lambda d, n: Sentence(
+        f"{n.person(d.get('member'))} signed in again",
+        ("With a link sent by e-mail" if d.get("via") == "link"
+         else "With a code from the assembly team" if d.get("via") == "code" else "",)),
+    "member.signed_out_everywhere": lambda d, n: Sentence(
+        f"{n.person(d.get('member'))} signed out everywhere",
+        (f"{_plural(d.get('sessions'), 'session')} ended",)),
+    "mail_failed": lambda d, n: Sentence(
+        "An e-mail could not be delivered",
+        (f"After {_plural(d.get('attempts'), 'attempt')}", str(d.get("error") or ""))),
+    "mail_retried": lambda d, n: Sentence("An undelivered e-mail was queued again"),
+    "assembly.time_zone_changed": lambda d, n: Sentence(
+        "Time zone changed", (f"{d.get('from')} → {d.get('to')}",)),
+    "round.created": lambda d, n: Sentence(f"{_round(d)} added to the programme", (
+        f"Opens {_when(d.get('opens_at'))}", f"Closes {_when(d.get('closes_at'))}")),
+    "round.edited": lambda d, n: Sentence(f"{_round(d)} edited", (
+        "Changed: " + ", ".join(str(f).replace("_", " ") for f in d.get("fields") or ()),)),
+    "round.moved": lambda d, n: Sentence(
+        f"{_round(d)} moved to place {_number(d.get('position'))} in the programme"),
+    "round.deleted": lambda d, n: Sentence(f"{_round(d)} removed from the programme"),
+    "round.opened": lambda d, n: Sentence(f"{_round(d)} opened", (
+        f"At its opening time, {_when(d.get('at'))}",)),
+    "round.closed": lambda d, n: Sentence(f"{_round(d)} closed", (
+        f"At its closing time, {_when(d.get('at'))}",)),
+    "round.opened_early": lambda d, n: Sentence(f"{_round(d)} opened early", (
+        f"Opened {_when(d.get('at'))}; it was to open {_when(d.get('was_to_open'))}",)),
+    "round.extended": lambda d, n: Sentence(f"{_round(d)} extended", (
+        f"Now closes {_when(d.get('closes_at'))}; it was to close "
+        f"{_when(d.get('was_to_close'))}",)),
+    "round.closed_early": lambda d, n: Sentence(f"{_round(d)} closed early", (
+        f"Closed {_when(d.get('at'))}; it was to close {_when(d.get('was_to_close'))}",)),
+    "round.reopened": lambda d, n: Sentence(f"{_round(d)} reopened", (
+        f"Reason: {d.get('reason')}", f"Closes {_when(d.get('closes_at'))}")),
+    "round.results_released": lambda d, n: Sentence(f"Results of {_round(d)[0].lower()}"
+                                                    f"{_round(d)[1:]} released"),
+    "meeting.created": lambda d, n: Sentence(f"{_meeting(d)} added", (
+        f"Starts {_when(d.get('starts_at'))}",
+        f"Serves {_plural(d.get('rounds'), 'round')}")),
+    "meeting.edited": lambda d, n: Sentence(f"{_meeting(d)} edited", (
+        "Changed: " + ", ".join(str(f).replace("_", " ") for f in d.get("fields") or ()),)),
+    "meeting.deleted": lambda d, n: Sentence(f"{_meeting(d)} removed"),
 }
 
 
@@ -276,6 +345,10 @@ def actor(label: str, names: Names) -> str:
         return f"Minipublic (automatically: {label.removeprefix('system:')})"
     if label == "anonymous":
         return "Someone not signed in"
+    if label == "schedule":
+        return "Minipublic (automatically, at the programme's times)"
+    if label == "outbox":
+        return "Minipublic (automatically: e-mail)"
     return label
 
 

@@ -129,9 +129,31 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision`; safe to run repeatedly."""
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+    """Bring the schema up to `revision`; safe to run repeatedly.
+
+    On SQLite, foreign keys are off while migrating: a batch migration copies a table, drops the
+    old one and renames the copy, and with foreign keys on, that drop would cascade and delete
+    every row that refers to the table (an assembly's runs, respondents and members). Whether
+    the references still hold is checked before the migration commits."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        # PRAGMA foreign_keys is ignored inside a transaction: set it on the driver's
+        # connection before SQLAlchemy begins one.
+        raw = connection.connection.dbapi_connection
+        if sqlite and raw is not None:
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(connection), revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"The migration would leave {len(broken)} broken references "
+                            f"(first: {tuple(broken[0])}); nothing was changed.")
+        finally:
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 @functools.lru_cache(maxsize=1)

@@ -95,7 +95,10 @@ def record_due(session: Session, assembly_id: int, now: datetime) -> int:
     written = 0
     for item in pending(session, assembly_id, now):
         if insert(session, item.round, item.transition, item.at, SCHEDULE):
-            audit.record(session, assembly_id, SCHEDULE, f"round.{item.transition.value}", {
+            # The clock only opens and closes rounds (officers release results).
+            audit.record(session, assembly_id, SCHEDULE,
+                         "round.opened" if item.transition is Transition.opened
+                         else "round.closed", {
                 "round": item.round.public_id, "title": item.round.title,
                 "kind": item.round.kind, "cycle": item.round.cycle,
                 "at": audit.timestamp(item.at)})
