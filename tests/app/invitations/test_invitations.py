@@ -136,9 +136,9 @@ def test_opening_the_link_does_not_use_it_and_continue_signs_the_member_in(
 
         # Opened again where they are signed in: their home, not "used on another device".
         again = post_form(resident, f"/invite/{token}", follow_redirects=False)
-        assert again.status_code == 303 and again.headers["location"] == "/welcome"
+        assert again.status_code == 303 and again.headers["location"] == "/home"
         reopened = resident.get(f"/invite/{token}", follow_redirects=False)
-        assert reopened.status_code == 303 and reopened.headers["location"] == "/welcome"
+        assert reopened.status_code == 303 and reopened.headers["location"] == "/home"
     with make_client(app) as elsewhere:  # another device
         again = post_form(elsewhere, f"/invite/{token}", follow_redirects=False)
         assert again.status_code == 410
@@ -242,7 +242,9 @@ def test_a_member_who_joined_gets_a_new_letter_that_works_once(
     with make_client(app) as new_phone:
         assert post_form(new_phone, "/invite", {"code": single.rows[0]["invitation_code"]},
                          follow_redirects=False).status_code == 303
-        assert post_form(new_phone, f"/invite/{single.token(0)}",
+    # The letter's link stopped with its code: anyone who tries it is told so.
+    with make_client(app) as another:
+        assert post_form(another, f"/invite/{single.token(0)}",
                          follow_redirects=False).status_code == 410
 
 

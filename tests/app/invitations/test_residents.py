@@ -270,13 +270,13 @@ def test_a_used_link_takes_its_own_member_home_and_tells_anyone_else_it_is_used(
         assert post_form(resident, f"/invite/{first}", follow_redirects=False).status_code == 303
         for response in (resident.get(f"/invite/{first}", follow_redirects=False),
                          post_form(resident, f"/invite/{first}", follow_redirects=False)):
-            assert response.status_code == 303 and response.headers["location"] == "/welcome"
+            assert response.status_code == 303 and response.headers["location"] == "/home"
         with_htmx = post_form(resident, f"/invite/{first}", htmx=True)
-        assert with_htmx.status_code == 204 and with_htmx.headers["HX-Redirect"] == "/welcome"
+        assert with_htmx.status_code == 204 and with_htmx.headers["HX-Redirect"] == "/home"
         # Their typed code, entered again, also takes them home.
         code = post_form(resident, "/invite", {"code": rows[0]["invitation_code"]},
                          follow_redirects=False)
-        assert code.status_code == 303 and code.headers["location"] == "/welcome"
+        assert code.status_code == 303 and code.headers["location"] == "/home"
     # Someone signed in as another member on this device opens the first member's used link.
     with dbs() as session:
         other = session.get(Member, panel.members[1].member_id)
@@ -354,7 +354,9 @@ def test_declining_without_a_reason_works_with_htmx_and_a_long_reason_changes_no
                              htmx=True)
         assert too_long.status_code == 422
         assert too_long.text.lstrip().startswith('<form method="post"')
-        assert too_long.text.rstrip().endswith("</form>")  # swapped for the form it replaces
+        # Swapped for the form it replaces; only the out-of-band status region follows it.
+        after = too_long.text.split("</form>", 1)[1].strip()
+        assert after == "" or after.startswith('<div id="status" hx-swap-oob=')
         assert "please shorten it to 1,000 or fewer. Nothing has been recorded yet." in \
             too_long.text
         with dbs() as session:

@@ -116,7 +116,7 @@ def test_a_member_gets_a_link_by_email_and_signs_in_with_it_once(
         assert opened.status_code == 200 and "Continue" in opened.text
         browser.get(path)  # opening it again (a mail scanner did, say) uses nothing
         used = post_form(browser, path, follow_redirects=False)
-        assert used.status_code == 303 and used.headers["location"] == "/welcome"
+        assert used.status_code == 303 and used.headers["location"] == "/home"
         assert browser.get("/welcome").status_code == 200
         assert browser.get("/account").text.count("signed in on 1 phone or computer") == 1
 
@@ -189,7 +189,7 @@ def test_an_officer_makes_a_code_the_member_types_it_and_earlier_codes_stop(
         # Read out on the phone and typed in small letters without dashes: it still works.
         typed = codes[1].replace("-", " ").lower()
         used = post_form(member_browser, "/invite", {"code": typed}, follow_redirects=False)
-        assert used.status_code == 303 and used.headers["location"] == "/welcome"
+        assert used.status_code == 303 and used.headers["location"] == "/home"
         again = post_form(member_browser, "/invite", {"code": codes[1]})
         assert again.status_code == 410 and "already been used" in again.text
 
