@@ -26,7 +26,12 @@ from assembly.assemblies.models import Assembly
 from assembly.authz import require
 from assembly.forms import whole_number
 from assembly.recruitment.models import Contact, Profile, Respondent
-from assembly.recruitment.pool import feasibility, household_count, pool_size, stored_quotas
+from assembly.recruitment.pool import (
+    feasibility,
+    household_count,
+    pool_size,
+    stored_quotas,
+)
 from assembly.selection import draws, panel, publication, runs, worker
 from assembly.selection.access import run_or_404
 from assembly.selection.draws import draw_of
