@@ -38,7 +38,7 @@ def _solve(n: int, k: int, args: argparse.Namespace) -> tuple[Instance, Distribu
     path = Path(args.cache) / f"{n}_{k}_{args.algorithm}_{args.seed}.pickle" if args.cache else None
     if path is not None and path.exists():
         with path.open("rb") as file:
-            instance, distribution, seconds = pickle.load(file)  # noqa: S301 (our own cache)
+            instance, distribution, seconds = pickle.load(file)
         return instance, distribution, seconds
     instance = make_instance(n, k, seed=args.seed)
     started = time.perf_counter()

@@ -347,11 +347,11 @@ def _draw(instance: Instance, tickets: Ints, salts: list[str], commitment: str, 
 def lottery_lines(lottery: Lottery, *, chosen: bool, algorithm: str) -> list[str]:
     """What rounding into tickets did to people's chances, in the words the run page uses."""
     lines = [
-        f"Lowest chance: {lottery.lowest_exact:.2%} exact (the {algorithm} distribution), "
-        f"{lottery.lowest:.2%} in the lottery of {lottery.size:,} tickets.",
-        f"Rounding into tickets took {lottery.lowest_loss_share:.1%} of the lowest chance, and "
-        f"at most {lottery.largest_loss_share:.1%} of anyone's own chance "
-        f"({lottery.most_tickets_lost:.2f} tickets of {lottery.size:,}).",
+        (f"Lowest chance: {lottery.lowest_exact:.2%} exact (the {algorithm} distribution), "
+         f"{lottery.lowest:.2%} in the lottery of {lottery.size:,} tickets."),
+        (f"Rounding into tickets took {lottery.lowest_loss_share:.1%} of the lowest chance, "
+         f"and at most {lottery.largest_loss_share:.1%} of anyone's own chance "
+         f"({lottery.most_tickets_lost:.2f} tickets of {lottery.size:,})."),
     ]
     if chosen and lottery.keeps_lowest():
         lines.append(f"{lottery.size:,} tickets is the fewest that keeps the lowest chance "

@@ -22,6 +22,15 @@ We round as in Flanigan, Kehne and Procaccia, "Fair Sortition Made Transparent" 
    the person who moved most one ticket closer without taking anyone else as far. The result is
    kept only if its largest movement is no larger than step 2's, so the k/m guarantee holds;
    it gives up step 2's exact unbiasedness for movements typically 20-30 times below the bound.
+   Last, while someone has lost a whole ticket (1/m) or more, it gives them one back from a
+   rounded-up panel whose members can spare it.
+4. If someone still loses a whole ticket and the support is small (up to 600 panels), an
+   integer program looks for ticket counts (any whole numbers, not only floor or floor + 1)
+   with which nobody does, everyone's change stays below k tickets and each count stays as
+   close as it can to its exact share; they replace step 3's when found.
+
+`choose_lottery` picks m: the fewest of LOTTERY_SIZES that keeps the lowest chance within 5 %
+of its exact value (see `first_size` for where it starts), unless the officer gives m.
 
 Every ticket holds a panel from the distribution's support, so every ticket is a feasible panel.
 """

@@ -257,7 +257,7 @@ def execute(database_url: str, run_id: int, parent_pid: int | None = None) -> No
             return
         except InputError as error:
             _fail(engine, run_id, "The selection cannot start:\n" + "\n".join(
-                str(p) for p in error.problems), reason="cannot start")
+                str(p) for p in error.summary), reason="cannot start")
             return
         except Exception as error:  # the officer needs a message, the log the traceback
             # Frames only, never the exception's text: it could quote a respondent's answers.

@@ -25,7 +25,11 @@ from sortition.lottery import (
 )
 from sortition.model import Distribution, Instance
 from tests.unit._examples import examples
-from tests.unit._lottery_instances import make_instance, maximin_distribution, random_distribution
+from tests.unit._lottery_instances import (
+    make_instance,
+    maximin_distribution,
+    random_distribution,
+)
 
 
 def _distribution(instance: Instance, seed: int, kind: str) -> Distribution:

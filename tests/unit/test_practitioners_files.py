@@ -56,12 +56,12 @@ def test_two_thousand_bad_rows_give_at_most_twenty_lines() -> None:
     lines = str(error).splitlines()
     assert len(lines) <= 20
     assert lines == [
-        "people.csv, column 'gender': 2,000 rows have this problem: rows 2, 3, 4, 5, 6 and "
-        "1,995 more. On row 2: 'Wman' is not one of the values for Gender in the quotas (Woman, "
-        "Man). Correct it here, or add a row for it to the quotas file.",
-        "people.csv, column 'id': 1,999 rows have this problem: rows 3, 4, 5, 6, 7 and 1,994 "
-        "more. On row 3: The id 'same' is also used on row 2. Every respondent needs their own "
-        "id; if this is the same person twice, delete one of the rows.",
+        ("people.csv, column 'gender': 2,000 rows have this problem: rows 2, 3, 4, 5, 6 and "
+         "1,995 more. On row 2: 'Wman' is not one of the values for Gender in the quotas "
+         "(Woman, Man). Correct it here, or add a row for it to the quotas file."),
+        ("people.csv, column 'id': 1,999 rows have this problem: rows 3, 4, 5, 6, 7 and 1,994 "
+         "more. On row 3: The id 'same' is also used on row 2. Every respondent needs their "
+         "own id; if this is the same person twice, delete one of the rows."),
     ]
 
 

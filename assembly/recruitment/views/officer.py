@@ -34,17 +34,14 @@ from assembly.recruitment.pool import (
     DEFAULT_ADDRESS_FIELDS,
     PoolLocked,
     household_count,
-    quota_count,
-    instance_from_db,
     pool_counts,
     pool_size,
+    quota_count,
     quota_rows,
-    stored_quotas,
 )
 from assembly.security import RequestTooLarge
 from assembly.templating import listing, navigate, render, see_other, url
 from sortition.model import (
-    InfeasibleQuotas,
     InputError,
     Problem,
     clean_text,

@@ -36,7 +36,7 @@ def _without_ids(people: bytes, features: tuple[str, ...]) -> bytes:
 
 def _flashes(text: str) -> list[tuple[str, str]]:
     return [(level, html.unescape(message)) for level, message in
-            re.findall(r'<p class="flash flash-(\w+)">(.*?)</p>', text, re.S)]
+            re.findall(r'<p class="flash flash-(\w+)">(.*?)</p>', text, re.DOTALL)]
 
 
 def test_old_quotas_layout_and_people_without_ids_load_with_one_notice(
@@ -79,7 +79,7 @@ def test_two_thousand_rows_with_one_mistake_give_one_line(
     lines = re.findall(r"<tr><td>", table)
     assert 1 <= len(lines) <= 20
     assert "1,999 rows have this problem: rows 3, 4, 5, 6, 7 and 1,994 more." in table
-    assert f"2,000 rows have this problem" in table and f"values for {feature}" in table
+    assert "2,000 rows have this problem" in table and f"values for {feature}" in table
     assert "Nothing was loaded: 3,999 problems to fix" in text
     with dbs() as session:
         assert not session.exec(select(Respondent).where(
@@ -109,8 +109,9 @@ def test_quota_errors_use_the_forms_words_and_impossible_quotas_say_so_once(
     response = post_form(officer_client, f"/assemblies/{assembly_id}/quotas",
                          {**form, "panel_size": str(pool.panel_size)}, follow_redirects=True)
     text = html.unescape(response.text)
-    assert _flashes(text) == [("warning", "Quotas saved, but they cannot be met yet: the "
-                               "smallest change that makes them possible is shown below.")]
+    assert _flashes(text) == [("warning", ("Quotas saved, but they cannot be met yet: the "
+                                           "smallest change that makes them possible is shown "
+                                           "below."))]
     assert "These quotas cannot be met yet" in text and "Quotas saved." not in text
 
     # The selection page warns before anyone runs it, with the same advice.
