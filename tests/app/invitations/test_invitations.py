@@ -242,8 +242,10 @@ def test_a_member_who_joined_gets_a_new_letter_that_works_once(
     with make_client(app) as new_phone:
         assert post_form(new_phone, "/invite", {"code": single.rows[0]["invitation_code"]},
                          follow_redirects=False).status_code == 303
-    # The letter's link stopped with its code: anyone who tries it is told so.
-    with make_client(app) as another:
+        # The same letter's link, on the phone now signed in: their page (issue 8, item 2).
+        home = post_form(new_phone, f"/invite/{single.token(0)}", follow_redirects=False)
+        assert home.status_code == 303 and home.headers["location"] == "/home"
+    with make_client(app) as another:  # anywhere else, it stopped when the code was used
         assert post_form(another, f"/invite/{single.token(0)}",
                          follow_redirects=False).status_code == 410
 

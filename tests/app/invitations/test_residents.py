@@ -357,6 +357,7 @@ def test_declining_without_a_reason_works_with_htmx_and_a_long_reason_changes_no
         # Swapped for the form it replaces; only the out-of-band status region follows it.
         after = too_long.text.split("</form>", 1)[1].strip()
         assert after == "" or after.startswith('<div id="status" hx-swap-oob=')
+        assert "No, go back" not in too_long.text  # the link stays outside the swapped form
         assert "please shorten it to 1,000 or fewer. Nothing has been recorded yet." in \
             too_long.text
         with dbs() as session:
