@@ -117,13 +117,13 @@ def test_a_member_gets_a_link_by_email_and_signs_in_with_it_once(
         browser.get(path)  # opening it again (a mail scanner did, say) uses nothing
         used = post_form(browser, path, follow_redirects=False)
         assert used.status_code == 303 and used.headers["location"] == "/home"
-        assert browser.get("/welcome").status_code == 200
+        assert browser.get("/home").status_code == 200
         assert browser.get("/account").text.count("signed in on 1 phone or computer") == 1
 
     with make_client(mail_app) as stranger:
         again = post_form(stranger, path)
         assert again.status_code == 410 and "already been used" in again.text
-        assert stranger.get("/welcome", follow_redirects=False).status_code == 303
+        assert stranger.get("/home", follow_redirects=False).status_code == 303
 
     with dbs() as session:
         actions = [event.action for event in audit.events(session, joined.assembly_id)]
@@ -290,7 +290,7 @@ def test_several_devices_then_sign_out_everywhere(
         out = post_form(browsers[1], "/account/sign-out-everywhere", follow_redirects=False)
         assert out.status_code == 303 and out.headers["location"] == "/"
         for browser in browsers:
-            gone = browser.get("/welcome", follow_redirects=False)
+            gone = browser.get("/home", follow_redirects=False)
             assert gone.status_code == 303 and gone.headers["location"] == "/sign-in"
     finally:
         for browser in browsers:
