@@ -110,7 +110,7 @@ def journey(page: Page, axe: Accessibility, chromium: Browser, server: Server,
                                                        timeout=30_000)
     page.goto(assembly_url + "/panel")
     scanned("The panel")
-    expect(page.get_by_role("heading", name=f"Members ({PANEL})")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"Members ({PANEL} of {PANEL} seats)")).to_be_visible()
     if viewport == "phone":
         # The members' table is wider than a phone: it scrolls in its own labelled box, which
         # the keyboard reaches with Tab and scrolls with the arrow keys.
