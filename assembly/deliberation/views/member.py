@@ -13,7 +13,7 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import clock, db, forms
+from assembly import clock, db, forms, mail
 from assembly.authz import require
 from assembly.deliberation import reminders, timeline
 from assembly.deliberation.access import (
@@ -54,8 +54,12 @@ async def set_reminders(request: Request) -> Response:
         return reminders.set_opt_out(session, member, stop, now=clock.now(request))
 
     await db.run(request, work, write=True)
-    message = ("We will not e-mail you reminders. You can still see everything on this page."
-               if stop else "We will e-mail you when a round opens and before it closes.")
+    if stop:
+        message = "We will not e-mail you reminders. You can still see everything on this page."
+    elif mail.configured(request.app.state.settings):
+        message = "We will e-mail you when a round opens and before it closes."
+    else:
+        message = "When e-mail reminders start, we will e-mail you when a round opens."
     return see_other(request, url(request, "member_home") + "#reminders", message)
 
 

@@ -305,7 +305,7 @@ def test_members_stop_and_restart_e_mail_reminders_from_their_home_page(
         assert member_id not in to
 
         response = post_form(browser, path_for("member_reminders"), {"reminders": "start"})
-        assert "We will e-mail you when a round opens" in response.text
+        assert "When e-mail reminders start, we will e-mail you" in response.text
         assert "Stop e-mail reminders" in response.text
         with db.session(engine) as session:
             assert not reminders.opted_out(session, member_id)
