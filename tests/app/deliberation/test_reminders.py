@@ -431,3 +431,24 @@ def test_with_e_mail_set_up_letters_go_to_members_without_address_or_who_opted_o
     assert "opens on" in text
     names = [p.name for p in panel.members if p.name in text]
     assert names == [panel.members[1].name, panel.members[2].name]
+
+
+def test_erasing_a_member_drops_their_opt_out_and_stops_their_reminders(
+        engine: Engine, mail_settings: Settings, panel: Panel) -> None:
+    from assembly.privacy import personal_data
+    from assembly.recruitment.models import Respondent
+
+    erased, opted_out = panel.members[0], panel.members[1]
+    with db.session(engine, write=True) as session:
+        for person in (erased, opted_out):
+            respondent = session.get(Respondent, person.respondent_id)
+            assert respondent is not None
+            assert personal_data.erase(session, respondent, "officer:1")
+    with db.session(engine) as session:
+        assert session.get(ReminderOptOut, opted_out.member_id) is None
+    t0 = utcnow()
+    add_round(engine, panel.assembly_id, t0 - timedelta(minutes=1), t0 + timedelta(days=5))
+    assert reminders.pass_all(engine, mail_settings, t0, LINKS)[1] == 2
+    with db.session(engine) as session:
+        to = set(session.exec(select(OutboxMessage.to_address)).all())
+    assert to == {panel.members[3].email, panel.members[4].email}
