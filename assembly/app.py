@@ -19,6 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from assembly import db, error_pages, lifeline, outbox, routes
 from assembly import settings as settings_module
 from assembly.compression import CompressionMiddleware
+from assembly.deliberation import reminders
 from assembly.security import SecurityMiddleware
 from assembly.selection import worker
 from assembly.sessions import SessionMiddleware
@@ -29,7 +30,7 @@ from assembly.templating import make_templates
 # Extra start-up/shut-down work, e.g. a pool of selection workers. Each entry is called with the
 # app and returns an async context manager that is entered at start-up and left at shut-down.
 LifespanPart = Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]
-LIFESPAN_PARTS: list[LifespanPart] = [worker.lifespan, outbox.lifespan]
+LIFESPAN_PARTS: list[LifespanPart] = [worker.lifespan, reminders.lifespan, outbox.lifespan]
 
 
 @contextlib.asynccontextmanager

@@ -210,6 +210,13 @@ def _round(d: Details) -> str:
     return f"{str(d.get('kind') or '').capitalize()} round “{d.get('title')}”".strip()
 
 
+def _reminders(d: Details) -> str:
+    name = _round(d)
+    name = name[:1].lower() + name[1:]
+    said = "is open" if d.get("event") == "opened" else "closes in a day"
+    return f"Reminders that {name} {said} queued"
+
+
 def _meeting(d: Details) -> str:
     return f"Meeting “{d.get('title')}”"
 
@@ -317,6 +324,11 @@ SENTENCES: dict[str, Writer] = {
     "meeting.edited": lambda d, n: Sentence(f"{_meeting(d)} edited", (
         "Changed: " + ", ".join(str(f).replace("_", " ") for f in d.get("fields") or ()),)),
     "meeting.deleted": lambda d, n: Sentence(f"{_meeting(d)} removed"),
+    "reminders.queued": lambda d, n: Sentence(_reminders(d), (_plural(d.get("emails"), "e-mail"),)),
+    "member.reminders_stopped": lambda d, n: Sentence(
+        f"{n.person(d.get('member'))} stopped e-mail reminders"),
+    "member.reminders_restarted": lambda d, n: Sentence(
+        f"{n.person(d.get('member'))} asked for e-mail reminders again"),
 }
 
 

@@ -132,6 +132,10 @@ def demo(args: argparse.Namespace) -> int:
     files = Path(settings.data_dir) / "demo"
     with open_engine(settings, migrate=True) as engine, db.session(engine, write=True) as session:
         made = demo_module.prepare(session, settings, files)
+    with open_engine(settings) as engine:
+        demo_module.seat_panel(engine, settings, made.assembly_id)
+        with db.session(engine, write=True) as session:
+            code = demo_module.member_code(session, made.assembly_id)
     url = served_address(settings.host, settings.port)
     print(
         "\n".join([
@@ -145,6 +149,10 @@ def demo(args: argparse.Namespace) -> int:
             f"  Open   {url}{path_for('login_page')}",
             f"  E-mail {made.email}",
             f"  Password {made.password}   (new every time the demo starts)",
+            "",
+            "  To see it as a member of the panel:",
+            f"  Open   {url}{path_for('invite_code_page')}",
+            f"  Code   {code.code}   (works once; new every time the demo starts)",
             "",
             letters_address(settings),
             "",

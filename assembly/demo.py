@@ -15,14 +15,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
+from assembly import db
 from assembly.accounts import officers
 from assembly.accounts.models import Officer
 from assembly.assemblies import details
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import meetings, rounds, times
 from assembly.deliberation.models import RoundKind, StepFree
+from assembly.invitations import returning
 from assembly.recruitment import pool
 from assembly.settings import Settings
 from assembly.tables import row_id, utcnow
@@ -175,3 +178,70 @@ def add_programme(session: Session, assembly: Assembly, now: datetime, *, actor:
         StepFree.unknown, "Join by phone or computer. Captions are on.",
         "https://meet.example.org/assembly-data-ai", (row_id(made[1].id), row_id(made[2].id))),
         actor=actor)
+
+
+# --- the panel: drawn, invited, most members joined; a sign-in code for a newcomer ----------------
+
+DRAW_SEED = "demo-2027"   # the public seed of the demo's draw
+JOINED_SHARE = 0.9        # of the panel, how many have accepted their invitation
+INVITATION_DAYS = 28
+
+
+def seat_panel(engine: Engine, settings: Settings, assembly_id: int) -> None:
+    """Run the selection (leximin, a few seconds), draw the panel with a public seed, invite
+    every member and have most of them accept, as if weeks had passed. Once: a demo that
+    already has a draw keeps it."""
+    from assembly import audit
+    from assembly.invitations import credentials
+    from assembly.selection import draws, runs, worker
+    from assembly.selection.models import Member, RunStatus, SelectionRun
+
+    with db.session(engine) as session:
+        if draws.draw_of(session, assembly_id) is not None:
+            return
+        run = session.exec(select(SelectionRun).where(SelectionRun.assembly_id == assembly_id)
+                           .order_by(col(SelectionRun.id).desc())).first()
+    if run is None or run.status != RunStatus.done.value:
+        with db.session(engine, write=True) as session:
+            assembly = session.get(Assembly, assembly_id)
+            assert assembly is not None
+            run = runs.start(session, assembly, runs.RunOptions(
+                algorithm="leximin", panel_size=PANEL_SIZE, one_per_household=True,
+                lottery_size=None, time_budget=120), actor=ACTOR, officer_id=None)
+            run_id = row_id(run.id)
+        worker.execute(settings.database_url, run_id)
+        with db.session(engine) as session:
+            run = session.get(SelectionRun, run_id)
+            assert run is not None
+            if run.status != RunStatus.done.value:
+                raise RuntimeError(f"The demo's selection did not finish: {run.error}")
+    with db.session(engine, write=True) as session:
+        assembly = session.get(Assembly, assembly_id)
+        run = session.get(SelectionRun, row_id(run.id))
+        assert assembly is not None and run is not None
+        draws.perform_draw(session, assembly, run, DRAW_SEED, ACTOR, None)
+        seated = [m for m in session.exec(select(Member).where(
+            Member.assembly_id == assembly_id, Member.role == "panel")
+            .order_by(col(Member.id))).all()]
+        issued = credentials.issue(session, seated, days=INVITATION_DAYS, officer_id=None)
+        audit.record(session, assembly_id, ACTOR, "invitations.issued", {
+            "members": [m.public_id for m in seated],
+            "expires_at": audit.timestamp(issued[0].expires_at)})
+        for item in issued[:round(len(issued) * JOINED_SHARE)]:
+            joined = credentials.redeem(session, credentials.link_hash(item.token))
+            if joined.member is not None:
+                audit.record(session, assembly_id, f"member:{joined.member.public_id}",
+                             "invitation.redeemed", {"member": joined.member.public_id,
+                                                     "via": "link"})
+
+
+def member_code(session: Session, assembly_id: int) -> returning.Code:
+    """A fresh one-time sign-in code for the first member who joined (any earlier one stops)."""
+    from assembly.selection.models import Member, MemberStatus
+
+    member = session.exec(select(Member).where(
+        Member.assembly_id == assembly_id, Member.status == MemberStatus.joined.value)
+        .order_by(col(Member.id))).first()
+    if member is None:
+        raise RuntimeError("The demo panel has no member who joined.")
+    return returning.make_code(session, member, None)

@@ -122,3 +122,32 @@ class MeetingRound(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meeting.id", ondelete="CASCADE", primary_key=True)
     round_id: int = Field(foreign_key="round.id", ondelete="CASCADE", primary_key=True,
                           index=True)
+
+
+class ReminderEvent(SQLModel, table=True):
+    """A reminder that has been queued for a round's cycle ("opened", "closing"), once:
+    UNIQUE(round, cycle, event) with insert-on-conflict-do-nothing, so whichever worker gets
+    there first queues the e-mails and every other one, or a restart, queues nothing. The
+    outbox's own unique keys keep each member's message single even without this row; the row
+    keeps a pass cheap and stops a repeat once sent messages have been purged."""
+
+    __tablename__ = "reminder_event"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "cycle", "event", name="uq_reminder_event"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = foreign_key("round.id", ondelete="CASCADE")
+    cycle: int = 0
+    event: str = Field(max_length=16)
+    queued: int = 0  # how many e-mails this event queued
+    recorded_at: datetime = when()
+
+
+class ReminderOptOut(SQLModel, table=True):
+    """A member who asked not to be e-mailed reminders (they can still print or be phoned)."""
+
+    __tablename__ = "reminder_opt_out"
+
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True)
+    opted_out_at: datetime = when()

@@ -41,6 +41,7 @@ from assembly import audit, outbox
 from assembly.accounts import signin
 from assembly.accounts.models import UserSession
 from assembly.assemblies.models import Assembly
+from assembly.deliberation import reminders
 from assembly.errors import ActionableError
 from assembly.invitations import credentials, returning
 from assembly.recruitment.models import Contact, Profile, Respondent
@@ -415,6 +416,7 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
         returning.revoke_all(session, member.id, now=now)
         panel.leave(session, member, now)
         outbox.forget_member(session, member.id)
+        reminders.forget_member(session, member.id)
     audit.record(session, respondent.assembly_id, actor, "respondent.erased", {
         "respondent": respondent.public_id,
         "member": member.public_id if member is not None else None,

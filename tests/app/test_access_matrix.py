@@ -120,7 +120,10 @@ ACCESS: tuple[Access, ...] = (
     Access("meeting_update", "POST", OFFICERS),
     Access("meeting_delete", "POST", OFFICERS),
     Access("meeting_calendar", "GET", OFFICERS),
+    Access("round_reminder_letters", "GET", OFFICERS),
+    Access("mail_retry", "POST", OFFICERS),
     Access("member_home", "GET", MEMBERS),
+    Access("member_reminders", "POST", MEMBERS),
     Access("member_programme_calendar", "GET", MEMBERS),
     Access("member_round", "GET", MEMBERS, "/home/rounds/{round_public_id}"),
     Access("member_meeting_calendar", "GET", MEMBERS, "/home/meetings/{meeting_public_id}.ics"),
@@ -200,7 +203,7 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
             "member_public_id": member.public_id, "token": "no-such-invitation",
             "respondent_id": respondent.public_id, "run_id": run.id,
             "batch_id": "no-such-letters", "round_id": item.id,
-            "round_public_id": item.public_id, "meeting_id": meeting.id,
+            "round_public_id": item.public_id, "meeting_id": meeting.id, "message_id": 999999,
             "meeting_public_id": meeting.public_id}
 
 

@@ -17,6 +17,7 @@ from assembly.cli import main
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Meeting
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
+from assembly.selection.models import Member
 from assembly.settings import Settings
 from assembly.tables import utcnow
 from tests.app.flows import TEST_SECRET, make_client, post_form
@@ -32,7 +33,7 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
     monkeypatch.setenv("MINIPUBLIC_PASSWORD_MEMORY_KIB", "1024")
     monkeypatch.setenv("MINIPUBLIC_PASSWORD_TIME_COST", "1")
 
-    passwords = []
+    passwords, codes = [], []
     for _ in range(2):
         assert main(["demo", "--no-serve"]) == 0
         out = capsys.readouterr().out
@@ -40,7 +41,11 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         found = re.search(r"E-mail (\S+)\s+Password (\S+)", out)
         assert found is not None and found.group(1) == demo.OFFICER_EMAIL
         passwords.append(found.group(2))
+        code = re.search(r"Open\s+(\S+)\n\s+Code\s+(\S+)", out)
+        assert code is not None and code.group(1) == "http://127.0.0.1:8000/invite"
+        codes.append(code.group(2))
     assert passwords[0] != passwords[1]
+    assert codes[0] != codes[1]
 
     with dbs() as session:
         assemblies = session.exec(select(Assembly)).all()
@@ -64,6 +69,11 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert all(email.endswith("@example.org") for email in emails)
         assert audit.verify_events(audit.events(session, assembly.id)).ok  # type: ignore[arg-type]
         # A programme on data and AI around today, added once however often the demo starts.
+        # The panel is drawn and invited, and most members have joined.
+        statuses = session.exec(select(Member.status).where(Member.role == "panel")).all()
+        assert len(statuses) == demo.PANEL_SIZE
+        assert statuses.count("joined") >= demo.PANEL_SIZE * 0.85
+        assert set(statuses) <= {"joined", "invited"}
         programme = rounds.programme(session, assembly.id or 0)
         now = utcnow()
         assert [(r.kind, rounds.state_of(r, now).value) for r in programme] == [
@@ -82,6 +92,18 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         new = post_form(browser, "/login", {"email": demo.OFFICER_EMAIL,
                                             "password": passwords[1]}, follow_redirects=False)
         assert new.status_code == 303
+
+    # The printed code signs a newcomer in as a member who joined, once; the earlier one is dead.
+    with make_client(app) as newcomer:
+        stale = post_form(newcomer, "/invite", {"code": codes[0]})
+        assert "/home" not in str(stale.url)
+        home = post_form(newcomer, "/invite", {"code": codes[1]})
+        assert home.status_code == 200 and str(home.url).endswith("/home"), home.text[:500]
+        assert demo.TITLE.replace("'", "&#39;") in home.text
+        assert "Data and AI in care, policing and the NHS" in home.text
+    with make_client(app) as second:
+        again = post_form(second, "/invite", {"code": codes[1]})
+        assert not str(again.url).endswith("/home")
 
 
 def test_demo_refuses_production(monkeypatch: pytest.MonkeyPatch,

@@ -224,7 +224,7 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
                   "officer_id": str(colleague.id), "token": "no-such-invitation",
                   "name": "pool.csv", "batch_id": "no-such-batch", "round_id": str(item.id),
                   "meeting_id": str(meeting.id), "round": item.public_id,
-                  "meeting": meeting.public_id},
+                  "meeting": meeting.public_id, "message_id": "999999"},
         "loaded": {"assembly_id": str(loaded), "officer_id": str(colleague.id),
                    "token": "no-such-invitation", "batch_id": "no-such-batch"},
     }

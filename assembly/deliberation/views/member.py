@@ -13,9 +13,9 @@ from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import clock, db
+from assembly import clock, db, forms, mail
 from assembly.authz import require
-from assembly.deliberation import timeline
+from assembly.deliberation import reminders, timeline
 from assembly.deliberation.access import (
     members_assembly,
     members_meeting,
@@ -23,7 +23,7 @@ from assembly.deliberation.access import (
 )
 from assembly.deliberation.models import Meeting
 from assembly.deliberation.views import common
-from assembly.templating import render
+from assembly.templating import render, see_other, url
 
 
 async def home(request: Request) -> Response:
@@ -32,12 +32,35 @@ async def home(request: Request) -> Response:
     now = clock.now(request)
     await common.caught_up(request, actor.member.assembly_id, now)
 
-    def load(session: Session) -> timeline.Timeline:
-        return timeline.load(session, members_assembly(session, actor), now,
-                             member=actor.member)
+    def load(session: Session) -> tuple[timeline.Timeline, reminders.Choice]:
+        assert actor.member is not None
+        return (timeline.load(session, members_assembly(session, actor), now,
+                              member=actor.member),
+                reminders.choice_of(session, request.app.state.settings, actor.member))
 
-    view = await db.run(request, load)
-    return render(request, "deliberation/home.html", {"assembly": view.assembly, "t": view})
+    view, choice = await db.run(request, load)
+    return render(request, "deliberation/home.html", {"assembly": view.assembly, "t": view,
+                                                      "reminders": choice})
+
+
+async def set_reminders(request: Request) -> Response:
+    """Stop or restart e-mail reminders (a plain form on the home page)."""
+    actor = require(request, "member.account")
+    assert actor.member is not None
+    member = actor.member
+    stop = forms.text(await forms.read(request), "reminders") == "stop"
+
+    def work(session: Session) -> bool:
+        return reminders.set_opt_out(session, member, stop, now=clock.now(request))
+
+    await db.run(request, work, write=True)
+    if stop:
+        message = "We will not e-mail you reminders. You can still see everything on this page."
+    elif mail.configured(request.app.state.settings):
+        message = "We will e-mail you when a round opens and before it closes."
+    else:
+        message = "When e-mail reminders start, we will e-mail you when a round opens."
+    return see_other(request, url(request, "member_home") + "#reminders", message)
 
 
 @dataclass(frozen=True)

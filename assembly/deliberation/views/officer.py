@@ -12,16 +12,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from anyio import to_thread
 from sqlmodel import Session
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import clock, db, forms
+from assembly import clock, db, forms, mail, outbox
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
-from assembly.deliberation import meetings, programme, rounds, schedule, timeline, times
+from assembly.deliberation import (
+    meetings,
+    programme,
+    reminders,
+    rounds,
+    schedule,
+    timeline,
+    times,
+)
+from assembly.deliberation import reminder_letters as reminder_letters_module
 from assembly.deliberation.access import meeting_or_404, round_or_404
 from assembly.deliberation.models import Meeting, Round, RoundKind, RoundState, StepFree
 from assembly.deliberation.views import common
@@ -50,13 +60,14 @@ async def page(request: Request) -> Response:
     now = clock.now(request)
     await common.caught_up(request, assembly_id, now)
 
-    def load(session: Session) -> timeline.Timeline:
-        return timeline.load(session, assembly_or_404(session, assembly_id), now)
+    def load(session: Session) -> tuple[timeline.Timeline, reminders.MailPanel]:
+        return (timeline.load(session, assembly_or_404(session, assembly_id), now),
+                reminders.mail_panel(session, request.app.state.settings, assembly_id))
 
-    view = await db.run(request, load)
+    view, mail_panel = await db.run(request, load)
     return render(request, "deliberation/programme.html",
                   {"assembly": view.assembly, "t": view, "errors": {},
-                   "zone_value": view.assembly.time_zone},
+                   "zone_value": view.assembly.time_zone, "mail": mail_panel},
                   block="content")
 
 
@@ -456,3 +467,59 @@ async def meeting_calendar(request: Request) -> Response:
                              f"meeting-{meeting.public_id}.ics")
 
 
+
+
+# --- reminders: undelivered e-mail and letters for members without e-mail -------------------------
+
+
+async def mail_retry(request: Request) -> Response:
+    """Put an undelivered e-mail back in the queue (the outbox tries it again at once)."""
+    actor = require(request, "programme.manage")
+    assembly_id, message_id = request.path_params["assembly_id"], request.path_params["message_id"]
+    now = clock.now(request)
+
+    def work(session: Session) -> None:
+        assembly_or_404(session, assembly_id)
+        outbox.retry(session, assembly_id, message_id, actor.label, now=now)
+
+    target = url(request, "programme", assembly_id=assembly_id) + "#e-mail"
+    try:
+        await db.run(request, work, write=True)
+    except ActionableError as error:
+        return see_other(request, target, str(error), "error")
+    return see_other(request, target, "The e-mail is queued again and will be sent shortly.")
+
+
+async def reminder_letters(request: Request) -> Response:
+    """One PDF of reminder letters for one round, for members who get no e-mail reminders."""
+    require(request, "programme.manage")
+    assembly_id, round_id = request.path_params["assembly_id"], request.path_params["round_id"]
+    now = clock.now(request)
+    settings = request.app.state.settings
+    home = settings.public_address.split("://", 1)[-1] + url(request, "member_home")
+
+    def load(session: Session) -> tuple[Round, Any, reminder_letters_module.Page, list[Any]]:
+        assembly, item = _load_round(session, assembly_id, round_id)
+        return (item, reminder_letters_module.head_of(assembly, settings),
+                reminder_letters_module.page_of(assembly, item, now, home),
+                reminder_letters_module.recipients(
+                    session, assembly_id, email_works=mail.configured(settings)))
+
+    item, head, letter_page, people = await db.run(request, load)
+    if rounds.state_of(item, now) not in (RoundState.scheduled, RoundState.open):
+        return see_other(request, url(request, "programme", assembly_id=assembly_id),
+                         f"“{item.title}” has closed, so there is nothing to remind members "
+                         "of. Letters can be printed for rounds that are open or still to come.",
+                         "error")
+    try:
+        pdf = await to_thread.run_sync(
+            lambda: reminder_letters_module.letters_pdf(head, letter_page, people,
+                                                        today=now.date()))
+    except ActionableError as error:
+        return see_other(request, url(request, "programme", assembly_id=assembly_id) + "#e-mail",
+                         str(error), "error")
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition":
+            f'attachment; filename="{reminder_letters_module.filename(item)}"',
+        "Cache-Control": "no-store",
+    })
