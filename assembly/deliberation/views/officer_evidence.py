@@ -16,7 +16,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from assembly import db, forms
+from assembly import clock, db, forms
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
@@ -102,13 +102,14 @@ async def briefing_create(request: Request) -> Response:
     actor = require(request, "programme.manage")
     assembly_id, round_id = request.path_params["assembly_id"], request.path_params["round_id"]
     form = await forms.read(request)
+    now = clock.now(request)
     assembly, round_item = await db.run(request, _load_round, assembly_id, round_id)
     values = _values(form, None)
     errors, details = briefings.check(values)
     if details is not None:
         def work(session: Session) -> Briefing:
             return briefings.create(session, round_or_404(session, assembly_id, round_id),
-                                    details, actor=actor.label)
+                                    details, actor=actor.label, now=now)
 
         try:
             item = await db.run(request, work, write=True)
@@ -134,13 +135,15 @@ async def briefing_update(request: Request) -> Response:
     assembly_id, briefing_id = (request.path_params["assembly_id"],
                                 request.path_params["briefing_id"])
     form = await forms.read(request)
+    now = clock.now(request)
     assembly, round_item, item = await db.run(request, _load_briefing, assembly_id, briefing_id)
     values = _values(form, None)
     errors, details = briefings.check(values)
     if details is not None:
         def work(session: Session) -> bool:
             fresh_round, fresh = briefing_or_404(session, assembly_id, briefing_id)
-            return briefings.update(session, fresh_round, fresh, details, actor=actor.label)
+            return briefings.update(session, fresh_round, fresh, details, actor=actor.label,
+                                    now=now)
 
         changed = await db.run(request, work, write=True)
         return see_other(request, url(request, "briefing", assembly_id=assembly_id,
