@@ -233,16 +233,16 @@ async def attachment_add(request: Request) -> Response:
 
 def file_response(attachment: Attachment) -> Response:
     """The file with the type its bytes were checked to be; pictures and PDFs open in the
-    browser, slides download. `nosniff` stops a browser second-guessing the type."""
+    browser, slides download. `nosniff` stops a browser second-guessing the type; the app's
+    own Content-Security-Policy applies to the file as to every page."""
     inline = attachment.content_type.startswith("image/") or \
         attachment.content_type == "application/pdf"
     disposition = "inline" if inline else "attachment"
     return Response(attachment.data, media_type=attachment.content_type, headers={
         "Content-Disposition": f'{disposition}; filename="{attachment.filename}"',
         "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, max-age=3600",
-        "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
-                                   "sandbox",
+        # A library computer is shared: nothing of an assembly's files stays in its cache.
+        "Cache-Control": "no-store",
     })
 
 

@@ -6,6 +6,8 @@ and see counts (never who read what) and who has done nothing yet."""
 from __future__ import annotations
 
 import dataclasses
+import io
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -218,6 +220,19 @@ def test_attachments_are_checked_and_refusals_store_nothing(
         assert [(f.filename, f.content_type, f.size) for f in stored] == [
             ("Slides -final-.pdf", "application/pdf", len(PDF)),
             ("chart.png", "image/png", len(PNG))]
+    # Slides download rather than open; an image shows with its description to members.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("ppt/presentation.xml", "<p/>")
+    assert attach(officer_client, a, briefing_id, "talk.pptx",
+                  buffer.getvalue()).status_code == 303  # type: ignore[attr-defined]
+    with db.session(engine) as session:
+        slides = session.exec(select(Attachment).where(Attachment.filename == "talk.pptx")).one()
+    response = officer_client.get(f"/assemblies/{a}/files/{slides.id}")
+    assert response.headers["content-disposition"] == 'attachment; filename="talk.pptx"'
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation")
 
 
 def test_attachment_access(learn: Round, officer_client: TestClient, member_client: TestClient,
