@@ -62,12 +62,12 @@ FIRST_ROUND = (
         "Employed by the council, which runs the service and bought the risk model from a "
         "software company. No other interests.",
         (("Can I see what the computer says about me?",
-          "Yes. You can ask for a copy of everything the council holds about you, including "
-          "whether the model flagged you and why. It is free and takes up to a month."),
+          ("Yes. You can ask for a copy of everything the council holds about you, including "
+          "whether the model flagged you and why. It is free and takes up to a month.")),
          ("Who made the risk model and do they see our data?",
-          "A UK software company built it. It runs on the council's own systems; the company "
+          ("A UK software company built it. It runs on the council's own systems; the company "
           "cannot see residents' records and is not allowed to use them to train other "
-          "products."))),
+          "products.")))),
     Sample(
         "Your rights under data protection law",
         "UK data protection law (the UK GDPR and the Data Protection Act 2018) gives you rights "
@@ -97,9 +97,9 @@ FIRST_ROUND = (
         "Works for a charity that gives free legal advice, funded partly by the council. "
         "Has advised residents in complaints against the council.",
         (("How long does the council keep my data?",
-          "Each kind of record has a retention period in the council's retention schedule: "
+          ("Each kind of record has a retention period in the council's retention schedule: "
           "care records are usually kept for 8 years after care ends. You can ask for the "
-          "schedule."),)),
+          "schedule.")),)),
     Sample(
         "Where the council's data goes",
         "The council shares some data with the NHS, the police, the Department for Work and "
@@ -122,8 +122,8 @@ FIRST_ROUND = (
         "Employed by the council. Her job is to check the council follows data protection law, "
         "and she reports to the council's senior management.",
         (("Does the council sell our data?",
-          "No. The council does not sell personal data. It sometimes publishes statistics "
-          "that cannot identify anyone, which anyone can use."),)),
+          ("No. The council does not sell personal data. It sometimes publishes statistics "
+          "that cannot identify anyone, which anyone can use.")),)),
 )
 
 SECOND_ROUND = (
@@ -151,15 +151,15 @@ SECOND_ROUND = (
         "Tests show the guesses are often wrong.\n\n"
         "Poorer families can be picked more often.\n\n"
         "Our council does not use this now.",
-        ("Dr Helen Marsh", "Senior Research Fellow", "Centre for Children and Data, "
-                                                     "University of the North"),
+        ("Dr Helen Marsh", "Senior Research Fellow", ("Centre for Children and Data, "
+                                                     "University of the North")),
         "Her research is funded by UK Research and Innovation and the Nuffield Foundation. "
         "She has been paid to advise two councils on evaluating these systems. No payments "
         "from software companies.",
         (("If it finds even one child in danger, isn't it worth it?",
-          "Every tool misses some children and wrongly flags others. The question is whether "
+          ("Every tool misses some children and wrongly flags others. The question is whether "
           "it does better than social workers' judgement and other ways of spending the same "
-          "money; so far the evidence says it does not."),
+          "money; so far the evidence says it does not.")),
          ("Would parents be told if they had a score?", ""))),
     Sample(
         "Live facial recognition in city centres",
@@ -188,16 +188,16 @@ SECOND_ROUND = (
         "Employed by the police force, which has trialled live facial recognition twice and is "
         "considering regular use.",
         (("Would the council put these cameras on its own CCTV?",
-          "The council runs CCTV but has no plans to add facial recognition, and any proposal "
-          "would come to councillors and be published first."),
+          ("The council runs CCTV but has no plans to add facial recognition, and any proposal "
+          "would come to councillors and be published first.")),
          ("How many wrong matches were there in the trials?",
-          "In our two trials, 41,000 faces were scanned, there were 9 alerts, and 2 of them "
-          "were the wrong person. Both were spoken to and went on their way.")),
+          ("In our two trials, 41,000 faces were scanned, there were 9 alerts, and 2 of them "
+          "were the wrong person. Both were spoken to and went on their way."))),
         ("https://video.example.org/facial-recognition-briefing",
-         "Hello, I'm Mark Evans from Mersey Police. In the next ten minutes I'll explain what "
+         ("Hello, I'm Mark Evans from Mersey Police. In the next ten minutes I'll explain what "
          "live facial recognition is, how we trialled it and what we learned.\n\nThe camera "
          "only keeps an image when it finds a possible match. An officer always looks before "
-         "anyone is stopped.")),
+         "anyone is stopped."))),
     Sample(
         "Facial recognition: the case against",
         "A civil liberties campaigner explains why she thinks live facial recognition should "
@@ -220,8 +220,8 @@ SECOND_ROUND = (
         "Works for a campaign group funded by members' donations and charitable trusts. The "
         "group campaigns for a ban on live facial recognition.",
         (("Are there places where it has been banned?",
-          "Several US cities, including San Francisco, banned police use. The EU's AI Act "
-          "allows it only in narrow cases, such as searching for a missing child."),)),
+          ("Several US cities, including San Francisco, banned police use. The EU's AI Act "
+          "allows it only in narrow cases, such as searching for a missing child.")),)),
     Sample(
         "Sharing data between the NHS and councils",
         "Hospitals, GPs and councils share information so people leaving hospital get care at "
@@ -241,13 +241,13 @@ SECOND_ROUND = (
         "This helps people get care at home faster.\n\n"
         "Staff can see your medicines and care plan.\n\n"
         "You can say no to sharing.",
-        ("Dr James Whitfield", "Chief Clinical Information Officer", "Mersey Integrated Care "
-                                                                     "Board (NHS)"),
+        ("Dr James Whitfield", "Chief Clinical Information Officer", ("Mersey Integrated Care "
+                                                                     "Board (NHS)")),
         "Employed by the NHS. Also works one day a week as a GP. Chairs the board that "
         "oversees the shared care record.",
         (("Can my employer or an insurer see my shared care record?",
-          "No. Only health and care staff directly caring for you can see it, and each look is "
-          "recorded and checked."),)),
+          ("No. Only health and care staff directly caring for you can see it, and each look is "
+          "recorded and checked.")),)),
     Sample(
         "A council chatbot",
         "The council is testing an AI chatbot on its website to answer questions about bins, "
@@ -271,8 +271,8 @@ SECOND_ROUND = (
         "Employed by the council and leads the chatbot project. The council pays a technology "
         "company for the software.",
         (("Will the chatbot replace the phone line?",
-          "No. The phone line and the customer service centre stay. The aim is to shorten "
-          "queues for people who need to speak to someone."),
+          ("No. The phone line and the customer service centre stay. The aim is to shorten "
+          "queues for people who need to speak to someone.")),
          ("What happens to what I type?", ""))),
     Sample(
         "Algorithms in housing and benefits",
@@ -296,8 +296,8 @@ SECOND_ROUND = (
         "Works for an independent research project funded by a charitable foundation. Has "
         "published reports criticising councils' use of risk-based verification.",
         (("Does our council use risk-based verification?",
-          "The council used it from 2016 to 2022 and then stopped. It now checks claims using "
-          "published rules only."),)),
+          ("The council used it from 2016 to 2022 and then stopped. It now checks claims using "
+          "published rules only.")),)),
     Sample(
         "How AI models are trained on public data",
         "Modern AI tools learn from huge amounts of data. Companies want access to public "
@@ -320,8 +320,8 @@ SECOND_ROUND = (
         "His research group receives funding from two technology companies and the NHS. He is "
         "an unpaid adviser to a government AI panel.",
         (("Can data be made completely anonymous?",
-          "Not completely. Removing names helps, but people can sometimes be re-identified by "
-          "combining details. That is why access is controlled as well."),)),
+          ("Not completely. Removing names helps, but people can sometimes be re-identified by "
+          "combining details. That is why access is controlled as well.")),)),
     Sample(
         "What residents told us: the data and AI survey",
         "Before this assembly, 2,100 residents answered a survey about data and AI. Most were "
@@ -343,8 +343,8 @@ SECOND_ROUND = (
         ("Lucy Brennan", "Research and Intelligence Manager", "Mersey City Council"),
         "Employed by the council, which commissioned this assembly and the survey.",
         (("Why should we trust a survey the council ran itself?",
-          "An independent polling company ran the fieldwork and weighting, and the full "
-          "questions and results are published on the council's website."),)),
+          ("An independent polling company ran the fieldwork and weighting, and the full "
+          "questions and results are published on the council's website.")),)),
 )
 
 
