@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from assembly import audit, db
 from assembly.assemblies.models import Assembly
-from assembly.deliberation import rounds
+from assembly.deliberation import briefings, questions, rounds, samples
 from assembly.deliberation.models import (
     Attachment,
     Briefing,
@@ -381,3 +381,31 @@ def test_erasing_a_member_removes_their_reads_and_unties_their_questions(
         assert session.exec(select(RoundVisit)).all() == []
         left = session.exec(select(Question)).all()
         assert [(q.text, q.member_id) for q in left] == [("Published one", None)]
+
+
+def test_a_full_library_stays_light_for_members(learn: Round, member_client: TestClient,
+                                                engine: Engine) -> None:
+    """Eight briefings with questions and answers: each member page is at most 60 KB over the
+    wire (before images), as every member page must be."""
+    with db.session(engine, write=True) as session:
+        item = session.get(Round, learn.id)
+        assert item is not None
+        for sample in samples.SECOND_ROUND:
+            name, role, organisation = sample.speaker
+            made = briefings.create(session, item, briefings.Details(
+                sample.title, sample.summary, sample.body, sample.easy_read, name,
+                organisation, role, sample.interests, *sample.video), actor="test")
+            for text, answer in sample.asked:
+                question = Question(round_id=learn.id, briefing_id=made.id, text=text)
+                session.add(question)
+                session.flush()
+                questions.answer(session, item, question, answer or "Soon.", name, actor="t")
+        first = briefings.of_round(session, learn.id or 0)[0].public_id
+    for path in (f"/home/rounds/{learn.public_id}", f"/home/briefings/{first}", "/home"):
+        page = member_client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert page.status_code == 200
+        sent = int(page.headers.get("content-length", len(page.content)))
+        print(f"{path}: {sent:,} bytes over the wire, {len(page.content):,} uncompressed")
+        assert sent <= 60 * 1024, f"{path} sends {sent} bytes"
+    text = member_client.get(f"/home/rounds/{learn.public_id}").text
+    assert "0 of 8 briefings read" in text and text.count('class="qa"') == 11
