@@ -145,6 +145,15 @@ def test_read_ask_answer_on_a_phone(chromium: Browser, server: Server, axe: Acce
         card.get_by_label("Who answered").fill("Dr Helen Marsh")
         card.get_by_role("button", name="Publish the answer").click()
         expect(officer.get_by_role("status")).to_contain_text("Answer published")
+        # The briefing's own page (read count, files, versions) and its form.
+        officer.get_by_role("link", name="Predictive analytics in children's services").click()
+        expect(officer.get_by_text(re.compile(r"Read by 1 member\."))).to_be_visible()
+        axe.check(officer, javascript=javascript)
+        fits(officer, f"officer-briefing-{suffix}")
+        officer.get_by_role("link", name="Edit the briefing").click()
+        expect(officer.get_by_label("Declared interests")).to_be_visible()
+        axe.check(officer, javascript=javascript)
+        fits(officer, f"briefing-form-{suffix}")
     finally:
         context.close()
 
