@@ -217,6 +217,14 @@ def _reminders(d: Details) -> str:
     return f"Reminders that {name} {said} queued"
 
 
+def _briefing(d: Details) -> str:
+    return f"Briefing “{d.get('title')}”"
+
+
+def _question(d: Details) -> str:
+    return f"A member's question in “{d.get('round_title')}”"
+
+
 def _meeting(d: Details) -> str:
     return f"Meeting “{d.get('title')}”"
 
@@ -329,6 +337,24 @@ SENTENCES: dict[str, Writer] = {
         f"{n.person(d.get('member'))} stopped e-mail reminders"),
     "member.reminders_restarted": lambda d, n: Sentence(
         f"{n.person(d.get('member'))} asked for e-mail reminders again"),
+    "briefing.added": lambda d, n: Sentence(f"{_briefing(d)} added to a learn round"),
+    "briefing.edited": lambda d, n: Sentence(f"{_briefing(d)} edited", (
+        f"Now version {_number(d.get('version'))}; the earlier one is kept",
+        "Changed: " + ", ".join(str(f).replace("_", " ") for f in d.get("changed") or ()))),
+    "briefing.file_added": lambda d, n: Sentence(f"File {d.get('file')} attached to "
+                                                 f"{_briefing(d)[0].lower()}{_briefing(d)[1:]}",
+                                                 (f"{d.get('type')}, {_number(d.get('bytes'))} bytes",)),
+    "briefing.file_removed": lambda d, n: Sentence(f"File {d.get('file')} removed from "
+                                                   f"{_briefing(d)[0].lower()}{_briefing(d)[1:]}"),
+    "question.published": lambda d, n: Sentence(f"{_question(d)} published to members"),
+    "question.rejected": lambda d, n: Sentence(f"{_question(d)} rejected"),
+    "question.merged": lambda d, n: Sentence(f"{_question(d)} merged into another that asks "
+                                             "the same"),
+    "question.answered": lambda d, n: Sentence(f"{_question(d)} answered", (
+        f"Answer published on behalf of {d.get('speaker')}",)),
+    "question.answer_edited": lambda d, n: Sentence(f"The answer to {_question(d)[0].lower()}"
+                                                    f"{_question(d)[1:]} changed", (
+        f"On behalf of {d.get('speaker')}",)),
 }
 
 

@@ -23,7 +23,7 @@ from assembly.accounts import officers
 from assembly.accounts.models import Officer
 from assembly.assemblies import details
 from assembly.assemblies.models import Assembly
-from assembly.deliberation import meetings, rounds, times
+from assembly.deliberation import meetings, rounds, samples, times
 from assembly.deliberation.models import RoundKind, StepFree
 from assembly.invitations import returning
 from assembly.recruitment import pool
@@ -120,6 +120,8 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
     assert assembly.id is not None
     if not rounds.programme(session, assembly.id):
         add_programme(session, assembly, utcnow(), actor=f"officer:{officer.id}")
+    # The learn rounds' briefings, with questions and answers (once; kept on later runs).
+    samples.add(session, rounds.programme(session, assembly.id), actor=f"officer:{officer.id}")
     return Demo(assembly.id, created, OFFICER_EMAIL, password, people_csv, quotas_csv)
 
 

@@ -69,6 +69,10 @@ VARIABLES: tuple[Variable, ...] = (
              "default takes the upload form's two files of up to 20 MB each, plus 1 MB for the "
              "rest of the form; a smaller value lowers the largest file officers can upload. "
              "Let your reverse proxy take as much (nginx: `client_max_body_size 41m`)."),
+    Variable("MINIPUBLIC_MAX_ATTACHMENT_MB", "max_attachment_mb", "10",
+             "Largest file officers can attach to a briefing (PDF, image or slides), in MB of "
+             "1,048,576 bytes. Files are kept in the database, so every worker serves them; keep "
+             "this below MINIPUBLIC_MAX_REQUEST_MB."),
     Variable("MINIPUBLIC_SITE_NAME", "site_name", "Minipublic",
              "Name shown in every page's header, e.g. the council's name."),
     Variable("MINIPUBLIC_OFFICER_IDLE_MINUTES", "officer_idle_minutes", "30",
@@ -150,6 +154,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ("*",)
     forwarded_allow_ips: str = "127.0.0.1"
     max_request_mb: int = 41
+    max_attachment_mb: int = 10
     site_name: str = "Minipublic"
     officer_idle_minutes: int = 30
     officer_session_hours: int = 12
@@ -190,6 +195,10 @@ class Settings:
     @property
     def max_request_bytes(self) -> int:
         return self.max_request_mb * 1024 * 1024
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return self.max_attachment_mb * 1024 * 1024
 
     @property
     def production(self) -> bool:
@@ -250,6 +259,9 @@ class Settings:
         if self.max_request_mb < 1:
             problems.append(f"MINIPUBLIC_MAX_REQUEST_MB is {self.max_request_mb}; use at least 1 "
                             "(the default, 41, takes two files of 20 MB).")
+        if self.max_attachment_mb < 1:
+            problems.append(f"MINIPUBLIC_MAX_ATTACHMENT_MB is {self.max_attachment_mb}; use at "
+                            "least 1 (the default is 10).")
         if self.smtp_security not in ("starttls", "ssl", "none"):
             problems.append(f"MINIPUBLIC_SMTP_SECURITY is {self.smtp_security!r}; use starttls, "
                             "ssl or none.")

@@ -3,12 +3,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import sqlalchemy as sa
 from sqlmodel import Session, select
 from starlette.exceptions import HTTPException
 
 from assembly.assemblies.models import Assembly
 from assembly.authz import Actor, authorize
-from assembly.deliberation.models import Meeting, Round
+from assembly.deliberation import rounds
+from assembly.deliberation.models import (
+    Attachment,
+    Briefing,
+    Meeting,
+    Question,
+    Round,
+    RoundState,
+)
 from assembly.invitations import access as invitations_access
 
 
@@ -48,3 +59,68 @@ def members_meeting(session: Session, actor: Actor, public_id: str) -> Meeting:
         raise HTTPException(404, "There is no such meeting in your assembly.")
     authorize(actor, "member.view_assembly", meeting)
     return meeting
+
+
+# --- the evidence library -------------------------------------------------------------------------
+
+
+def briefing_or_404(session: Session, assembly_id: int, briefing_id: int
+                    ) -> tuple[Round, Briefing]:
+    item = session.get(Briefing, briefing_id)
+    round_item = session.get(Round, item.round_id) if item is not None else None
+    if item is None or round_item is None or round_item.assembly_id != assembly_id:
+        raise HTTPException(404, "There is no such briefing in this assembly's programme.")
+    return round_item, item
+
+
+def attachment_or_404(session: Session, assembly_id: int, attachment_id: int, *,
+                      with_data: bool = False) -> tuple[Round, Briefing, Attachment]:
+    query = select(Attachment).where(Attachment.id == attachment_id)
+    if not with_data:
+        query = query.options(sa.orm.defer(Attachment.data))  # type: ignore[arg-type]
+    attachment = session.exec(query).first()
+    if attachment is None:
+        raise HTTPException(404, "There is no such file in this assembly's programme.")
+    try:
+        round_item, item = briefing_or_404(session, assembly_id, attachment.briefing_id)
+    except HTTPException:
+        raise HTTPException(404, "There is no such file in this assembly's programme.") from None
+    return round_item, item, attachment
+
+
+def question_or_404(session: Session, assembly_id: int, question_id: int
+                    ) -> tuple[Round, Question]:
+    question = session.get(Question, question_id)
+    round_item = session.get(Round, question.round_id) if question is not None else None
+    if question is None or round_item is None or round_item.assembly_id != assembly_id:
+        raise HTTPException(404, "There is no such question in this assembly's programme.")
+    return round_item, question
+
+
+def _members_own(actor: Actor, round_item: Round | None, now: datetime, what: str) -> Round:
+    """A round of the member's own assembly that has opened (members see no briefing before
+    its round opens: officers may still be preparing it)."""
+    if round_item is None or not actor.is_member or actor.member is None \
+            or round_item.assembly_id != actor.member.assembly_id \
+            or rounds.state_of(round_item, now) is RoundState.scheduled:
+        raise HTTPException(404, f"There is no such {what} in your assembly.")
+    authorize(actor, "member.view_assembly", round_item)
+    return round_item
+
+
+def members_briefing(session: Session, actor: Actor, public_id: str, now: datetime
+                     ) -> tuple[Round, Briefing]:
+    item = session.exec(select(Briefing).where(Briefing.public_id == public_id)).first()
+    round_item = session.get(Round, item.round_id) if item is not None else None
+    return _members_own(actor, round_item, now, "briefing"), item  # type: ignore[return-value]
+
+
+def members_attachment(session: Session, actor: Actor, public_id: str, now: datetime
+                       ) -> Attachment:
+    attachment = session.exec(select(Attachment).where(Attachment.public_id == public_id)
+                              ).first()
+    item = session.get(Briefing, attachment.briefing_id) if attachment is not None else None
+    round_item = session.get(Round, item.round_id) if item is not None else None
+    _members_own(actor, round_item, now, "file")
+    assert attachment is not None
+    return attachment

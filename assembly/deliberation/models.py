@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from assembly.tables import UTCDateTime, foreign_key, public_id, when
+from assembly.tables import UTCDateTime, foreign_key, json_field, public_id, when
 
 
 class RoundKind(str, enum.Enum):
@@ -151,3 +152,107 @@ class ReminderOptOut(SQLModel, table=True):
 
     member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True)
     opted_out_at: datetime = when()
+
+
+# --- the evidence library of a learn round ------------------------------------------------------
+
+
+class Briefing(SQLModel, table=True):
+    """One piece of evidence in a learn round, as it reads now. Every saved text is also kept
+    as a `BriefingVersion`, so an edit never loses what members read before."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=public_id, max_length=32, unique=True)
+    round_id: int = foreign_key("round.id", ondelete="CASCADE")
+    position: int = 0
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=2000)       # plain language, shown first
+    body: str = Field(default="", max_length=50000)         # Markdown, rendered and sanitised
+    easy_read: str = Field(default="", max_length=20000)    # Markdown, optional
+    speaker_name: str = Field(max_length=200)
+    speaker_organisation: str = Field(default="", max_length=200)
+    speaker_role: str = Field(default="", max_length=200)
+    interests: str = Field(default="", max_length=2000)     # declared interests, or "None"
+    video_url: str = Field(default="", max_length=1000)
+    transcript: str = Field(default="", max_length=50000)   # required with a video
+    version: int = 1
+    created_at: datetime = when()
+    updated_at: datetime | None = when(nullable=True)       # the last edit after the first
+
+
+class BriefingVersion(SQLModel, table=True):
+    """A briefing's text as it was saved, one row per save (the first included)."""
+
+    __tablename__ = "briefing_version"
+    __table_args__ = (sa.UniqueConstraint("briefing_id", "version",
+                                          name="uq_briefing_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    briefing_id: int = foreign_key("briefing.id", ondelete="CASCADE")
+    version: int
+    content: dict[str, Any] = json_field()
+    saved_by: str = Field(max_length=200)
+    saved_at: datetime = when()
+
+
+class Attachment(SQLModel, table=True):
+    """A file of a briefing, kept in the database so every worker can serve it. Its content
+    type is what the bytes are (checked on upload), never what the browser claimed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=public_id, max_length=32, unique=True)
+    briefing_id: int = foreign_key("briefing.id", ondelete="CASCADE")
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    alt_text: str = Field(default="", max_length=1000)     # required for images
+    data: bytes = Field(sa_type=sa.LargeBinary, nullable=False)
+    created_at: datetime = when()
+
+
+class BriefingRead(SQLModel, table=True):
+    """A member marked a briefing as read. Officers only ever see the count."""
+
+    __tablename__ = "briefing_read"
+
+    briefing_id: int = Field(foreign_key="briefing.id", ondelete="CASCADE", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True,
+                           index=True)
+    read_at: datetime = when()
+
+
+class RoundVisit(SQLModel, table=True):
+    """The first time a member opened a round's page (for the officers' round view)."""
+
+    __tablename__ = "round_visit"
+
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE", primary_key=True)
+    member_id: int = Field(foreign_key="member.id", ondelete="CASCADE", primary_key=True,
+                           index=True)
+    first_at: datetime = when()
+
+
+class QuestionStatus(str, enum.Enum):
+    waiting = "waiting"        # asked, not yet moderated
+    published = "published"    # every member of the assembly sees it (never who asked)
+    rejected = "rejected"
+    merged = "merged"          # a duplicate: `merged_into_id` is the question that answers it
+
+
+class Question(SQLModel, table=True):
+    """A member's question to the speakers of a learn round. `member_id` goes (NULL) when the
+    member's details are erased; the question itself stays, as nobody can tell who asked."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(default_factory=public_id, max_length=32, unique=True)
+    round_id: int = foreign_key("round.id", ondelete="CASCADE")
+    member_id: int | None = foreign_key("member.id", nullable=True, ondelete="SET NULL")
+    briefing_id: int | None = foreign_key("briefing.id", nullable=True, ondelete="SET NULL")
+    text: str = Field(max_length=1000)
+    status: str = Field(default=QuestionStatus.waiting.value, max_length=16)
+    merged_into_id: int | None = foreign_key("question.id", nullable=True, ondelete="SET NULL")
+    answer: str = Field(default="", max_length=5000)
+    answered_by: str = Field(default="", max_length=200)   # the speaker, as officers typed
+    answered_at: datetime | None = when(nullable=True)
+    asked_at: datetime = when()
+    moderated_at: datetime | None = when(nullable=True)

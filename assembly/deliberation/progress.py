@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
-from assembly.deliberation.models import Round, RoundKind
+from assembly.deliberation.models import Briefing, BriefingRead, Round, RoundKind
 from assembly.selection.models import Member
 
 
@@ -35,8 +36,16 @@ Hook = Callable[[Session, Round, Member], "Progress | None"]
 
 
 def learn(session: Session, item: Round, member: Member) -> Progress | None:
-    """Briefings read (the evidence library comes with the learn round's briefings)."""
-    return None
+    """Briefings read, of those in the round's evidence library (nothing while it is empty)."""
+    total = int(session.exec(select(sa.func.count()).select_from(Briefing)
+                             .where(Briefing.round_id == item.id)).one())
+    if not total:
+        return None
+    done = int(session.exec(select(sa.func.count()).select_from(BriefingRead)
+                            .join(Briefing, col(Briefing.id) == col(BriefingRead.briefing_id))
+                            .where(Briefing.round_id == item.id,
+                                   BriefingRead.member_id == member.id)).one())
+    return Progress(done, total, "briefing" if total == 1 else "briefings", "read")
 
 
 def discuss(session: Session, item: Round, member: Member) -> Progress | None:

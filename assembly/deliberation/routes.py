@@ -5,11 +5,19 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from assembly import routing  # noqa: F401  (registers the `id` path parameter)
-from assembly.deliberation.views import member, officer
+from assembly.deliberation.views import (
+    member,
+    member_evidence,
+    officer,
+    officer_evidence,
+)
 
 A = "/assemblies/{assembly_id:id}"
 R = A + "/rounds/{round_id:id}"
 M = A + "/meetings/{meeting_id:id}"
+B = A + "/briefings/{briefing_id:id}"
+F = A + "/files/{attachment_id:id}"
+Q = A + "/questions/{question_id:id}"
 
 routes: list[BaseRoute] = [
     Route(A + "/programme", officer.page, methods=["GET"], name="programme"),
@@ -39,6 +47,26 @@ routes: list[BaseRoute] = [
     Route(M + "/edit", officer.meeting_update, methods=["POST"], name="meeting_update"),
     Route(M + "/delete", officer.meeting_delete, methods=["POST"], name="meeting_delete"),
     Route(M + ".ics", officer.meeting_calendar, methods=["GET"], name="meeting_calendar"),
+    # the evidence library of learn rounds, and the questions to the speakers
+    Route(R + "/briefings/new", officer_evidence.briefing_new, methods=["GET"],
+          name="briefing_new"),
+    Route(R + "/briefings", officer_evidence.briefing_create, methods=["POST"],
+          name="briefing_create"),
+    Route(B, officer_evidence.briefing_page, methods=["GET"], name="briefing"),
+    Route(B + "/edit", officer_evidence.briefing_edit, methods=["GET"], name="briefing_edit"),
+    Route(B + "/edit", officer_evidence.briefing_update, methods=["POST"],
+          name="briefing_update"),
+    Route(B + "/files", officer_evidence.attachment_add, methods=["POST"],
+          name="attachment_add"),
+    Route(F, officer_evidence.attachment_download, methods=["GET"], name="attachment"),
+    Route(F + "/delete", officer_evidence.attachment_delete, methods=["POST"],
+          name="attachment_delete"),
+    Route(Q + "/moderate", officer_evidence.question_moderate, methods=["POST"],
+          name="question_moderate"),
+    Route(Q + "/merge", officer_evidence.question_merge, methods=["POST"],
+          name="question_merge"),
+    Route(Q + "/answer", officer_evidence.question_answer, methods=["POST"],
+          name="question_answer"),
     # the member's side
     Route("/home", member.home, methods=["GET"], name="member_home"),
     Route("/home/reminders", member.set_reminders, methods=["POST"], name="member_reminders"),
@@ -46,6 +74,14 @@ routes: list[BaseRoute] = [
           name="member_programme_calendar"),
     Route("/home/rounds/{round:public_id}", member.round_page, methods=["GET"],
           name="member_round"),
+    Route("/home/rounds/{round:public_id}/questions", member_evidence.ask, methods=["POST"],
+          name="member_question_ask"),
+    Route("/home/briefings/{briefing:public_id}", member_evidence.briefing_page,
+          methods=["GET"], name="member_briefing"),
+    Route("/home/briefings/{briefing:public_id}/read", member_evidence.briefing_read,
+          methods=["POST"], name="member_briefing_read"),
+    Route("/home/files/{attachment:public_id}", member_evidence.attachment, methods=["GET"],
+          name="member_attachment"),
     Route("/home/meetings/{meeting:public_id}.ics", member.meeting_calendar,
           methods=["GET"], name="member_meeting_calendar"),
 ]

@@ -41,7 +41,7 @@ from assembly import audit, outbox
 from assembly.accounts import signin
 from assembly.accounts.models import UserSession
 from assembly.assemblies.models import Assembly
-from assembly.deliberation import reminders
+from assembly.deliberation import briefings, questions, reminders
 from assembly.errors import ActionableError
 from assembly.invitations import credentials, returning
 from assembly.recruitment.models import Contact, Profile, Respondent
@@ -49,7 +49,7 @@ from assembly.recruitment.respondents import find_by_reference
 from assembly.selection import panel, publication
 from assembly.selection.models import Decline, Draw, Member, SelectionRun
 from assembly.settings import Settings
-from assembly.tables import utcnow
+from assembly.tables import row_id, utcnow
 
 PURGE_ACTOR = "system:purge"
 # Ended sign-in sessions are kept this long for an admin to look into, then deleted.
@@ -263,6 +263,10 @@ def purge(session: Session, settings: Settings, *, dry_run: bool = False,
             session.exec(sa.delete(Contact).where(col(Contact.respondent_id).in_(targets)))
             session.exec(sa.delete(Profile).where(col(Profile.respondent_id).in_(targets)))
             _blank_decline_reasons(session, targets)
+            for member_id in session.exec(select(Member.id).where(
+                    col(Member.respondent_id).in_(targets))).all():
+                briefings.forget_member(session, row_id(member_id))
+                questions.forget_member(session, row_id(member_id))
             _neutralise_references(session, held)
             session.exec(
                 sa.update(Respondent).where(held)
@@ -417,6 +421,8 @@ def erase(session: Session, respondent: Respondent, actor: str, *,
         panel.leave(session, member, now)
         outbox.forget_member(session, member.id)
         reminders.forget_member(session, member.id)
+        briefings.forget_member(session, member.id)
+        questions.forget_member(session, member.id)
     audit.record(session, respondent.assembly_id, actor, "respondent.erased", {
         "respondent": respondent.public_id,
         "member": member.public_id if member is not None else None,

@@ -25,7 +25,14 @@ from starlette.testclient import TestClient
 
 from assembly import db
 from assembly.accounts.models import Officer
-from assembly.deliberation.models import Meeting, Round, RoundKind
+from assembly.deliberation.models import (
+    Attachment,
+    Briefing,
+    Meeting,
+    Question,
+    Round,
+    RoundKind,
+)
 from assembly.recruitment.models import Respondent
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
@@ -117,6 +124,17 @@ ACCESS: tuple[Access, ...] = (
     Access("meeting_new", "GET", OFFICERS),
     Access("meeting_create", "POST", OFFICERS),
     Access("meeting_edit", "GET", OFFICERS),
+    Access("briefing_new", "GET", OFFICERS),
+    Access("briefing_create", "POST", OFFICERS),
+    Access("briefing", "GET", OFFICERS),
+    Access("briefing_edit", "GET", OFFICERS),
+    Access("briefing_update", "POST", OFFICERS),
+    Access("attachment_add", "POST", OFFICERS),
+    Access("attachment", "GET", OFFICERS),
+    Access("attachment_delete", "POST", OFFICERS),
+    Access("question_moderate", "POST", OFFICERS),
+    Access("question_merge", "POST", OFFICERS),
+    Access("question_answer", "POST", OFFICERS),
     Access("meeting_update", "POST", OFFICERS),
     Access("meeting_delete", "POST", OFFICERS),
     Access("meeting_calendar", "GET", OFFICERS),
@@ -127,6 +145,11 @@ ACCESS: tuple[Access, ...] = (
     Access("member_programme_calendar", "GET", MEMBERS),
     Access("member_round", "GET", MEMBERS, "/home/rounds/{round_public_id}"),
     Access("member_meeting_calendar", "GET", MEMBERS, "/home/meetings/{meeting_public_id}.ics"),
+    Access("member_question_ask", "POST", MEMBERS, "/home/rounds/{learn_public_id}/questions"),
+    Access("member_briefing", "GET", MEMBERS, "/home/briefings/{briefing_public_id}"),
+    Access("member_briefing_read", "POST", MEMBERS,
+           "/home/briefings/{briefing_public_id}/read"),
+    Access("member_attachment", "GET", MEMBERS, "/home/files/{attachment_public_id}"),
     # signing in again
     Access("member_sign_in_page", "GET", EVERYONE),
     Access("member_sign_in", "POST", EVERYONE),
@@ -197,14 +220,30 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
         meeting = Meeting(assembly_id=member.assembly_id, title="A meeting", starts_at=start,
                           ends_at=start + timedelta(hours=3), place="Town hall",
                           address="1 High Street")
-        session.add_all([item, meeting])
+        # An open learn round with a briefing, its file and a question, for the evidence routes.
+        learn = Round(assembly_id=member.assembly_id, kind=RoundKind.learn.value,
+                      title="Learning, for the access table", opens_at=utcnow() - timedelta(days=1),
+                      closes_at=utcnow() + timedelta(days=7))
+        session.add_all([item, meeting, learn])
+        session.flush()
+        briefing = Briefing(round_id=learn.id, title="A briefing", summary="In short.",
+                            body="The text.", speaker_name="A speaker", interests="None")
+        session.add(briefing)
+        session.flush()
+        attachment = Attachment(briefing_id=briefing.id, filename="notes.pdf",
+                                content_type="application/pdf", size=9, data=b"%PDF-1.4\n%")
+        question = Question(round_id=learn.id, member_id=member.id, text="Why?")
+        session.add_all([attachment, question])
         session.flush()
     return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
             "member_public_id": member.public_id, "token": "no-such-invitation",
             "respondent_id": respondent.public_id, "run_id": run.id,
             "batch_id": "no-such-letters", "round_id": item.id,
             "round_public_id": item.public_id, "meeting_id": meeting.id, "message_id": 999999,
-            "meeting_public_id": meeting.public_id}
+            "meeting_public_id": meeting.public_id, "learn_public_id": learn.public_id,
+            "briefing_id": briefing.id, "briefing_public_id": briefing.public_id,
+            "attachment_id": attachment.id, "attachment_public_id": attachment.public_id,
+            "question_id": question.id}
 
 
 def path_of(row: Access, world: dict[str, object]) -> str:

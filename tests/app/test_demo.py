@@ -15,7 +15,7 @@ from assembly.accounts.models import Officer
 from assembly.assemblies.models import Assembly
 from assembly.cli import main
 from assembly.deliberation import rounds
-from assembly.deliberation.models import Meeting
+from assembly.deliberation.models import Briefing, Meeting, Question
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.selection.models import Member
 from assembly.settings import Settings
@@ -83,6 +83,19 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert len(demo_meetings) == 2
         assert any(m.step_free == "yes" and "Step-free" in m.access_notes for m in demo_meetings)
         assert any(m.online_url.startswith("https://") for m in demo_meetings)
+        # The learn rounds' evidence: eight or more briefings in the open one, each with its
+        # speaker, declared interests and an easy-read version; answered questions; added once.
+        per_round = {r.id: [b for b in session.exec(select(Briefing)).all()
+                            if b.round_id == r.id] for r in programme[:2]}
+        assert len(per_round[programme[1].id]) >= 8 and len(per_round[programme[0].id]) >= 3
+        every = [b for found in per_round.values() for b in found]
+        assert len({b.title for b in every}) == len(every)
+        assert all(b.speaker_name and b.interests and b.easy_read and b.summary for b in every)
+        assert any("facial recognition" in b.title.lower() and b.video_url and b.transcript
+                   for b in every)
+        answered = session.exec(select(Question).where(Question.answer != "")).all()
+        assert len(answered) >= 8 and all(q.status == "published" for q in answered)
+        assert session.exec(select(Question).where(Question.status == "waiting")).first()
     assert (settings.data_dir / "demo" / "people.csv").is_file()
 
     with make_client(app) as browser:

@@ -40,7 +40,14 @@ from starlette.testclient import TestClient
 
 from assembly import db, sessions
 from assembly.accounts.models import Officer
-from assembly.deliberation.models import Meeting, Round, RoundKind
+from assembly.deliberation.models import (
+    Attachment,
+    Briefing,
+    Meeting,
+    Question,
+    Round,
+    RoundKind,
+)
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
@@ -205,7 +212,20 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
         meeting = Meeting(assembly_id=panel.assembly_id, title="A meeting", starts_at=start,
                           ends_at=start + timedelta(hours=2), place="Town hall",
                           address="1 High Street")
-        session.add_all([item, meeting])
+        # An open learn round with a briefing, a file and a question, for the evidence routes.
+        learn = Round(assembly_id=panel.assembly_id, kind=RoundKind.learn.value,
+                      title="Learning", opens_at=utcnow() - timedelta(days=1),
+                      closes_at=start)
+        session.add_all([item, meeting, learn])
+        session.flush()
+        briefing = Briefing(round_id=learn.id, title="A briefing", summary="In short.",
+                            body="The *text*.", speaker_name="A speaker", interests="None")
+        session.add(briefing)
+        session.flush()
+        attachment = Attachment(briefing_id=briefing.id, filename="notes.pdf",
+                                content_type="application/pdf", size=9, data=b"%PDF-1.4\n%")
+        question = Question(round_id=learn.id, member_id=member.id, text="Why?")
+        session.add_all([attachment, question])
         session.flush()
     clients = {role: make_client(app) for role in ROLES}
     for client in clients.values():
@@ -224,7 +244,9 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
                   "officer_id": str(colleague.id), "token": "no-such-invitation",
                   "name": "pool.csv", "batch_id": "no-such-batch", "round_id": str(item.id),
                   "meeting_id": str(meeting.id), "round": item.public_id,
-                  "meeting": meeting.public_id, "message_id": "999999"},
+                  "meeting": meeting.public_id, "briefing_id": str(briefing.id), "message_id": "999999",
+                  "attachment_id": str(attachment.id), "question_id": str(question.id),
+                  "briefing": briefing.public_id, "attachment": attachment.public_id},
         "loaded": {"assembly_id": str(loaded), "officer_id": str(colleague.id),
                    "token": "no-such-invitation", "batch_id": "no-such-batch"},
     }

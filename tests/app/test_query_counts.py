@@ -14,13 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from assembly import db
 from assembly.accounts.models import Officer
-from assembly.deliberation.models import Meeting, Round
+from assembly.deliberation.models import Attachment, Briefing, Meeting, Round
 from assembly.invitations import credentials
 from assembly.invitations.models import LetterBatch
 from assembly.routes import routes
@@ -88,6 +88,17 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
             "ends_at": "2099-03-13T16:00", "place": "Library", "address": "1 High Street",
             "step_free": "yes", "rounds": str(round_id)}, follow_redirects=False)
     assert response.status_code == 303, response.text
+    # A briefing in the learn round, with a file, so the evidence pages have something to show.
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "briefing_create", assembly_id=assembly_id, round_id=round_id), {
+            "title": "Data in care", "summary": "In short.", "body": "The **text**.",
+            "speaker_name": "A speaker", "interests": "None declared"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    response = client.post(response.headers["location"].split("#")[0].removesuffix("/")
+                           + "/files", files={"file": ("notes.pdf", b"%PDF-1.4\n%%EOF\n",
+                                                       "application/pdf")},
+                           headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
     return assembly_id
 
 
@@ -96,7 +107,7 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
 NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "invitation_decline_page",
                      "welcome", "member_home", "member_round", "member_programme_calendar",
                      "member_meeting_calendar", "member_sign_in_page", "member_sign_in_link",
-                     "member_account"}
+                     "member_account", "member_briefing", "member_attachment"}
 
 
 def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
@@ -113,7 +124,12 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
         round_id = session.exec(select(Round.id).where(Round.assembly_id == assembly_id)).first()
         meeting_id = session.exec(select(Meeting.id).where(
             Meeting.assembly_id == assembly_id)).first()
-    values = {"assembly_id": assembly_id, "run_id": run_id, "member_id": member_id,
+        briefing_id = session.exec(select(Briefing.id).join(
+            Round, col(Round.id) == col(Briefing.round_id)).where(
+            Round.assembly_id == assembly_id)).first()
+        attachment_id = session.exec(select(Attachment.id).where(
+            Attachment.briefing_id == briefing_id)).first()
+    values = {"briefing_id": briefing_id, "attachment_id": attachment_id, "assembly_id": assembly_id, "run_id": run_id, "member_id": member_id,
               "officer_id": officer_id, "name": "lottery.csv", "batch_id": batch_id,
               "round_id": round_id, "meeting_id": meeting_id}
     pages = {}

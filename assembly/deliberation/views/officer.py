@@ -34,7 +34,7 @@ from assembly.deliberation import (
 from assembly.deliberation import reminder_letters as reminder_letters_module
 from assembly.deliberation.access import meeting_or_404, round_or_404
 from assembly.deliberation.models import Meeting, Round, RoundKind, RoundState, StepFree
-from assembly.deliberation.views import common
+from assembly.deliberation.views import common, officer_evidence
 from assembly.errors import ActionableError
 from assembly.tables import row_id
 from assembly.templating import navigate, render, see_other, url
@@ -197,6 +197,7 @@ class RoundPage:
     assembly: Assembly
     view: timeline.RoundView
     transitions: list[Any]
+    evidence: officer_evidence.RoundEvidence | None
 
 
 async def round_page(request: Request) -> Response:
@@ -214,12 +215,14 @@ async def _round_page(request: Request, assembly_id: int, round_id: int, now: da
     def load(session: Session) -> RoundPage:
         assembly, item = _load_round(session, assembly_id, round_id)
         view = next(v for v in timeline.load(session, assembly, now).rounds if v.round.id == item.id)
-        return RoundPage(assembly, view, schedule.history(session, row_id(item.id)))
+        return RoundPage(assembly, view, schedule.history(session, row_id(item.id)),
+                         officer_evidence.round_evidence(session, item, now))
 
     loaded = await db.run(request, load)
     zone = loaded.assembly.time_zone
     return render(request, "deliberation/round.html", {
         "assembly": loaded.assembly, "v": loaded.view, "transitions": loaded.transitions,
+        "evidence": loaded.evidence,
         "errors": errors, "zone": zone, "now": now,
         "values": {"closes_at": "", "reason": "", **values},
         "in_words": lambda moment: times.in_words(moment, zone, now),

@@ -1,7 +1,7 @@
 """Reminders: which round events have had their e-mails queued, and members who opted out.
 
 Revision ID: 0014
-Revises: 0012 (the lead re-chains it after 0013 on merge)
+Revises: 0013
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
