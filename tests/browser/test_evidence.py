@@ -1,5 +1,5 @@
 """The evidence library in a real browser on a phone (390 px), with and without JavaScript: a
-member reads a briefing, marks it read and asks a question; an officer answers it from the
+member signs in with a code from the assembly team, reads a briefing, marks it read and asks a question; an officer answers it from the
 round view; the member sees the answer. No sideways scrolling, no serious axe-core violations.
 Screenshots go to $MINIPUBLIC_TEST_SCREENSHOTS when set (to look at them)."""
 
@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from assembly import db, sessions
+from assembly import db
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import briefings, rounds, samples
+from assembly.invitations import returning
 from assembly.deliberation.models import RoundKind
 from assembly.recruitment.models import Contact, Respondent
 from assembly.selection.models import Member, MemberStatus
@@ -28,9 +29,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def library(server: Server) -> Iterator[tuple[int, int, str, str]]:
+def library(server: Server) -> Iterator[tuple[int, int, str, int]]:
     """An assembly with a joined member and an open learn round holding three briefings:
-    (assembly id, round id, round public id, the member's session cookie)."""
+    (assembly id, round id, round public id, the member's id)."""
     settings = from_env(server.env, check=False)
     engine = db.make_engine(settings.database_url)
     now = utcnow()
@@ -59,11 +60,23 @@ def library(server: Server) -> Iterator[tuple[int, int, str, str]]:
                     sample.title, sample.summary, sample.body, sample.easy_read, name,
                     organisation, role, sample.interests, *sample.video), actor="test")
             session.flush()
-            token = sessions.start(session, settings, member=member)
-            ids = (assembly.id or 0, item.id or 0, item.public_id, token)
+            ids = (assembly.id or 0, item.id or 0, item.public_id, member.id or 0)
     finally:
         engine.dispose()
     yield ids
+
+
+def sign_in_code(server: Server, member_id: int) -> str:
+    """A one-time code, as an officer makes one to read out on the phone."""
+    settings = from_env(server.env, check=False)
+    engine = db.make_engine(settings.database_url)
+    try:
+        with db.session(engine, write=True) as session:
+            member = session.get(Member, member_id)
+            assert member is not None
+            return returning.make_code(session, member, officer_id=None).code
+    finally:
+        engine.dispose()
 
 
 def fits(page: Page, name: str, width: int = 390) -> None:
@@ -79,24 +92,35 @@ def fits(page: Page, name: str, width: int = 390) -> None:
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 def test_read_ask_answer_on_a_phone(chromium: Browser, server: Server, axe: Accessibility,
-                                    library: tuple[int, int, str, str],
+                                    library: tuple[int, int, str, int],
                                     javascript: bool) -> None:
-    assembly_id, round_id, round_public_id, token = library
+    assembly_id, round_id, round_public_id, member_id = library
     suffix = "js" if javascript else "nojs"
     question = f"Would parents be told if a computer flagged them? ({suffix})"
     answer = f"Yes: the council would write to every family flagged ({suffix})."
+
+    cookies: list = []
 
     def member_context() -> Page:
         context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
                                        locale="en-GB", viewport={"width": 390, "height": 844})
         context.set_default_timeout(30_000)
-        context.add_cookies([{"name": "minipublic-session", "value": token,
-                              "url": server.url}])
+        context.add_cookies(cookies)
         return context.new_page()
 
-    # The member reads a briefing and asks a question.
+    # The member signs in on their phone with the code the team read out, typed in small
+    # letters, then reads a briefing and asks a question.
     page = member_context()
     try:
+        page.goto("/invite")
+        axe.check(page, javascript=javascript)
+        page.get_by_label(re.compile("code", re.IGNORECASE)).first.fill(
+            sign_in_code(server, member_id).lower())
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(re.compile(r"/home$"))
+        axe.check(page, javascript=javascript)
+        fits(page, f"member-home-{suffix}")
+        cookies.extend(page.context.cookies())
         page.goto(f"/home/rounds/{round_public_id}")
         expect(page.get_by_role("heading", name="Briefings")).to_be_visible()
         axe.check(page, javascript=javascript)
