@@ -17,8 +17,8 @@ from playwright.sync_api import Browser, Page, expect
 from assembly import db
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import briefings, rounds, samples
-from assembly.invitations import returning
 from assembly.deliberation.models import RoundKind
+from assembly.invitations import returning
 from assembly.recruitment.models import Contact, Respondent
 from assembly.selection.models import Member, MemberStatus
 from assembly.settings import from_env
