@@ -355,6 +355,24 @@ SENTENCES: dict[str, Writer] = {
     "question.answer_edited": lambda d, n: Sentence(f"The answer to {_question(d)[0].lower()}"
                                                     f"{_question(d)[1:]} changed", (
         f"On behalf of {d.get('speaker')}",)),
+    "discussion.configured": lambda d, n: Sentence(
+        f"Prompt or moderation of “{d.get('round_title')}” changed",
+        tuple(f"{str(name).capitalize()}: {change.get('from') or '(none)'} → {change.get('to')}"
+              for name, change in (d.get("changes") or {}).items())),
+    "statement.seeded": lambda d, n: Sentence(
+        f"Seed statement {_number(d.get('statement'))} added to “{d.get('round_title')}”",
+        (f"“{d.get('text')}”",)),
+    "statement.keyed_in": lambda d, n: Sentence(
+        f"Statement {_number(d.get('statement'))} in “{d.get('round_title')}” keyed in from "
+        f"{'paper' if d.get('channel') == 'paper' else 'a phone call'}"),
+    "votes.keyed_in": lambda d, n: Sentence(
+        f"{_plural(d.get('votes'), 'vote')} in “{d.get('round_title')}” keyed in from "
+        f"{'paper' if d.get('channel') == 'paper' else 'a phone call'}"),
+    "statement.accepted": lambda d, n: Sentence(
+        f"Statement {_number(d.get('statement'))} in “{d.get('round_title')}” accepted"),
+    "statement.rejected": lambda d, n: Sentence(
+        f"Statement {_number(d.get('statement'))} in “{d.get('round_title')}” rejected",
+        (f"Reason given to the author: {d.get('reason')}",)),
 }
 
 

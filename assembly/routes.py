@@ -13,6 +13,7 @@ from assembly.accounts.routes import routes as accounts
 from assembly.assemblies.routes import routes as assemblies
 from assembly.assets import STATIC, VersionedStaticFiles
 from assembly.deliberation.routes import routes as deliberation
+from assembly.discussion.routes import routes as discussion
 from assembly.invitations.routes import routes as invitations
 from assembly.privacy.routes import routes as privacy
 from assembly.recruitment.routes import routes as recruitment
@@ -26,6 +27,7 @@ routes: list[BaseRoute] = [
     *selection,
     *invitations,
     *deliberation,
+    *discussion,
     *privacy,
     Mount(STATIC_PATH, VersionedStaticFiles(directory=STATIC), name="static"),
 ]

@@ -1,0 +1,1 @@
+"""Views of discuss rounds, by audience."""
