@@ -107,11 +107,26 @@ def test_from_votes_says_what_is_wrong(votes: list, statements: list[str] | None
         VoteMatrix.from_votes(votes, statements=statements)
 
 
-def test_analyse_refuses_two_votes_in_one_cell() -> None:
-    matrix = VoteMatrix(participants=("a",), statements=("s",), rows=np.array([0, 0], np.int32),
-                        cols=np.array([0, 0], np.int32), values=np.array([1, -1], np.int8))
-    with pytest.raises(VoteMatrixError, match="keep only the latest"):
+@pytest.mark.parametrize(("rows", "cols", "values", "moderated", "message"), [
+    ([0, 0], [0, 0], [1, -1], (), "keep only the latest"),
+    ([0, 2], [0, 0], [1, -1], (), "outside the 2 participants x 1 statements"),
+    ([0, 1], [0, 0], [1, 5], (), "1 \\(agree\\), -1 \\(disagree\\) or 0 \\(pass\\)"),
+    ([0, 1], [0, 0], [1, 1], ("t",), "not among the matrix's statements"),
+])
+def test_analyse_refuses_a_matrix_built_wrongly(rows: list[int], cols: list[int], values: list[int],
+                                                moderated: tuple[str, ...], message: str) -> None:
+    matrix = VoteMatrix(participants=("a", "b"), statements=("s",), rows=np.array(rows, np.int32),
+                        cols=np.array(cols, np.int32), values=np.array(values, np.int8),
+                        moderated_out=frozenset(moderated))
+    with pytest.raises(VoteMatrixError, match=message):
         analyse(matrix)
+
+
+def test_an_empty_conversation_has_one_empty_group() -> None:
+    result = analyse(VoteMatrix.from_votes([], statements=["s1", "s2"]))
+    assert result.participants == () and result.group_sizes == (0,)
+    assert result.coordinates.shape == (0, 2)
+    assert [s.consensus for s in result.statements] == [0.5, 0.5]
 
 
 # --- the projection ------------------------------------------------------------------------------
