@@ -543,10 +543,10 @@ def _representatives(labels: tuple[str, ...], agrees: np.ndarray, disagrees: np.
         sufficient: list[Representative] = []
         best: Representative | None = None
         best_agree: _Stats | None = None
-        for j in np.flatnonzero(considered):
-            stats = _Stats(int(j), int(agrees[j, g]), int(disagrees[j, g]), int(seen[j, g]),
-                           float(pa[j, g]), float(pd[j, g]), float(pat[j, g]), float(pdt[j, g]),
-                           float(ra[j, g]), float(rd[j, g]), float(rat[j, g]), float(rdt[j, g]))
+        # plain Python numbers, one list per quantity, in the order _Stats takes them
+        columns = [a[:, g].tolist() for a in (agrees, disagrees, seen, pa, pd, pat, pdt, ra, rd, rat, rdt)]
+        for j in np.flatnonzero(considered).tolist():
+            stats = _Stats(j, *(column[j] for column in columns))
             if stats.passes_by_test():
                 sufficient.append(stats.final(labels[j]))
             if not sufficient and (best is None or max(stats.rat, stats.rdt) > best.ratio_z):
@@ -641,21 +641,17 @@ def analyse(matrix: VoteMatrix, *, seed: int = 0) -> Analysis:
                 best_group[r.statement] = (r.metric, g)
 
     results = []
-    for j, label in enumerate(matrix.statements):
-        majority = None
-        if considered[j] and agree_majority[j]:
-            majority = "agree"
-        elif considered[j] and disagree_majority[j]:
-            majority = "disagree"
+    per_group = np.stack([g_agrees, g_disagrees, g_passes], axis=2).tolist()  # (m, groups, 3)
+    totals = zip(agrees.tolist(), disagrees.tolist(), passes.tolist(), seen.tolist(),
+                 consensus.tolist(), considered.tolist(), agree_majority.tolist(),
+                 disagree_majority.tolist(), per_group)
+    for label, (a, d, p, s, c, used, agreed, disagreed, groups) in zip(matrix.statements, totals):
         results.append(StatementResult(
-            statement=label,
-            agrees=int(agrees[j]), disagrees=int(disagrees[j]), passes=int(passes[j]),
-            consensus=float(consensus[j]),
-            majority=majority,
+            statement=label, agrees=a, disagrees=d, passes=p, consensus=c,
+            majority="agree" if used and agreed else "disagree" if used and disagreed else None,
             representative_of=best_group[label][1] if label in best_group else None,
-            uncertain=bool(considered[j]) and is_uncertain(int(passes[j]), int(seen[j])),
-            groups=tuple(GroupCounts(int(g_agrees[j, g]), int(g_disagrees[j, g]), int(g_passes[j, g]))
-                         for g in range(group_count)),
+            uncertain=used and is_uncertain(p, s),
+            groups=tuple(GroupCounts(*counts) for counts in groups),
         ))
     return Analysis(
         participants=tuple(matrix.participants[i] for i in counted),
