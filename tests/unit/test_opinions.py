@@ -245,6 +245,18 @@ def test_same_seed_same_analysis_and_clear_groups_do_not_depend_on_it() -> None:
     assert first.seed == 7 and other.seed == 8
 
 
+def test_the_order_of_statements_changes_nothing_but_the_order_of_results() -> None:
+    votes, _ = clear_groups((25, 20, 15), 50, seed=4, missing=0.5)
+    labels = [f"s{j}" for j in range(50)]
+    shuffled = list(np.random.default_rng(1).permutation(labels))
+    first = analyse(VoteMatrix.from_votes(votes, statements=labels))
+    second = analyse(VoteMatrix.from_votes(votes, statements=shuffled))
+    assert first.groups == second.groups
+    assert first.representative == second.representative
+    assert {s.statement: s for s in first.statements} == {s.statement: s for s in second.statements}
+    assert [s.statement for s in second.statements] == shuffled
+
+
 def test_one_group_when_no_split_is_possible() -> None:
     votes = [(p, f"s{j}", 1) for p in ("a", "b", "c") for j in range(8)]
     result = analyse(VoteMatrix.from_votes(votes, statements=[f"s{j}" for j in range(9)]))
