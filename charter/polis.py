@@ -256,13 +256,16 @@ def _read_table(directory: Path, name: str, *, header: bool = True) -> _Table:
                              "holds a NUL byte, so it is not a CSV text file")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[tuple[int, list[str]]] = []
+    number = 0
     try:
         for number, cells in enumerate(reader, start=1):
             if cells and any(cell.strip() for cell in cells):
                 rows.append((number, cells))
     except csv.Error as error:
-        raise PolisFileError(name, reader.line_num, None,
-                             f"is not valid CSV ({error}); check the quotes on this row") from None
+        problem = ("a quote opened on this row is never closed" if "end of data" in str(error)
+                   else f"{error}; put a cell that holds quotes or commas in double quotes and "
+                   "double the quotes inside it")
+        raise PolisFileError(name, number + 1, None, f"is not valid CSV: {problem}") from None
     if not rows:
         raise PolisFileError(name, None, None, "is empty; a Pol.is export has a header row "
                              "and one row per " + ("statement" if name == COMMENTS else "entry"))
