@@ -165,6 +165,11 @@ class PolisConversation:
         """Everyone who voted, in order of their first vote."""
         return tuple(dict.fromkeys(vote.participant for vote in self.votes))
 
+    @property
+    def moderated_out(self) -> frozenset[str]:
+        """The statements moderated out (Pol.is: moderated -1)."""
+        return frozenset(s.id for s in self.statements if s.moderated == MODERATED_OUT)
+
     def latest(self) -> dict[tuple[str, str], int]:
         """Each participant's latest vote per statement, keyed (participant, statement)."""
         return {(vote.participant, vote.statement): vote.value for vote in self.votes}
@@ -177,7 +182,7 @@ class PolisConversation:
         return VoteMatrix.from_votes(
             ((vote.participant, vote.statement, vote.value) for vote in self.votes),
             statements=[statement.id for statement in self.statements],
-            moderated_out=[s.id for s in self.statements if s.moderated == MODERATED_OUT])
+            moderated_out=self.moderated_out)
 
     def numbered(self) -> PolisConversation:
         """The same conversation with Pol.is's numbering: statements 0, 1, ... in their order and
