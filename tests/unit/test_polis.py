@@ -8,6 +8,7 @@ import csv
 import io
 import shutil
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -200,6 +201,24 @@ def test_the_matrix_holds_the_latest_votes_and_marks_moderated_statements() -> N
     cells = {(matrix.participants[r], matrix.statements[c]): int(v)
              for r, c, v in zip(matrix.rows, matrix.cols, matrix.values, strict=True)}
     assert cells == conversation.latest() and len(cells) == 2872
+
+
+def test_group_ids_written_come_from_the_analysis_when_given(tmp_path: Path) -> None:
+    opinions = pytest.importorskip("charter.opinions")
+    conversation = read_polis(DATA / "brexit-consensus")
+    analysis = opinions.analyse(conversation.matrix(), seed=0)
+    write_polis(tmp_path, conversation, analysis)
+    again = read_polis(tmp_path)
+    assert again.groups == dict(zip(analysis.participants, analysis.groups, strict=True))
+    summary = dict(csv.reader(io.StringIO((tmp_path / SUMMARY).read_text())))
+    assert summary["groups"] == str(len(analysis.group_sizes))
+    ungrouped = [r["group-id"] for r in _rows(tmp_path / PARTICIPANTS_VOTES)
+                 if r["participant"] not in analysis.participants]
+    assert ungrouped and set(ungrouped) == {""}
+    stranger = replace(analysis, participants=("9999", *analysis.participants[1:]))
+    with pytest.raises(ValueError, match="did not vote in this conversation: 9999"):
+        write_polis(tmp_path / "other", conversation, stranger)
+    assert not (tmp_path / "other").exists()
 
 
 def test_adjusted_rand_index() -> None:
