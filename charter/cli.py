@@ -130,7 +130,7 @@ def _plural(count: int, word: str) -> str:
 def summary(conversation: PolisConversation, analysis: Analysis, source: str | Path,
             out: Path) -> str:
     """What a person wants to know first, in plain lines."""
-    from charter.polis import adjusted_rand_index
+    from charter.opinions import adjusted_rand_index
 
     bodies = {s.id: s.body for s in conversation.statements}
     moderated = sum(s.moderated == -1 for s in conversation.statements)

@@ -39,13 +39,11 @@ import csv
 import io
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
-
-import numpy as np
 
 from sortition import csvsafe
 
@@ -518,28 +516,3 @@ def write_polis(directory: str | os.PathLike[str], conversation: PolisConversati
         (folder / VOTES).unlink()
     return written
 
-
-# --- checking against Pol.is -------------------------------------------------------------------
-
-def adjusted_rand_index(first: Sequence[int], second: Sequence[int]) -> float:
-    """How far two groupings of the same people agree beyond chance (Hubert and Arabie, 1985):
-    1 identical up to the groups' names, about 0 for chance; 1 when both put everyone together."""
-    if len(first) != len(second):
-        raise ValueError("both groupings must cover the same people")
-    if not len(first):
-        return 1.0
-    _, a = np.unique(np.asarray(first), return_inverse=True)
-    _, b = np.unique(np.asarray(second), return_inverse=True)
-    table = np.zeros((a.max() + 1, b.max() + 1), dtype=np.int64)
-    np.add.at(table, (a, b), 1)
-
-    def pairs(counts: np.ndarray) -> float:
-        return float((counts * (counts - 1) // 2).sum())
-
-    together = pairs(table)
-    rows, columns = pairs(table.sum(axis=1)), pairs(table.sum(axis=0))
-    expected = rows * columns / (len(first) * (len(first) - 1) / 2) if len(first) > 1 else 0.0
-    best = (rows + columns) / 2
-    if best == expected:
-        return 1.0
-    return (together - expected) / (best - expected)

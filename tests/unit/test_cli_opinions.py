@@ -5,7 +5,6 @@ votes.csv work, and bad files exit with status 2 naming the file, row and column
 from __future__ import annotations
 
 import csv
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -14,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from assembly.cli import main
+from charter.opinions import adjusted_rand_index, analyse
 from charter.polis import (
     COMMENTS,
     PARTICIPANTS_VOTES,
     SUMMARY,
     VOTES,
-    adjusted_rand_index,
     read_polis,
 )
 
@@ -27,26 +26,17 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "polis"
 BREXIT = DATA / "brexit-consensus"
 SEATTLE = DATA / "15-per-hour-seattle"
 
-# The analysis itself is helper i10-maths' charter/opinions.py; the bad-input and --help tests
-# stop before it and run without it.
-needs_analysis = pytest.mark.skipif(importlib.util.find_spec("charter.opinions") is None,
-                                    reason="charter.opinions (branch i10-maths) is not merged "
-                                    "yet")
-
 
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as file:
         return list(csv.DictReader(file))
 
 
-@needs_analysis
 def test_the_files_are_the_analysis_and_the_summary_says_what_it_found(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert main(["opinions", "--polis", str(BREXIT), "--out", str(out), "--seed", "4"]) == 0
     printed = capsys.readouterr().out
-    from charter.opinions import analyse
-
     conversation = read_polis(BREXIT)
     analysis = analyse(conversation.matrix(), seed=4)
     groups = _rows(out / "groups.csv")
@@ -81,7 +71,6 @@ def test_the_files_are_the_analysis_and_the_summary_says_what_it_found(
     assert f"Wrote {out / 'groups.csv'} ({len(groups):,} rows)" in printed
 
 
-@needs_analysis
 def test_the_same_seed_gives_the_same_files(tmp_path: Path) -> None:
     for name in ("one", "two"):
         assert main(["opinions", "--polis", str(SEATTLE), "--out", str(tmp_path / name),
@@ -90,7 +79,6 @@ def test_the_same_seed_gives_the_same_files(tmp_path: Path) -> None:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
-@needs_analysis
 def test_an_older_export_without_votes_csv_gives_the_same_counts(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     older = tmp_path / "older"
@@ -144,7 +132,6 @@ def test_help_says_what_each_file_is(capsys: pytest.CaptureFixture[str]) -> None
     assert "group-informed consensus" in shown and "--seed N" in shown
 
 
-@needs_analysis
 def test_the_installed_command(tmp_path: Path) -> None:
     command = Path(sys.executable).parent / "minipublic"
     out = tmp_path / "out"
