@@ -12,7 +12,7 @@ An export is a folder of four CSV files, as the Computational Democracy Project 
   then one column per comment id in numeric order, holding the participant's latest vote (blank:
   none); ``group-id`` is Pol.is's own opinion group, blank for a participant it did not group.
   Rows come in the order of the first line each participant has in votes.csv, that is by the
-  lowest comment id they voted on, then by participant id.
+  lowest comment id they voted on, then by participant id; only voters have a row.
 - ``summary.csv``: key,value rows: topic, url, views, voters, voters-in-conv, commenters,
   comments, groups, conversation-description.
 
@@ -292,7 +292,7 @@ def _whole(table: _Table, row: int, column: str, text: str, *, minimum: int | No
         number = int(value)
     except ValueError:
         number = None
-    if number is None or not value.lstrip("-").isdigit() or (
+    if number is None or not (value.isascii() and value.lstrip("-").isdigit()) or (
             minimum is not None and number < minimum):
         raise PolisFileError(table.name, row, column, f"'{text}' is not a whole number"
                              + (" (0 or more)" if minimum == 0 else ""))
@@ -361,7 +361,7 @@ def _read_participants(directory: Path, known: Mapping[str, Statement],
     participant_at, group_at = table.column("participant"), table.column("group-id")
     columns: list[tuple[int, str]] = []
     for position, name in enumerate(table.header):
-        if name.isdigit():
+        if name.isascii() and name.isdigit():
             if str(int(name)) not in known:
                 raise PolisFileError(PARTICIPANTS_VOTES, 1, name,
                                      f"comment {int(name)} is not in {COMMENTS}")

@@ -240,6 +240,8 @@ BAD = [
      "votes.csv, row 8, column comment-id: comment 9 is not in comments.csv"),
     ("non-integer voter", VOTES, "UTC 2026,0,1,1", "UTC 2026,0,abc,1",
      "votes.csv, row 3, column voter-id: 'abc' is not a whole number"),
+    ("full-width digit", VOTES, "UTC 2026,0,1,1", "UTC 2026,0,\uff11,1",
+     "votes.csv, row 3, column voter-id: '\uff11' is not a whole number"),
     ("negative comment id", COMMENTS, "UTC 2026,1,0", "UTC 2026,-1,0",
      "comments.csv, row 3, column comment-id: '-1' is not a whole number (0 or more)"),
     ("duplicated comment", COMMENTS, "UTC 2026,1,0", "UTC 2026,0,0",
