@@ -132,6 +132,7 @@ def test_help_says_what_each_file_is(capsys: pytest.CaptureFixture[str]) -> None
     assert "group-informed consensus" in shown and "--seed N" in shown
 
 
+@pytest.mark.slow
 def test_the_installed_command(tmp_path: Path) -> None:
     command = Path(sys.executable).parent / "minipublic"
     out = tmp_path / "out"
