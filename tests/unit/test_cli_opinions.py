@@ -8,6 +8,7 @@ import csv
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,11 @@ from charter.polis import (
     PARTICIPANTS_VOTES,
     SUMMARY,
     VOTES,
+    PolisConversation,
+    Statement,
+    Vote,
     read_polis,
+    write_polis,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "polis"
@@ -119,6 +124,23 @@ def test_bad_input_exits_2_naming_file_row_and_column_and_writes_nothing(
     assert main(["opinions", "--polis", str(export), "--out", str(out)]) == 2
     assert "has no votes, so there are no opinions to analyse" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_conversation_where_nobody_voted_enough_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    moment = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
+    conversation = PolisConversation(
+        statements=tuple(Statement(str(n), "0", f"Statement {n}", 1, moment) for n in range(10)),
+        votes=(Vote(moment, "0", "1", 1), Vote(moment, "1", "2", -1)))
+    write_polis(tmp_path / "export", conversation)
+    assert main(["opinions", "--polis", str(tmp_path / "export"), "--out",
+                 str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "Counted 0 of 2 participants (those with at least 7 votes)." in printed
+    assert "No opinion groups: nobody has voted enough to be grouped yet." in printed
+    assert "representative" not in printed
+    assert (tmp_path / "out" / "groups.csv").read_text() == "participant,group\n"
+    assert len(_rows(tmp_path / "out" / "statements.csv")) == 10
 
 
 def test_help_says_what_each_file_is(capsys: pytest.CaptureFixture[str]) -> None:
