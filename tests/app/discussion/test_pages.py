@@ -368,7 +368,7 @@ def test_officers_set_the_question_seed_and_see_live_counts(
                          headers=HTMX)
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith(f'<section class="moderation statement-box '
-                                             f'status-rejected" id="statement-{seeded.id}"')
+                                             f'statement-rejected" id="statement-{seeded.id}"')
     assert "Statement 1 rejected" in fragment.text
     with db.session(engine) as session:
         actions = [e.action for e in audit.events(session, discuss.assembly_id)]
