@@ -12,6 +12,7 @@ from assembly.deliberation.access import members_round, round_or_404
 from assembly.deliberation.models import Round, RoundKind
 from assembly.discussion.models import Statement
 from assembly.discussion.statements import visible_to
+from assembly.selection.models import SEATED, Member
 from assembly.tables import row_id
 
 
@@ -54,3 +55,12 @@ def members_statement(session: Session, actor: Actor, round_item: Round, public_
             or (seen and not visible_to(statement, row_id(actor.member.id))):
         raise HTTPException(404, "There is no such statement in this discussion.")
     return statement
+
+
+def panel_member_or_404(session: Session, assembly_id: int, public_id: str) -> Member:
+    """A member holding a seat on the assembly's panel, for an officer keying in what they gave
+    on paper or by phone."""
+    member = session.exec(select(Member).where(Member.public_id == public_id)).first()
+    if member is None or member.assembly_id != assembly_id or member.status not in SEATED:
+        raise HTTPException(404, "There is no such member on this assembly's panel.")
+    return member

@@ -27,6 +27,10 @@ routes: list[BaseRoute] = [
     Route(R + "/settings", officer.configure, methods=["POST"], name="discuss_configure"),
     Route(R + "/seed", officer.seed, methods=["POST"], name="discuss_seed"),
     Route(S + "/moderate", officer.moderate, methods=["POST"], name="statement_moderate"),
+    Route(R + "/paper", officer.paper_page, methods=["GET"], name="discuss_paper"),
+    Route(R + "/paper/statements", officer.paper_statement, methods=["POST"],
+          name="discuss_paper_statement"),
+    Route(R + "/paper/votes", officer.paper_votes, methods=["POST"], name="discuss_paper_votes"),
     # the member's side
     Route(H, member.page, methods=["GET"], name="member_discuss"),
     Route(H + "/statements", member.write, methods=["POST"], name="member_discuss_write"),

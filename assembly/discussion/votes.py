@@ -36,7 +36,8 @@ from assembly.discussion.models import (
     VoteValue,
 )
 from assembly.discussion.statements import StatementError, visible_to
-from assembly.selection.models import Member
+from assembly.recruitment.models import Contact, Respondent
+from assembly.selection.models import SEATED, Member
 from assembly.tables import row_id
 
 
@@ -220,3 +221,35 @@ def progress_of(session: Session, item: Round, member: Member) -> Progress | Non
     if not total:
         return None
     return Progress(voted, total, "statement" if total == 1 else "statements", "voted on")
+
+
+# --- keyed in by an officer -------------------------------------------------------------------------
+
+
+def key_in(session: Session, round_item: Round, member_id: int,
+           choices: list[tuple[Statement, VoteValue]], now: datetime, *, channel: Channel,
+           actor: str) -> int:
+    """Votes a member gave on paper or by phone, keyed in by an officer: each cast as the member
+    would (refused unless the round is open and they can see the statement), then one audit
+    event saying how many and by whom, never whose or which way. How many changed."""
+    if channel is Channel.online:
+        raise VoteError("Say whether the votes came on paper or by phone.", field="channel")
+    changed = sum(cast(session, round_item, statement, member_id, value, now, channel=channel,
+                       entered_by=actor) for statement, value in choices)
+    if changed:
+        record_keyed_in(session, round_item, changed, channel, actor=actor)
+    return changed
+
+
+def panel_for_keying(session: Session, assembly_id: int) -> list[tuple[Member, str]]:
+    """The members holding a seat, each with their name and reference in the people file (two
+    people can share a name), for an officer keying in what one gave on paper or by phone
+    (officers only; in name order)."""
+    rows = session.exec(
+        select(Member, Contact.name, Respondent.external_id)
+        .join(Respondent, col(Respondent.id) == col(Member.respondent_id))
+        .outerjoin(Contact, col(Contact.respondent_id) == col(Member.respondent_id))
+        .where(Member.assembly_id == assembly_id, col(Member.status).in_(SEATED))
+        .order_by(col(Contact.name), col(Respondent.external_id))).all()
+    return [(member, f"{name} ({reference})" if name else reference)
+            for member, name, reference in rows]

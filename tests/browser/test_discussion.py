@@ -179,9 +179,9 @@ def test_write_vote_and_change_a_vote_on_a_phone(
 
         # Back to the first vote, to change it from agree to disagree.
         first = seen[0]
-        voted = page.locator("#voted .statement-item", has_text=f"Statement {first}")
+        voted = page.locator("#voted .statement-item", has_text=re.compile(rf"Statement {first}\b"))
         expect(voted).to_contain_text("Your vote: Agree")
-        voted.get_by_role("link", name=f"Change your vote on statement {first}").click()
+        voted.get_by_role("link", name=f"Change your vote on statement {first}", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Statement {first}")
         expect(page.get_by_role("button", name="Agree (your vote)")).to_be_visible()
         axe.check(page, javascript=javascript)
@@ -190,8 +190,7 @@ def test_write_vote_and_change_a_vote_on_a_phone(
         page.wait_for_url(re.compile(r"/discuss(#voted)?$"))
         expect(page.get_by_role("status")).to_contain_text(
             f"Saved: you disagree with statement {first}.")
-        expect(page.locator("#voted .statement-item", has_text=f"Statement {first}")
-               ).to_contain_text("Your vote: Disagree")
+        expect(voted).to_contain_text("Your vote: Disagree")
         expect(page.locator("#vote-card .left strong")).to_have_text(str(14 - VOTES))
         axe.check(page, javascript=javascript)
         page.goto("/home")
@@ -220,5 +219,12 @@ def test_write_vote_and_change_a_vote_on_a_phone(
         box.get_by_role("button", name=re.compile("Accept")).click()
         expect(officer.get_by_role("status")).to_contain_text("accepted")
         expect(officer.locator(".statement-box", has_text=mine)).to_contain_text("Accepted.")
+        # The page for keying in what a member gave on paper or by phone.
+        officer.get_by_role("link", name=re.compile("Key in a statement or votes")).click()
+        officer.get_by_role("button", name="Choose").click()
+        expect(officer.get_by_role("group", name=re.compile(f"Statement {len(SEEDS) + 1}"))
+               ).to_contain_text("Agree")
+        axe.check(officer, javascript=javascript)
+        fits(officer, f"officer-paper-{suffix}")
     finally:
         context.close()

@@ -26,15 +26,22 @@ from assembly.authz import require
 from assembly.deliberation import rounds, times
 from assembly.deliberation.models import Round, RoundState
 from assembly.discussion import statements, votes
-from assembly.discussion.access import discuss_round_or_404, statement_or_404
+from assembly.discussion.access import (
+    discuss_round_or_404,
+    panel_member_or_404,
+    statement_or_404,
+)
 from assembly.discussion.models import (
     STATEMENT_LIMIT,
+    Channel,
     DiscussRound,
     Moderation,
     Statement,
     StatementStatus,
+    VoteValue,
 )
 from assembly.errors import ActionableError
+from assembly.selection.models import Member
 from assembly.tables import row_id
 from assembly.templating import Flash, Level, is_partial, render, see_other, url
 
@@ -201,3 +208,130 @@ async def moderate(request: Request) -> Response:
     return see_other(request, url(request, "discuss_round", assembly_id=assembly_id,
                                   round_id=row_id(round_item.id))
                      + f"#statement-{statement.id}", message, level)
+
+
+# --- keyed in from paper or a phone call --------------------------------------------------------------
+
+
+CHANNELS = {"paper": Channel.paper, "phone": Channel.phone}
+
+
+@dataclass(frozen=True)
+class PaperPage:
+    assembly: Assembly
+    round: Round
+    panel: list[tuple[Member, str]]
+    member: Member | None
+    statements: list[Statement]                 # those shown to everyone, by number
+    current: dict[int, VoteValue]               # the chosen member's votes on them
+
+
+def _paper_load(session: Session, assembly_id: int, round_id: int, member_id: str) -> PaperPage:
+    assembly = assembly_or_404(session, assembly_id)
+    item = discuss_round_or_404(session, assembly_id, round_id)
+    member = panel_member_or_404(session, assembly_id, member_id) if member_id else None
+    shown = statements.of_round(session, row_id(item.id), status=StatementStatus.accepted)
+    current = votes.of_member(session, row_id(item.id), row_id(member.id)) if member else {}
+    return PaperPage(assembly, item, votes.panel_for_keying(session, assembly_id), member,
+                     shown, current)
+
+
+async def _paper(request: Request, member_id: str, now: datetime, *,
+                 errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                 status_code: int = 200, messages: list[Flash] | None = None) -> Response:
+    page = await db.run(request, _paper_load, request.path_params["assembly_id"],
+                        request.path_params["round_id"], member_id)
+    state = rounds.state_of(page.round, now)
+    return render(request, "discussion/paper.html", {
+        "assembly": page.assembly, "round": page.round, "panel": page.panel,
+        "chosen": page.member, "statements": page.statements, "current": page.current,
+        "who": next((name for m, name in page.panel
+                     if page.member is not None and m.id == page.member.id), ""),
+        "state": state.value, "limit": STATEMENT_LIMIT,
+        "closes": times.in_words(page.round.closes_at, page.assembly.time_zone, now),
+        "opens": times.in_words(page.round.opens_at, page.assembly.time_zone, now),
+        "errors": errors or {}, "values": {"text": "", "channel": "paper", **(values or {})},
+    }, block="page", status_code=status_code, messages=messages)
+
+
+async def paper_page(request: Request) -> Response:
+    """Choose the member, then key in their statement or their votes."""
+    require(request, "programme.manage")
+    chosen = request.query_params.get("member", "")[:64]
+    return await _paper(request, chosen, clock.now(request))
+
+
+def _channel(form: Any) -> Channel:
+    channel = CHANNELS.get(forms.text(form, "channel"))
+    if channel is None:
+        raise statements.StatementError("Say whether it came on paper or by phone.",
+                                        field="channel")
+    return channel
+
+
+def _paper_back(request: Request, member_id: str) -> str:
+    return url(request, "discuss_paper", assembly_id=request.path_params["assembly_id"],
+               round_id=request.path_params["round_id"], query={"member": member_id})
+
+
+async def paper_statement(request: Request) -> Response:
+    """A statement a member gave on paper or by phone, saved as theirs (with their agree vote);
+    the audit log records who keyed it in, never who gave it."""
+    actor = require(request, "programme.manage")
+    form = await forms.read(request)
+    now = clock.now(request)
+    member_id = forms.text(form, "member")[:64]
+    text = forms.text(form, "text")
+
+    def work(session: Session) -> Statement:
+        assembly_id = request.path_params["assembly_id"]
+        item = discuss_round_or_404(session, assembly_id, request.path_params["round_id"])
+        member = panel_member_or_404(session, assembly_id, member_id)
+        return statements.post(session, item, row_id(member.id), text, now,
+                               channel=_channel(form), entered_by=actor.label)
+
+    try:
+        posted = await db.run(request, work, write=True)
+    except ActionableError as error:
+        return await _paper(request, member_id, now, status_code=error.status_code,
+                            errors={error.field if error.field in ("text", "channel")
+                                    else "text": str(error)},
+                            values={"text": text, "channel": forms.text(form, "channel")})
+    message = f"Statement {posted.number} keyed in. It counts as their agree vote."
+    if is_partial(request):
+        return await _paper(request, member_id, now, messages=[Flash("success", message)])
+    return see_other(request, _paper_back(request, member_id), message)
+
+
+async def paper_votes(request: Request) -> Response:
+    """The votes a member gave on paper or by phone: each statement left at "no answer" is left
+    as it was; the rest are cast as theirs, all or none."""
+    actor = require(request, "programme.manage")
+    form = await forms.read(request)
+    now = clock.now(request)
+    member_id = forms.text(form, "member")[:64]
+
+    def work(session: Session) -> int:
+        assembly_id = request.path_params["assembly_id"]
+        item = discuss_round_or_404(session, assembly_id, request.path_params["round_id"])
+        member = panel_member_or_404(session, assembly_id, member_id)
+        choices = []
+        for statement in statements.of_round(session, row_id(item.id),
+                                             status=StatementStatus.accepted):
+            given = forms.text(form, f"vote-{statement.number}")
+            if given:
+                choices.append((statement, votes.parse(given)))
+        return votes.key_in(session, item, row_id(member.id), choices, now,
+                            channel=_channel(form), actor=actor.label)
+
+    try:
+        changed = await db.run(request, work, write=True)
+    except ActionableError as error:
+        return await _paper(request, member_id, now, status_code=error.status_code,
+                            errors={"votes": str(error)},
+                            values={"channel": forms.text(form, "channel")})
+    message = (f"{changed} vote{'' if changed == 1 else 's'} keyed in." if changed
+               else "Nothing changed: those were already their votes.")
+    if is_partial(request):
+        return await _paper(request, member_id, now, messages=[Flash("success", message)])
+    return see_other(request, _paper_back(request, member_id), message)

@@ -373,3 +373,54 @@ def test_officers_set_the_question_seed_and_see_live_counts(
     with db.session(engine) as session:
         actions = [e.action for e in audit.events(session, discuss.assembly_id)]
     assert actions[-3:] == ["discussion.configured", "statement.seeded", "statement.rejected"]
+
+
+def test_officers_key_in_what_a_member_gave_on_paper_or_by_phone(
+        discuss: Round, member: Member, officer_client: TestClient,
+        engine: Engine, clock: Clock) -> None:
+    made = seed(engine, discuss, *SEEDS)
+    paper = officer_page(discuss) + "/paper"
+    page = officer_client.get(paper + f"?member={member.public_id}")
+    assert page.status_code == 200 and "Pat Jones (R0001)" in page.text and SEEDS[2] in page.text
+    response = post_form(officer_client, paper + "/statements",
+                         {"member": member.public_id, "channel": "paper",
+                          "text": "Letters should be in plain English."},
+                         follow_redirects=False)
+    assert response.status_code == 303
+    keyed = stored(engine, "Letters should be in plain English.")
+    assert (keyed.member_id, keyed.channel, keyed.status) == (member.id, "paper", "waiting")
+    assert keyed.entered_by.startswith("officer:")
+
+    # All or none: one vote that cannot be read, and nothing is stored.
+    refused = post_form(officer_client, paper + "/votes",
+                        {"member": member.public_id, "channel": "phone",
+                         f"vote-{made[0].number}": "agree", f"vote-{made[1].number}": "maybe"})
+    assert refused.status_code == 422 and "Choose agree, disagree or pass" in refused.text
+    response = post_form(officer_client, paper + "/votes",
+                         {"member": member.public_id, "channel": "phone",
+                          f"vote-{made[0].number}": "agree",
+                          f"vote-{made[1].number}": "disagree", f"vote-{made[2].number}": ""},
+                         follow_redirects=False)
+    assert response.status_code == 303
+    assert "2 votes keyed in." in officer_client.get(response.headers["location"]).text
+    with db.session(engine) as session:
+        theirs = {v.statement_id: (v.value, v.channel) for v in session.exec(
+            select(Vote).where(Vote.member_id == member.id))}
+        records = session.exec(select(VoteRecord).where(VoteRecord.channel == "phone")).all()
+        events = audit.events(session, discuss.assembly_id)
+    assert theirs == {keyed.id: (1, "paper"), made[0].id: (1, "phone"),
+                      made[1].id: (-1, "phone")}
+    assert {r.entered_by for r in records} == {keyed.entered_by}
+    assert [e.action for e in events][-2:] == ["statement.keyed_in", "votes.keyed_in"]
+    for event in events[-2:]:   # who keyed it in, never whose it was or which way
+        assert member.public_id not in str(event.details) and "Pat" not in str(event.details)
+    assert events[-1].details["votes"] == 2
+
+    # Only members of this assembly's panel; nothing once the round has closed.
+    stranger = make_member(engine, external_id="X0002")
+    assert officer_client.get(paper + f"?member={stranger.public_id}").status_code == 404
+    clock.now = T0 + timedelta(days=6)
+    closed = post_form(officer_client, paper + "/votes",
+                       {"member": member.public_id, "channel": "paper",
+                        f"vote-{made[2].number}": "pass"})
+    assert closed.status_code == 409 and "closed" in closed.text
