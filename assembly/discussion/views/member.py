@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -193,6 +194,8 @@ async def statement_page(request: Request) -> Response:
 
     def load(session: Session) -> tuple[Assembly, Round, Statement, VoteValue | None]:
         item = members_discuss_round(session, actor, request.path_params["round"])
+        if rounds.state_of(item, now) is RoundState.scheduled:   # officers may still be seeding
+            raise HTTPException(404, "There is no such statement in this discussion.")
         statement = members_statement(session, actor, item, request.path_params["statement"])
         return (members_assembly(session, actor), item, statement,
                 votes.vote_of(session, statement, _member(actor)))

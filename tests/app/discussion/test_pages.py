@@ -290,6 +290,8 @@ def test_votes_and_statements_are_refused_outside_the_open_window(
     clock.now = T0 - timedelta(days=2)
     html = member_client.get(page_of(discuss)).text
     assert "This opens Sunday 7 March at 9am" in html and SEEDS[0] not in html
+    assert member_client.get(page_of(discuss) + f"/statements/{first.public_id}"
+                             ).status_code == 404   # nothing to read before it opens
     with db.session(engine) as session:
         assert session.exec(select(Vote)).all() == []
         assert len(session.exec(select(Statement)).all()) == 1
