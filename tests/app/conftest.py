@@ -9,7 +9,8 @@ schema for the whole test session (so parallel runs and the developer's own tabl
 alone), migrated once and emptied with one TRUNCATE between tests.
 
 The databases themselves are in `tests.app.databases`; what the fixtures build is in
-`tests.app.builders` (straight to the database) and `tests.app.flows` (through the app, over HTTP).
+`tests.app.builders` (straight to the database) and `tests.app.flows` (through the app, over HTTP);
+the SMTP server behind `mailbox` is in `tests.app.mailbox`.
 Test modules import helpers from those, never from this file or from each other.
 """
 
@@ -34,6 +35,7 @@ from assembly.settings import Settings
 from tests.app.builders import make_member, make_officer
 from tests.app.databases import TestDatabase
 from tests.app.flows import BASE_URL, TEST_SECRET, login, make_client, sign_in_member
+from tests.app.mailbox import Mailbox, running_mailbox, settings_for
 
 KINDS = ("sqlite", "postgresql")
 ONLY = os.environ.get("MINIPUBLIC_TEST_DB", "").strip().lower()
@@ -141,3 +143,16 @@ def member_client(app: Starlette, engine: Engine, settings: Settings, member: Me
     with make_client(app) as test_client:
         sign_in_member(test_client, engine, settings, member)
         yield test_client
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on a free local port that keeps what it receives."""
+    with running_mailbox() as running:
+        yield running
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, mailbox: Mailbox) -> Settings:
+    """`settings` that send e-mail to `mailbox`."""
+    return settings_for(settings, mailbox)

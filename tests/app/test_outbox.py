@@ -3,18 +3,13 @@ the server exactly once, also with two workers at once; failures are retried, th
 
 from __future__ import annotations
 
-import email
-import socket
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from email.message import Message
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -24,50 +19,8 @@ from assembly.outbox import MessageState, OutboxMessage
 from assembly.settings import Settings
 from assembly.tables import utcnow
 from tests.app.flows import make_client, run_command
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives, or refuses everything when told to."""
-
-    def __init__(self) -> None:
-        self.received: list[Message] = []
-        self.refuse: str | None = None
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse:
-            return self.refuse
-        with self.lock:
-            self.received.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def subjects(self) -> list[str]:
-        with self.lock:
-            return [str(message["Subject"]) for message in self.received]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    handler = Mailbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def mail_settings(settings: Settings, mailbox: tuple[Mailbox, int]) -> Settings:
-    return settings.replace(smtp_host="127.0.0.1", smtp_port=mailbox[1], smtp_security="none",
-                            mail_from="assembly@council.example", mail_interval_seconds=1)
+from tests.app.mailbox import Mailbox
+from tests.app.servers import free_port
 
 
 def letter(n: int = 1) -> mail.Letter:
@@ -88,7 +41,7 @@ def rows(engine: Engine) -> list[OutboxMessage]:
 
 
 def test_a_message_is_queued_once_per_key_and_sent_once(engine: Engine, mail_settings: Settings,
-                                                        mailbox: tuple[Mailbox, int]) -> None:
+                                                        mailbox: Mailbox) -> None:
     with db.session(engine, write=True) as session:
         assert outbox.enqueue(session, key="round:1:opened:member:5", assembly_id=1,
                               kind="reminder", letter=letter(), member_id=5)
@@ -99,7 +52,7 @@ def test_a_message_is_queued_once_per_key_and_sent_once(engine: Engine, mail_set
     assert outbox.deliver_due(engine, mail_settings) == outbox.Delivery(sent=1)
     assert outbox.deliver_due(engine, mail_settings) == outbox.Delivery()
 
-    [received] = mailbox[0].received
+    [received] = mailbox.received
     assert received["Subject"] == "Round 1 is open"
     assert received["To"] == "resident1@example.org"
     assert "assembly@council.example" in received["From"]
@@ -115,7 +68,7 @@ def test_a_message_is_queued_once_per_key_and_sent_once(engine: Engine, mail_set
 
 def test_two_workers_at_once_send_each_message_exactly_once(
         database_url_and_engine: tuple[str, Engine], mail_settings: Settings,
-        mailbox: tuple[Mailbox, int]) -> None:
+        mailbox: Mailbox) -> None:
     url, engine = database_url_and_engine
     queue(engine, 60)
     other = db.make_engine(url) if engine.dialect.name == "postgresql" else engine
@@ -135,15 +88,15 @@ def test_two_workers_at_once_send_each_message_exactly_once(
     if other is not engine:
         other.dispose()
 
-    subjects = mailbox[0].subjects()
+    subjects = mailbox.subjects()
     assert sorted(subjects) == sorted(f"Round {n} is open" for n in range(60))
     assert {row.state for row in rows(engine)} == {MessageState.sent}
 
 
 def test_a_refused_message_is_retried_then_kept_as_failed_for_officers(
-        engine: Engine, mail_settings: Settings, mailbox: tuple[Mailbox, int]) -> None:
+        engine: Engine, mail_settings: Settings, mailbox: Mailbox) -> None:
     queue(engine, 1)
-    mailbox[0].refuse = "550 No such mailbox here"
+    mailbox.refuse = "550 No such mailbox here"
     now = utcnow()
     assert outbox.deliver_due(engine, mail_settings, now=now) == outbox.Delivery(retrying=1)
     [row] = rows(engine)
@@ -167,14 +120,14 @@ def test_a_refused_message_is_retried_then_kept_as_failed_for_officers(
         assert [message.id for message in outbox.failures(session, 1)] == [row.id]
         [event] = [event for event in audit.events(session, 1) if event.action == "mail_failed"]
         assert event.actor == "outbox" and event.details["attempts"] == outbox.MAX_ATTEMPTS
-    assert mailbox[0].received == []
+    assert mailbox.received == []
 
     # Once the problem is fixed, an officer puts it back in the queue and it goes.
-    mailbox[0].refuse = None
+    mailbox.refuse = None
     with db.session(engine, write=True) as session:
         outbox.retry(session, 1, row.id, "officer:1", now=now)
     assert outbox.deliver_due(engine, mail_settings, now=now) == outbox.Delivery(sent=1)
-    assert mailbox[0].subjects() == ["Round 0 is open"]
+    assert mailbox.subjects() == ["Round 0 is open"]
 
 
 def test_retrying_a_message_that_has_not_failed_is_refused(engine: Engine) -> None:
@@ -211,7 +164,7 @@ def test_a_lease_keeps_a_message_from_a_second_worker_until_it_ends(engine: Engi
 
 def test_each_server_process_delivers_on_its_own_and_two_never_send_twice(
         database_url_and_engine: tuple[str, Engine], mail_settings: Settings,
-        mailbox: tuple[Mailbox, int]) -> None:
+        mailbox: Mailbox) -> None:
     url, engine = database_url_and_engine
     second_engine = db.make_engine(url) if engine.dialect.name == "postgresql" else engine
     apps = [create_app(mail_settings, engine=engine),
@@ -219,28 +172,28 @@ def test_each_server_process_delivers_on_its_own_and_two_never_send_twice(
     queue(engine, 25)
     with make_client(apps[0]), make_client(apps[1]):
         deadline = time.monotonic() + 30
-        while len(mailbox[0].subjects()) < 25 and time.monotonic() < deadline:
+        while len(mailbox.subjects()) < 25 and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(1.5)  # a further pass of each loop, which must find nothing left to send
     if second_engine is not engine:
         second_engine.dispose()
-    assert sorted(mailbox[0].subjects()) == sorted(f"Round {n} is open" for n in range(25))
+    assert sorted(mailbox.subjects()) == sorted(f"Round {n} is open" for n in range(25))
 
 
 def test_send_mail_command(engine: Engine, mail_settings: Settings, settings: Settings,
-                           mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch,
+                           mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str]) -> None:
     assert run_command(["send-mail"], monkeypatch, settings) == 2
     assert "no e-mail server is set up" in capsys.readouterr().err
 
     queue(engine, 120)
     monkeypatch.setenv("MINIPUBLIC_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("MINIPUBLIC_SMTP_PORT", str(mailbox[1]))
+    monkeypatch.setenv("MINIPUBLIC_SMTP_PORT", str(mailbox.port))
     monkeypatch.setenv("MINIPUBLIC_SMTP_SECURITY", "none")
     monkeypatch.setenv("MINIPUBLIC_MAIL_FROM", "assembly@council.example")
     assert run_command(["send-mail"], monkeypatch, settings) == 0
     assert "Sent 120; 0 to try again later; 0 could not be delivered." in capsys.readouterr().out
-    assert len(mailbox[0].received) == 120
+    assert len(mailbox.received) == 120
 
 
 def test_purge_forgets_sent_mail_after_a_while(engine: Engine) -> None:

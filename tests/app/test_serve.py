@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,12 +14,7 @@ import pytest
 
 from assembly import cli
 from assembly.security import SECURITY_HEADERS
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.app.servers import free_port
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -6,12 +6,9 @@ as one PDF for everyone else. No demographic data in any of it."""
 
 from __future__ import annotations
 
-import email
-import socket
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import Message
 from pathlib import Path
@@ -19,7 +16,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from starlette.testclient import TestClient
@@ -38,52 +34,7 @@ from assembly.settings import Settings
 from assembly.tables import row_id, utcnow
 from tests.app.builders import AGES, Panel, drawn_panel, make_officer
 from tests.app.flows import login, make_client, post_form, run_command, sign_in_member
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it receives, or refuses everything when told to."""
-
-    def __init__(self) -> None:
-        self.received: list[Message] = []
-        self.refuse: str | None = None
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse:
-            return self.refuse
-        with self.lock:
-            self.received.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def recipients(self) -> list[str]:
-        with self.lock:
-            return sorted(str(message["To"]) for message in self.received)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    handler = Mailbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.port = port  # type: ignore[attr-defined]
-    try:
-        yield handler
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def mail_settings(settings: Settings, mailbox: Mailbox) -> Settings:
-    return settings.replace(smtp_host="127.0.0.1", smtp_port=mailbox.port,  # type: ignore[attr-defined]
-                            smtp_security="none", mail_from="assembly@council.example",
-                            mail_interval_seconds=1)
+from tests.app.mailbox import Mailbox
 
 
 @pytest.fixture
@@ -264,7 +215,7 @@ def test_tick_queues_the_reminders_when_an_smtp_server_is_set_up(
     t0 = utcnow()
     add_round(engine, panel.assembly_id, t0 - timedelta(minutes=5), t0 + timedelta(days=5))
     monkeypatch.setenv("MINIPUBLIC_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("MINIPUBLIC_SMTP_PORT", str(mailbox.port))  # type: ignore[attr-defined]
+    monkeypatch.setenv("MINIPUBLIC_SMTP_PORT", str(mailbox.port))
     monkeypatch.setenv("MINIPUBLIC_SMTP_SECURITY", "none")
     monkeypatch.setenv("MINIPUBLIC_MAIL_FROM", "assembly@council.example")
     monkeypatch.setenv("MINIPUBLIC_PUBLIC_URL", "https://assembly.example")

@@ -3,17 +3,13 @@ a sign-in code from an officer; both single-use, also under concurrency; sign ou
 
 from __future__ import annotations
 
-import email
 import re
-import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from starlette.applications import Starlette
@@ -28,49 +24,14 @@ from assembly.settings import Settings
 from assembly.tables import utcnow
 from tests.app.builders import Panel, drawn_panel
 from tests.app.flows import make_client, post_form
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.received: list[email.message.Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def links(self) -> list[str]:
-        found = []
-        for message in self.received:
-            for part in message.walk():
-                if part.get_content_type() == "text/plain":
-                    found += re.findall(r"http://\S+/sign-in/\S+", part.get_payload(decode=True)
-                                        .decode())
-        return found
-
-
-@pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    handler = Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def mail_settings(settings: Settings, mailbox: tuple[Mailbox, int]) -> Settings:
-    return settings.replace(smtp_host="127.0.0.1", smtp_port=mailbox[1], smtp_security="none",
-                            mail_from="assembly@council.example", mail_interval_seconds=3600)
+from tests.app.mailbox import Mailbox
 
 
 @pytest.fixture
 def mail_app(mail_settings: Settings, engine: Engine) -> Starlette:
-    return create_app(mail_settings, engine=engine)
+    """The app with e-mail set up, its own delivery loop kept out of the way (once an hour) so
+    each test says when mail goes, with `deliver`."""
+    return create_app(mail_settings.replace(mail_interval_seconds=3600), engine=engine)
 
 
 @pytest.fixture
@@ -93,7 +54,7 @@ def deliver(engine: Engine, settings: Settings) -> None:
 
 def test_a_member_gets_a_link_by_email_and_signs_in_with_it_once(
         mail_app: Starlette, engine: Engine, mail_settings: Settings,
-        mailbox: tuple[Mailbox, int], joined: Panel, dbs: Callable) -> None:
+        mailbox: Mailbox, joined: Panel, dbs: Callable) -> None:
     person = joined.members[0]
     with make_client(mail_app) as client:
         page = client.get("/sign-in")
@@ -102,10 +63,10 @@ def test_a_member_gets_a_link_by_email_and_signs_in_with_it_once(
         answer = post_form(client, "/sign-in", {"email": f"  {person.email.upper()} "})
         assert answer.status_code == 200 and "Check your e-mail" in answer.text
     deliver(engine, mail_settings)
-    [message] = mailbox[0].received
+    [message] = mailbox.received
     assert message["To"] == person.email
     assert message["Subject"] == "Your link to sign in to Our council, data and AI"
-    [link] = mailbox[0].links()
+    [link] = mailbox.links()
     # Nothing about the member is in the message but their address.
     body = message.as_string()
     assert person.name not in body and person.postcode not in body and person.age not in body
@@ -132,7 +93,7 @@ def test_a_member_gets_a_link_by_email_and_signs_in_with_it_once(
 
 def test_the_page_never_says_whether_an_address_is_known(
         mail_app: Starlette, engine: Engine, mail_settings: Settings,
-        mailbox: tuple[Mailbox, int], joined: Panel, dbs: Callable) -> None:
+        mailbox: Mailbox, joined: Panel, dbs: Callable) -> None:
     not_joined = joined.members[2]
     answers = []
     with make_client(mail_app) as client:
@@ -143,12 +104,12 @@ def test_the_page_never_says_whether_an_address_is_known(
     assert answers[0] == answers[1] == answers[2]
     deliver(engine, mail_settings)
     # Only the member who joined gets a link; someone who has not joined needs their invitation.
-    assert [m["To"] for m in mailbox[0].received] == [joined.members[0].email]
+    assert [m["To"] for m in mailbox.received] == [joined.members[0].email]
 
 
 def test_links_per_member_are_limited_and_bad_addresses_get_a_message(
         mail_app: Starlette, engine: Engine, mail_settings: Settings,
-        mailbox: tuple[Mailbox, int], joined: Panel) -> None:
+        mailbox: Mailbox, joined: Panel) -> None:
     person = joined.members[0]
     with make_client(mail_app) as client:
         for _ in range(returning.LINKS_PER_HOUR + 2):
@@ -156,7 +117,7 @@ def test_links_per_member_are_limited_and_bad_addresses_get_a_message(
         bad = post_form(client, "/sign-in", {"email": "not an address"})
         assert bad.status_code == 422 and "like name@example.com" in bad.text
     deliver(engine, mail_settings)
-    assert len(mailbox[0].received) == returning.LINKS_PER_HOUR
+    assert len(mailbox.received) == returning.LINKS_PER_HOUR
 
 
 def test_without_email_the_page_says_to_ask_for_a_code(client: TestClient, joined: Panel) -> None:
