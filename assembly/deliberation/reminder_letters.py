@@ -1,10 +1,10 @@
 """Reminder letters: for members without e-mail (or who stopped e-mail reminders), one PDF with
 a letter each saying which round is open, what to do and when it closes, to print and post.
 
-Built like the invitation letters (`assembly.invitations.letters`): the same letter head, A4
-pages for window envelopes, a tagged PDF/UA-1 so screen readers can read them. A letter carries
-the member's name and postal address and the assembly's contact details, nothing else about
-them (no answers to the recruitment questions).
+Built like the invitation letters (`assembly.invitations.letters`): the same letter head and page
+layout (templates/layouts/letters.html), A4 pages for window envelopes, a tagged PDF/UA-1 so
+screen readers can read them. A letter carries the member's name and postal address and the
+assembly's contact details, nothing else about them (no answers to the recruitment questions).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import jinja2
 from sqlmodel import Session, col, select
 
 from assembly.assemblies.models import Assembly
@@ -22,7 +21,6 @@ from assembly.deliberation.models import Round
 from assembly.errors import ActionableError
 from assembly.invitations import letters
 from assembly.recruitment.models import Contact, Respondent
-from assembly.settings import Settings
 from assembly.tables import row_id
 from assembly.templating import TEMPLATES
 
@@ -51,16 +49,6 @@ class Page:
     closes: str
     is_open: bool
     home: str
-
-
-def head_of(assembly: Assembly, settings: Settings) -> letters.LetterHead:
-    return letters.LetterHead(
-        title=assembly.title, question=assembly.question,
-        commissioning_body=assembly.commissioning_body or settings.site_name,
-        starts_on=assembly.starts_on, ends_on=assembly.ends_on, remit=assembly.remit,
-        contact_phone=assembly.contact_phone, contact_email=assembly.contact_email,
-        contact_address=tuple(line for line in assembly.contact_address.split("\n") if line),
-        support_offer=assembly.support_offer)
 
 
 def recipients(session: Session, assembly_id: int, *, email_works: bool = True
@@ -101,11 +89,8 @@ def letters_pdf(head: letters.LetterHead, page: Page, people: Sequence[ReminderL
             "Every member who holds a seat gets reminders by e-mail, so there are no letters to "
             "print. Members who stop e-mail reminders, or have no e-mail address, appear here.")
     HTML = letters.renderer()
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                                     undefined=jinja2.StrictUndefined)
-    environment.filters["long_date"] = letters.long_date
-    template = environment.get_template("deliberation/reminder_letters.html")
-    html = template.render(head=head, page=page, people=people, today=today)
+    html = letters.render_letters("deliberation/reminder_letters.html", head, people,
+                                  today=today, page=page)
     pdf = HTML(string=html, base_url=str(TEMPLATES)).write_pdf(pdf_variant="pdf/ua-1")
     assert pdf is not None
     return bytes(pdf)

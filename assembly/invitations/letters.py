@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 import jinja2
 
+from assembly.assemblies.models import Assembly
 from assembly.errors import ActionableError
 from assembly.templating import TEMPLATES
 from sortition import csvsafe
@@ -53,6 +54,23 @@ class LetterHead:
     contact_address: tuple[str, ...] = ()
     support_offer: str = ""
 
+    @classmethod
+    def of(cls, assembly: Assembly, site_name: str) -> LetterHead:
+        """The assembly's letter head; letters come from the site's name when the assembly names
+        no commissioning body."""
+        return cls(
+            title=assembly.title,
+            question=assembly.question,
+            commissioning_body=assembly.commissioning_body or site_name,
+            starts_on=assembly.starts_on,
+            ends_on=assembly.ends_on,
+            remit=assembly.remit,
+            contact_phone=assembly.contact_phone,
+            contact_email=assembly.contact_email,
+            contact_address=tuple(line for line in assembly.contact_address.split("\n") if line),
+            support_offer=assembly.support_offer,
+        )
+
 
 @dataclass(frozen=True)
 class Letter:
@@ -77,6 +95,8 @@ def long_date(value: date | datetime | None) -> str:
 
 
 def _environment() -> jinja2.Environment:
+    """Templates for print: the same folder as the pages', with `long_date`; an undefined name
+    is an error rather than a blank in a letter that goes out on paper."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -106,9 +126,16 @@ def renderer() -> type:
     return HTML
 
 
+def render_letters(template: str, head: LetterHead, letters: Sequence[object], *, today: date,
+                   **context: object) -> str:
+    """The HTML of a batch of letters from a template that extends `layouts/letters.html` (one
+    page per item of `letters`, which needs member_ref, name, address and postcode)."""
+    return _environment().get_template(template).render(head=head, letters=letters, today=today,
+                                                        **context)
+
+
 def letters_html(head: LetterHead, letters: Sequence[Letter], *, today: date) -> str:
-    template = _environment().get_template("invitations/letters.html")
-    return template.render(head=head, letters=letters, today=today)
+    return render_letters("invitations/letters.html", head, letters, today=today)
 
 
 CHUNK = 10  # letters laid out between two progress reports

@@ -36,6 +36,7 @@ from assembly.deliberation.access import meeting_or_404, round_or_404
 from assembly.deliberation.models import Meeting, Round, RoundKind, RoundState, StepFree
 from assembly.deliberation.views import common, officer_evidence
 from assembly.errors import ActionableError
+from assembly.invitations import letters
 from assembly.tables import row_id
 from assembly.templating import navigate, render, see_other, url
 
@@ -503,7 +504,7 @@ async def reminder_letters(request: Request) -> Response:
 
     def load(session: Session) -> tuple[Round, Any, reminder_letters_module.Page, list[Any]]:
         assembly, item = _load_round(session, assembly_id, round_id)
-        return (item, reminder_letters_module.head_of(assembly, settings),
+        return (item, letters.LetterHead.of(assembly, settings.site_name),
                 reminder_letters_module.page_of(assembly, item, now, home),
                 reminder_letters_module.recipients(
                     session, assembly_id, email_works=mail.configured(settings)))

@@ -184,7 +184,8 @@ async def _prepare(request: Request, actor: Actor, assembly_id: int,
             prepared = prepare(session, assembly, settings)
         except InvitationError as error:
             return _Outcome("error", _context(session, assembly, settings, {"form": str(error)}))
-        return _Outcome("prepared", {}, prepared.batch.public_id, letter_head(assembly, settings),
+        return _Outcome("prepared", {}, prepared.batch.public_id,
+                        letters.LetterHead.of(assembly, settings.site_name),
                         _letters(session, request, prepared.issued))
 
     outcome = await db.run(request, work, write=True)
@@ -371,21 +372,6 @@ def _letters(session: Session, request: Request, issued: list[Issued]) -> list[l
             expires=item.expires_at,
         ))
     return batch
-
-
-def letter_head(assembly: Assembly, settings: Settings) -> letters.LetterHead:
-    return letters.LetterHead(
-        title=assembly.title,
-        question=assembly.question,
-        commissioning_body=assembly.commissioning_body or settings.site_name,
-        starts_on=assembly.starts_on,
-        ends_on=assembly.ends_on,
-        remit=assembly.remit,
-        contact_phone=assembly.contact_phone,
-        contact_email=assembly.contact_email,
-        contact_address=tuple(line for line in assembly.contact_address.split("\n") if line),
-        support_offer=assembly.support_offer,
-    )
 
 
 # --- a sign-in code for a member who has joined and cannot get back in --------------------------
