@@ -20,7 +20,8 @@ from alembic.script import ScriptDirectory
 from anyio import CapacityLimiter, to_thread
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session
+from sqlalchemy.orm import QueryableAttribute
+from sqlmodel import Session, SQLModel
 from starlette.requests import Request
 
 # Every room's tables, so foreign keys between rooms resolve in any process (the selection
@@ -77,7 +78,8 @@ def dialect_name(engine_or_session: Engine | Session) -> str:
     return bind.dialect.name
 
 
-def insert(session_or_engine: Session | Engine, table: Any) -> Any:
+def insert(session_or_engine: Session | Engine, table: type[SQLModel]
+           ) -> postgresql.Insert | sqlite.Insert:
     """`INSERT` that supports `on_conflict_do_update`/`do_nothing` on both databases.
 
     Use it for every one-per-something rule instead of check-then-insert.
@@ -85,6 +87,14 @@ def insert(session_or_engine: Session | Engine, table: Any) -> Any:
     if dialect_name(session_or_engine) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def attribute(field: object) -> QueryableAttribute[Any]:
+    """`Model.field` as what it is at run time, the class-bound attribute that loader options such
+    as `sa.orm.defer` take (SQLModel types it as the field's value, `col()` as `Mapped`)."""
+    if not isinstance(field, QueryableAttribute):
+        raise TypeError(f"{field!r} is not a column of a table model")
+    return field
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from starlette.exceptions import HTTPException
 
+from assembly import db
 from assembly.assemblies.models import Assembly
 from assembly.authz import Actor, authorize
 from assembly.deliberation import rounds
@@ -77,7 +78,7 @@ def attachment_or_404(session: Session, assembly_id: int, attachment_id: int, *,
                       with_data: bool = False) -> tuple[Round, Briefing, Attachment]:
     query = select(Attachment).where(Attachment.id == attachment_id)
     if not with_data:
-        query = query.options(sa.orm.defer(Attachment.data))  # type: ignore[arg-type]
+        query = query.options(sa.orm.defer(db.attribute(Attachment.data)))
     attachment = session.exec(query).first()
     if attachment is None:
         raise HTTPException(404, "There is no such file in this assembly's programme.")
@@ -111,8 +112,9 @@ def _members_own(actor: Actor, round_item: Round | None, now: datetime, what: st
 def members_briefing(session: Session, actor: Actor, public_id: str, now: datetime
                      ) -> tuple[Round, Briefing]:
     item = session.exec(select(Briefing).where(Briefing.public_id == public_id)).first()
-    round_item = session.get(Round, item.round_id) if item is not None else None
-    return _members_own(actor, round_item, now, "briefing"), item  # type: ignore[return-value]
+    if item is None:
+        raise HTTPException(404, "There is no such briefing in your assembly.")
+    return _members_own(actor, session.get(Round, item.round_id), now, "briefing"), item
 
 
 def members_attachment(session: Session, actor: Actor, public_id: str, now: datetime

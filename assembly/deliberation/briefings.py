@@ -198,7 +198,7 @@ def attachments_of(session: Session, briefing_ids: list[int]) -> dict[int, list[
     if not briefing_ids:
         return found
     rows = session.exec(select(Attachment).where(col(Attachment.briefing_id).in_(briefing_ids))
-                        .options(sa.orm.defer(Attachment.data))  # type: ignore[arg-type]
+                        .options(sa.orm.defer(db.attribute(Attachment.data)))
                         .order_by(col(Attachment.id))).all()
     for row in rows:
         found[row.briefing_id].append(row)
@@ -210,19 +210,19 @@ def attachments_of(session: Session, briefing_ids: list[int]) -> dict[int, list[
 
 def mark_read(session: Session, item: Briefing, member_id: int, *,
               now: datetime | None = None) -> bool:
-    """Record that the member has read the briefing; False if they had already."""
-    table = BriefingRead.__table__  # type: ignore[attr-defined]
-    statement = db.insert(session, table).values(
+    """Record that the member has read the briefing; False if they had already (told by
+    RETURNING: SQLAlchemy 2.1 on psycopg reports -1 rows for any INSERT)."""
+    statement = db.insert(session, BriefingRead).values(
         briefing_id=row_id(item.id), member_id=member_id, read_at=now or utcnow()
-    ).on_conflict_do_nothing(index_elements=["briefing_id", "member_id"])
-    return bool(session.exec(statement).rowcount)
+    ).on_conflict_do_nothing(index_elements=["briefing_id", "member_id"]
+                             ).returning(col(BriefingRead.member_id))
+    return session.exec(statement).first() is not None
 
 
 def visited(session: Session, round_item: Round, member_id: int, *,
             now: datetime | None = None) -> None:
     """Note the first time a member opens a round's page."""
-    table = RoundVisit.__table__  # type: ignore[attr-defined]
-    session.exec(db.insert(session, table).values(
+    session.exec(db.insert(session, RoundVisit).values(
         round_id=row_id(round_item.id), member_id=member_id, first_at=now or utcnow()
     ).on_conflict_do_nothing(index_elements=["round_id", "member_id"]))
 

@@ -71,13 +71,15 @@ def pending(session: Session, assembly_id: int, now: datetime) -> list[Due]:
 
 def insert(session: Session, item: Round, transition: Transition, at: datetime, actor: str
            ) -> bool:
-    """Add the row for this transition of the round's current cycle; False if it was there."""
+    """Add the row for this transition of the round's current cycle; False if it was there.
+
+    Told by RETURNING, not `rowcount`: SQLAlchemy 2.1 on psycopg reports -1 rows for an INSERT."""
     statement = db.insert(session, RoundTransition).values(
         round_id=row_id(item.id), cycle=item.cycle, transition=transition.value, at=at,
         actor=actor, recorded_at=utcnow(),
-    ).on_conflict_do_nothing(index_elements=["round_id", "cycle", "transition"])
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ).on_conflict_do_nothing(index_elements=["round_id", "cycle", "transition"]
+                             ).returning(col(RoundTransition.id))
+    return session.exec(statement).first() is not None
 
 
 def lock(session: Session, assembly_id: int) -> None:

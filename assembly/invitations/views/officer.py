@@ -84,14 +84,16 @@ def _rows(session: Session, assembly_id: int) -> list[MemberRow]:
                sa.func.max(Invitation.expires_at).label("expires_at"))
         .group_by(col(Invitation.member_id)).subquery()
     )
-    found = session.exec(
-        # SQLModel's select() is typed for at most four columns (it takes any number at run time).
-        select(Member, Respondent.external_id, Contact.name,  # type: ignore[call-overload]
-               latest.c.issued_at, latest.c.expires_at)
+    # SQLAlchemy's own select() and execute(): SQLModel's select() is typed for at most four
+    # columns, and its exec() takes only its own select.
+    found = session.execute(
+        sa.select(Member, col(Respondent.external_id), col(Contact.name), latest.c.issued_at,
+                  latest.c.expires_at)
         .join(Respondent, col(Respondent.id) == Member.respondent_id)
         .outerjoin(Contact, col(Contact.respondent_id) == Member.respondent_id)
         .outerjoin(latest, latest.c.member_id == Member.id)
-        .where(Member.assembly_id == assembly_id, Member.role == MemberRole.panel.value)
+        .where(col(Member.assembly_id) == assembly_id,
+               col(Member.role) == MemberRole.panel.value)
         .order_by(col(Member.id))
     ).all()
     ids = [member.id for member, *_ in found if member.id]

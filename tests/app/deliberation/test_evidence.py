@@ -161,6 +161,14 @@ def test_members_read_briefings_safely_and_officers_see_counts_only(
     assert "<strong>1 of 1</strong> members opened this round" in officer_view
     briefing_view = officer_client.get(f"/assemblies/{learn.assembly_id}/briefings/{first}").text
     assert "Read by 1 member." in briefing_view and "Pat Jones" not in briefing_view
+    # The service says whether the mark is new: once per member and briefing.
+    with db.session(engine, write=True) as session:
+        [read] = session.exec(select(BriefingRead)).all()
+        item, other = (session.exec(select(Briefing).where(Briefing.round_id == learn.id)
+                                    .order_by(col(Briefing.id))).all())
+        assert briefings.mark_read(session, item, read.member_id) is False
+        assert briefings.mark_read(session, other, read.member_id) is True
+        assert briefings.mark_read(session, other, read.member_id) is False
 
 
 def test_editing_keeps_earlier_versions_and_members_see_the_date(

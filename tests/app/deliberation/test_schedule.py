@@ -19,7 +19,7 @@ from assembly import audit, db
 from assembly.app import create_app
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import rounds, schedule
-from assembly.deliberation.models import Round, RoundKind
+from assembly.deliberation.models import Round, RoundKind, Transition
 from assembly.selection.models import Member
 from assembly.settings import Settings
 from tests.app.flows import make_client, run_command, sign_in_member
@@ -75,6 +75,16 @@ def test_each_change_is_recorded_once_at_its_own_moment(
         ("round.closed", "Second", "2027-03-10T10:00:00.000000Z")]
     with db.session(engine) as session:
         assert audit.verify_chain(session, member.assembly_id).ok
+
+
+def test_a_transition_is_inserted_once_and_the_second_insert_says_so(
+        engine: Engine, member: Member) -> None:
+    item = add_round(engine, member.assembly_id, "First", T0, T0 + timedelta(days=1))
+    with db.session(engine, write=True) as session:
+        assert schedule.insert(session, item, Transition.opened, T0, "test") is True
+        assert schedule.insert(session, item, Transition.opened, T0, "test") is False
+        assert schedule.insert(session, item, Transition.closed, T0, "test") is True
+        assert len(schedule.recorded(session, [item.id or 0])) == 2
 
 
 def test_two_app_instances_and_many_readers_record_each_change_once(
