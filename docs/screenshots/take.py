@@ -1,8 +1,15 @@
 """Take the README's screenshots from a running demo: `python docs/screenshots/take.py`.
 
-Starts `minipublic demo` in a temporary directory, walks through the journey in Debian's
-Chromium (as the browser tests do) and writes PNG files next to this script, plus the first page
-of the invitation letters rendered with pdftoppm.
+Starts `minipublic demo` in a temporary directory, reads the officer's password and a member's
+one-time sign-in code from what it prints, walks through the pages as the demo leaves them in
+Debian's Chromium (as the browser tests do: an officer on a laptop, a member on a 390 px phone)
+and writes one PNG per entry of `SHOTS` next to this script, a letter rendered with pdftoppm. Then
+it rewrites the README's table of screenshots (between the `screenshots` markers) from the same
+entries and deletes PNGs here that no entry makes any more.
+
+To add a page: write a function that takes the `Tour` and the PNG's path, goes to the page with
+`tour.officer` or `tour.member` and returns that page (or writes the PNG itself and returns None),
+then add a `Shot` for it to `SHOTS` where it belongs in the journey.
 """
 
 from __future__ import annotations
@@ -17,13 +24,231 @@ import tempfile
 import time
 import urllib.request
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 HERE = Path(__file__).resolve().parent
+README = HERE.parents[1] / "README.md"
+START, END = "<!-- screenshots:start -->", "<!-- screenshots:end -->"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAPTOP = ViewportSize(width=1200, height=860)
+PHONE = ViewportSize(width=390, height=844)
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What `minipublic demo` printed: where it runs and how to sign in."""
+
+    url: str
+    email: str
+    password: str
+    code: str
+
+
+class Tour:
+    """Two browsers on the demo: the officer's (a laptop) and a member's (a phone). Neither is
+    signed in until the shots that sign them in have run."""
+
+    def __init__(self, browser: Browser, demo: Demo) -> None:
+        self.demo = demo
+        self.officer = browser.new_context(
+            base_url=demo.url, viewport=LAPTOP, locale="en-GB", accept_downloads=True,
+        ).new_page()
+        self.member = browser.new_context(
+            base_url=demo.url, viewport=PHONE, locale="en-GB", is_mobile=True, has_touch=True,
+            device_scale_factor=1,
+        ).new_page()
+        self.assembly = ""  # the assembly's address, once the officer has opened it
+
+
+Take = Callable[[Tour, Path], "Page | None"]
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot: `take` goes to the page and returns it to be photographed (or writes the
+    PNG itself and returns None); `alt` and `caption` go into the README."""
+
+    name: str
+    alt: str
+    caption: str
+    take: Take
+    full_page: bool = False
+    height: int | None = None  # a taller window than usual, for a long table
+
+
+# --- the officer ------------------------------------------------------------------------------
+
+
+def officer_sign_in(tour: Tour, png: Path) -> None:
+    """The sign-in form filled in, photographed before it is sent."""
+    page = tour.officer
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(tour.demo.email)
+    page.get_by_label("Password").fill(tour.demo.password)
+    page.screenshot(path=str(png))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/assemblies(/\d+)?$"))
+
+
+def assembly(tour: Tour, png: Path) -> Page:
+    page = tour.officer
+    page.goto("/assemblies")
+    page.get_by_role("link", name=re.compile("Citizens' Assembly on Data and AI")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Data and AI")
+    tour.assembly = page.url.removeprefix(tour.demo.url)
+    return page
+
+
+def quotas(tour: Tour, png: Path) -> Page:
+    tour.officer.goto(tour.assembly + "/quotas")
+    return tour.officer
+
+
+def selection_result(tour: Tour, png: Path) -> Page:
+    """The run the demo's panel was drawn from, scrolled to the chances of selection."""
+    page = tour.officer
+    page.goto(tour.assembly + "/selection")
+    page.get_by_role("link", name=re.compile(r"^Run \d+$")).first.click()
+    chances = page.get_by_role("heading", name="Chances of selection")
+    chances.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -20)")
+    return page
+
+
+def panel(tour: Tour, png: Path) -> Page:
+    tour.officer.goto(tour.assembly + "/panel")
+    return tour.officer
+
+
+def invitations(tour: Tour, png: Path) -> Page:
+    tour.officer.goto(tour.assembly + "/invitations")
+    return tour.officer
+
+
+def letter(tour: Tour, png: Path) -> None:
+    """New letters for the members who have not joined yet (replacing those the demo made),
+    and the first page of the PDF."""
+    page = tour.officer
+    page.goto(tour.assembly + "/invitations")
+    page.get_by_role("button", name=re.compile("^Create letters")).click()
+    # The demo's members hold letters that still work: the officer confirms replacing them.
+    page.get_by_role("button", name=re.compile("^Make new letters")).click()
+    ready = page.get_by_role("button", name="Download the letters and make them work")
+    expect(ready).to_be_visible(timeout=120_000)
+    with page.expect_download() as download:
+        ready.click()
+    archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / "letters.pdf"
+        pdf.write_bytes(archive.read("letters.pdf"))
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                        str(pdf), str(png.with_suffix(""))], check=True)
+
+
+def programme(tour: Tour, png: Path) -> Page:
+    tour.officer.goto(tour.assembly + "/programme")
+    return tour.officer
+
+
+# --- a member, on a phone -----------------------------------------------------------------------
+
+
+def member_sign_in(tour: Tour, png: Path) -> None:
+    """The code the demo printed, typed in, photographed before it is sent."""
+    page = tour.member
+    page.goto("/invite")
+    page.get_by_label("Invitation code").fill(tour.demo.code)
+    page.screenshot(path=str(png))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/home$"))
+
+
+def member_home(tour: Tour, png: Path) -> Page:
+    tour.member.goto("/home")
+    return tour.member
+
+
+def member_briefing(tour: Tour, png: Path) -> Page:
+    """The first briefing of the learn round that is open."""
+    page = tour.member
+    page.goto("/home")
+    page.locator("#open-now ~ section.round-card h3 a").first.click()
+    page.locator("a[href*='/home/briefings/']").first.click()
+    page.wait_for_url(re.compile(r"/home/briefings/"))
+    return page
+
+
+SHOTS: tuple[Shot, ...] = (
+    Shot("officer-sign-in", "The officers' sign-in page",
+         "Officers sign in with their e-mail address and password.", officer_sign_in),
+    Shot("officer-assembly", "An assembly's overview with its steps",
+         "Overview of an assembly: its details and steps, from the pool to the panel.", assembly),
+    Shot("officer-quotas", "The quotas table with pool counts",
+         "Quotas, editable, next to how many respondents each group has in the pool.", quotas,
+         height=1100),
+    Shot("officer-selection-result", "A selection result with the chances of selection",
+         "The selection's result: lowest and highest chance, Gini coefficient, and the chart of "
+         "every respondent's chance.", selection_result, height=1100),
+    Shot("officer-panel", "The drawn panel",
+         "The panel after the public draw, with the seed, the ticket and the commitment.", panel),
+    Shot("officer-invitations", "Invitations to the panel",
+         "Invitations: who has joined, and letters for everyone who has not.", invitations),
+    Shot("officer-letter", "A printed invitation letter",
+         "A letter: large type, the link in full and a code to type.", letter),
+    Shot("officer-programme", "The programme of rounds and meetings",
+         "The programme: rounds that open and close on their own, meetings, reminders.",
+         programme),
+    Shot("member-sign-in-phone", "Typing a sign-in code on a phone",
+         "A member signs in on their phone with a one-time code.", member_sign_in),
+    Shot("member-home-phone", "The member's home page on a phone",
+         "The member's home: what is open now and until when, then the meetings and the "
+         "programme.", member_home),
+    Shot("member-briefing-phone", "A briefing on a phone",
+         "A briefing in a learn round: who wrote it, the gist in short, then in full and in easy "
+         "read.", member_briefing),
+)
+
+
+# --- running the demo and the tour ------------------------------------------------------------
+
+
+def start_demo(data: Path, port: int) -> tuple[subprocess.Popen[bytes], Demo]:
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("MINIPUBLIC_") and k != "DATABASE_URL"}
+    env.update({"MINIPUBLIC_DATA_DIR": str(data), "MINIPUBLIC_PUBLIC_URL": url,
+                "MINIPUBLIC_SITE_NAME": "Liverpool City Region assemblies",
+                "PYTHONUNBUFFERED": "1"})
+    log = data / "demo.log"
+    with log.open("wb") as output:
+        demo = subprocess.Popen([sys.executable, "-m", "assembly.cli", "demo", "--port",
+                                 str(port)], env=env, stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 600  # the demo runs its selection first
+    while time.monotonic() < deadline:
+        text = log.read_text()
+        printed = (re.search(r"E-mail (\S+)", text), re.search(r"Password (\S+)", text),
+                   re.search(r"Code\s+(\S+)", text))
+        if all(printed) and answers(url):
+            email, password, code = (found.group(1) for found in printed if found)
+            return demo, Demo(url, email, password, code)
+        if demo.poll() is not None:
+            break
+        time.sleep(0.5)
+    demo.terminate()
+    raise SystemExit(f"the demo did not start:\n{log.read_text()}")
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/", timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def free_port() -> int:
@@ -32,106 +257,64 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def shot(page: Page, name: str, *, full: bool = False) -> None:
-    page.screenshot(path=str(HERE / f"{name}.png"), full_page=full)
-    print("wrote", name)
-
-
-def main() -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as data:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("MINIPUBLIC_") and k != "DATABASE_URL"}
-        env.update({"MINIPUBLIC_DATA_DIR": data, "MINIPUBLIC_PUBLIC_URL": url,
-                    "MINIPUBLIC_SITE_NAME": "Liverpool City Region assemblies",
-                    "PYTHONUNBUFFERED": "1"})
-        log = open(Path(data) / "demo.log", "w+")
-        demo = subprocess.Popen([sys.executable, "-m", "assembly.cli", "demo", "--port",
-                                 str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            password = email = ""
-            for _ in range(600):
-                log.seek(0)
-                text = log.read()
-                found = re.search(r"E-mail (\S+)\s+Password (\S+)", text)
-                if found:
-                    email, password = found.groups()
-                    try:
-                        urllib.request.urlopen(url + "/", timeout=1)
-                        break
-                    except OSError:
-                        pass
-                time.sleep(0.5)
-            else:
-                raise SystemExit(f"the demo did not start:\n{text}")
-            walk(url, email, password)
-        finally:
-            demo.terminate()
-            demo.wait(timeout=30)
-
-
-def walk(url: str, email: str, password: str) -> None:
+def tour(demo: Demo) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                              args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=url, viewport={"width": 1200, "height": 860},
-                                      accept_downloads=True, locale="en-GB")
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("E-mail address").fill(email)
-        page.get_by_label("Password").fill(password)
-        shot(page, "01-sign-in")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r"/assemblies$"))
-        page.get_by_role("link", name=re.compile("Citizens' Assembly on Data and AI")).first.click()
-        expect(page.get_by_role("heading", level=1)).to_contain_text("Data and AI")
-        assembly = page.url
-        shot(page, "02-assembly")
-        page.goto(assembly + "/quotas")
-        page.set_viewport_size({"width": 1200, "height": 1100})
-        shot(page, "03-quotas")
-        page.goto(assembly + "/selection")
-        page.get_by_role("button", name="Run the selection").click()
-        expect(page.get_by_role("heading", name="Commitment")).to_be_visible(timeout=600_000)
-        page.get_by_role("heading", name="Chances of selection").scroll_into_view_if_needed()
-        page.evaluate("window.scrollBy(0, -20)")
-        shot(page, "04-selection-result")
-        page.set_viewport_size({"width": 1200, "height": 860})
-        page.get_by_label("Public random seed").fill("07 19 23 31 42 48")
-        page.get_by_label("I have published the commitment").check()
-        page.get_by_role("button", name="Draw the panel").click()
-        expect(page.get_by_role("status")).to_contain_text("drawn", timeout=60_000)
-        page.goto(assembly + "/panel")
-        shot(page, "05-panel")
-        page.goto(assembly + "/invitations")
-        page.get_by_role("button", name=re.compile("Create letters")).click()
-        ready = page.get_by_role("button", name="Download the letters and make them work")
-        expect(ready).to_be_visible(timeout=120_000)
-        with page.expect_download() as download:
-            ready.click()
-        archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
-        link = archive.read("mail-merge.csv").decode("utf-8-sig").splitlines()[1].split(",")
-        invitation = next(cell for cell in link if "/invite/" in cell)
-        page.goto(assembly + "/invitations")
-        page.evaluate("window.scrollTo(0, 0)")
-        shot(page, "06-invitations")
-        with tempfile.TemporaryDirectory() as folder:
-            pdf = Path(folder) / "letters.pdf"
-            pdf.write_bytes(archive.read("letters.pdf"))
-            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1",
-                            "-singlefile", str(pdf), str(HERE / "07-letter")], check=True)
-            print("wrote 07-letter")
-
-        resident = browser.new_context(base_url=url, viewport={"width": 420, "height": 860},
-                                       locale="en-GB", is_mobile=True, device_scale_factor=1)
-        phone = resident.new_page()
-        phone.goto(invitation)
-        shot(phone, "08-invitation-phone")
-        phone.get_by_role("button", name="Continue").click()
-        phone.wait_for_url(re.compile(r"/welcome$"))
-        shot(phone, "09-welcome-phone", full=True)
+        visit = Tour(browser, demo)
+        for shot in SHOTS:
+            png = HERE / f"{shot.name}.png"
+            for browsing, size in ((visit.officer, LAPTOP), (visit.member, PHONE)):
+                browsing.set_viewport_size(ViewportSize(
+                    width=size["width"], height=shot.height or size["height"]))
+            page = shot.take(visit, png)
+            if page is not None:
+                page.screenshot(path=str(png), full_page=shot.full_page)
+            assert png.is_file(), f"{shot.name} made no picture"
+            print("wrote", png.name)
         browser.close()
+
+
+def readme_table() -> str:
+    """Two shots a row, each row followed by the captions."""
+    lines = ["| | |", "|---|---|"]
+    for start in range(0, len(SHOTS), 2):
+        pair = SHOTS[start:start + 2]
+        blank = [""] * (2 - len(pair))
+        lines.append("| " + " | ".join(
+            [f"![{s.alt}](docs/screenshots/{s.name}.png)" for s in pair] + blank) + " |")
+        lines.append("| " + " | ".join([s.caption for s in pair] + blank) + " |")
+    return "\n".join(lines)
+
+
+def update_readme() -> None:
+    text = README.read_text()
+    before, found, rest = text.partition(START)
+    _, found_end, after = rest.partition(END)
+    if not (found and found_end):
+        raise SystemExit(f"README.md needs {START} and {END} around the screenshots' table")
+    README.write_text(f"{before}{START}\n{readme_table()}\n{END}{after}")
+    print("updated", README.name)
+
+
+def remove_stale() -> None:
+    wanted = {f"{shot.name}.png" for shot in SHOTS}
+    for png in sorted(HERE.glob("*.png")):
+        if png.name not in wanted:
+            png.unlink()
+            print("removed", png.name)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as data:
+        demo_process, demo = start_demo(Path(data), free_port())
+        try:
+            tour(demo)
+        finally:
+            demo_process.terminate()
+            demo_process.wait(timeout=30)
+    update_readme()
+    remove_stale()
 
 
 if __name__ == "__main__":
