@@ -44,7 +44,8 @@ def clock(app: Starlette) -> Clock:
 
 @pytest.fixture
 def programme(clock: Clock, engine: Engine, member: Member) -> dict[str, int]:
-    """A closed learn round, an open one, and discuss and vote rounds after; two meetings."""
+    """A closed learn round, an open one, and discuss and vote rounds after; two meetings for
+    the open round and one in the past."""
     made: dict[str, int] = {}
     with db.session(engine, write=True) as session:
         assembly = session.get(Assembly, member.assembly_id)
@@ -65,7 +66,7 @@ def programme(clock: Clock, engine: Engine, member: Member) -> dict[str, int]:
         made["online"] = meetings.create(session, assembly, meetings.Details(
             "Online evening", T0 + timedelta(days=8, hours=9),
             T0 + timedelta(days=8, hours=10, minutes=30), "", "", StepFree.unknown, "",
-            "https://meet.example.org/assembly", ()), actor="test").id or 0
+            "https://meet.example.org/assembly", (made["open"],)), actor="test").id or 0
         made["past"] = meetings.create(session, assembly, meetings.Details(
             "First weekend", T0 - timedelta(days=9), T0 - timedelta(days=9, hours=-6),
             "Town hall", "Dale Street", StepFree.no, "", "", ()), actor="test").id or 0
@@ -82,7 +83,7 @@ def test_home_shows_what_is_open_next_and_done(programme: dict[str, int],
     assert "Closes Friday 12 March at 6pm" in open_now        # 7 March 9am + 5 days 9 hours
     assert "Instructions for Data in social care." in open_now
     assert "How the council uses data" not in open_now
-    assert "Meeting: Second weekend." in open_now
+    assert "Meetings: Second weekend; Online evening." in open_now
     timeline = text[text.index('id="programme"'):]
     assert "Done. Closed Saturday 6 March at 6pm." in timeline
     assert "Opens Sunday 14 March at 6pm." in timeline
