@@ -21,9 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     from assembly.accounts import commands as account_commands
     from assembly.deliberation import commands as deliberation_commands
     from assembly.privacy import commands as privacy_commands
+    from charter import cli as opinion_commands
     from sortition import cli as selection_commands
 
     selection_commands.add_commands(commands)
+    opinion_commands.add_commands(commands)
     app_commands.add_commands(commands)
     account_commands.add_commands(commands)
     deliberation_commands.add_commands(commands)
