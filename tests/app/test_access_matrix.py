@@ -150,6 +150,10 @@ ACCESS: tuple[Access, ...] = (
     Access("member_briefing_read", "POST", MEMBERS,
            "/home/briefings/{briefing_public_id}/read"),
     Access("member_attachment", "GET", MEMBERS, "/home/files/{attachment_public_id}"),
+    # discuss rounds: results and the Pol.is export
+    Access("discuss_results", "GET", OFFICERS),
+    Access("discuss_polis_export", "GET", OFFICERS),
+    Access("member_discuss_results", "GET", MEMBERS, "/home/rounds/{round_public_id}/results"),
     # signing in again
     Access("member_sign_in_page", "GET", EVERYONE),
     Access("member_sign_in", "POST", EVERYONE),
