@@ -111,6 +111,7 @@ class GroupView:
     size: int
     shown: bool
     representative: tuple[str, ...]      # statement labels, best first
+    stands_out: tuple[str, ...]          # per representative statement: "agree" or "disagree"
     place: str                            # where it lies on the map, in words
 
 
@@ -240,9 +241,14 @@ def results(session: Session, round_item: Round, *, for_officers: bool,
         members_at = coordinates[group_of == index] if len(group_of) else np.zeros((0, 2))
         place = _place(members_at, coordinates) if len(members_at) else "centre"
         representative = analysis.representative[index] \
-            if index < len(analysis.representative) else ()
+            if index < len(analysis.representative) and shown_group[index] else ()
+        why = {r.statement: r.repful_for for r in (
+            analysis.representative_details[index]
+            if index < len(analysis.representative_details) else ())}
         groups.append(GroupView(index, group_letter(index), size, shown_group[index],
-                                tuple(representative) if shown_group[index] else (), place))
+                                tuple(representative),
+                                tuple(why.get(label, "agree") for label in representative),
+                                place))
         map_groups.append(MapGroup(
             group_letter(index),
             tuple((float(x), float(y)) for x, y in members_at) if shown_group[index] else (),

@@ -21,10 +21,10 @@ from assembly import audit, db
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Round, RoundKind
-from assembly.discussion import opinions, statements, votes
+from assembly.discussion import opinions, samples, statements, votes
 from assembly.discussion.models import Moderation, VoteValue
 from assembly.recruitment.models import Profile, Quota
-from assembly.selection.models import Member
+from assembly.selection.models import Member, MemberStatus
 from charter import polis
 from tests.app.builders import make_member
 from tests.app.flows import make_client, sign_in_member
@@ -296,3 +296,36 @@ def test_a_member_of_another_assembly_cannot_see_the_results(
         sign_in_member(other, engine, settings, stranger)
         refused = other.get(member_url(item))
     assert refused.status_code == 404 and "Automated decisions" not in refused.text
+
+
+def test_the_demo_conversation_is_added_once_and_only_to_an_open_round(
+        clock: Clock, engine: Engine, member: Member) -> None:
+    with db.session(engine) as session:
+        assembly = session.get(Assembly, member.assembly_id)
+    people = [member, *(make_member(engine, assembly=assembly, external_id=f"J{n:03d}")
+                        for n in range(12))]
+    with db.session(engine, write=True) as session:
+        for person in people:
+            joined = session.get(Member, person.id)
+            assert joined is not None
+            joined.status = MemberStatus.joined.value
+            session.add(joined)
+        fresh = session.get(Assembly, member.assembly_id)
+        assert fresh is not None
+        later = rounds.create(session, fresh, rounds.Details(
+            RoundKind.discuss, "Later", "To talk.", "Vote.", T0 + timedelta(days=1),
+            T0 + timedelta(days=3)), actor="test")
+        assert not samples.add(session, later, T0, actor="officer:1")   # not open yet
+        item = rounds.create(session, fresh, rounds.Details(
+            RoundKind.discuss, "Now", "To talk.", "Vote.", T0 - timedelta(days=2),
+            T0 + timedelta(hours=12)), actor="test")
+        assert samples.add(session, item, T0, actor="officer:1")
+        assert not samples.add(session, item, T0, actor="officer:1")   # once
+        session.flush()
+        session.expunge(item)
+    with db.session(engine) as session:
+        found = opinions.results(session, item, for_officers=True)
+        first_member_votes = votes.of_member(session, row(item.id), row(member.id))
+    assert len(found.shown) == len(samples.STATEMENTS) and found.waiting == 2
+    assert found.participants == 12 and first_member_votes == {}   # the first joined: fresh
+    assert all(s.statement.created_at <= T0 for s in found.statements)
