@@ -9,6 +9,7 @@ hidden by the template.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from markupsafe import Markup
 from sqlmodel import Session
@@ -20,10 +21,9 @@ from assembly import clock, db
 from assembly.assemblies.access import assembly_or_404
 from assembly.assemblies.models import Assembly
 from assembly.authz import require
-from assembly.deliberation import rounds, times
+from assembly.deliberation import rounds, schedule, times
 from assembly.deliberation.access import members_assembly, members_round, round_or_404
 from assembly.deliberation.models import Round, RoundKind, RoundState
-from assembly.deliberation.views import common
 from assembly.discussion import opinions
 from assembly.tables import row_id
 from assembly.templating import attachment, render
@@ -31,6 +31,13 @@ from charter.charts import opinion_map
 
 NOT_YET = ("The results are not out yet. The assembly team shares them after the round "
            "closes; we will show them on this page then.")
+
+
+async def _caught_up(request: Request, assembly_id: int, now: datetime) -> None:
+    """Record what the clock has done in the programme first (a round that closed on its own),
+    so the state shown and the audit log agree."""
+    if await db.run(request, schedule.pending, assembly_id, now):
+        await db.run(request, schedule.record_due, assembly_id, now, write=True)
 
 
 def _discuss(item: Round, what: str) -> Round:
@@ -72,7 +79,7 @@ async def officer_page(request: Request) -> Response:
     require(request, "programme.view")
     assembly_id, round_id = request.path_params["assembly_id"], request.path_params["round_id"]
     now = clock.now(request)
-    await common.caught_up(request, assembly_id, now)
+    await _caught_up(request, assembly_id, now)
 
     def load(session: Session) -> Page:
         assembly = assembly_or_404(session, assembly_id)
@@ -108,7 +115,7 @@ async def member_page(request: Request) -> Response:
     assert actor.member is not None
     member_id = row_id(actor.member.id)
     now = clock.now(request)
-    await common.caught_up(request, actor.member.assembly_id, now)
+    await _caught_up(request, actor.member.assembly_id, now)
 
     def load(session: Session) -> Page:
         item = _discuss(members_round(session, actor, request.path_params["round"]),
