@@ -27,7 +27,7 @@ from assembly.recruitment.models import Profile, Quota
 from assembly.selection.models import Member, MemberStatus
 from charter import polis
 from tests.app.builders import make_member
-from tests.app.flows import make_client, sign_in_member
+from tests.app.flows import make_client, post_form, sign_in_member
 
 T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -188,6 +188,21 @@ def test_members_see_nothing_until_the_results_are_released(
     assert "What every group agrees with" in after.text
     round_page = member_client.get(f"/home/rounds/{item.public_id}")
     assert member_url(item) in round_page.text
+
+
+def test_the_officer_releases_the_results_from_the_round_page(
+        talk: tuple[Round, list[Member]], officer_client: TestClient,
+        member_client: TestClient, clock: Clock) -> None:
+    item, _ = talk
+    clock.now = T0 + timedelta(days=6)
+    round_path = f"/assemblies/{item.assembly_id}/rounds/{item.id}"
+    page = officer_client.get(round_path)
+    assert "Release the results" in page.text and officer_url(item) in page.text
+    assert "Members do not see these results until you release them" in \
+        officer_client.get(officer_url(item)).text
+    released = post_form(officer_client, round_path + "/release", {}, follow_redirects=False)
+    assert released.status_code == 303
+    assert member_client.get(member_url(item)).status_code == 200
 
 
 def test_members_get_small_cells_withheld_and_marked_and_no_rejected_statement(
