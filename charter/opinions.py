@@ -21,11 +21,14 @@ agrees, where it splits and where it is unsure. The method is Pol.is's (compdemo
 4. Participants count once they voted on at least min(7, statements) statements (moderated-out
    ones included). Only they are clustered: first into up to 100 base clusters by k-means
    started from the first 100 distinct points in participant order (at most 100 steps), then the
-   base-cluster centres into k groups by k-means weighted by base-cluster size (started from the
-   first k distinct centres, at most 20 steps, as Pol.is's group k-means runs), for k in
-   2..min(5, 2 + base clusters // 12), keeping the k with the best silhouette. As in Pol.is the
-   silhouette is computed on the base centres (distances between centres) and averaged over the
-   base clusters. K-means stops when no centre moved by 0.01 or more.
+   base-cluster centres into k groups by k-means weighted by base-cluster size (at most 20
+   steps, as Pol.is's group k-means runs), for k in 2..min(5, 2 + base clusters // 12).
+   K-means stops when no centre moved by 0.01 or more. Two departures from a single Pol.is
+   update, both standing in for the history a cold start lacks (see `_best_grouping` and
+   `_groups_of_bases`): the group k-means is started from Pol.is's start (the first k distinct
+   centres) and from ten seeded k-means++ starts, keeping the lowest weighted sum of squares;
+   and k is the smallest whose silhouette is within 0.02 of the best. The silhouette is
+   computed on the base centres, each weighing its number of members.
 5. Per statement and group: agrees A, disagrees D and votes seen S (passes included). Group-
    informed consensus = prod over groups (A_g+1)/(S_g+2). A majority statement has smoothed
    rate (A+1)/(S+2) > 0.5 and one-sided z = 2*sqrt(S+1)*((A+1)/(S+1) - 1/2) > 1.2816 over
@@ -158,6 +161,13 @@ class Representative:
 
 @dataclass(frozen=True)
 class StatementResult:
+    """One statement's tallies and standing. `majority` flags every statement that passes
+    Pol.is's majority test (Pol.is's report shows the five with the highest rate * z each way).
+    `representative_of` is the group whose representative list holds it with the highest
+    ratio * ratio_z * rate * rate_z (the lowest group index on a tie), None when in no list.
+    `uncertain`: see `is_uncertain`. Moderated-out statements keep their tallies and consensus
+    but are never a majority, representative or uncertain."""
+
     statement: str
     agrees: int  # over everyone who voted on it (grouped or not)
     disagrees: int
@@ -171,6 +181,9 @@ class StatementResult:
 
 @dataclass(frozen=True)
 class Analysis:
+    """The result of `analyse`; with fewer than two groups possible every counted participant
+    is in group 0 and consensus is over that single group (of size 0 when nobody counted)."""
+
     participants: tuple[str, ...]  # those who counted (>= min(7, statements) votes), matrix order
     groups: tuple[int, ...]  # group index (0-based, as Pol.is's group-id) per counted participant
     coordinates: np.ndarray  # float (len(participants), 2): the participant's PCA projection
@@ -282,7 +295,9 @@ def _checked_arrays(matrix: VoteMatrix) -> tuple[np.ndarray, np.ndarray, np.ndar
         if not np.isin(values, (-1, 0, 1)).all():
             raise VoteMatrixError("votes must be 1 (agree), -1 (disagree) or 0 (pass)")
         cells = rows.astype(np.int64) * m + cols
-        if len(np.unique(cells)) != len(cells):
+        if not (np.diff(cells) > 0).all():  # from_votes gives them sorted; check others by sorting
+            cells = np.sort(cells)
+        if (np.diff(cells) == 0).any():
             raise VoteMatrixError(
                 "a participant has two votes on one statement; keep only the latest "
                 "(VoteMatrix.from_votes does)")
@@ -341,10 +356,11 @@ def _first_distinct(points: np.ndarray, k: int) -> np.ndarray:
 
 
 def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Index of the nearest centre for every point (lowest index on a tie)."""
-    squared = ((points * points).sum(axis=1)[:, None] - 2.0 * points @ centres.T
-               + (centres * centres).sum(axis=1)[None, :])
-    nearest: np.ndarray = np.argmin(squared, axis=1)
+    """Index of the nearest centre for every point (lowest index on a tie). The squared
+    distance less the point's own squared length (the same for every centre) is compared."""
+    scores = points @ (-2.0 * centres.T)
+    scores += (centres * centres).sum(axis=1)[None, :]
+    nearest: np.ndarray = np.argmin(scores, axis=1)
     return nearest
 
 
@@ -527,10 +543,10 @@ def _representatives(labels: tuple[str, ...], agrees: np.ndarray, disagrees: np.
         sufficient: list[Representative] = []
         best: Representative | None = None
         best_agree: _Stats | None = None
-        for j in np.flatnonzero(considered):
-            stats = _Stats(int(j), int(agrees[j, g]), int(disagrees[j, g]), int(seen[j, g]),
-                           float(pa[j, g]), float(pd[j, g]), float(pat[j, g]), float(pdt[j, g]),
-                           float(ra[j, g]), float(rd[j, g]), float(rat[j, g]), float(rdt[j, g]))
+        # plain Python numbers, one list per quantity, in the order _Stats takes them
+        columns = [a[:, g].tolist() for a in (agrees, disagrees, seen, pa, pd, pat, pdt, ra, rd, rat, rdt)]
+        for j in np.flatnonzero(considered).tolist():
+            stats = _Stats(j, *(column[j] for column in columns))
             if stats.passes_by_test():
                 sufficient.append(stats.final(labels[j]))
             if not sufficient and (best is None or max(stats.rat, stats.rdt) > best.ratio_z):
@@ -625,21 +641,17 @@ def analyse(matrix: VoteMatrix, *, seed: int = 0) -> Analysis:
                 best_group[r.statement] = (r.metric, g)
 
     results = []
-    for j, label in enumerate(matrix.statements):
-        majority = None
-        if considered[j] and agree_majority[j]:
-            majority = "agree"
-        elif considered[j] and disagree_majority[j]:
-            majority = "disagree"
+    per_group = np.stack([g_agrees, g_disagrees, g_passes], axis=2).tolist()  # (m, groups, 3)
+    totals = zip(agrees.tolist(), disagrees.tolist(), passes.tolist(), seen.tolist(),
+                 consensus.tolist(), considered.tolist(), agree_majority.tolist(),
+                 disagree_majority.tolist(), per_group)
+    for label, (a, d, p, s, c, used, agreed, disagreed, groups) in zip(matrix.statements, totals):
         results.append(StatementResult(
-            statement=label,
-            agrees=int(agrees[j]), disagrees=int(disagrees[j]), passes=int(passes[j]),
-            consensus=float(consensus[j]),
-            majority=majority,
+            statement=label, agrees=a, disagrees=d, passes=p, consensus=c,
+            majority="agree" if used and agreed else "disagree" if used and disagreed else None,
             representative_of=best_group[label][1] if label in best_group else None,
-            uncertain=bool(considered[j]) and is_uncertain(int(passes[j]), int(seen[j])),
-            groups=tuple(GroupCounts(int(g_agrees[j, g]), int(g_disagrees[j, g]), int(g_passes[j, g]))
-                         for g in range(group_count)),
+            uncertain=used and is_uncertain(p, s),
+            groups=tuple(GroupCounts(*counts) for counts in groups),
         ))
     return Analysis(
         participants=tuple(matrix.participants[i] for i in counted),
