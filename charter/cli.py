@@ -130,7 +130,7 @@ def _plural(count: int, word: str) -> str:
 def summary(conversation: PolisConversation, analysis: Analysis, source: str | Path,
             out: Path) -> str:
     """What a person wants to know first, in plain lines."""
-    from charter.polis import adjusted_rand_index
+    from charter.opinions import adjusted_rand_index
 
     bodies = {s.id: s.body for s in conversation.statements}
     moderated = sum(s.moderated == -1 for s in conversation.statements)
@@ -144,10 +144,13 @@ def summary(conversation: PolisConversation, analysis: Analysis, source: str | P
          f"least {min(7, len(conversation.statements))} votes)."),
     ]
     sizes = analysis.group_sizes
-    lines.append(f"{_plural(len(sizes), 'opinion group')}: " + ", ".join(
-        f"group {group} with {size:,}" for group, size in enumerate(sizes)) + ".")
+    if analysis.participants:
+        lines.append(f"{_plural(len(sizes), 'opinion group')}: " + ", ".join(
+            f"group {group} with {size:,}" for group, size in enumerate(sizes)) + ".")
+    else:
+        lines.append("No opinion groups: nobody has voted enough to be grouped yet.")
     for group, representative in enumerate(analysis.representative):
-        if representative:
+        if representative and analysis.participants:
             lines.append(f"  group {group}'s representative statements: "
                          + ", ".join(representative[:TOP]))
     # Pol.is's report never shows moderated-out statements; statements.csv still has them.

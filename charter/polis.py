@@ -12,7 +12,7 @@ An export is a folder of four CSV files, as the Computational Democracy Project 
   then one column per comment id in numeric order, holding the participant's latest vote (blank:
   none); ``group-id`` is Pol.is's own opinion group, blank for a participant it did not group.
   Rows come in the order of the first line each participant has in votes.csv, that is by the
-  lowest comment id they voted on, then by participant id.
+  lowest comment id they voted on, then by participant id; only voters have a row.
 - ``summary.csv``: key,value rows: topic, url, views, voters, voters-in-conv, commenters,
   comments, groups, conversation-description.
 
@@ -39,13 +39,11 @@ import csv
 import io
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
-
-import numpy as np
 
 from sortition import csvsafe
 
@@ -294,7 +292,7 @@ def _whole(table: _Table, row: int, column: str, text: str, *, minimum: int | No
         number = int(value)
     except ValueError:
         number = None
-    if number is None or not value.lstrip("-").isdigit() or (
+    if number is None or not (value.isascii() and value.lstrip("-").isdigit()) or (
             minimum is not None and number < minimum):
         raise PolisFileError(table.name, row, column, f"'{text}' is not a whole number"
                              + (" (0 or more)" if minimum == 0 else ""))
@@ -363,7 +361,7 @@ def _read_participants(directory: Path, known: Mapping[str, Statement],
     participant_at, group_at = table.column("participant"), table.column("group-id")
     columns: list[tuple[int, str]] = []
     for position, name in enumerate(table.header):
-        if name.isdigit():
+        if name.isascii() and name.isdigit():
             if str(int(name)) not in known:
                 raise PolisFileError(PARTICIPANTS_VOTES, 1, name,
                                      f"comment {int(name)} is not in {COMMENTS}")
@@ -518,28 +516,3 @@ def write_polis(directory: str | os.PathLike[str], conversation: PolisConversati
         (folder / VOTES).unlink()
     return written
 
-
-# --- checking against Pol.is -------------------------------------------------------------------
-
-def adjusted_rand_index(first: Sequence[int], second: Sequence[int]) -> float:
-    """How far two groupings of the same people agree beyond chance (Hubert and Arabie, 1985):
-    1 identical up to the groups' names, about 0 for chance; 1 when both put everyone together."""
-    if len(first) != len(second):
-        raise ValueError("both groupings must cover the same people")
-    if not len(first):
-        return 1.0
-    _, a = np.unique(np.asarray(first), return_inverse=True)
-    _, b = np.unique(np.asarray(second), return_inverse=True)
-    table = np.zeros((a.max() + 1, b.max() + 1), dtype=np.int64)
-    np.add.at(table, (a, b), 1)
-
-    def pairs(counts: np.ndarray) -> float:
-        return float((counts * (counts - 1) // 2).sum())
-
-    together = pairs(table)
-    rows, columns = pairs(table.sum(axis=1)), pairs(table.sum(axis=0))
-    expected = rows * columns / (len(first) * (len(first) - 1) / 2) if len(first) > 1 else 0.0
-    best = (rows + columns) / 2
-    if best == expected:
-        return 1.0
-    return (together - expected) / (best - expected)

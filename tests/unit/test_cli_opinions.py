@@ -5,33 +5,31 @@ votes.csv work, and bad files exit with status 2 naming the file, row and column
 from __future__ import annotations
 
 import csv
-import importlib.util
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from assembly.cli import main
+from charter.opinions import adjusted_rand_index, analyse
 from charter.polis import (
     COMMENTS,
     PARTICIPANTS_VOTES,
     SUMMARY,
     VOTES,
-    adjusted_rand_index,
+    PolisConversation,
+    Statement,
+    Vote,
     read_polis,
+    write_polis,
 )
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "polis"
 BREXIT = DATA / "brexit-consensus"
 SEATTLE = DATA / "15-per-hour-seattle"
-
-# The analysis itself is helper i10-maths' charter/opinions.py; the bad-input and --help tests
-# stop before it and run without it.
-needs_analysis = pytest.mark.skipif(importlib.util.find_spec("charter.opinions") is None,
-                                    reason="charter.opinions (branch i10-maths) is not merged "
-                                    "yet")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -39,14 +37,11 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-@needs_analysis
 def test_the_files_are_the_analysis_and_the_summary_says_what_it_found(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert main(["opinions", "--polis", str(BREXIT), "--out", str(out), "--seed", "4"]) == 0
     printed = capsys.readouterr().out
-    from charter.opinions import analyse
-
     conversation = read_polis(BREXIT)
     analysis = analyse(conversation.matrix(), seed=4)
     groups = _rows(out / "groups.csv")
@@ -81,7 +76,6 @@ def test_the_files_are_the_analysis_and_the_summary_says_what_it_found(
     assert f"Wrote {out / 'groups.csv'} ({len(groups):,} rows)" in printed
 
 
-@needs_analysis
 def test_the_same_seed_gives_the_same_files(tmp_path: Path) -> None:
     for name in ("one", "two"):
         assert main(["opinions", "--polis", str(SEATTLE), "--out", str(tmp_path / name),
@@ -90,7 +84,6 @@ def test_the_same_seed_gives_the_same_files(tmp_path: Path) -> None:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
-@needs_analysis
 def test_an_older_export_without_votes_csv_gives_the_same_counts(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     older = tmp_path / "older"
@@ -133,6 +126,23 @@ def test_bad_input_exits_2_naming_file_row_and_column_and_writes_nothing(
     assert not out.exists()
 
 
+def test_a_conversation_where_nobody_voted_enough_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    moment = datetime(2026, 3, 2, 18, 30, tzinfo=UTC)
+    conversation = PolisConversation(
+        statements=tuple(Statement(str(n), "0", f"Statement {n}", 1, moment) for n in range(10)),
+        votes=(Vote(moment, "0", "1", 1), Vote(moment, "1", "2", -1)))
+    write_polis(tmp_path / "export", conversation)
+    assert main(["opinions", "--polis", str(tmp_path / "export"), "--out",
+                 str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    assert "Counted 0 of 2 participants (those with at least 7 votes)." in printed
+    assert "No opinion groups: nobody has voted enough to be grouped yet." in printed
+    assert "representative" not in printed
+    assert (tmp_path / "out" / "groups.csv").read_text() == "participant,group\n"
+    assert len(_rows(tmp_path / "out" / "statements.csv")) == 10
+
+
 def test_help_says_what_each_file_is(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main(["opinions", "--help"])
@@ -144,7 +154,7 @@ def test_help_says_what_each_file_is(capsys: pytest.CaptureFixture[str]) -> None
     assert "group-informed consensus" in shown and "--seed N" in shown
 
 
-@needs_analysis
+@pytest.mark.slow
 def test_the_installed_command(tmp_path: Path) -> None:
     command = Path(sys.executable).parent / "minipublic"
     out = tmp_path / "out"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from charter.opinions import VoteMatrix, analyse
 from charter.polis import (
     COMMENTS,
     PARTICIPANTS_VOTES,
@@ -23,7 +24,6 @@ from charter.polis import (
     PolisFileError,
     Statement,
     Vote,
-    adjusted_rand_index,
     java_datetime,
     read_polis,
     to_timestamp,
@@ -191,10 +191,9 @@ def test_a_conversation_refuses_what_pol_is_cannot_hold() -> None:
 
 
 def test_the_matrix_holds_the_latest_votes_and_marks_moderated_statements() -> None:
-    opinions = pytest.importorskip("charter.opinions")
     conversation = read_polis(DATA / "15-per-hour-seattle")
     matrix = conversation.matrix()
-    assert isinstance(matrix, opinions.VoteMatrix)
+    assert isinstance(matrix, VoteMatrix)
     assert matrix.statements == tuple(str(n) for n in range(54))
     assert matrix.moderated_out == {s.id for s in conversation.statements if s.moderated == -1}
     assert matrix.participants == conversation.participants
@@ -204,9 +203,8 @@ def test_the_matrix_holds_the_latest_votes_and_marks_moderated_statements() -> N
 
 
 def test_group_ids_written_come_from_the_analysis_when_given(tmp_path: Path) -> None:
-    opinions = pytest.importorskip("charter.opinions")
     conversation = read_polis(DATA / "brexit-consensus")
-    analysis = opinions.analyse(conversation.matrix(), seed=0)
+    analysis = analyse(conversation.matrix(), seed=0)
     write_polis(tmp_path, conversation, analysis)
     again = read_polis(tmp_path)
     assert again.groups == dict(zip(analysis.participants, analysis.groups, strict=True))
@@ -219,17 +217,6 @@ def test_group_ids_written_come_from_the_analysis_when_given(tmp_path: Path) -> 
     with pytest.raises(ValueError, match="did not vote in this conversation: 9999"):
         write_polis(tmp_path / "other", conversation, stranger)
     assert not (tmp_path / "other").exists()
-
-
-def test_adjusted_rand_index() -> None:
-    assert adjusted_rand_index([0, 0, 1, 1], [1, 1, 0, 0]) == 1.0
-    assert adjusted_rand_index([0, 0, 0, 0], [0, 1, 2, 3]) == 0.0
-    # By hand: 1 pair together in both, 2 and 1 pairs in each, 6 pairs in all.
-    assert adjusted_rand_index([0, 0, 1, 1], [0, 0, 1, 2]) == pytest.approx((1 - 2 / 6) /
-                                                                            (1.5 - 2 / 6))
-    assert adjusted_rand_index([], []) == 1.0
-    with pytest.raises(ValueError):
-        adjusted_rand_index([0], [0, 1])
 
 
 # --- bad files ---------------------------------------------------------------------------------
@@ -253,6 +240,8 @@ BAD = [
      "votes.csv, row 8, column comment-id: comment 9 is not in comments.csv"),
     ("non-integer voter", VOTES, "UTC 2026,0,1,1", "UTC 2026,0,abc,1",
      "votes.csv, row 3, column voter-id: 'abc' is not a whole number"),
+    ("full-width digit", VOTES, "UTC 2026,0,1,1", "UTC 2026,0,\uff11,1",
+     "votes.csv, row 3, column voter-id: '\uff11' is not a whole number"),
     ("negative comment id", COMMENTS, "UTC 2026,1,0", "UTC 2026,-1,0",
      "comments.csv, row 3, column comment-id: '-1' is not a whole number (0 or more)"),
     ("duplicated comment", COMMENTS, "UTC 2026,1,0", "UTC 2026,0,0",
