@@ -344,3 +344,24 @@ def test_the_demo_conversation_is_added_once_and_only_to_an_open_round(
     assert len(found.shown) == len(samples.STATEMENTS) and found.waiting == 2
     assert found.participants == 12 and first_member_votes == {}   # the first joined: fresh
     assert all(s.statement.created_at <= T0 for s in found.statements)
+
+
+def test_a_round_without_votes_says_so(clock: Clock, engine: Engine, member: Member,
+                                       officer_client: TestClient) -> None:
+    with db.session(engine, write=True) as session:
+        assembly = session.get(Assembly, member.assembly_id)
+        assert assembly is not None
+        item = rounds.create(session, assembly, rounds.Details(
+            RoundKind.discuss, "Quiet", "To talk.", "Vote.", T0 - timedelta(days=1),
+            T0 + timedelta(days=5)), actor="test")
+        session.flush()
+        session.expunge(item)
+    empty = officer_client.get(officer_url(item))
+    assert empty.status_code == 200 and "Nobody has voted yet" in empty.text
+    with db.session(engine, write=True) as session:
+        fresh = session.get(Round, item.id)
+        assert fresh is not None
+        statements.seed(session, fresh, "Tell us when a computer decided.", T0, actor="test")
+    seeded = officer_client.get(officer_url(item))
+    assert seeded.status_code == 200 and "Nobody has voted yet" in seeded.text
+    assert officer_client.get(officer_url(item, "/polis.zip")).status_code == 200
