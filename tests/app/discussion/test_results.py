@@ -6,6 +6,7 @@ back with `charter.polis` and its download is audited."""
 from __future__ import annotations
 
 import io
+import random
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -365,3 +366,56 @@ def test_a_round_without_votes_says_so(clock: Clock, engine: Engine, member: Mem
     seeded = officer_client.get(officer_url(item))
     assert seeded.status_code == 200 and "Nobody has voted yet" in seeded.text
     assert officer_client.get(officer_url(item, "/polis.zip")).status_code == 200
+
+
+def test_a_group_of_four_is_not_shown_to_members_and_is_to_officers(
+        clock: Clock, engine: Engine, member: Member, member_client: TestClient,
+        officer_client: TestClient) -> None:
+    """Two camps of 15 and four contrarians (votes with 15% noise, fixed seed): Pol.is's method
+    finds three groups, one of four members. Members get no size, no marks and no counts for
+    it; officers get everything."""
+    chooser = random.Random(1)
+    with db.session(engine) as session:
+        assembly = session.get(Assembly, member.assembly_id)
+    people = [member, *(make_member(engine, assembly=assembly, external_id=f"C{n:03d}")
+                        for n in range(33))]
+    with db.session(engine, write=True) as session:
+        fresh = session.get(Assembly, member.assembly_id)
+        assert fresh is not None
+        item = rounds.create(session, fresh, rounds.Details(
+            RoundKind.discuss, "Three views", "To talk.", "Vote.", T0 - timedelta(days=1),
+            T0 + timedelta(days=5)), actor="test")
+        made = [statements.seed(session, item, f"Statement number {n}.", T0, actor="test")
+                for n in range(1, 13)]
+        for index, person in enumerate(people):
+            for number, statement in enumerate(made, start=1):
+                if index < 30:
+                    value = 1 if number == 1 else 1 if (number % 2 == 0) == (index < 15) else -1
+                else:
+                    value = -1 if number == 1 else 0
+                if chooser.random() < 0.15:
+                    value = chooser.choice((1, 0, -1))
+                votes.cast(session, item, statement, row(person.id), VoteValue(value),
+                           T0 + timedelta(minutes=index))
+        session.flush()
+        session.expunge(item)
+    officers = officer_client.get(officer_url(item)).text
+    table = officers.split('class="table groups-table"')[1].split("</table>")[0]
+    assert sorted(re.findall(r'<td class="number">(\d+)</td>', table)) == ["15", "15", "4"]
+    release(engine, item, clock)
+    page = member_client.get(member_url(item)).text
+    table = page.split('class="table groups-table"')[1].split("</table>")[0]
+    assert sorted(re.findall(r'<td class="number">(\d+)</td>', table)) == ["15", "15"]
+    assert '<td class="number">fewer than 5</td>' in table
+    small = re.search(r'<tr data-group="(\w)">\s*<th scope="row">Group \w</th>\s*'
+                      r"<td>not drawn</td>", table)
+    assert small is not None
+    svg = svg_of(page)
+    drawn = {g.get("data-group") for g in svg.iter(f"{SVG}g") if g.get("class") == "group"}
+    assert small.group(1) not in drawn and len(drawn) == 2
+    desc = svg.find(f"{SVG}desc")
+    assert desc is not None and "1 small group of fewer than 5 members is not drawn" in (
+        desc.text or "")
+    assert "A small group of fewer than 5 members. What it thinks is not shown" in page
+    assert 'title="not shown: a small group">n/s</abbr>' in page
+    assert " 4 members" not in page and "(4 votes)" not in page
