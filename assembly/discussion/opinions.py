@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -123,6 +124,7 @@ class StatementView:
     groups: tuple[GroupCounts | None, ...]   # per group; None where withheld
     strata: StatementStrata
     moderated_out: bool
+    consensus: float   # group-informed consensus over the groups this audience sees
 
     @property
     def votes(self) -> int:
@@ -137,10 +139,11 @@ class StatementView:
 
     @property
     def agreed_by_every_group(self) -> bool:
-        """More agree than not in every group (smoothed, as Pol.is): a consensus statement."""
-        return bool(self.result.groups) and all(
-            (g.agrees + 1) / (g.agrees + g.disagrees + g.passes + 2) > 0.5
-            for g in self.result.groups)
+        """More agree than not in every group shown (smoothed, as Pol.is): a consensus
+        statement. With no group shown, in the panel as a whole."""
+        seen: list[GroupCounts | StatementResult] = [g for g in self.groups if g is not None]
+        return all((g.agrees + 1) / (g.agrees + g.disagrees + g.passes + 2) > 0.5
+                   for g in seen or [self.result])
 
 
 @dataclass(frozen=True)
@@ -166,12 +169,12 @@ class Results:
     def consensus(self) -> list[StatementView]:
         """Statements every group agrees with, highest group-informed consensus first."""
         return sorted((s for s in self.shown if s.agreed_by_every_group),
-                      key=lambda s: (-s.result.consensus, s.statement.number))
+                      key=lambda s: (-s.consensus, s.statement.number))
 
     @property
     def majority(self) -> list[StatementView]:
         return sorted((s for s in self.shown if s.result.majority),
-                      key=lambda s: (s.result.majority != "agree", -s.result.consensus,
+                      key=lambda s: (s.result.majority != "agree", -s.consensus,
                                      s.statement.number))
 
     @property
@@ -187,7 +190,7 @@ class Results:
     @property
     def ranked(self) -> list[StatementView]:
         """Every statement taking part, highest group-informed consensus first."""
-        return sorted(self.shown, key=lambda s: (-s.result.consensus, s.statement.number))
+        return sorted(self.shown, key=lambda s: (-s.consensus, s.statement.number))
 
     @property
     def counted(self) -> int:
@@ -223,6 +226,36 @@ def _place(points: np.ndarray, everyone: np.ndarray) -> str:
     return where_on_map((float(mean[0]), float(mean[1])), centre, span)
 
 
+def shown_groups(sizes: Sequence[int], k: int, *, for_officers: bool) -> list[bool]:
+    """Which opinion groups this audience may see. Members see no group under `k`; and since
+    the overall counts and the other groups' sizes and counts are shown, what is withheld would
+    be found by subtraction when it comes to fewer than `k` members in all: then the smallest
+    group shown is withheld too (as for strata cells)."""
+    if for_officers:
+        return [True] * len(sizes)
+    shown = [size >= k for size in sizes]
+    hidden = sum(size for size, seen in zip(sizes, shown, strict=True) if not seen)
+    while 0 < hidden < k and any(shown):
+        smallest = min((size, i) for i, size in enumerate(sizes) if shown[i])[1]
+        shown[smallest] = False
+        hidden += sizes[smallest]
+    return shown
+
+
+def _consensus(result: StatementResult, shown: Sequence[bool]) -> float:
+    """Group-informed consensus over the groups shown (over all of them it would give away the
+    smoothed agree rate of a withheld group: divide by the others); over the panel as a whole
+    when no group is shown."""
+    if all(shown):
+        return result.consensus
+    groups: list[GroupCounts | StatementResult] = [
+        g for g, seen in zip(result.groups, shown, strict=True) if seen]
+    value = 1.0
+    for g in groups or [result]:
+        value *= (g.agrees + 1) / (g.agrees + g.disagrees + g.passes + 2)
+    return value
+
+
 def results(session: Session, round_item: Round, *, for_officers: bool,
             member_id: int | None = None, k: int = SMALL_CELL) -> Results:
     """The round's results as officers (everything, live) or members (small cells and small
@@ -234,7 +267,7 @@ def results(session: Session, round_item: Round, *, for_officers: bool,
     coordinates = np.asarray(analysis.coordinates, dtype=float).reshape(-1, 2)
     group_of = np.asarray(analysis.groups, dtype=int)
     sizes = analysis.group_sizes
-    shown_group = [for_officers or size >= k for size in sizes]
+    shown_group = shown_groups(sizes, k, for_officers=for_officers)
     groups = []
     map_groups = []
     for index, size in enumerate(sizes):
@@ -263,7 +296,8 @@ def results(session: Session, round_item: Round, *, for_officers: bool,
     views = tuple(StatementView(
         talk.statements[label], label, by_label[label],
         tuple(g if shown_group[i] else None for i, g in enumerate(by_label[label].groups)),
-        strata.of(label), label in moderated) for label in labels)
+        strata.of(label), label in moderated,
+        _consensus(by_label[label], shown_group)) for label in labels)
     you = None
     if member_id is not None and talk.labels.get(member_id) in counted:
         x, y = coordinates[counted[talk.labels[member_id]]]

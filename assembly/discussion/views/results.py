@@ -57,9 +57,11 @@ class Page:
 
 def _chart(results: opinions.Results, *, officers: bool) -> Markup:
     hidden = [g for g in results.groups if not g.shown]
-    note = (f"{len(hidden)} small group{'s' if len(hidden) != 1 else ''} of fewer than "
-            f"{results.k} members {'are' if len(hidden) != 1 else 'is'} not drawn, so nobody "
-            "can be picked out." if hidden else "")
+    small = sum(1 for g in hidden if g.size < results.k)
+    note = (f"{len(hidden)} group{'s are' if len(hidden) != 1 else ' is'} not drawn: "
+            f"{small} of fewer than {results.k} members, so that nobody can be picked out"
+            + (", and one more so that it cannot be worked out from the totals."
+               if len(hidden) > small else ".") if hidden else "")
     return Markup(opinion_map(  # the chart escapes every text it writes
         results.map_groups, you=results.you, hidden_note=note,
         title=f"Opinion map of “{results.round.title}”",

@@ -244,6 +244,15 @@ def test_the_map_and_its_table_say_the_same_thing(
         assert f"Group {letter} (" in (desc.text or "") and f"{size} participants" in desc.text
 
 
+def test_a_withheld_group_is_never_found_by_subtraction() -> None:
+    assert opinions.shown_groups([15, 15, 4], 5, for_officers=False) == [False, True, False]
+    assert opinions.shown_groups([15, 15, 4], 5, for_officers=True) == [True, True, True]
+    assert opinions.shown_groups([12, 3, 2, 9], 5, for_officers=False) == [True, False, False,
+                                                                           True]
+    assert opinions.shown_groups([3, 1], 5, for_officers=False) == [False, False]
+    assert opinions.shown_groups([6, 5], 5, for_officers=False) == [True, True]
+
+
 def test_members_see_no_group_under_five_and_their_own_place(
         talk: tuple[Round, list[Member]], engine: Engine) -> None:
     """With k above every group's size, nothing of a group is shown to members: no size, no
@@ -405,17 +414,21 @@ def test_a_group_of_four_is_not_shown_to_members_and_is_to_officers(
     release(engine, item, clock)
     page = member_client.get(member_url(item)).text
     table = page.split('class="table groups-table"')[1].split("</table>")[0]
-    assert sorted(re.findall(r'<td class="number">(\d+)</td>', table)) == ["15", "15"]
+    # The group of four is withheld, and so is one group of 15: otherwise the four's size and
+    # votes would be the totals less the groups shown.
+    assert re.findall(r'<td class="number">(\d+)</td>', table) == ["15"]
     assert '<td class="number">fewer than 5</td>' in table
-    small = re.search(r'<tr data-group="(\w)">\s*<th scope="row">Group \w</th>\s*'
-                      r"<td>not drawn</td>", table)
-    assert small is not None
+    assert '<td class="number">not shown</td>' in table
+    withheld = re.findall(r'<tr data-group="(\w)">\s*<th scope="row">Group \w</th>\s*'
+                          r"<td>not drawn</td>", table)
+    assert len(withheld) == 2
     svg = svg_of(page)
     drawn = {g.get("data-group") for g in svg.iter(f"{SVG}g") if g.get("class") == "group"}
-    assert small.group(1) not in drawn and len(drawn) == 2
+    assert not drawn & set(withheld) and len(drawn) == 1
+    assert len([m for m in svg.iter() if m.get("class") == "participant"]) == 15
     desc = svg.find(f"{SVG}desc")
-    assert desc is not None and "1 small group of fewer than 5 members is not drawn" in (
+    assert desc is not None and "2 groups are not drawn: 1 of fewer than 5 members" in (
         desc.text or "")
     assert "A small group of fewer than 5 members. What it thinks is not shown" in page
-    assert 'title="not shown: a small group">n/s</abbr>' in page
-    assert " 4 members" not in page and "(4 votes)" not in page
+    assert 'title="not shown, to protect a small group">n/s</abbr>' in page
+    assert " 4 members" not in page and "(4 votes)" not in page and "(19 votes)" not in page
