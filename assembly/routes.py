@@ -14,6 +14,7 @@ from assembly.assemblies.routes import routes as assemblies
 from assembly.assets import STATIC, VersionedStaticFiles
 from assembly.deliberation.routes import routes as deliberation
 from assembly.discussion.routes import routes as discussion
+from assembly.drafting.routes import routes as drafting
 from assembly.invitations.routes import routes as invitations
 from assembly.privacy.routes import routes as privacy
 from assembly.recruitment.routes import routes as recruitment
@@ -28,6 +29,7 @@ routes: list[BaseRoute] = [
     *invitations,
     *deliberation,
     *discussion,
+    *drafting,
     *privacy,
     Mount(STATIC_PATH, VersionedStaticFiles(directory=STATIC), name="static"),
 ]

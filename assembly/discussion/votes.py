@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from assembly import audit, db
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Round, RoundKind
+from assembly.deliberation.progress import Progress
 from assembly.discussion.models import (
     Channel,
     Statement,
@@ -35,6 +36,8 @@ from assembly.discussion.models import (
     VoteValue,
 )
 from assembly.discussion.statements import StatementError, visible_to
+from assembly.recruitment.models import Contact, Respondent
+from assembly.selection.models import SEATED, Member
 from assembly.tables import row_id
 
 
@@ -158,3 +161,95 @@ def history(session: Session, round_id: int) -> Iterable[VoteRecord]:
                         .join(Statement, col(Statement.id) == col(VoteRecord.statement_id))
                         .where(Statement.round_id == round_id)
                         .order_by(col(VoteRecord.voted_at), col(VoteRecord.id))).all()
+
+
+# --- what a member sees ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """The voting card: the statement to vote on next (None once every one has a vote), and how
+    far the member has got among the statements shown to everyone."""
+
+    statement: Statement | None
+    voted: int      # accepted statements the member has a vote on (their own included)
+    total: int      # accepted statements in the round
+
+    @property
+    def left(self) -> int:
+        return self.total - self.voted
+
+
+def _accepted_and_voted(session: Session, round_id: int, member_id: int) -> tuple[int, int]:
+    total = int(session.exec(select(sa.func.count()).select_from(Statement).where(
+        Statement.round_id == round_id,
+        Statement.status == StatementStatus.accepted.value)).one())
+    voted = int(session.exec(select(sa.func.count()).select_from(Vote)
+                             .join(Statement, col(Statement.id) == col(Vote.statement_id))
+                             .where(Statement.round_id == round_id,
+                                    Statement.status == StatementStatus.accepted.value,
+                                    Vote.member_id == member_id)).one())
+    return voted, total
+
+
+def card_for(session: Session, round_item: Round, member_id: int) -> Card:
+    voted, total = _accepted_and_voted(session, row_id(round_item.id), member_id)
+    return Card(next_for(session, round_item, member_id), voted, total)
+
+
+def voted_on(session: Session, round_id: int, member_id: int
+             ) -> list[tuple[Statement, VoteValue]]:
+    """The statements the member has voted on and can still see, with their vote, by number
+    (a statement hidden since is left out: it takes no part any more)."""
+    rows = session.exec(select(Statement, Vote.value)
+                        .join(Vote, col(Vote.statement_id) == col(Statement.id))
+                        .where(Statement.round_id == round_id, Vote.member_id == member_id)
+                        .order_by(col(Statement.number))).all()
+    return [(statement, VoteValue(value)) for statement, value in rows
+            if visible_to(statement, member_id)]
+
+
+def vote_of(session: Session, statement: Statement, member_id: int) -> VoteValue | None:
+    found = session.get(Vote, (statement.id, member_id))
+    return VoteValue(found.value) if found is not None else None
+
+
+def progress_of(session: Session, item: Round, member: Member) -> Progress | None:
+    """For the member's home: "12 of 40 statements voted on" (nothing until a statement is
+    shown to everyone)."""
+    voted, total = _accepted_and_voted(session, row_id(item.id), row_id(member.id))
+    if not total:
+        return None
+    return Progress(voted, total, "statement" if total == 1 else "statements", "voted on")
+
+
+# --- keyed in by an officer -------------------------------------------------------------------------
+
+
+def key_in(session: Session, round_item: Round, member_id: int,
+           choices: list[tuple[Statement, VoteValue]], now: datetime, *, channel: Channel,
+           actor: str) -> int:
+    """Votes a member gave on paper or by phone, keyed in by an officer: each cast as the member
+    would (refused unless the round is open and they can see the statement), then one audit
+    event saying how many and by whom, never whose or which way. How many changed."""
+    if channel is Channel.online:
+        raise VoteError("Say whether the votes came on paper or by phone.", field="channel")
+    changed = sum(cast(session, round_item, statement, member_id, value, now, channel=channel,
+                       entered_by=actor) for statement, value in choices)
+    if changed:
+        record_keyed_in(session, round_item, changed, channel, actor=actor)
+    return changed
+
+
+def panel_for_keying(session: Session, assembly_id: int) -> list[tuple[Member, str]]:
+    """The members holding a seat, each with their name and reference in the people file (two
+    people can share a name), for an officer keying in what one gave on paper or by phone
+    (officers only; in name order)."""
+    rows = session.exec(
+        select(Member, Contact.name, Respondent.external_id)
+        .join(Respondent, col(Respondent.id) == col(Member.respondent_id))
+        .outerjoin(Contact, col(Contact.respondent_id) == col(Member.respondent_id))
+        .where(Member.assembly_id == assembly_id, col(Member.status).in_(SEATED))
+        .order_by(col(Contact.name), col(Respondent.external_id))).all()
+    return [(member, f"{name} ({reference})" if name else reference)
+            for member, name, reference in rows]

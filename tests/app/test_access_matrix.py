@@ -33,6 +33,7 @@ from assembly.deliberation.models import (
     Round,
     RoundKind,
 )
+from assembly.discussion.models import Statement, StatementStatus
 from assembly.recruitment.models import Respondent
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
@@ -150,10 +151,31 @@ ACCESS: tuple[Access, ...] = (
     Access("member_briefing_read", "POST", MEMBERS,
            "/home/briefings/{briefing_public_id}/read"),
     Access("member_attachment", "GET", MEMBERS, "/home/files/{attachment_public_id}"),
-    # discuss rounds: results and the Pol.is export
-    Access("discuss_results", "GET", OFFICERS),
-    Access("discuss_polis_export", "GET", OFFICERS),
-    Access("member_discuss_results", "GET", MEMBERS, "/home/rounds/{round_public_id}/results"),
+    # discuss rounds
+    Access("discuss_round", "GET", OFFICERS, "/assemblies/{assembly_id}/rounds/{discuss_id}/discuss"),
+    Access("discuss_configure", "POST", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/discuss/settings"),
+    Access("discuss_seed", "POST", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/discuss/seed"),
+    Access("statement_moderate", "POST", OFFICERS),
+    Access("discuss_paper", "GET", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/discuss/paper?member={member_public_id}"),
+    Access("discuss_paper_statement", "POST", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/discuss/paper/statements"),
+    Access("discuss_paper_votes", "POST", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/discuss/paper/votes"),
+    Access("member_discuss", "GET", MEMBERS, "/home/rounds/{discuss_public_id}/discuss"),
+    Access("member_discuss_write", "POST", MEMBERS,
+           "/home/rounds/{discuss_public_id}/discuss/statements"),
+    Access("member_discuss_vote", "POST", MEMBERS, "/home/rounds/{discuss_public_id}/discuss/votes"),
+    Access("member_discuss_statement", "GET", MEMBERS,
+           "/home/rounds/{discuss_public_id}/discuss/statements/{statement_public_id}"),
+    # discuss rounds: results (members see them once released) and the Pol.is export
+    Access("discuss_results", "GET", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/results"),
+    Access("discuss_polis_export", "GET", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/results/polis.zip"),
+    Access("member_discuss_results", "GET", MEMBERS, "/home/rounds/{discuss_public_id}/results"),
     # signing in again
     Access("member_sign_in_page", "GET", EVERYONE),
     Access("member_sign_in", "POST", EVERYONE),
@@ -238,6 +260,16 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
                                 content_type="application/pdf", size=9, data=b"%PDF-1.4\n%")
         question = Question(round_id=learn.id, member_id=member.id, text="Why?")
         session.add_all([attachment, question])
+        # An open discuss round with an officer's seed statement, for the discussion routes.
+        discuss = Round(assembly_id=member.assembly_id, kind=RoundKind.discuss.value,
+                        title="Discussing, for the access table",
+                        opens_at=utcnow() - timedelta(days=1),
+                        closes_at=utcnow() + timedelta(days=7))
+        session.add(discuss)
+        session.flush()
+        statement = Statement(round_id=discuss.id, number=1, seed=True, text="A seed.",
+                              normalised="a seed", status=StatementStatus.accepted.value)
+        session.add(statement)
         session.flush()
     return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
             "member_public_id": member.public_id, "token": "no-such-invitation",
@@ -247,7 +279,9 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
             "meeting_public_id": meeting.public_id, "learn_public_id": learn.public_id,
             "briefing_id": briefing.id, "briefing_public_id": briefing.public_id,
             "attachment_id": attachment.id, "attachment_public_id": attachment.public_id,
-            "question_id": question.id}
+            "question_id": question.id, "discuss_id": discuss.id,
+            "discuss_public_id": discuss.public_id, "statement_id": statement.id,
+            "statement_public_id": statement.public_id}
 
 
 def path_of(row: Access, world: dict[str, object]) -> str:

@@ -48,6 +48,7 @@ from assembly.deliberation.models import (
     Round,
     RoundKind,
 )
+from assembly.discussion.models import Statement, StatementStatus
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
@@ -205,9 +206,9 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
         # a finished run without one cannot happen, so show it as a run that failed.
         run.status, run.error = "failed", "A run of the test world."
         session.add(run)
-        # A round and a meeting of the drawn assembly, months ahead.
+        # A (discuss) round and a meeting of the drawn assembly, months ahead.
         start = utcnow() + timedelta(days=90)
-        item = Round(assembly_id=panel.assembly_id, kind=RoundKind.vote.value, title="A round",
+        item = Round(assembly_id=panel.assembly_id, kind=RoundKind.discuss.value, title="A round",
                      opens_at=start, closes_at=start + timedelta(days=7))
         meeting = Meeting(assembly_id=panel.assembly_id, title="A meeting", starts_at=start,
                           ends_at=start + timedelta(hours=2), place="Town hall",
@@ -225,7 +226,9 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
         attachment = Attachment(briefing_id=briefing.id, filename="notes.pdf",
                                 content_type="application/pdf", size=9, data=b"%PDF-1.4\n%")
         question = Question(round_id=learn.id, member_id=member.id, text="Why?")
-        session.add_all([attachment, question])
+        statement = Statement(round_id=item.id, number=1, seed=True, text="A seed.",
+                              normalised="a seed", status=StatementStatus.accepted.value)
+        session.add_all([attachment, question, statement])
         session.flush()
     clients = {role: make_client(app) for role in ROLES}
     for client in clients.values():
@@ -246,7 +249,8 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
                   "meeting_id": str(meeting.id), "round": item.public_id,
                   "meeting": meeting.public_id, "briefing_id": str(briefing.id), "message_id": "999999",
                   "attachment_id": str(attachment.id), "question_id": str(question.id),
-                  "briefing": briefing.public_id, "attachment": attachment.public_id},
+                  "briefing": briefing.public_id, "attachment": attachment.public_id,
+                  "statement_id": str(statement.id), "statement": statement.public_id},
         "loaded": {"assembly_id": str(loaded), "officer_id": str(colleague.id),
                    "token": "no-such-invitation", "batch_id": "no-such-batch"},
     }
