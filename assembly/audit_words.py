@@ -368,6 +368,11 @@ SENTENCES: dict[str, Writer] = {
     "votes.keyed_in": lambda d, n: Sentence(
         f"{_plural(d.get('votes'), 'vote')} in “{d.get('round_title')}” keyed in from "
         f"{'paper' if d.get('channel') == 'paper' else 'a phone call'}"),
+    "discussion.exported": lambda d, n: Sentence(
+        f"“{d.get('round_title')}” downloaded in Pol.is's format", (
+            (f"{_plural(d.get('statements'), 'statement')}, "
+             f"{_plural(d.get('participants'), 'participant')} (numbered, not named), "
+             f"{_plural(d.get('votes'), 'vote')}"),)),
     "statement.accepted": lambda d, n: Sentence(
         f"Statement {_number(d.get('statement'))} in “{d.get('round_title')}” accepted"),
     "statement.rejected": lambda d, n: Sentence(

@@ -134,6 +134,7 @@ def demo(args: argparse.Namespace) -> int:
         made = demo_module.prepare(session, settings, files)
     with open_engine(settings) as engine:
         demo_module.seat_panel(engine, settings, made.assembly_id)
+        demo_module.start_conversation(engine, made.assembly_id)
         with db.session(engine, write=True) as session:
             code = demo_module.member_code(session, made.assembly_id)
     url = served_address(settings.host, settings.port)

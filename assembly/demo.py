@@ -141,7 +141,7 @@ ROUNDS: tuple[tuple[RoundKind, str, str, str, int, int], ...] = (
     (RoundKind.discuss, "What matters to us",
      "To find out where members agree and where they differ.",
      ("Read what other members think and say whether you agree. Add your own views in a "
-      "sentence or two."), 8, 14),
+      "sentence or two."), -2, 14),
     (RoundKind.draft, "Writing our principles",
      "To turn what we agree on into principles the council can follow.",
      "Suggest principles and improve the ones other members write.", 22, 14),
@@ -156,8 +156,9 @@ def _local(day: date, hour: int, zone: str) -> datetime:
 
 
 def add_programme(session: Session, assembly: Assembly, now: datetime, *, actor: str) -> None:
-    """A programme around today: a learn round done, one open, the others to come, and two
-    meetings (one in person with step-free access, one online)."""
+    """A programme around today: a learn round done, one open, the discuss round open beside
+    it (a conversation under way: members can vote and officers see live results), the others
+    to come, and two meetings (one in person with step-free access, one online)."""
     zone = assembly.time_zone
     today = now.astimezone(times.zone(zone)).date()
     made = []
@@ -247,3 +248,18 @@ def member_code(session: Session, assembly_id: int) -> returning.Code:
     if member is None:
         raise RuntimeError("The demo panel has no member who joined.")
     return returning.make_code(session, member, None)
+
+
+def start_conversation(engine: Engine, assembly_id: int) -> bool:
+    """The discuss round's statements and the joined members' votes (`discussion.samples`), once
+    the panel has joined; False when there is nothing to add (already there, or the round of an
+    older demo is not open)."""
+    from assembly.discussion import samples as conversation
+
+    with db.session(engine, write=True) as session:
+        officer = session.exec(select(Officer).where(Officer.email == OFFICER_EMAIL)).first()
+        item = next((r for r in rounds.programme(session, assembly_id)
+                     if RoundKind(r.kind) is RoundKind.discuss), None)
+        if officer is None or item is None:
+            return False
+        return conversation.add(session, item, utcnow(), actor=f"officer:{officer.id}")

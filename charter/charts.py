@@ -376,3 +376,141 @@ def probability_chart(
         )
     out.append("</svg>")
     return "\n".join(out)
+
+
+# --- the opinion map of a discuss round ------------------------------------------------------------
+
+# Okabe and Ito's palette, distinct for the common colour-vision deficiencies; each group also has
+# its own shape and a letter written at its centre, so colour is never the only cue.
+GROUP_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8f6a00")
+GROUP_SHAPES = ("circle", "square", "triangle", "diamond", "cross")
+GROUP_LETTERS = "ABCDEFGHIJ"
+
+
+@dataclass(frozen=True)
+class MapGroup:
+    """One opinion group on the map: its participants' positions (empty when its marks are
+    withheld, e.g. a group too small to show to members) and its size as it may be shown (None:
+    not shown)."""
+
+    letter: str
+    points: tuple[tuple[float, float], ...]
+    size: int | None
+
+
+def group_letter(index: int) -> str:
+    """How people call a group: A, B, C... as Pol.is does."""
+    return GROUP_LETTERS[index] if index < len(GROUP_LETTERS) else str(index + 1)
+
+
+def _mark(shape: str, x: float, y: float, r: float, colour: str) -> str:
+    if shape == "circle":
+        return f'<circle {_attrs(cx=x, cy=y, r=r, fill=colour)}/>'
+    if shape == "square":
+        return f'<rect {_attrs(x=x - r, y=y - r, width=2 * r, height=2 * r, fill=colour)}/>'
+    if shape == "triangle":
+        h = r * 1.2
+        return (f'<polygon points="{x:.2f},{y - h:.2f} {x - h:.2f},{y + h * 0.8:.2f} '
+                f'{x + h:.2f},{y + h * 0.8:.2f}" fill="{colour}"/>')
+    if shape == "diamond":
+        d = r * 1.3
+        return (f'<polygon points="{x:.2f},{y - d:.2f} {x + d:.2f},{y:.2f} {x:.2f},{y + d:.2f} '
+                f'{x - d:.2f},{y:.2f}" fill="{colour}"/>')
+    w = r * 0.45  # a plus sign: two bars
+    return (f'<path d="M{x - r:.2f} {y - w:.2f}h{2 * r:.2f}v{2 * w:.2f}h{-2 * r:.2f}z'
+            f'M{x - w:.2f} {y - r:.2f}h{2 * w:.2f}v{2 * r:.2f}h{-2 * w:.2f}z" fill="{colour}"/>')
+
+
+def where_on_map(point: tuple[float, float], centre: tuple[float, float],
+                 spread: float) -> str:
+    """A group's place in words, as a sighted reader would say it: "upper left", "centre"."""
+    dx, dy = point[0] - centre[0], point[1] - centre[1]
+    near = 0.25 * spread
+    across = "" if abs(dx) < near else ("right" if dx > 0 else "left")
+    up_down = "" if abs(dy) < near else ("upper" if dy > 0 else "lower")
+    if not across and not up_down:
+        return "centre"
+    if not across:
+        return "top" if up_down == "upper" else "bottom"
+    return f"{up_down} {across}".strip()
+
+
+def opinion_map(
+    groups: Sequence[MapGroup],
+    *,
+    you: tuple[float, float] | None = None,
+    hidden_note: str = "",
+    title: str = "Opinion map",
+    id_prefix: str = "opinion-map",
+    width: int = 640,
+    height: int = 420,
+) -> str:
+    """Participants placed by how they voted (Pol.is's two principal components): people who
+    voted alike are near each other. Each group has a colour, a shape and its letter at its
+    centre; `you` marks the reader's own place with a ring and the word "You". The axes have no
+    meaning of their own, so none are drawn; the description says where each group lies.
+    `hidden_note` ends the description, for marks withheld from this audience."""
+    everyone = [p for g in groups for p in g.points] + ([you] if you else [])
+    shown = [g for g in groups if g.points]
+    if everyone:
+        xs, ys = [p[0] for p in everyone], [p[1] for p in everyone]
+        low_x, high_x, low_y, high_y = min(xs), max(xs), min(ys), max(ys)
+    else:
+        low_x = high_x = low_y = high_y = 0.0
+    span = max(high_x - low_x, high_y - low_y, 1e-9)
+    centre = ((low_x + high_x) / 2, (low_y + high_y) / 2)
+    pad = 40.0
+    scale = min((width - 2 * pad) / max(high_x - low_x, 1e-9),
+                (height - 2 * pad) / max(high_y - low_y, 1e-9)) if everyone else 1.0
+    scale = min(scale, (width - 2 * pad) / span * 4)  # one tight cluster: no giant spread
+
+    def to_px(point: tuple[float, float]) -> tuple[float, float]:
+        # Up on the map is up in the data (SVG's y runs downwards).
+        return (width / 2 + (point[0] - centre[0]) * scale,
+                height / 2 - (point[1] - centre[1]) * scale)
+
+    counted = sum(len(g.points) for g in shown if g.size is not None)
+    parts = [(f"Each mark is one participant; people who voted alike are close together. "
+              f"{counted} participant{'s' if counted != 1 else ''} in {len(shown)} "
+              f"group{'s' if len(shown) != 1 else ''} shown.")]
+    centres: dict[str, tuple[float, float]] = {}
+    for index, group in enumerate(groups):
+        if not group.points:
+            continue
+        gx = sum(p[0] for p in group.points) / len(group.points)
+        gy = sum(p[1] for p in group.points) / len(group.points)
+        centres[group.letter] = (gx, gy)
+        size = f"{group.size} participant{'s' if group.size != 1 else ''}" \
+            if group.size is not None else "a few participants"
+        parts.append(f"Group {group.letter} ({GROUP_SHAPES[index % 5]}s): {size}, "
+                     f"{where_on_map((gx, gy), centre, span)}.")
+    if you is not None:
+        parts.append(f"You are at the {where_on_map(you, centre, span)}.")
+    if hidden_note:
+        parts.append(hidden_note)
+    out = _open(width, height, id_prefix, title, " ".join(parts))
+    out.append(f'<rect {_attrs(width=width, height=height, fill="#ffffff", stroke="#d0d0d0")}/>')
+    for index, group in enumerate(groups):
+        if not group.points:
+            continue
+        colour, shape = GROUP_COLOURS[index % 5], GROUP_SHAPES[index % 5]
+        out.append(f'<g class="group" {_attrs(data_group=group.letter, data_size=group.size)}>')
+        for point in group.points:
+            x, y = to_px(point)
+            out.append(_mark(shape, x, y, 5.0, colour).replace(
+                "/>", ' class="participant"/>', 1))
+        out.append("</g>")
+    for index, group in enumerate(groups):  # letters on top of every mark
+        if group.letter not in centres:
+            continue
+        x, y = to_px(centres[group.letter])
+        out.append(f'<g class="group-label" {_attrs(data_group=group.letter)}>'
+                   f'<circle {_attrs(cx=x, cy=y, r=14, fill="#ffffff", stroke=INK, stroke_width=2)}/>'
+                   + _text(x, y + 6, group.letter, font_size=17, font_weight="bold",
+                           text_anchor="middle") + "</g>")
+    if you is not None:
+        x, y = to_px(you)
+        out.append(f'<g class="you"><circle {_attrs(cx=x, cy=y, r=10, fill="none", stroke=INK, stroke_width=3)}/>'
+                   + _text(x + 14, y - 10, "You", font_size=15, font_weight="bold") + "</g>")
+    out.append("</svg>")
+    return "\n".join(out)

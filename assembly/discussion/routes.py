@@ -13,13 +13,14 @@ from assembly import routing  # noqa: F401  (registers the `id` path parameter)
 from assembly.deliberation import progress
 from assembly.deliberation.models import RoundKind
 from assembly.discussion import votes
-from assembly.discussion.views import member, officer
+from assembly.discussion.views import member, officer, results
 
 progress.register(RoundKind.discuss, votes.progress_of)
 
 R = "/assemblies/{assembly_id:id}/rounds/{round_id:id}/discuss"
 S = "/assemblies/{assembly_id:id}/statements/{statement_id:id}"
 H = "/home/rounds/{round:public_id}/discuss"
+RESULTS = "/assemblies/{assembly_id:id}/rounds/{round_id:id}/results"
 
 routes: list[BaseRoute] = [
     # officers
@@ -37,4 +38,10 @@ routes: list[BaseRoute] = [
     Route(H + "/votes", member.vote, methods=["POST"], name="member_discuss_vote"),
     Route(H + "/statements/{statement:public_id}", member.statement_page, methods=["GET"],
           name="member_discuss_statement"),
+    # results: officers live, members once released; the Pol.is export for officers
+    Route(RESULTS, results.officer_page, methods=["GET"], name="discuss_results"),
+    Route(RESULTS + "/polis.zip", results.polis_export, methods=["GET"],
+          name="discuss_polis_export"),
+    Route("/home/rounds/{round:public_id}/results", results.member_page, methods=["GET"],
+          name="member_discuss_results"),
 ]

@@ -170,6 +170,12 @@ ACCESS: tuple[Access, ...] = (
     Access("member_discuss_vote", "POST", MEMBERS, "/home/rounds/{discuss_public_id}/discuss/votes"),
     Access("member_discuss_statement", "GET", MEMBERS,
            "/home/rounds/{discuss_public_id}/discuss/statements/{statement_public_id}"),
+    # discuss rounds: results (members see them once released) and the Pol.is export
+    Access("discuss_results", "GET", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/results"),
+    Access("discuss_polis_export", "GET", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{discuss_id}/results/polis.zip"),
+    Access("member_discuss_results", "GET", MEMBERS, "/home/rounds/{discuss_public_id}/results"),
     # signing in again
     Access("member_sign_in_page", "GET", EVERYONE),
     Access("member_sign_in", "POST", EVERYONE),

@@ -16,6 +16,8 @@ from assembly.assemblies.models import Assembly
 from assembly.cli import main
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Briefing, Meeting, Question
+from assembly.discussion import opinions
+from assembly.discussion import samples as discussion_samples
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.selection.models import Member
 from assembly.settings import Settings
@@ -77,7 +79,7 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         programme = rounds.programme(session, assembly.id or 0)
         now = utcnow()
         assert [(r.kind, rounds.state_of(r, now).value) for r in programme] == [
-            ("learn", "closed"), ("learn", "open"), ("discuss", "scheduled"),
+            ("learn", "closed"), ("learn", "open"), ("discuss", "open"),
             ("draft", "scheduled"), ("vote", "scheduled")]
         demo_meetings = session.exec(select(Meeting)).all()
         assert len(demo_meetings) == 2
@@ -96,6 +98,17 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         answered = session.exec(select(Question).where(Question.answer != "")).all()
         assert len(answered) >= 8 and all(q.status == "published" for q in answered)
         assert session.exec(select(Question).where(Question.status == "waiting")).first()
+        # The discuss round's conversation, added once: about 40 statements voted on by the
+        # joined members, in at least two opinion groups that agree on transparency.
+        talk = opinions.results(session, programme[2], for_officers=True)
+        assert len(talk.shown) == len(discussion_samples.STATEMENTS)
+        assert len(talk.groups) >= 2 and min(g.size for g in talk.groups) >= 5
+        assert talk.participants >= demo.PANEL_SIZE * 0.8 and talk.votes > 900
+        shared = {s.text for s in discussion_samples.STATEMENTS if s.kind == "shared"}
+        assert sum(s.statement.text in shared for s in talk.consensus[:5]) >= 4
+        assert any("tell people whenever a computer" in s.statement.text
+                   for s in talk.consensus)
+        assert talk.waiting == len(discussion_samples.WAITING)
     assert (settings.data_dir / "demo" / "people.csv").is_file()
 
     with make_client(app) as browser:

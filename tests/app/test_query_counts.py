@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,12 +21,15 @@ from starlette.testclient import TestClient
 
 from assembly import db
 from assembly.accounts.models import Officer
-from assembly.deliberation.models import Attachment, Briefing, Meeting, Round
+from assembly.deliberation.models import Attachment, Briefing, Meeting, Round, RoundKind
+from assembly.discussion import statements, votes
+from assembly.discussion.models import VoteValue
 from assembly.invitations import credentials
 from assembly.invitations.models import LetterBatch
 from assembly.routes import routes
 from assembly.selection import panel as panel_service
 from assembly.selection.models import Member, SelectionRun
+from assembly.tables import row_id
 from tests.app.builders import synthetic
 from tests.app.flows import loaded, post_form, start, wait_for, wait_for_letters
 
@@ -113,7 +117,25 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
         "discuss_seed", assembly_id=assembly_id, round_id=discuss_id),
         {"seed": "Data should stay in the UK."}, follow_redirects=False)
     assert response.status_code == 303, response.text
+    add_votes(engine, assembly_id)
     return assembly_id
+
+
+def add_votes(engine: Engine, assembly_id: int) -> None:
+    """Every panel member votes on three statements of the discuss round (while it is open), so
+    its results pages show groups and strata that grow with the panel."""
+    with db.session(engine, write=True) as session:
+        item = session.exec(select(Round).where(Round.assembly_id == assembly_id,
+                                                Round.kind == RoundKind.discuss.value)).one()
+        during = item.opens_at + timedelta(hours=1)
+        made = [*statements.of_round(session, row_id(item.id)),
+                *(statements.seed(session, item, text, during, actor="test")
+                  for text in ("Tell us.", "Ask us."))]
+        for number, member in enumerate(panel_service.panel_members(session, assembly_id)):
+            for statement in made:
+                value = VoteValue.agree if (number + row_id(statement.id)) % 3 else \
+                    VoteValue.disagree
+                votes.cast(session, item, statement, row_id(member.id), value, during)
 
 
 # GET routes that are not officer pages: the public home page, signing in, and what residents
@@ -122,7 +144,8 @@ NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "in
                      "welcome", "member_home", "member_round", "member_programme_calendar",
                      "member_meeting_calendar", "member_sign_in_page", "member_sign_in_link",
                      "member_account", "member_briefing", "member_attachment",
-                     "member_discuss", "member_discuss_statement"}
+                     "member_discuss", "member_discuss_statement",
+                     "member_discuss_results"}
 
 
 def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:

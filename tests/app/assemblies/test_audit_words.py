@@ -194,6 +194,11 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
                                "changes": {"moderation": {"from": "strict", "to": "open"}}},
                               ["Prompt or moderation of “Talking” changed",
                                "Moderation: strict → open"]),
+    "discussion.exported": ({"round": "r" * 16, "round_title": "Talking", "format": "polis",
+                             "statements": 40, "participants": 36, "votes": 1210},
+                            ["“Talking” downloaded in Pol.is's format",
+                             "40 statements, 36 participants (numbered, not named), "
+                             "1,210 votes"]),
     "statement.seeded": ({"round": "r" * 16, "round_title": "Talking", "statement": 3,
                           "text": "Say when a computer decided."},
                          ["Seed statement 3 added to “Talking”", "“Say when a computer decided.”"]),
