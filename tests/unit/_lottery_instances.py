@@ -106,3 +106,18 @@ def _distribution(name: str, instance: Instance, panels: np.ndarray,
     for panel, weight in zip(panels, weights):
         marginals[panel] += weight
     return Distribution(algorithm=name, panels=panels, weights=weights, marginals=marginals)
+
+
+def large_random_support(seed: int, n: int, k: int, panels: int) -> tuple[Instance, Distribution]:
+    """A pool of n people with one quota every panel of k meets, and `panels` random panels
+    with random weights: a support as large as real ones, built without the solver."""
+    rng = np.random.default_rng(seed)
+    ids = tuple(f"P{i + 1:05d}" for i in range(n))
+    pool = Pool(ids=ids, categories=np.zeros((n, 1), dtype=np.int64),
+                households=np.full(n, -1, dtype=np.int64), columns=("id", "area"),
+                rows=tuple((ids[i], "Town") for i in range(n)))
+    instance = Instance(pool=pool, quotas=Quotas((Category("area", "Town", k, k),)),
+                        panel_size=k)
+    members = np.sort(np.argsort(rng.random((panels, n)), axis=1)[:, :k], axis=1)
+    weights = rng.dirichlet(np.full(panels, 0.5))
+    return instance, _distribution("random", instance, members, weights)
