@@ -19,13 +19,13 @@ We round as in Flanigan, Kehne and Procaccia, "Fair Sortition Made Transparent" 
    is systematically favoured by the rounding.
    Each step needs directions that keep the held people fixed, found by factorising a dense
    block of (held people) x (a few more panels): cubic in the number held. Large supports hold
-   thousands (19,135 panels of 150 on a pool of 20,000: about 10,000 people), where that takes
-   hours, so when more than 1,500 people would be held, the fractions are instead rounded by
-   dependent (pipage) rounding, which keeps only the total fixed, with the same martingale
-   property, in one pass. It has no k/m guarantee of its own, so the result (after step 3) is
-   checked: if anyone moved by k tickets or more, the Beck-Fiala walk is run after all. On
-   large panels that never happens in practice (movements are a few tickets, k is 100 or more),
-   and the check makes the k/m bound hold in every case.
+   thousands (19,135 panels of 150 on a pool of 20,000: about 6,300 people), where it did not
+   finish within 40 minutes, so when more than 1,500 people would be held, the fractions are
+   instead rounded by dependent (pipage) rounding, which keeps only the total fixed, with the
+   same martingale property, in one pass. It has no k/m guarantee of its own, so the result
+   (after step 3) is checked: if anyone moved by k tickets or more, the Beck-Fiala walk is run
+   after all. On large panels that never happens in practice (movements are a few tickets, k is
+   100 or more), and the check makes the k/m bound hold in every case.
 3. Finally a deterministic local search moves one ticket at a time from a panel rounded up to
    one rounded down: first while that lowers the sum of squared movements, then while it brings
    the person who moved most one ticket closer without taking anyone else as far. The result is
@@ -38,9 +38,9 @@ We round as in Flanigan, Kehne and Procaccia, "Fair Sortition Made Transparent" 
    integer program looks for ticket counts (any whole numbers, not only floor or floor + 1)
    with which nobody does, everyone's change stays below k tickets and each count stays as
    close as it can to its exact share; they replace step 3's when found. On large supports
-   nobody-loses-a-whole-ticket is an aim, not a promise: with as many panels as people the
-   exact counts m * w are the only ones that keep every chance, and whole numbers near them
-   usually leave some people one to three tickets short (see bench/README.md).
+   nobody-loses-a-whole-ticket is an aim, not a promise: with about as many panels as people
+   the exact counts m * w are typically the only ones that keep every chance, and whole
+   numbers near them leave some people one to three tickets short (see bench/README.md).
 
 `choose_lottery` picks m: the fewest of LOTTERY_SIZES that keeps the lowest chance within 5 %
 of its exact value (see `first_size` for where it starts), unless the officer gives m.
@@ -660,12 +660,13 @@ def _spare_the_worst_off(
     A ticket moves from a panel P rounded up to a panel Q rounded down (so every count stays
     floor or floor + 1): the members of P but not Q lose one, those of Q but not P gain one.
     Starting with whoever lost most, we look for a move with Q holding them and P not, that
-    gives back more whole tickets than it takes (it may make someone else lose a whole one
-    while giving one back to two people), takes nobody further down than the worst loss so far, and
+    gives back more whole tickets than it takes (it may cost someone else a whole one while
+    giving one back to two people), takes nobody further down than the worst loss so far and
     lifts nobody beyond the largest movement so far (so the k/m guarantee is kept). The total
-    number of whole tickets people have lost falls with every move. Overlaps are counted on the sparse incidence, only among the people concerned,
-    so it stays cheap on supports of tens of thousands of panels. Among the allowed moves,
-    the one that most lowers the sum of squared movements is taken.
+    number of whole tickets lost falls with every move. Overlaps are counted on the sparse
+    incidence, only among the people concerned, so it stays cheap on supports of tens of
+    thousands of panels. Among the allowed moves, the one that most lowers the sum of squared
+    movements is taken.
     """
     ceiling = float(np.abs(deviation).max())
     by_person = sub.tocsr()
@@ -692,7 +693,6 @@ def _spare_the_worst_off(
             blocking = sub[:, givers].T @ (no_loss + new_loser)
             givers = givers[np.argpartition(blocking, _CANDIDATES)[:_CANDIDATES]]
         on_givers, on_takers = sub[:, givers], sub[:, takers]
-
         allowed = ((_only_on(on_givers, on_takers, no_loss) < 0.5)
                    & (_only_on(on_takers, on_givers, no_gain).T < 0.5)
                    & (_only_on(on_givers, on_takers, new_loser)
@@ -720,17 +720,18 @@ def _only_on(first: scipy.sparse.csc_array, second: scipy.sparse.csc_array,
 
 
 def _worst_off_first(deviation: Floats) -> Iterator[int]:
-    """Who lost a whole ticket, the worst off first, in passes while each pass helped someone.
+    """Who lost a whole ticket, the worst off first, in passes while each pass helped.
 
     Each person is tried once per pass (a move can make a new loser or make room for an old
     one), and at most _SPARE_PASSES passes, so the work stays proportional to the losers.
     """
-    before = len(deviation) + 1
+    before = np.inf
     for _ in range(_SPARE_PASSES):
         losers = np.flatnonzero(deviation <= -1 + _WHOLE_TICKET_MARGIN)
-        if len(losers) == 0 or len(losers) >= before:
+        whole_tickets_lost = float(np.floor(-deviation[losers] + _WHOLE_TICKET_MARGIN).sum())
+        if len(losers) == 0 or whole_tickets_lost >= before:
             return
-        before = len(losers)
+        before = whole_tickets_lost
         yield from losers[np.argsort(deviation[losers], kind="stable")].tolist()
 
 
