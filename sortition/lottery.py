@@ -33,7 +33,8 @@ We round as in Flanigan, Kehne and Procaccia, "Fair Sortition Made Transparent" 
    it gives up step 2's exact unbiasedness for movements typically 20-30 times below the bound.
    Last, while someone has lost a whole ticket (1/m) or more, it gives the worst off one back
    from a rounded-up panel whose members can spare it, then moves tickets so that fewer whole
-   tickets are lost in all (with overlaps counted on the sparse incidence, so it scales).
+   tickets are lost in all; both count overlaps exactly on the sparse incidence and stop after
+   _SPARE_ATTEMPTS tries, so they scale to supports of tens of thousands of panels.
 4. If someone still loses a whole ticket and the support is small (up to 600 panels), an
    integer program looks for ticket counts (any whole numbers, not only floor or floor + 1)
    with which nobody does, everyone's change stays below k tickets and each count stays as
@@ -604,7 +605,7 @@ def _improve(
         # Few panels hold the worst-off person, so every giver can be compared.
         _, giver, taker = best(givers, takers, max(_CANDIDATES, len(givers)))
         move(giver, taker)
-    _lift_the_worst_off(current, deviation, members, up, best, move, progress)
+    _lift_the_worst_off(deviation, sub, k, up, lambda: sums, move, progress)
     _spare_the_worst_off(deviation, sub, k, up, lambda: sums, move, progress)
     if np.abs(deviation).max() <= best_max + 1e-9:
         return current
@@ -612,38 +613,69 @@ def _improve(
 
 
 def _lift_the_worst_off(
-    current: Floats,
     deviation: Floats,
-    members: Ints,
+    sub: scipy.sparse.csc_array,
+    k: int,
     up: Bools,
-    best: Callable[[Ints, Ints, int], tuple[float, int, int]],
+    sums: Callable[[], Floats],
     move: Callable[[int, int], None],
     progress: ProgressCallback,
 ) -> None:
     """While someone loses a whole ticket or more, give the worst off one back.
 
-    The ticket comes from a panel without them whose members all stay better off than they
-    were (a panel rounded up), and goes to a panel with them (rounded down) whose members gain
-    less than k/2 tickets, so the k/m guarantee is kept.
+    The ticket comes from a panel rounded up without them and goes to a panel rounded down
+    with them. Those on the first panel only lose one and must stay better off than the
+    worst off were; those on the second only gain one and must stay below k/2 tickets (or the
+    largest movement, if larger), so the k/m guarantee is kept. Overlaps are counted exactly
+    on the sparse incidence.
     """
-    ceiling = max(float(np.abs(deviation).max()), members.shape[1] / 2)
-    for swap in range(_LOCAL_SEARCH_MAX_SWAPS):
+    ceiling = max(float(np.abs(deviation).max()), k / 2)
+    by_person = sub.tocsr()
+    for swap in range(_SPARE_ATTEMPTS):
         worst = int(np.argmin(deviation))
         loss = -float(deviation[worst])
         if loss < 1 - _WHOLE_TICKET_MARGIN:
             break
-        on_it = (members == worst).any(axis=1)
-        lowest = deviation[members].min(axis=1)
-        highest = deviation[members].max(axis=1)
-        givers = np.flatnonzero(~on_it & up & (lowest - 1 > -loss + 1e-9))
-        takers = np.flatnonzero(on_it & ~up & (highest + 1 <= ceiling + 1e-9))
+        on_it = np.zeros(sub.shape[1], dtype=bool)
+        on_it[by_person.indices[by_person.indptr[worst]:by_person.indptr[worst + 1]]] = True
+        givers, takers = np.flatnonzero(up & ~on_it), np.flatnonzero(~up & on_it)
         if len(givers) == 0 or len(takers) == 0:
             break
-        _, giver, taker = best(givers, takers, max(_CANDIDATES, len(takers)))
-        move(giver, taker)
-        if swap % 200 == 0:
-            progress(Progress("lottery", 0.9, "Making sure nobody loses a whole ticket"))
+        no_loss = (deviation - 1 <= -loss + 1e-9).astype(float)
+        no_gain = (deviation + 1 > ceiling + 1e-9).astype(float)
+        choice = _best_allowed_move(sub, k, givers, takers, sums(), no_loss, no_gain)
+        if choice is None:
+            break
+        move(*choice)
+        if swap % 50 == 0:
+            progress(Progress("lottery", 0.85, "Making sure nobody loses a whole ticket"))
 
+
+def _best_allowed_move(sub: scipy.sparse.csc_array, k: int, givers: Ints, takers: Ints,
+                       sums: Floats, no_loss: Floats, no_gain: Floats,
+                       fewer: tuple[Floats, Floats] | None = None) -> tuple[int, int] | None:
+    """The move (giver, taker) that most lowers the sum of squared movements among those
+    that take a ticket from nobody marked `no_loss`, give one to nobody marked `no_gain` and,
+    with `fewer` = (costs a whole ticket, gives one back), gives back more than it costs.
+    Only the _CANDIDATES givers with the fewest members who may not lose (or, with `fewer`,
+    would lose a whole ticket) are compared."""
+    if len(givers) > _CANDIDATES:
+        blocking = sub[:, givers].T @ (no_loss if fewer is None else no_loss + fewer[0])
+        givers = givers[np.argpartition(blocking, _CANDIDATES)[:_CANDIDATES]]
+    on_givers, on_takers = sub[:, givers], sub[:, takers]
+    allowed = ((_only_on(on_givers, on_takers, no_loss) < 0.5)
+               & (_only_on(on_takers, on_givers, no_gain).T < 0.5))
+    if fewer is not None:
+        costs, gives_back = fewer
+        allowed &= (_only_on(on_givers, on_takers, costs)
+                    - _only_on(on_takers, on_givers, gives_back).T < -0.5)
+    if not allowed.any():
+        return None
+    overlap = (on_givers.T @ on_takers).toarray()
+    gains = 2 * (sums[takers][None, :] - sums[givers][:, None]) + 2 * k - 2 * overlap
+    gains[~allowed] = np.inf
+    flat = int(np.argmin(gains))
+    return int(givers[flat // len(takers)]), int(takers[flat % len(takers)])
 
 
 def _spare_the_worst_off(
@@ -689,23 +721,11 @@ def _spare_the_worst_off(
         saved = is_loser.astype(float)
         if len(givers) == 0 or len(takers) == 0:
             continue
-        if len(givers) > _CANDIDATES:  # the givers with the fewest members to spare
-            blocking = sub[:, givers].T @ (no_loss + new_loser)
-            givers = givers[np.argpartition(blocking, _CANDIDATES)[:_CANDIDATES]]
-        on_givers, on_takers = sub[:, givers], sub[:, takers]
-        allowed = ((_only_on(on_givers, on_takers, no_loss) < 0.5)
-                   & (_only_on(on_takers, on_givers, no_gain).T < 0.5)
-                   & (_only_on(on_givers, on_takers, new_loser)
-                      - _only_on(on_takers, on_givers, saved).T < -0.5))
-        if not allowed.any():
+        choice = _best_allowed_move(sub, k, givers, takers, sums(), no_loss, no_gain,
+                                    fewer=(new_loser, saved))
+        if choice is None:
             continue
-        current = sums()
-        overlap = (on_givers.T @ on_takers).toarray()
-        gains = (2 * (current[takers][None, :] - current[givers][:, None])
-                 + 2 * k - 2 * overlap)
-        gains[~allowed] = np.inf
-        flat = int(np.argmin(gains))
-        move(int(givers[flat // len(takers)]), int(takers[flat % len(takers)]))
+        move(*choice)
         if attempt % 50 == 0:
             progress(Progress("lottery", 0.9, "Making sure nobody loses a whole ticket"))
 

@@ -195,9 +195,10 @@ def test_a_large_support_rounds_within_the_bound_and_fewer_whole_tickets_are_los
     assert lottery.max_change < 20 / 1000
     np.testing.assert_array_equal(
         round_distribution(instance, distribution, 1000, seed=0).panels, lottery.panels)
-    # The aim that nobody loses a whole ticket: without the last repairs, more whole tickets
-    # are lost, and the worst loss is no smaller.
+    # The aim that nobody loses a whole ticket: lifting the worst off lowers the worst loss,
+    # and the passes after it lower the number of whole tickets lost in all.
     monkeypatch.setattr(sortition.lottery, "_SPARE_PASSES", 0)
+    lifted = round_distribution(instance, distribution, 1000, seed=0)
     monkeypatch.setattr(sortition.lottery, "_lift_the_worst_off", lambda *args: None)
     unrepaired = round_distribution(instance, distribution, 1000, seed=0)
 
@@ -205,5 +206,5 @@ def test_a_large_support_rounds_within_the_bound_and_fewer_whole_tickets_are_los
         lost = (chosen.original - chosen.marginals) * chosen.size
         return float(np.floor(np.maximum(lost, 0) + 1e-9).sum())
 
-    assert whole_tickets_lost(lottery) < whole_tickets_lost(unrepaired)
-    assert lottery.most_tickets_lost <= unrepaired.most_tickets_lost
+    assert lottery.most_tickets_lost <= lifted.most_tickets_lost < unrepaired.most_tickets_lost
+    assert whole_tickets_lost(lottery) < whole_tickets_lost(lifted)
