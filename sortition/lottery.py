@@ -533,8 +533,9 @@ def _improve(
     First while it lowers the sum of squared movements: moving a ticket from panel P to panel Q
     changes it by 2 (s_Q - s_P) + 2k - 2 |P ∩ Q|, where s_P sums the current movement over P's
     members. Then, while possible, by moves that bring the person who moved most one ticket
-    closer without taking anyone else that far. Only panels with a fraction take part, so every
-    count stays floor or floor + 1.
+    closer without taking anyone else that far. Last, the two searches that aim to leave
+    nobody a whole ticket short. Only panels with a fraction take part, so every count stays
+    floor or floor + 1.
     """
     movable = np.flatnonzero(fractions > 0)
     if len(movable) < 2:
