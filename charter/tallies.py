@@ -39,7 +39,7 @@ import numpy as np
 
 METHOD_VERSION = "1"
 
-Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal: a two-sided 95 % interval
+Z95 = 1.96  # the 97.5th percentile of the standard normal, as DESIGN.md and every textbook round it
 SMALL_CELL = 5           # members; the k of every table members or the public see (DESIGN.md)
 CONTESTED = 0.05         # Holm-adjusted p below this: agreement differs between a feature's values
 TIES = 1e-7              # relative tolerance for "as probable as the observed table" (as R and scipy)
@@ -298,7 +298,10 @@ def decide(scale: Scale, counts: Mapping[str, int], eligible: int, rule: Rule) -
         low = wilson(agree, valid)[0]
         passed = low > threshold if rule.strict else low >= threshold
         shown = _percent_against(low, float(threshold))
-        subject = f"{point} agree, and the lower end of its 95 % interval, {shown}, is"
+        share = Fraction(agree, valid)
+        point_passes = share > threshold if rule.strict else share >= threshold
+        conjunction = "but" if point_passes and not passed else "and"
+        subject = f"{point} agree, {conjunction} the lower end of its 95 % interval, {shown}, is"
         exact = False
     else:
         share = Fraction(agree, valid)
@@ -554,16 +557,28 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
         l2 = (l2[:, None] + (logs[size] - logs[a] - logs[size - a])).ravel()
     # One sorted key: agrees * spread + log ways, log ways in [0, spread - 2]; both come back
     # from it (the +1 keeps the floor clear of rounding at whole multiples of spread).
-    top = float(l2.max())
-    spread = top + 2.0
+    spread = float(l2.max()) + 2.0
     key = np.sort(s2 * spread + l2)
-    l2 = key - np.floor((key + 1.0) / spread) * spread
-    running = np.concatenate(([0.0], np.cumsum(np.exp(l2 - top))))
+    s2 = np.floor((key + 1.0) / spread).astype(np.int64)
+    l2 = key - s2 * spread
+    # Running sums of ways within each number of agrees, least probable first, each row of the
+    # grid starting from 0 (a running sum across all of them would lose the smallest terms to
+    # rounding), scaled by the row's most probable way.
+    segments = int(s2[-1]) + 1
+    starts = np.searchsorted(s2, np.arange(segments + 1), side="left")
+    width = int(np.diff(starts).max())
+    tops = np.full(segments, -np.inf)
+    np.maximum.at(tops, s2, l2)
+    grid = np.zeros((segments, width + 1))
+    grid[s2, np.arange(len(s2)) - starts[s2] + 1] = np.exp(l2 - tops[s2])
+    grid = np.cumsum(grid, axis=1)
     need = target - agrees
-    start = np.searchsorted(key, need * spread - 0.5, side="left")
+    inside = need < segments
+    need, log_ways = need[inside], log_ways[inside]
     limit = np.clip(threshold - log_ways, -1.0, spread - 1.0)
     upto = np.searchsorted(key, need * spread + limit, side="right")
-    p += float((np.exp(log_ways + top - log_all) * (running[upto] - running[start])).sum())
+    counted = grid[need, upto - starts[need]]
+    p += float((np.exp(log_ways + tops[need] - log_all) * counted).sum())
     return min(1.0, max(0.0, p))
 
 
