@@ -531,10 +531,11 @@ def _ballot_row(tally: Tally, *, y: float, centre: float, half: float, middle_x:
     text_y = y + bar / 2 + 4.5
     reach = max(agree_end, centre + tally.interval[1] * half) if interval and tally.valid \
         else agree_end
-    # A white halo under the figure keeps it legible where the dashed line crosses it.
-    out.append(_text(reach + 6, text_y, tally_percent(tally.share_agree), font_size=12,
-                     font_weight="bold", class_="total-agree", stroke="#ffffff", stroke_width=3,
-                     paint_order="stroke"))
+    # A white ground under the figure keeps it legible where the dashed line crosses it.
+    figure = tally_percent(tally.share_agree)
+    out.append(f'<rect {_attrs(x=reach + 3, y=text_y - 12, width=CHAR_WIDTH * len(figure) + 6, height=16, fill="#ffffff")}/>')
+    out.append(_text(reach + 6, text_y, figure, font_size=12, font_weight="bold",
+                     class_="total-agree"))
     disagree_share = tally.disagree / tally.valid if tally.valid else 0.0
     out.append(_text(disagree_end - 6, text_y, tally_percent(disagree_share), font_size=12,
                      text_anchor="end", class_="total-disagree"))
