@@ -63,6 +63,7 @@ OPTIONS: dict[Scale, tuple[str, ...]] = {
     Scale.three: ("agree", "unsure", "disagree"),
     Scale.consent: ("agree", "concerns", "block"),
 }
+_OPTION_SETS = {scale: frozenset(options) for scale, options in OPTIONS.items()}
 AGREE: dict[Scale, frozenset[str]] = {
     Scale.five: frozenset({"strongly_agree", "agree"}),
     Scale.three: frozenset({"agree"}),
@@ -216,12 +217,16 @@ def _scale(scale: Scale | str) -> Scale:
 
 def _counts(scale: Scale, counts: Mapping[str, int], where: str = "") -> dict[str, int]:
     """Every option of the scale with its count (missing ones are 0); refuses anything else."""
+    if counts.keys() <= _OPTION_SETS[scale]:
+        out = {option: counts.get(option, 0) for option in OPTIONS[scale]}
+        if all(type(value) is int and value >= 0 for value in out.values()):
+            return out  # the usual case, quickly: plain whole numbers
     unknown = sorted(set(counts) - set(OPTIONS[scale]))
     if unknown:
         raise TallyError(f"{where}{', '.join(map(repr, unknown))} "
                          f"{'is not an option' if len(unknown) == 1 else 'are not options'} of the "
                          f"{scale.value} scale; its options are {', '.join(OPTIONS[scale])}.")
-    out: dict[str, int] = {}
+    out = {}
     for option in OPTIONS[scale]:
         value = counts.get(option, 0)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
@@ -567,8 +572,7 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
     segments = int(s2[-1]) + 1
     starts = np.searchsorted(s2, np.arange(segments + 1), side="left")
     width = int(np.diff(starts).max())
-    tops = np.full(segments, -np.inf)
-    np.maximum.at(tops, s2, l2)
+    tops = l2[starts[1:] - 1]  # every number of agrees has ways; its most probable comes last
     grid = np.zeros((segments, width + 1))
     grid[s2, np.arange(len(s2)) - starts[s2] + 1] = np.exp(l2 - tops[s2])
     grid = np.cumsum(grid, axis=1)
