@@ -27,6 +27,7 @@ recompute the tally (`recompute`) and check it. Pure: numpy and scipy only, no w
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 import math
@@ -491,18 +492,64 @@ def agreement_test(agree: Sequence[int], n: Sequence[int]) -> tuple[float, str]:
     return p, "exact"
 
 
-def _most_probable(sizes: Sequence[int], target: int) -> np.ndarray:
-    """For t = 0..target agrees shared out among these values: the largest log prod C(n_i, a_i)
-    (-inf where t is more than they have). log C(n, a) is concave in a, its gains
-    log((n - a)/(a + 1)) fall as a grows, so taking the t largest gains over all the values at
-    once (a prefix of each value's) is the best way: their running sum is the bound for every t."""
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False  # cached and shared between calls: nobody may change it
+    return array
+
+
+@functools.lru_cache(maxsize=1024)
+def _ways_of_one(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """0..size agrees within one value, and log C(size, a) for each."""
+    logs = _log_factorials(size)
+    a = np.arange(size + 1, dtype=np.int64)
+    return _frozen(a), _frozen(logs[size] - logs[a] - logs[size - a])
+
+
+@functools.lru_cache(maxsize=1024)
+def _most_probable(sizes: tuple[int, ...]) -> np.ndarray:
+    """For t = 0..sum(sizes) agrees shared out among these values: the largest
+    log prod C(n_i, a_i). log C(n, a) is concave in a, its gains log((n - a)/(a + 1)) fall as a
+    grows, so taking the t largest gains over all the values at once (a prefix of each value's)
+    is the best way: their running sum is the bound for every t."""
     gains = np.concatenate([np.log((m - np.arange(m)) / (np.arange(m) + 1.0)) for m in sizes])
-    best = np.sort(gains)[::-1]
-    out = np.full(target + 1, -np.inf)
-    out[0] = 0.0
-    reach = min(len(best), target)
-    out[1:reach + 1] = np.cumsum(best[:reach])
-    return out
+    return _frozen(np.concatenate(([0.0], np.cumsum(np.sort(gains)[::-1]))))
+
+
+@functools.lru_cache(maxsize=256)
+def _sorted_half(sizes: tuple[int, ...]) -> tuple[np.ndarray, float, np.ndarray, np.ndarray,
+                                                   np.ndarray]:
+    """Every way of sharing agrees out within these values, sorted by (agrees, log ways) as one
+    key agrees * spread + log ways, with the start of each number of agrees in it, each one's most
+    probable way, and running sums of ways within each, least probable first. Each row of the
+    grid starts from 0 (a running sum across all of them would lose the smallest terms to
+    rounding) and is scaled by its most probable way. It does not depend on the number agreeing,
+    so the principles of a round with the same voters per value share it."""
+    s2 = np.zeros(1, dtype=np.int64)
+    l2 = np.zeros(1)
+    for size in sizes:
+        a, log_c = _ways_of_one(size)
+        s2 = (s2[:, None] + a).ravel()
+        l2 = (l2[:, None] + log_c).ravel()
+    # Log ways lie in [0, spread - 2]; both parts come back from the key (the +1 keeps the floor
+    # clear of rounding at whole multiples of spread).
+    spread = float(l2.max()) + 2.0
+    key = np.sort(s2 * spread + l2)
+    s2 = np.floor((key + 1.0) / spread).astype(np.int64)
+    l2 = key - s2 * spread
+    segments = int(s2[-1]) + 1
+    starts = np.searchsorted(s2, np.arange(segments + 1), side="left")
+    tops = l2[starts[1:] - 1]  # every number of agrees has ways; its most probable comes last
+    grid = np.zeros((segments, int(np.diff(starts).max()) + 1))
+    grid[s2, np.arange(len(s2)) - starts[s2] + 1] = np.exp(l2 - tops[s2])
+    return (_frozen(key), spread, _frozen(starts), _frozen(tops),
+            _frozen(np.cumsum(grid, axis=1)))
+
+
+def clear_caches() -> None:
+    """Forget the ways kept between tests (benchmarks start each run cold with this)."""
+    _ways_of_one.cache_clear()
+    _most_probable.cache_clear()
+    _sorted_half.cache_clear()
 
 
 SORTED = 4_096       # ways in the second half, which is sorted in full
@@ -518,7 +565,7 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
     cut = len(sizes) - 1
     while cut > 1 and math.prod(m + 1 for m in sizes[cut - 1:]) <= SORTED:
         cut -= 1
-    first, second = sizes[:cut], sizes[cut:]
+    first, second = sizes[:cut], tuple(sizes[cut:])
     if math.prod(m + 1 for m in second) > EXACT_LIMIT:
         return None
     total = sum(sizes)
@@ -532,19 +579,20 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
     remaining = total
     for j, size in enumerate(first):
         remaining -= size
-        a = np.arange(size + 1, dtype=np.int64)
+        a, log_c = _ways_of_one(size)
         agrees = (agrees[:, None] + a).ravel()
-        log_ways = (log_ways[:, None] + (logs[size] - logs[a] - logs[size - a])).ravel()
+        log_ways = (log_ways[:, None] + log_c).ravel()
         keep = (agrees <= target) & (agrees + remaining >= target)
         agrees, log_ways = agrees[keep], log_ways[keep]
         if len(agrees) > EXACT_LIMIT:
             return None
-        if prune and j < len(first) - 1:
+        if prune:
             # Even the most probable completion is no more probable than the observed table (with
             # a margin for rounding; what is left open is counted exactly below): all count, and
             # their ways add up to C(remaining, left) (Vandermonde).
             left = target - agrees
-            every = log_ways + _most_probable(sizes[j + 1:], target)[left] + 1e-9 <= threshold
+            best = _most_probable(tuple(sizes[j + 1:]))[left]
+            every = log_ways + best + 1e-9 <= threshold
             if every.any():
                 settled = left[every]
                 p += float(np.exp(log_ways[every] + logs[remaining] - logs[settled]
@@ -553,32 +601,10 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
                 if not len(agrees):
                     return min(1.0, max(0.0, p))
 
-    # The second half: every way, sorted by (agrees, log ways), with running sums of its ways.
-    s2 = np.zeros(1, dtype=np.int64)
-    l2 = np.zeros(1)
-    for size in second:
-        a = np.arange(size + 1, dtype=np.int64)
-        s2 = (s2[:, None] + a).ravel()
-        l2 = (l2[:, None] + (logs[size] - logs[a] - logs[size - a])).ravel()
-    # One sorted key: agrees * spread + log ways, log ways in [0, spread - 2]; both come back
-    # from it (the +1 keeps the floor clear of rounding at whole multiples of spread).
-    spread = float(l2.max()) + 2.0
-    key = np.sort(s2 * spread + l2)
-    s2 = np.floor((key + 1.0) / spread).astype(np.int64)
-    l2 = key - s2 * spread
-    # Running sums of ways within each number of agrees, least probable first, each row of the
-    # grid starting from 0 (a running sum across all of them would lose the smallest terms to
-    # rounding), scaled by the row's most probable way.
-    segments = int(s2[-1]) + 1
-    starts = np.searchsorted(s2, np.arange(segments + 1), side="left")
-    width = int(np.diff(starts).max())
-    tops = l2[starts[1:] - 1]  # every number of agrees has ways; its most probable comes last
-    grid = np.zeros((segments, width + 1))
-    grid[s2, np.arange(len(s2)) - starts[s2] + 1] = np.exp(l2 - tops[s2])
-    grid = np.cumsum(grid, axis=1)
-    need = target - agrees
-    inside = need < segments
-    need, log_ways = need[inside], log_ways[inside]
+    # Each open way of the first half, completed by the second: binary search for how many of
+    # its completions are no more probable than the observed table, and add up their ways.
+    key, spread, starts, tops, grid = _sorted_half(second)
+    need = target - agrees  # 0..sum(second), as the first half kept only ways that can finish
     limit = np.clip(threshold - log_ways, -1.0, spread - 1.0)
     upto = np.searchsorted(key, need * spread + limit, side="right")
     counted = grid[need, upto - starts[need]]
