@@ -469,8 +469,8 @@ def agreement_test(agree: Sequence[int], n: Sequence[int]) -> tuple[float, str]:
     (none count), is settled at once and dropped. The second half's ways are sorted once, and
     each first-half way still open finds by binary search how many of them complete a table no
     more probable than the observed one. Only when a half would hold more than EXACT_LIMIT ways
-    (many values with many voters, far beyond an assembly's features) does it fall back to a
-    Monte Carlo permutation test: PERMUTATIONS random tables with the same margins, from a FIXED
+    at once (many values with many voters: 8 values of some 40 voters each, beyond an assembly of
+    150 to 300 with its usual features) does it fall back to a Monte Carlo permutation test: PERMUTATIONS random tables with the same margins, from a FIXED
     seed, p = (1 + as extreme) / (1 + PERMUTATIONS), so the same counts always give the same
     answer.
     """
@@ -579,13 +579,13 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
     remaining = total
     for j, size in enumerate(first):
         remaining -= size
+        if len(agrees) * (size + 1) > EXACT_LIMIT:
+            return None
         a, log_c = _ways_of_one(size)
         agrees = (agrees[:, None] + a).ravel()
         log_ways = (log_ways[:, None] + log_c).ravel()
         keep = (agrees <= target) & (agrees + remaining >= target)
         agrees, log_ways = agrees[keep], log_ways[keep]
-        if len(agrees) > EXACT_LIMIT:
-            return None
         if prune:
             # Even the most probable completion is no more probable than the observed table (with
             # a margin for rounding; what is left open is counted exactly below): all count, and
