@@ -277,6 +277,8 @@ def tally(scale: Scale, counts: Mapping[str, int], eligible: int, rule: Rule) ->
 def decide(scale: Scale, counts: Mapping[str, int], eligible: int, rule: Rule) -> Decision:
     """The decision under the round's rule, with the reason in words. Quorum first, then (consent)
     blocks, then the threshold on % agree or on the lower end of its 95 % interval."""
+    scale = _scale(scale)
+    counts = _counts(scale, counts)
     valid = sum(counts.values())
     agree = sum(counts[o] for o in AGREE[scale])
     quorum = _fraction(rule.quorum)
@@ -342,6 +344,7 @@ class FeatureAgreement:
     values: tuple[ValueAgreement, ...]
     lowest: ValueAgreement | None   # the value with the lowest share among those shown
     geometric_mean: float           # of smoothed agree rates (A+1)/(S+2) over the values shown
+                                    # that have voters (NaN when none has)
     p_value: float                  # exact test (Fisher / Freeman-Halton) that agreement differs
     p_adjusted: float               # Holm-corrected across the features of this principle
     contested: bool                 # p_adjusted < 0.05
@@ -362,8 +365,9 @@ def strata(scale: Scale, counts_by_value: Mapping[str, Mapping[str, Mapping[str,
     withheld value with voters in a feature, the next smallest is withheld too, since the public
     total minus the values shown would give it away. The test then runs on the values shown plus
     the withheld ones pooled into one row (which the totals already reveal), the lowest value and
-    the geometric mean are over the values shown (the geometric mean is NaN when none is). Officers
-    (suppress=False) see every value, and their test runs on every value.
+    the geometric mean are over the values shown. Officers (suppress=False) see every value, and
+    their test runs on every value. Values nobody voted in are left out of the lowest, the
+    geometric mean and the test alike (the geometric mean is NaN when no value is left).
     """
     scale = _scale(scale)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
@@ -398,7 +402,7 @@ def strata(scale: Scale, counts_by_value: Mapping[str, Mapping[str, Mapping[str,
         p_value, method = agreement_test([a for a, _ in test_rows], [n for _, n in test_rows])
         shown_values = [v for v in values if not v.suppressed and v.n]
         lowest = min(shown_values, key=lambda v: v.share_agree or 0.0) if shown_values else None
-        smoothed = [_smoothed(v.agree or 0, v.n or 0) for v in values if not v.suppressed]
+        smoothed = [_smoothed(v.agree or 0, v.n or 0) for v in shown_values]
         geometric = math.exp(sum(math.log(s) for s in smoothed) / len(smoothed)) if smoothed \
             else math.nan
         partial.append((feature, values, lowest, geometric, p_value, method))
