@@ -64,5 +64,12 @@ HOOKS: dict[RoundKind, Hook] = {RoundKind.learn: learn, RoundKind.discuss: discu
                                 RoundKind.draft: draft, RoundKind.vote: vote}
 
 
+def register(kind: RoundKind, hook: Hook) -> None:
+    """Let a later room measure its own kind of round. Deliberation may not import the rooms
+    after it, so they call this when their routes module is imported (drafting:
+    `assembly/drafting/routes.py`)."""
+    HOOKS[kind] = hook
+
+
 def of(session: Session, item: Round, member: Member) -> Progress | None:
     return HOOKS[RoundKind(item.kind)](session, item, member)
