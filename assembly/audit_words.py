@@ -395,8 +395,8 @@ SENTENCES: dict[str, Writer] = {
             + (", ".join(str(s) for s in d.get("statements") or ()) or "none"),)),
     "draft.configured": lambda d, n: Sentence(
         f"Signatures a dissent note needs in “{d.get('round_title')}” changed", (
-            f"{_number((d.get('cosigners') or {}).get('from'))} → "
-            f"{_number((d.get('cosigners') or {}).get('to'))}",)),
+            (f"{_number((d.get('cosigners') or {}).get('from'))} → "
+             f"{_number((d.get('cosigners') or {}).get('to'))}"),)),
     "comment.keyed_in": lambda d, n: Sentence(
         f"A comment on {_principle(d)[0].lower()}{_principle(d)[1:]} keyed in from "
         f"{_channel(d)}"),

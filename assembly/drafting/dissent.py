@@ -94,17 +94,19 @@ def sign(session: Session, round_item: Round, principle: Principle, note: Dissen
     if added is None:
         return False
     needed = principles.settings_of(session, round_item).cosigners
+    was_recorded = note.recorded_at is not None
+    # One statement raises the count and decides whether the note is now on the record, so
+    # exactly one of several members signing at once sees the count reach the number needed.
     count, recorded_at = session.execute(
         sa.update(DissentNote).where(col(DissentNote.id) == note.id)
         .values(signatures=col(DissentNote.signatures) + 1,
                 recorded_at=sa.case((sa.and_(col(DissentNote.recorded_at).is_(None),
                                              col(DissentNote.signatures) + 1 >= needed), now),
                                     else_=col(DissentNote.recorded_at)))
-        .returning(col(DissentNote.signatures), col(DissentNote.recorded_at))).one()
-    was_recorded = note.recorded_at is not None
+        .returning(col(DissentNote.signatures), col(DissentNote.recorded_at))
+        .execution_options(synchronize_session=False)).one()
     session.refresh(note)
-    if recorded_at is not None and not was_recorded and note.signatures == count \
-            and count == needed:
+    if recorded_at is not None and not was_recorded and count == needed:
         _recorded(session, round_item, principle, note)
     return True
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["same", "inserted", "deleted"]
-_TOKENS = re.compile(r"\s+|[^\s]+")
+_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class Piece:
 
 
 def tokens(text: str) -> list[str]:
-    """Words and the runs of space between them, so joining them gives the text back."""
+    """Words, punctuation marks and the runs of space between them (joining them gives the text
+    back), so a comma added after a word does not count as the word changed."""
     return _TOKENS.findall(text)
 
 

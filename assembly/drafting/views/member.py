@@ -23,7 +23,6 @@ from assembly.authz import Actor, require
 from assembly.deliberation import rounds, timeline
 from assembly.deliberation.access import members_assembly
 from assembly.deliberation.models import Round, RoundState
-from assembly.deliberation.views import common
 from assembly.drafting import amendments, comments, dissent, principles
 from assembly.drafting.access import (
     members_comment,
@@ -39,7 +38,7 @@ from assembly.drafting.models import (
     Principle,
     PrincipleVersion,
 )
-from assembly.drafting.views import history
+from assembly.drafting.views import common, history
 from assembly.errors import ActionableError
 from assembly.tables import row_id
 from assembly.templating import Flash, is_htmx, render, see_other, url

@@ -34,7 +34,7 @@ from assembly.drafting.models import (
     Principle,
     PrincipleVersion,
 )
-from assembly.drafting.views import history
+from assembly.drafting.views import common, history
 from assembly.errors import ActionableError
 from assembly.recruitment.models import Contact
 from assembly.selection.models import Member, on_panel
@@ -89,6 +89,7 @@ def _round_page_data(session: Session, assembly_id: int, round_id: int, now: Any
 
 async def round_page(request: Request) -> Response:
     require(request, "programme.view")
+    await common.caught_up(request, request.path_params["assembly_id"], clock.now(request))
     return await _round_page(request, {}, _values(None, None), {})
 
 

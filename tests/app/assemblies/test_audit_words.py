@@ -224,20 +224,20 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
                            "cosigners": {"from": 3, "to": 5}},
                          ["Signatures a dissent note needs in “Drafting” changed", "3 → 5"]),
     "comment.keyed_in": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "comment": "c" * 16, "channel": "phone"},
-                         ["A comment on principle “Open by default” in “Drafting” keyed in from "
-                          "a phone call"]),
+                         [("A comment on principle “Open by default” in “Drafting” keyed in "
+                           "from a phone call")]),
     "comment.hidden": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "comment": "c" * 16, "reason": "It names an officer"},
                        ["A comment on principle “Open by default” in “Drafting” hidden",
                         "Reason shown to members: It names an officer"]),
     "amendment.accepted": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "amendment": "a" * 16, "version": 4, "with_changes": True},
-                           ["An amendment to principle “Open by default” in “Drafting” accepted "
-                            "with changes", "Now version 4"]),
+                           [("An amendment to principle “Open by default” in “Drafting” "
+                             "accepted with changes"), "Now version 4"]),
     "amendment.rejected": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "amendment": "a" * 16, "reason": "Principle 4 covers it"},
                            ["An amendment to principle “Open by default” in “Drafting” rejected",
                             "Reason given to the member: Principle 4 covers it"]),
     "dissent.recorded": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "note": "n" * 16, "signatures": 3},
-                         ["A dissent note on principle “Open by default” in “Drafting” went on "
-                          "the record", "Signed by 3 members"]),
+                         [("A dissent note on principle “Open by default” in “Drafting” went "
+                           "on the record"), "Signed by 3 members"]),
 }
 
 
