@@ -290,11 +290,17 @@ def linked(session: Session, principle_ids: list[int]) -> dict[int, list[Linked]
 
 
 def settings_of(session: Session, round_item: Round) -> DraftRound:
-    """The draft round's settings, made with the defaults the first time they are asked for
-    (insert-or-nothing, so two workers asking at once make one row)."""
+    """The draft round's settings: its row, or the defaults (not stored: reading a page never
+    writes; `configure` stores the row when an officer first changes a setting)."""
     found = session.get(DraftRound, round_item.id)
     if found is not None:
         return found
+    return DraftRound(round_id=row_id(round_item.id), cosigners=DEFAULT_COSIGNERS)
+
+
+def _stored_settings(session: Session, round_item: Round) -> DraftRound:
+    """The settings row, made with the defaults if missing (insert-or-nothing, so two officers
+    saving at once make one row)."""
     session.execute(db.insert(session, DraftRound).values(
         round_id=round_item.id, cosigners=DEFAULT_COSIGNERS, updated_at=utcnow())
         .on_conflict_do_nothing(index_elements=["round_id"]))
@@ -314,7 +320,7 @@ def configure(session: Session, round_item: Round, cosigners: str, now: datetime
     except ValueError:
         raise PrincipleError(f"Enter a whole number of members from 1 to {MAX_COSIGNERS}, for "
                              f"example {DEFAULT_COSIGNERS}.", field="cosigners") from None
-    settings = settings_of(session, round_item)
+    settings = _stored_settings(session, round_item)
     if settings.cosigners == value:
         return False
     before = settings.cosigners

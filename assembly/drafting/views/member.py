@@ -148,7 +148,8 @@ def _render(request: Request, page: PrinciplePage, errors: dict[str, str],
         "assembly": page.assembly, "round": page.round, "p": p, "seen": page.seen,
         "since": history.pieces(page.last_seen.text, p.text) if page.last_seen else None,
         "last_seen": page.last_seen, "linked": page.linked, "thread": page.thread,
-        "mine": page.mine, "notes": page.notes, "signed": page.signed,
+        "mine": page.mine, "notes": page.notes,
+        "edits": {a.id: history.pieces(a.text, a.accepted_text) for a in page.mine if a.changed}, "signed": page.signed,
         "cosigners": page.cosigners, "is_open": page.is_open, "themes": _themes(),
         "stance_labels": {s.value: label for s, label in comments.STANCE_LABELS.items()},
         "errors": errors,
@@ -164,7 +165,7 @@ async def _again(request: Request, actor: Actor, errors: dict[str, str],
     form's block with it."""
     now = clock.now(request)
     page = await db.run(request, _load, actor, request.path_params["principle"], now,
-                        visit=False, write=True)
+                        visit=False)
     return _render(request, page, errors, values, status_code=status_code, block=block)
 
 
@@ -197,7 +198,7 @@ async def comment(request: Request) -> Response:
     message = "Thank you. Your comment is posted; other members see it, never your name."
     if is_htmx(request):
         page = await db.run(request, _load, actor, request.path_params["principle"], now,
-                            visit=False, write=True)
+                            visit=False)
         return _render(request, page, {}, {}, block="thread",
                        messages=[Flash("success", message)])
     return see_other(request, _back(request, "#comments"), message)

@@ -98,7 +98,7 @@ async def _round_page(request: Request, errors: dict[str, str], values: dict[str
                       cosigners: str | None = None) -> Response:
     assembly_id, round_id = request.path_params["assembly_id"], request.path_params["round_id"]
     now = clock.now(request)
-    page = await db.run(request, _round_page_data, assembly_id, round_id, now, write=True)
+    page = await db.run(request, _round_page_data, assembly_id, round_id, now)
     if page.view.round.kind != "draft":
         return see_other(request, url(request, "round", assembly_id=assembly_id,
                                       round_id=round_id))
@@ -212,7 +212,7 @@ async def _principle_page(request: Request, errors: dict[str, str], values: dict
                           status_code: int = 200, principle_id: int | None = None) -> Response:
     now = clock.now(request)
     page = await db.run(request, _principle_page_data, request.path_params["assembly_id"],
-                        principle_id or request.path_params["principle_id"], now, write=True)
+                        principle_id or request.path_params["principle_id"], now)
     texts = {v.version: v.text for v in page.versions}
     stale = {a.id: history.pieces(texts.get(a.base_version, ""), page.principle.text)
              for a in page.amendments

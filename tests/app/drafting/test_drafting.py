@@ -37,7 +37,7 @@ from assembly.drafting.models import (
 from assembly.selection.models import Member, MemberStatus
 from assembly.settings import Settings
 from tests.app.builders import make_member
-from tests.app.flows import make_client, post_form, sign_in_member
+from tests.app.flows import HTMX, make_client, post_form, sign_in_member
 
 T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 PRINCIPLE = {"title": "Open by default",
@@ -214,6 +214,9 @@ def test_amendments_are_accepted_rejected_or_accepted_with_changes_and_make_vers
     page = officer_client.get(f"{base}/principles/{principle.id}")
     assert "The principle has changed since this was written" in page.text
     assert "<ins><span class=\"visually-hidden\">[inserted: </span>and AI " in page.text
+    partial = officer_client.get(f"{base}/principles/{principle.id}", headers=HTMX)
+    assert partial.status_code == 200 and "has changed since" in partial.text
+    assert "<html" not in partial.text
 
     no_reason = post_form(officer_client, f"{base}/amendments/{ids[1]}/decide",
                           {"decision": "reject", f"decision_reason-{ids[1]}": ""})
@@ -253,6 +256,8 @@ def test_amendments_are_accepted_rejected_or_accepted_with_changes_and_make_vers
     assert "Accepted as you wrote it (now version 2)" in words
     assert "Not accepted. The team's reason: It would undo the principle." in words
     assert "Accepted with changes (now version 3)" in words
+    assert "What they changed: The council publishes, in plain words, every way it uses data " \
+        "[inserted: and AI ] to decide." in words
 
     # History and a word-level difference between any two versions, for members and officers.
     for client, url in ((member_client, f"{mine}/history"),
