@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assembly import audit, forms
@@ -86,6 +87,20 @@ def _decidable(round_item: Round, principle: Principle, amendment: Amendment) ->
         raise Conflict(f"This amendment was already {amendment.status}.")
 
 
+def _claim(session: Session, amendment: Amendment, status: AmendmentStatus) -> None:
+    """Move the amendment out of "waiting" in one conditional UPDATE, so two officers deciding
+    at once cannot both act on it (the second is told it was already decided)."""
+    claimed = session.execute(
+        sa.update(Amendment).where(col(Amendment.id) == amendment.id,
+                                   col(Amendment.status) == AmendmentStatus.waiting.value)
+        .values(status=status.value).returning(col(Amendment.id))
+        .execution_options(synchronize_session=False)).first()
+    if claimed is None:
+        session.refresh(amendment)
+        raise Conflict(f"This amendment was already {amendment.status}.")
+    amendment.status = status.value
+
+
 def _event(round_item: Round, principle: Principle, amendment: Amendment) -> dict[str, object]:
     return {"round": round_item.public_id, "round_title": round_item.title,
             "principle": principle.public_id, "title": principle.title,
@@ -108,6 +123,7 @@ def accept(session: Session, round_item: Round, principle: Principle, amendment:
     if problem := forms.too_long(final_title, TITLE_LIMIT, "The title"):
         raise AmendmentError(problem, field="title")
     changed = final_text != amendment.text or final_title != (amendment.title or principle.title)
+    _claim(session, amendment, AmendmentStatus.accepted)
     made = principles.new_version(session, principle, title=final_title, text=final_text,
                                   rationale=principle.rationale, theme=principle.theme,
                                   change="amendment", actor=actor, now=now,
@@ -115,7 +131,6 @@ def accept(session: Session, round_item: Round, principle: Principle, amendment:
     if not made:
         raise AmendmentError("The principle already reads like this, so accepting would change "
                              "nothing. Reject it, saying it is already in.", field="text")
-    amendment.status = AmendmentStatus.accepted.value
     amendment.accepted_text = final_text
     amendment.accepted_title = final_title
     amendment.changed = changed
@@ -138,7 +153,7 @@ def reject(session: Session, round_item: Round, principle: Principle, amendment:
                              "already covers this”.", field="decision_reason")
     if problem := forms.too_long(reason, REASON_LIMIT, "The reason"):
         raise AmendmentError(problem, field="decision_reason")
-    amendment.status = AmendmentStatus.rejected.value
+    _claim(session, amendment, AmendmentStatus.rejected)
     amendment.decision_reason = reason
     amendment.decided_by = actor
     amendment.decided_at = now

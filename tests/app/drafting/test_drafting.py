@@ -24,7 +24,7 @@ from assembly.audit import AuditEvent
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Round, RoundKind
 from assembly.discussion import statements
-from assembly.drafting import dissent, principles
+from assembly.drafting import amendments, dissent, principles
 from assembly.drafting.models import (
     Amendment,
     Comment,
@@ -34,6 +34,7 @@ from assembly.drafting.models import (
     PrincipleStatement,
     PrincipleView,
 )
+from assembly.errors import Conflict
 from assembly.selection.models import Member, MemberStatus
 from assembly.settings import Settings
 from tests.app.builders import make_member
@@ -296,6 +297,10 @@ def test_comments_only_while_open_and_only_in_the_members_own_assembly(
     clock.now = T0 + timedelta(days=6)   # closed
     closed = post_form(member_client, f"{mine}/comments", {"stance": "support", "text": "Late."})
     assert closed.status_code == 409 and "closed" in closed.text
+    clock.now = T0 - timedelta(days=2)   # not yet open: members do not see it at all
+    assert member_client.get(mine).status_code == 404
+    assert post_form(member_client, f"{mine}/comments",
+                     {"stance": "support", "text": "Early."}).status_code == 404
     clock.now = T0
     # A member of another assembly cannot see or comment on it.
     stranger = make_member(engine, external_id="R0900")
@@ -490,3 +495,47 @@ def test_the_pages_link_up(draft: Round, officer_client: TestClient,
     assert f"/home/rounds/{draft.public_id}/principles" in member_round.text
     listing = member_client.get(f"/home/rounds/{draft.public_id}/principles")
     assert f"/home/principles/{principle.public_id}" in listing.text
+
+
+def test_two_officers_deciding_at_once_make_one_version(
+        draft: Round, officer_client: TestClient, member: Member, engine: Engine) -> None:
+    principle = write(officer_client, draft)
+    with db.session(engine, write=True) as session:
+        round_item = session.get(Round, draft.id)
+        fresh = session.get(Principle, principle.id)
+        assert round_item is not None and fresh is not None
+        amendment_id = amendments.propose(session, round_item, fresh, member.id,  # type: ignore[arg-type]
+                                          "", "Publish it all.", "Clearer.", 1, T0).id
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def decide(index: int) -> None:
+        barrier.wait()
+        try:
+            with db.session(engine, write=True) as session:
+                round_item = session.get(Round, draft.id)
+                fresh = session.get(Principle, principle.id)
+                found = session.get(Amendment, amendment_id)
+                assert round_item is not None and fresh is not None and found is not None
+                if index % 2:
+                    amendments.reject(session, round_item, fresh, found, "No.", T0,
+                                      actor=f"officer:{index}")
+                else:
+                    amendments.accept(session, round_item, fresh, found, T0,
+                                      actor=f"officer:{index}")
+            outcomes.append("decided")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=decide, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict", "conflict", "conflict", "decided"]
+    with db.session(engine) as session:
+        found = session.get(Amendment, amendment_id)
+        assert found is not None
+        versions = principles.versions(session, principle.id)  # type: ignore[arg-type]
+    assert len(versions) == (2 if found.status == "accepted" else 1)
+    assert len(events(engine, "amendment.accepted") + events(engine, "amendment.rejected")) == 1
