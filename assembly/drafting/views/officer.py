@@ -23,11 +23,12 @@ from assembly.assemblies.models import Assembly
 from assembly.authz import require
 from assembly.deliberation import rounds, timeline
 from assembly.deliberation.access import round_or_404
-from assembly.deliberation.models import Round, RoundState
+from assembly.deliberation.models import Round, RoundKind, RoundState
 from assembly.drafting import amendments, comments, dissent, principles
 from assembly.drafting.access import amendment_or_404, comment_or_404, principle_or_404
 from assembly.drafting.models import (
     Amendment,
+    AmendmentStatus,
     Channel,
     DissentNote,
     DraftRound,
@@ -99,7 +100,7 @@ async def _round_page(request: Request, errors: dict[str, str], values: dict[str
     assembly_id, round_id = request.path_params["assembly_id"], request.path_params["round_id"]
     now = clock.now(request)
     page = await db.run(request, _round_page_data, assembly_id, round_id, now)
-    if page.view.round.kind != "draft":
+    if RoundKind(page.view.round.kind) is not RoundKind.draft:
         return see_other(request, url(request, "round", assembly_id=assembly_id,
                                       round_id=round_id))
     by_id = {p.id: p for p in page.principles}
@@ -214,16 +215,16 @@ async def _principle_page(request: Request, errors: dict[str, str], values: dict
     page = await db.run(request, _principle_page_data, request.path_params["assembly_id"],
                         principle_id or request.path_params["principle_id"], now)
     texts = {v.version: v.text for v in page.versions}
+    waiting = [a for a in page.amendments if a.status == AmendmentStatus.waiting.value]
     stale = {a.id: history.pieces(texts.get(a.base_version, ""), page.principle.text)
-             for a in page.amendments
-             if a.status == "waiting" and a.base_version < page.principle.version}
+             for a in waiting if a.base_version < page.principle.version}
     return render(request, "drafting/principle.html", {
         "assembly": page.assembly, "round": page.round, "p": page.principle,
         "versions": page.versions, "linked": page.linked, "discuss_rounds": page.discuss_rounds,
         "thread": page.thread, "amendments": page.amendments, "notes": page.notes,
         "cosigners": page.cosigners, "members": page.members, "is_open": page.is_open,
         "stale": stale, "proposed": {a.id: history.pieces(texts.get(a.base_version, ""), a.text)
-                                     for a in page.amendments if a.status == "waiting"},
+                                     for a in waiting},
         "errors": errors, "values": {**_values(None, page.principle), "numbers": "",
                                      "stance": "", "comment": "", "member": "",
                                      "channel": "paper", **values},
@@ -280,7 +281,8 @@ async def principle_move(request: Request) -> Response:
     return see_other(request, url(request, "draft_round", assembly_id=assembly_id,
                                   round_id=round_id) + f"#principle-{principle_id}",
                      f"Moved {direction}." if moved else
-                     f"That principle is already at the {'top' if direction == 'up' else 'bottom'}.")
+                     "That principle is already at the "
+                     f"{'top' if direction == 'up' else 'bottom'}.")
 
 
 async def _change(request: Request, change: Callable[[Session, FormData, str], Any],

@@ -358,7 +358,9 @@ def test_a_dissent_note_goes_on_the_record_at_the_rounds_number_of_signatures(
     with db.session(engine) as session:
         found = session.get(DissentNote, note.id)
         assert found is not None and found.signatures == 3 and found.recorded_at is not None
-        assert dissent.recorded(session, [principle.id])[principle.id][0].id == note.id  # type: ignore[index,list-item]
+        pid = principle.id
+        assert pid is not None
+        assert [n.id for n in dissent.recorded(session, [pid])[pid]] == [note.id]
     recorded = events(engine, "dissent.recorded")
     assert [(e.actor, e.details["signatures"]) for e in recorded] \
         == [("system:dissent note signatures", 3)]
@@ -504,8 +506,9 @@ def test_two_officers_deciding_at_once_make_one_version(
         round_item = session.get(Round, draft.id)
         fresh = session.get(Principle, principle.id)
         assert round_item is not None and fresh is not None
-        amendment_id = amendments.propose(session, round_item, fresh, member.id,  # type: ignore[arg-type]
-                                          "", "Publish it all.", "Clearer.", 1, T0).id
+        amendment_id = amendments.propose(
+            session, round_item, fresh, member.id,  # type: ignore[arg-type]
+            "", "Publish it all.", "Clearer.", 1, T0).id
     barrier = threading.Barrier(4)
     outcomes: list[str] = []
 
