@@ -372,6 +372,10 @@ def test_a_dissent_note_goes_on_the_record_at_the_rounds_number_of_signatures(
     assert "Signed by 3 members" in text_of(officer_page)
     for person in [member, *others]:
         assert person.public_id not in officer_page
+    round_page = text_of(officer_client.get(f"/assemblies/{draft.assembly_id}/rounds/"
+                                            f"{draft.id}/principles").text)
+    assert "It should also say how long data is kept. Signed by 3 members. On the record." \
+        in round_page
 
 
 @pytest.mark.parametrize("same_member", [True, False], ids=["one member", "many members"])
