@@ -65,12 +65,20 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
     with db.session(engine, write=True) as session:
         members = panel_service.panel_members(session, assembly_id)
         credentials.issue(session, members, days=28, officer_id=None)
-        leaving = [m.id for m in members[:left]]
-    for member_id in leaving:
+        candidates = [m.id for m in members]
+    # Members whose seat a reserve can take: which ones can depends on the draw, and the draw
+    # on the distribution the solver found within its time budget (which a loaded machine can
+    # change), so the first `left` replaceable members leave; the app refuses the others (409).
+    replaced = 0
+    for member_id in candidates:
+        if replaced == left:
+            break
         response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
             "member_drop_out", assembly_id=assembly_id, member_id=member_id),
             {"reason": "declined", "confirm": "yes"}, follow_redirects=False)
-        assert response.status_code == 303, response.text
+        assert response.status_code in (303, 409), response.text
+        replaced += response.status_code == 303
+    assert replaced == left
     # Letters made for the panel (not downloaded), so the letters' page has a batch to show;
     # measured once they are ready, when no render thread is writing any more.
     response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
