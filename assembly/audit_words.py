@@ -225,6 +225,14 @@ def _question(d: Details) -> str:
     return f"A member's question in “{d.get('round_title')}”"
 
 
+def _principle(d: Details) -> str:
+    return f"Principle “{d.get('title')}” in “{d.get('round_title')}”"
+
+
+def _channel(d: Details) -> str:
+    return "paper" if d.get("channel") == "paper" else "a phone call"
+
+
 def _meeting(d: Details) -> str:
     return f"Meeting “{d.get('title')}”"
 
@@ -378,6 +386,38 @@ SENTENCES: dict[str, Writer] = {
     "statement.rejected": lambda d, n: Sentence(
         f"Statement {_number(d.get('statement'))} in “{d.get('round_title')}” rejected",
         (f"Reason given to the author: {d.get('reason')}",)),
+    "principle.written": lambda d, n: Sentence(f"{_principle(d)} written", (
+        f"Theme: {str(d.get('theme') or '').replace('_', ' ')}",)),
+    "principle.edited": lambda d, n: Sentence(f"{_principle(d)} edited", (
+        f"Now version {_number(d.get('version'))}; the earlier one is kept",
+        "Changed: " + ", ".join(str(f) for f in d.get("changed") or ()))),
+    "principle.moved": lambda d, n: Sentence(
+        f"{_principle(d)} moved {d.get('direction')}", (
+            f"Now number {_number(d.get('position'))}",)),
+    "principle.statements_linked": lambda d, n: Sentence(
+        f"Statements linked to {_principle(d)[0].lower()}{_principle(d)[1:]}", (
+            f"From “{d.get('discuss_round_title')}”: "
+            + (", ".join(str(s) for s in d.get("statements") or ()) or "none"),)),
+    "draft.configured": lambda d, n: Sentence(
+        f"Signatures a dissent note needs in “{d.get('round_title')}” changed", (
+            (f"{_number((d.get('cosigners') or {}).get('from'))} → "
+             f"{_number((d.get('cosigners') or {}).get('to'))}"),)),
+    "comment.keyed_in": lambda d, n: Sentence(
+        f"A comment on {_principle(d)[0].lower()}{_principle(d)[1:]} keyed in from "
+        f"{_channel(d)}"),
+    "comment.hidden": lambda d, n: Sentence(
+        f"A comment on {_principle(d)[0].lower()}{_principle(d)[1:]} hidden", (
+            f"Reason shown to members: {d.get('reason')}",)),
+    "amendment.accepted": lambda d, n: Sentence(
+        f"An amendment to {_principle(d)[0].lower()}{_principle(d)[1:]} accepted"
+        + (" with changes" if d.get("with_changes") else ""), (
+            f"Now version {_number(d.get('version'))}",)),
+    "amendment.rejected": lambda d, n: Sentence(
+        f"An amendment to {_principle(d)[0].lower()}{_principle(d)[1:]} rejected", (
+            f"Reason given to the member: {d.get('reason')}",)),
+    "dissent.recorded": lambda d, n: Sentence(
+        f"A dissent note on {_principle(d)[0].lower()}{_principle(d)[1:]} went on the record",
+        (f"Signed by {_plural(d.get('signatures'), 'member')}",)),
 }
 
 

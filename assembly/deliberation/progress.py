@@ -69,8 +69,9 @@ HOOKS: dict[RoundKind, Hook] = {RoundKind.learn: learn, RoundKind.discuss: discu
 
 
 def register(kind: RoundKind, hook: Hook) -> None:
-    """Measure rounds of `kind` with `hook`: how a later room (say, discussion) fills in its slot
-    without this room importing it."""
+    """Let a later room measure its own kind of round. Deliberation may not import the rooms
+    after it, so they call this when their routes module is imported (discussion
+    and drafting: their `routes.py`)."""
     HOOKS[kind] = hook
 
 

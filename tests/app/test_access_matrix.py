@@ -34,6 +34,7 @@ from assembly.deliberation.models import (
     RoundKind,
 )
 from assembly.discussion.models import Statement, StatementStatus
+from assembly.drafting.models import Amendment, Comment, DissentNote, Principle
 from assembly.recruitment.models import Respondent
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
@@ -176,6 +177,29 @@ ACCESS: tuple[Access, ...] = (
     Access("discuss_polis_export", "GET", OFFICERS,
            "/assemblies/{assembly_id}/rounds/{discuss_id}/results/polis.zip"),
     Access("member_discuss_results", "GET", MEMBERS, "/home/rounds/{discuss_public_id}/results"),
+    # draft rounds: principles, comments, amendments, dissent notes
+    Access("draft_round", "GET", OFFICERS, "/assemblies/{assembly_id}/rounds/{draft_id}/principles"),
+    Access("principle_create", "POST", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{draft_id}/principles"),
+    Access("draft_configure", "POST", OFFICERS,
+           "/assemblies/{assembly_id}/rounds/{draft_id}/principles/settings"),
+    Access("principle", "GET", OFFICERS),
+    Access("principle_update", "POST", OFFICERS),
+    Access("principle_move", "POST", OFFICERS),
+    Access("principle_link", "POST", OFFICERS),
+    Access("principle_comment_key_in", "POST", OFFICERS),
+    Access("principle_history", "GET", OFFICERS),
+    Access("comment_hide", "POST", OFFICERS),
+    Access("amendment_decide", "POST", OFFICERS),
+    Access("member_principles", "GET", MEMBERS, "/home/rounds/{draft_public_id}/principles"),
+    Access("member_principle", "GET", MEMBERS, "/home/principles/{principle_public_id}"),
+    Access("member_comment", "POST", MEMBERS, "/home/principles/{principle_public_id}/comments"),
+    Access("member_amendment", "POST", MEMBERS,
+           "/home/principles/{principle_public_id}/amendments"),
+    Access("member_dissent", "POST", MEMBERS, "/home/principles/{principle_public_id}/dissent"),
+    Access("member_principle_history", "GET", MEMBERS,
+           "/home/principles/{principle_public_id}/history"),
+    Access("member_dissent_sign", "POST", MEMBERS, "/home/dissent/{note_public_id}/sign"),
     # signing in again
     Access("member_sign_in_page", "GET", EVERYONE),
     Access("member_sign_in", "POST", EVERYONE),
@@ -270,6 +294,21 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
         statement = Statement(round_id=discuss.id, number=1, seed=True, text="A seed.",
                               normalised="a seed", status=StatementStatus.accepted.value)
         session.add(statement)
+        # An open draft round with a principle, a comment, an amendment and a dissent note.
+        draft = Round(assembly_id=member.assembly_id, kind=RoundKind.draft.value,
+                      title="Drafting, for the access table", opens_at=utcnow() - timedelta(days=1),
+                      closes_at=utcnow() + timedelta(days=7))
+        session.add(draft)
+        session.flush()
+        principle = Principle(round_id=draft.id, title="Open by default", text="Publish it.")
+        session.add(principle)
+        session.flush()
+        comment = Comment(principle_id=principle.id, member_id=member.id, version=1,
+                          stance="support", text="Yes.")
+        amendment = Amendment(principle_id=principle.id, member_id=member.id, base_version=1,
+                              text="Publish it all.", reason="Clearer.")
+        note = DissentNote(principle_id=principle.id, member_id=member.id, text="No.")
+        session.add_all([comment, amendment, note])
         session.flush()
     return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
             "member_public_id": member.public_id, "token": "no-such-invitation",
@@ -281,7 +320,10 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
             "attachment_id": attachment.id, "attachment_public_id": attachment.public_id,
             "question_id": question.id, "discuss_id": discuss.id,
             "discuss_public_id": discuss.public_id, "statement_id": statement.id,
-            "statement_public_id": statement.public_id}
+            "statement_public_id": statement.public_id, "draft_id": draft.id,
+            "draft_public_id": draft.public_id, "principle_id": principle.id,
+            "principle_public_id": principle.public_id, "comment_id": comment.id,
+            "amendment_id": amendment.id, "note_public_id": note.public_id}
 
 
 def path_of(row: Access, world: dict[str, object]) -> str:

@@ -24,6 +24,7 @@ from assembly.accounts.models import Officer
 from assembly.deliberation.models import Attachment, Briefing, Meeting, Round, RoundKind
 from assembly.discussion import statements, votes
 from assembly.discussion.models import VoteValue
+from assembly.drafting.models import Principle
 from assembly.invitations import credentials
 from assembly.invitations.models import LetterBatch
 from assembly.routes import routes
@@ -126,6 +127,27 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
         {"seed": "Data should stay in the UK."}, follow_redirects=False)
     assert response.status_code == 303, response.text
     add_votes(engine, assembly_id)
+    # A draft round with a principle in two versions, so the drafting pages have something
+    # to show (its comments, amendments and notes are members' work: none here).
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "round_create", assembly_id=assembly_id), {
+            "kind": "draft", "title": "Drafting", "purpose": "To write.",
+            "instructions": "Comment.", "opens_at": "2099-04-12T18:00",
+            "closes_at": "2099-04-19T18:00"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    with db.session(engine) as session:
+        draft_id = session.exec(select(Round.id).where(Round.assembly_id == assembly_id,
+                                                       Round.kind == "draft")).one()
+    principle = {"title": "Open by default", "text": "Publish it.", "theme": "transparency"}
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "principle_create", assembly_id=assembly_id, round_id=draft_id), principle,
+        follow_redirects=False)
+    assert response.status_code == 303, response.text
+    principle_id = int(response.headers["location"].rsplit("-", 1)[1])
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "principle_update", assembly_id=assembly_id, principle_id=principle_id),
+        {**principle, "text": "Publish all of it."}, follow_redirects=False)
+    assert response.status_code == 303, response.text
     return assembly_id
 
 
@@ -153,7 +175,10 @@ NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "in
                      "member_meeting_calendar", "member_sign_in_page", "member_sign_in_link",
                      "member_account", "member_briefing", "member_attachment",
                      "member_discuss", "member_discuss_statement",
-                     "member_discuss_results"}
+                     "member_discuss_results", "member_principles", "member_principle",
+                     "member_principle_history"}
+# Pages of one kind of round: given a round of that kind.
+ROUND_KIND = {"draft_round": "draft"}
 
 
 def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
@@ -178,7 +203,13 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
             Round.assembly_id == assembly_id)).first()
         attachment_id = session.exec(select(Attachment.id).where(
             Attachment.briefing_id == briefing_id)).first()
-    values = {"briefing_id": briefing_id, "attachment_id": attachment_id, "assembly_id": assembly_id, "run_id": run_id, "member_id": member_id,
+        kinds = {kind: session.exec(select(Round.id).where(Round.assembly_id == assembly_id,
+                                                           Round.kind == kind)).first()
+                 for kind in set(ROUND_KIND.values())}
+        principle_id = session.exec(select(Principle.id).join(
+            Round, col(Round.id) == col(Principle.round_id)).where(
+            Round.assembly_id == assembly_id)).first()
+    values = {"principle_id": principle_id, "briefing_id": briefing_id, "attachment_id": attachment_id, "assembly_id": assembly_id, "run_id": run_id, "member_id": member_id,
               "officer_id": officer_id, "name": "lottery.csv", "batch_id": batch_id,
               "round_id": round_id, "meeting_id": meeting_id}
     pages = {}
@@ -189,9 +220,13 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
             continue
         missing = set(route.param_convertors) - set(values)
         assert not missing, f"give test_query_counts a value for {missing} ({route.name})"
-        # The pages of discuss rounds are measured with the discuss round.
-        given = {**values, "round_id": discuss_id} if route.name.startswith("discuss_") \
-            else values
+        # The pages of discuss rounds are measured with the discuss round, and so on.
+        if route.name.startswith("discuss_"):
+            given = {**values, "round_id": discuss_id}
+        elif route.name in ROUND_KIND:
+            given = {**values, "round_id": kinds[ROUND_KIND[route.name]]}
+        else:
+            given = values
         pages[route.name] = route.url_path_for(
             route.name, **{k: str(given[k]) for k in route.param_convertors})
     assert {"panel", "invitations", "personal_data", "audit_log", "selection_run"} <= set(pages)

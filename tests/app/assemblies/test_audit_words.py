@@ -214,6 +214,35 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
                             "reason": "It names a person"},
                            ["Statement 5 in “Talking” rejected",
                             "Reason given to the author: It names a person"]),
+    "principle.written": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "theme": "transparency"},
+                          ["Principle “Open by default” in “Drafting” written", "Theme: transparency"]),
+    "principle.edited": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "version": 3, "changed": ["text", "rationale"]},
+                         ["Principle “Open by default” in “Drafting” edited", "Now version 3",
+                          "Changed: text, rationale"]),
+    "principle.moved": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "direction": "up", "position": 2},
+                        ["Principle “Open by default” in “Drafting” moved up", "Now number 2"]),
+    "principle.statements_linked": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "discuss_round": "d" * 16,
+                                     "discuss_round_title": "Talking", "statements": [4, 7]},
+                                    ["Statements linked to principle “Open by default”",
+                                     "From “Talking”: 4, 7"]),
+    "draft.configured": ({"round": "r" * 16, "round_title": "Drafting",
+                           "cosigners": {"from": 3, "to": 5}},
+                         ["Signatures a dissent note needs in “Drafting” changed", "3 → 5"]),
+    "comment.keyed_in": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "comment": "c" * 16, "channel": "phone"},
+                         [("A comment on principle “Open by default” in “Drafting” keyed in "
+                           "from a phone call")]),
+    "comment.hidden": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "comment": "c" * 16, "reason": "It names an officer"},
+                       ["A comment on principle “Open by default” in “Drafting” hidden",
+                        "Reason shown to members: It names an officer"]),
+    "amendment.accepted": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "amendment": "a" * 16, "version": 4, "with_changes": True},
+                           [("An amendment to principle “Open by default” in “Drafting” "
+                             "accepted with changes"), "Now version 4"]),
+    "amendment.rejected": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "amendment": "a" * 16, "reason": "Principle 4 covers it"},
+                           ["An amendment to principle “Open by default” in “Drafting” rejected",
+                            "Reason given to the member: Principle 4 covers it"]),
+    "dissent.recorded": ({"round": "r" * 16, "round_title": "Drafting", "principle": "p" * 16, "title": "Open by default", "note": "n" * 16, "signatures": 3},
+                         [("A dissent note on principle “Open by default” in “Drafting” went "
+                           "on the record"), "Signed by 3 members"]),
 }
 
 
