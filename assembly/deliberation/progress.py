@@ -3,6 +3,9 @@
 One function per kind of round. Each returns None until its kind can measure anything (then the
 home page shows nothing, never a placeholder); the issues that build each kind fill in its
 function, which gets the round and the member and may query anything of that round.
+
+A room later in the journey (discussion, ballots) may not be imported from here, so it hands its
+function over with `register` when its routes module is imported (which the app always does).
 """
 
 from __future__ import annotations
@@ -62,6 +65,12 @@ def vote(session: Session, item: Round, member: Member) -> Progress | None:
 
 HOOKS: dict[RoundKind, Hook] = {RoundKind.learn: learn, RoundKind.discuss: discuss,
                                 RoundKind.draft: draft, RoundKind.vote: vote}
+
+
+def register(kind: RoundKind, hook: Hook) -> None:
+    """Measure rounds of `kind` with `hook`: how a later room (say, discussion) fills in its slot
+    without this room importing it."""
+    HOOKS[kind] = hook
 
 
 def of(session: Session, item: Round, member: Member) -> Progress | None:
