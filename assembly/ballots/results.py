@@ -13,7 +13,6 @@ releases cannot have been tempted to hold back a result they did not like.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -74,9 +73,10 @@ def compute(session: Session, round_item: Round, setup: VoteRound, now: datetime
     for item in papers.items(session, round_id):
         given = counts.get(item.principle_id, {})
         per_option = {option: given.get(option, 0) for option in OPTIONS[scale]}
-        inputs = {"scale": scale.value, "eligible": setup.eligible, "counts": per_option,
-                  "strata": strata.get(item.principle_id, {}),
-                  "parameters": parameters_of(setup)}
+        # Every cell kept (suppress=False): members' pages withhold small cells when shown.
+        inputs = tallies.inputs(scale, per_option, setup.eligible, rule_of(setup),
+                                strata.get(item.principle_id, {}), k=SMALL_CELL,
+                                suppress=False)
         result = tallies.tally(scale, per_option, setup.eligible, rule_of(setup))
         session.add(Tally(round_id=round_id, principle_id=item.principle_id,
                           method_version=tallies.METHOD_VERSION,
@@ -108,11 +108,22 @@ class PrincipleResult:
     digest: str
     method_version: str
 
+    @property
+    def verdict(self) -> str:
+        """The decision and whether agreement holds across the strata, in one sentence."""
+        return tallies.verdict(self.tally, self.strata)
+
 
 @dataclass(frozen=True)
 class RoundResults:
     setup: VoteRound
     principles: list[PrincipleResult]       # in ballot order
+    for_officers: bool
+
+    @property
+    def method_note(self) -> str:
+        return tallies.method_note(Scale(self.setup.scale), rule_of(self.setup), k=SMALL_CELL,
+                                   suppress=not self.for_officers)
 
     @property
     def by_agreement(self) -> list[PrincipleResult]:
@@ -137,17 +148,12 @@ def load(session: Session, round_item: Round, *, for_officers: bool) -> RoundRes
         if row is None:
             continue
         found.append(_result(item, position, row, for_officers=for_officers))
-    return RoundResults(setup, found)
+    return RoundResults(setup, found, for_officers)
 
 
 def _result(item: papers.Item, position: int, row: Tally, *, for_officers: bool
             ) -> PrincipleResult:
-    inputs: Mapping[str, Any] = row.inputs
-    scale = Scale(inputs["scale"])
-    parameters = inputs["parameters"]
-    rule = Rule(kind=RuleKind(parameters["rule"]), on_lower_bound=parameters["on_lower_bound"],
-                quorum=parameters["quorum"], consent_threshold=parameters["consent_threshold"])
-    tally = tallies.tally(scale, inputs["counts"], inputs["eligible"], rule)
-    strata = tallies.strata(scale, inputs["strata"], k=parameters.get("strata_k", SMALL_CELL),
-                            suppress=not for_officers) if inputs["strata"] else ()
+    """Recomputed from the stored inputs, as an auditor would (`tallies.recompute`); members
+    get small cells withheld."""
+    tally, strata = tallies.recompute({**row.inputs, "suppress": not for_officers})
     return PrincipleResult(item, position, tally, strata, row.digest, row.method_version)

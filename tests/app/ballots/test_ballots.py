@@ -7,8 +7,10 @@ and a sealed vote that cannot reopen."""
 from __future__ import annotations
 
 import re
+import subprocess
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -34,6 +36,7 @@ from assembly.deliberation.models import Round
 from assembly.routes import routes
 from assembly.selection.models import Member
 from assembly.settings import Settings
+from charter import tallies
 from tests.app.builders import VoteWorld, make_member
 from tests.app.flows import make_client, post_form, sign_in_member
 
@@ -342,8 +345,14 @@ def test_sealing_happens_once_and_its_fingerprint_is_in_the_audit_chain(
         assert len(session.exec(select(CountedReceipt)).all()) == 6
         strata = {(s.value, s.option): s.count for s in session.exec(select(StratumCount))}
         assert sum(strata.values()) == 6    # one principle answered, by six members
-        tally = session.exec(select(Tally)).all()
-        assert len(tally) == 3 and all(t.method_version for t in tally)
+        stored = {t.principle_id: t for t in session.exec(select(Tally)).all()}
+        assert len(stored) == 3
+        first = stored[world.principle_ids[0]]
+        assert first.method_version == tallies.METHOD_VERSION
+        assert tallies.digest(first.inputs) == first.digest     # anyone can recompute it
+        again, _ = tallies.recompute(first.inputs)
+        assert (again.agree, again.valid, again.eligible) == (4, 6, 6)
+        assert first.result["share_agree"] == again.share_agree
         assert audit.verify_chain(session, world.assembly_id).ok
 
 
@@ -471,3 +480,29 @@ def test_an_officer_keys_in_a_paper_ballot_audited_without_the_choice(
         assert "agree" not in str(event.details) and "disagree" not in str(event.details)
     log = officer_client.get(f"/assemblies/{world.assembly_id}/audit")
     assert "keyed in from paper" in log.text
+
+
+def test_paper_ballot_packs_are_one_a4_pdf_with_a_pack_per_member(
+        world: VoteWorld, clock: object, officer_client: TestClient, tmp_path: Path) -> None:
+    open_now(clock, world)
+    response = officer_client.get(officer_url(world, "/paper-ballots.pdf"))
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    pdf = tmp_path / "packs.pdf"
+    pdf.write_bytes(response.content)
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "595.276 x 841.89 pts (A4)" in info
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    per_page = text.split("\f")
+    for person in world.panel.members:
+        assert person.name in text
+        own = [page for page in per_page if f"Reference {person.external_id}" in page]
+        assert len(own) >= 2          # the letter and the ballot paper each carry it
+    for title in ("Open by default", "People check the machines", "Ask before sharing"):
+        assert text.count(title) == len(world.panel.members)
+    assert text.count("Strongly disagree") >= 3 * len(world.panel.members)
+    assert pages >= 2 * len(world.panel.members)
+    close(clock)
+    closed = officer_client.get(officer_url(world, "/paper-ballots.pdf"), follow_redirects=False)
+    assert closed.status_code == 303
