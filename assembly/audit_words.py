@@ -370,6 +370,9 @@ SENTENCES: dict[str, Writer] = {
         f"{'paper' if d.get('channel') == 'paper' else 'a phone call'}"),
     "statement.accepted": lambda d, n: Sentence(
         f"Statement {_number(d.get('statement'))} in “{d.get('round_title')}” accepted"),
+    "question.keyed_in": lambda d, n: Sentence(
+        f"Question of {n.person(d.get('member'))} in “{d.get('round_title')}” keyed in from "
+        f"{'paper' if d.get('channel') == 'paper' else 'a phone call'}"),
     "ballots.configured": lambda d, n: Sentence(
         f"Ballot of “{d.get('round_title')}” set up", (
             (f"{_plural(d.get('principles'), 'principle')}, {d.get('scale')} scale, rule: "

@@ -132,6 +132,7 @@ ACCESS: tuple[Access, ...] = (
     Access("attachment_add", "POST", OFFICERS),
     Access("attachment", "GET", OFFICERS),
     Access("attachment_delete", "POST", OFFICERS),
+    Access("question_key_in", "POST", OFFICERS),
     Access("question_moderate", "POST", OFFICERS),
     Access("question_merge", "POST", OFFICERS),
     Access("question_answer", "POST", OFFICERS),

@@ -1,5 +1,6 @@
 """Vote rounds: settings, ballot papers, ballots and receipts while open, and what sealing
-keeps (sealed ballots, counts per stratum, counted receipts, tallies).
+keeps (sealed ballots, counts per stratum, counted receipts, tallies); and the channel of a
+question an officer keyed in from paper or a phone call.
 
 Revision ID: 0020
 Revises: 0018
@@ -19,6 +20,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('channel', sa.String(length=16), nullable=False,
+                                      server_default='online'))
+        batch_op.add_column(sa.Column('entered_by', sa.String(length=200), nullable=False,
+                                      server_default=''))
     op.create_table('counted_receipt',
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
@@ -183,3 +189,6 @@ def downgrade() -> None:
 
     op.drop_table('vote_round')
     op.drop_table('counted_receipt')
+    with op.batch_alter_table('question', schema=None) as batch_op:
+        batch_op.drop_column('entered_by')
+        batch_op.drop_column('channel')

@@ -203,6 +203,9 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "votes.keyed_in": ({"round": "r" * 16, "round_title": "Talking", "votes": 12,
                         "channel": "phone"},
                        ["12 votes in “Talking” keyed in from a phone call"]),
+    "question.keyed_in": ({"round": "r" * 16, "round_title": "Learning", "question": "q" * 16,
+                           "channel": "phone", "member": "{M}"},
+                          ["in “Learning” keyed in from a phone call"]),
     "ballots.configured": ({"round": "r" * 16, "round_title": "Voting", "fields": ["scale"],
                             "scale": "five", "rule": "two_thirds", "principles": 11},
                            ["Ballot of “Voting” set up", ("11 principles, five scale, rule: two "
