@@ -10,10 +10,12 @@ principle one value of one feature (a young age band, say) agrees much less, so 
 have real work to do. The counts per option, overall and per value of each feature, are built
 first (they are what a sealed round keeps); what is timed is everything computed from them for
 every principle: `tally`, `strata` (exact tests and Holm's correction) and the `digest` of the
-inputs stored with each tally, once as members and the public see it (cells under 5 withheld)
+inputs stored with each tally, from cold (the exact test keeps the ways of each set of value
+sizes between principles; they are cleared before every run), once as members and the public see it (cells under 5 withheld)
 and once as officers do (every cell). Single-threaded. Prints the median and best of
-`--repeat` runs and the CPU time; the goal is <= 100 ms for all of it, judged on the best run
-(other processes only ever slow a run down, so the best is the closest to the code's own time). Figures only; the exit status is 1 when
+`--repeat` runs and the median CPU time of the process; the goal is <= 100 ms for all of it,
+judged on the CPU time: single-threaded, that is the wall time with a core to itself, while on a
+shared machine the wall time also counts the time other processes held the core. Figures only; the exit status is 1 when
 the goal was missed.
 """
 
@@ -39,6 +41,7 @@ from charter.tallies import (
     Rule,
     RuleKind,
     Scale,
+    clear_caches,
     digest,
     inputs,
     strata,
@@ -120,17 +123,18 @@ def main() -> int:
         times, cpu = [], []
         contested = 0
         for _ in range(args.repeat):
+            clear_caches()  # every run starts cold: nothing kept from the one before
             start, start_cpu = time.perf_counter(), time.process_time()
             contested = run_all(overall, by_value, eligible, rule, suppress)
             times.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)
-        median, best = statistics.median(times), min(times)
-        missed |= best > GOAL_MS
+        median, own = statistics.median(times), statistics.median(cpu)
+        missed |= own > GOAL_MS
         print(f"  {label}: median {median:.1f} ms, best {min(times):.1f} ms over {args.repeat} "
               f"runs (CPU time median {statistics.median(cpu):.1f} ms; "
               f"{args.principles * args.features} exact tests; {contested} features "
               f"contested after Holm) — goal <= {GOAL_MS:.0f} ms: "
-              f"{'met' if best <= GOAL_MS else 'MISSED'} (judged on the best run, as timeit does)")
+              f"{'met' if own <= GOAL_MS else 'MISSED'} (judged on the CPU time)")
     print(f"  load average when run: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"on {os.cpu_count()} cores (a busy machine inflates wall time, less so CPU time)")
     return 1 if missed else 0

@@ -1,4 +1,4 @@
-"""Accessible SVG charts for selection results, as plain strings.
+"""Accessible SVG charts for selection results and vote rounds' results, as plain strings.
 
 Pure functions (no web or database imports) so the same chart appears in the officer's browser,
 in the published charter and in a WeasyPrint PDF. Every chart is `role="img"` with a `<title>`
@@ -14,6 +14,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
+
+from charter.tallies import (
+    AGREE,
+    DISAGREE,
+    LABELS,
+    OPTIONS,
+    Rule,
+    RuleKind,
+    Scale,
+    Tally,
+)
+from charter.tallies import percent as tally_percent
 
 INK = "#1a1a1a"
 MUTED = "#555555"
@@ -103,6 +115,371 @@ def _seat_step(top: float) -> int:
         if top / step <= 10:
             return step
     return max(1, int(top // 10))
+
+
+# --- the results of a vote round ------------------------------------------------------------------
+#
+# A diverging stacked bar per principle: the agreeing options run right of a centre line, the
+# disagreeing ones left, so the length of the right-hand bar is % agree exactly as the results
+# state it. The middle options ("unsure", "agree with concerns") are set apart in a column of
+# their own on the same scale rather than split across the centre line: they are part of the
+# denominator of % agree, and centring them would move both bars' starts away from the line and
+# make agree and disagree hard to compare by length. Strong options sit outermost and are solid;
+# the plain ones next to the centre line are hatched, so the two shades never rest on colour
+# alone; every total is written at its bar's end, and the table says the same.
+
+STRONG_AGREE = "#1d4f91"
+AGREE_FILL = "#3a6db0"
+MIDDLE_FILL = "#6b6b6b"
+DISAGREE_FILL = "#b0500a"
+STRONG_DISAGREE = "#7a3306"
+OPTION_FILLS: dict[str, tuple[str, bool]] = {  # option -> (colour, hatched)
+    "strongly_agree": (STRONG_AGREE, False),
+    "agree": (AGREE_FILL, True),
+    "unsure": (MIDDLE_FILL, False),
+    "concerns": (MIDDLE_FILL, False),
+    "disagree": (DISAGREE_FILL, True),
+    "strongly_disagree": (STRONG_DISAGREE, False),
+    "block": (STRONG_DISAGREE, False),
+}
+RULE_NEEDED = {
+    "majority": "More than half needed",
+    "two_thirds": "Two-thirds needed",
+    "three_quarters": "Three-quarters needed",
+    "four_fifths": "Four-fifths needed",
+}
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG's contrast ratio of two #rrggbb colours: at least 3 for marks, 4.5 for text."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """The table that says what a chart shows, for templates to render as a <table>."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _sides(tally: Tally) -> tuple[list[str], list[str], list[str]]:
+    """The options right of the centre line (centre outwards), left of it, and set apart."""
+    options = OPTIONS[tally.scale]
+    right = [o for o in reversed(options) if o in AGREE[tally.scale]]
+    left = [o for o in options if o in DISAGREE[tally.scale]]
+    middle = [o for o in options if o not in AGREE[tally.scale] and o not in DISAGREE[tally.scale]]
+    return right, left, middle
+
+
+def _fill(option: str, id_prefix: str) -> str:
+    colour, hatched = OPTION_FILLS[option]
+    return f"url(#{id_prefix}-hatch-{option})" if hatched else colour
+
+
+def _patterns(id_prefix: str, options: Sequence[str]) -> str:
+    parts = []
+    for option in options:
+        colour, hatched = OPTION_FILLS[option]
+        if hatched:
+            parts.append(
+                f'<pattern id="{id_prefix}-hatch-{option}" patternUnits="userSpaceOnUse" width="6" '
+                f'height="6" patternTransform="rotate(45)"><rect width="6" height="6" '
+                f'fill="{colour}"/><line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" '
+                f'stroke-width="1.5"/></pattern>'
+            )
+    return "<defs>" + "".join(parts) + "</defs>" if parts else ""
+
+
+def _ballot_legend(options: Sequence[str], id_prefix: str, y: float) -> list[str]:
+    out = ['<g class="legend">']
+    x = 8.0
+    for option in options:
+        out.append(f'<rect {_attrs(x=x, y=y, width=18, height=14, fill=_fill(option, id_prefix))}/>')
+        label = LABELS[option]
+        out.append(_text(x + 24, y + 12, label, font_size=12))
+        x += 24 + CHAR_WIDTH * 0.93 * len(label) + 16
+    out.append("</g>")
+    return out
+
+
+def _needed(rule: Rule | None) -> tuple[float, str] | None:
+    if rule is None:
+        return None
+    if rule.kind is RuleKind.consent:
+        return float(rule.threshold), f"{tally_percent(float(rule.threshold))} needed, no block"
+    label = RULE_NEEDED[rule.kind.value]
+    if rule.on_lower_bound:
+        label += " (lower end)"
+    return float(rule.threshold), label
+
+
+def _ballot_row(tally: Tally, *, y: float, centre: float, half: float, middle_x: float,
+                bar: float, id_prefix: str, interval: bool = True) -> list[str]:
+    """One principle's bars at height y: segments, totals at the bar ends, the interval."""
+    right, left, middle = _sides(tally)
+    out: list[str] = []
+
+    def segment(option: str, x: float, width: float) -> str:
+        count = tally.counts[option]
+        share = tally.share(option)
+        words = f"{LABELS[option]}: {count} ballot{'s' if count != 1 else ''} ({tally_percent(share)})"
+        rect = (f'<rect {_attrs(x=x, y=y, width=width, height=bar, fill=_fill(option, id_prefix))} '
+                f'stroke="#ffffff" stroke-width="1"/>' if width > 0 else "")
+        return (f'<g class="option" {_attrs(data_option=option, data_count=count, data_share=share)}>'
+                f"<title>{escape(words)}</title>{rect}</g>")
+
+    x = centre
+    for option in right:
+        width = tally.share(option) * half
+        out.append(segment(option, x, width))
+        x += width
+    agree_end = x
+    x = centre
+    for option in left:
+        width = tally.share(option) * half
+        x -= width
+        out.append(segment(option, x, width))
+    disagree_end = x
+    x = middle_x
+    for option in middle:
+        width = tally.share(option) * half
+        out.append(segment(option, x, width))
+        x += width
+    middle_share = sum(tally.share(o) for o in middle)
+    text_y = y + bar / 2 + 4.5
+    reach = max(agree_end, centre + tally.interval[1] * half) if interval and tally.valid \
+        else agree_end
+    # A white ground under the figure keeps it legible where the dashed line crosses it.
+    figure = tally_percent(tally.share_agree)
+    out.append(f'<rect {_attrs(x=reach + 3, y=text_y - 12, width=CHAR_WIDTH * len(figure) + 6, height=16, fill="#ffffff")}/>')
+    out.append(_text(reach + 6, text_y, figure, font_size=12, font_weight="bold",
+                     class_="total-agree"))
+    disagree_share = tally.disagree / tally.valid if tally.valid else 0.0
+    out.append(_text(disagree_end - 6, text_y, tally_percent(disagree_share), font_size=12,
+                     text_anchor="end", class_="total-disagree"))
+    if middle:
+        out.append(_text(x + 6, text_y, tally_percent(middle_share), font_size=12,
+                         class_="total-middle"))
+    if interval and tally.valid:
+        low, high = tally.interval
+        wy = y + bar + 5
+        x1, x2 = centre + low * half, centre + high * half
+        out.append(
+            f'<g class="interval" {_attrs(data_low=low, data_high=high)}>'
+            f"<title>{escape(f'95 % interval: {tally_percent(low)} to {tally_percent(high)}')}</title>"
+            f'<line {_attrs(x1=x1, x2=x2, y1=wy, y2=wy, stroke=INK, stroke_width=1.5)}/>'
+            f'<line {_attrs(x1=x1, x2=x1, y1=wy - 3, y2=wy + 3, stroke=INK, stroke_width=1.5)}/>'
+            f'<line {_attrs(x1=x2, x2=x2, y1=wy - 3, y2=wy + 3, stroke=INK, stroke_width=1.5)}/>'
+            "</g>"
+        )
+    return out
+
+
+def _ballot_words(tally: Tally) -> str:
+    """The distribution in a sentence, for <desc> and screen readers."""
+    right, left, middle = _sides(tally)
+
+    def group(options: list[str], total: int, word: str) -> str:
+        share = total / tally.valid if tally.valid else 0.0
+        in_order = [o for o in OPTIONS[tally.scale] if o in options]
+        detail = ", ".join(f"{tally.counts[o]} {LABELS[o].lower()}" for o in in_order)
+        inner = f" ({detail})" if len(options) > 1 else ""
+        return f"{tally_percent(share)} {word}, {total} ballot{'s' if total != 1 else ''}{inner}"
+
+    parts = [group(right, tally.agree, "agree"),
+             group(left, tally.disagree, "block" if tally.scale is Scale.consent else "disagree")]
+    if middle:
+        middle_total = sum(tally.counts[o] for o in middle)
+        parts.append(group(middle, middle_total, " or ".join(LABELS[o].lower() for o in middle)))
+    low, high = tally.interval
+    return (f"{tally.valid} ballot{'s' if tally.valid != 1 else ''} of {tally.eligible} eligible "
+            f"members: " + "; ".join(parts) + f". 95 % interval of agreement "
+            f"{tally_percent(low)} to {tally_percent(high)}. {tally.decision.reason}.")
+
+
+def ballot_chart(
+    tally: Tally,
+    *,
+    title: str,
+    rule: Rule | None = None,
+    id_prefix: str = "ballot",
+    width: int = 640,
+) -> str:
+    """One principle's ballots as a diverging stacked bar, with its 95 % interval under the
+    agreeing bar and, given the round's rule, the share needed as a dashed line."""
+    middle = _sides(tally)[2]
+    options = list(OPTIONS[tally.scale])
+    needed = _needed(rule)
+    margin = 56.0
+    middle_width = max(0.3, max((tally.share(o) for o in middle), default=0.0)) if middle else 0.0
+    gap = 70.0 if middle else 0.0
+    half = (width - 2 * margin - gap - 50) / (2 + middle_width)
+    centre = margin + half
+    middle_x = centre + half + gap
+    legend_y, axis_y, bar_y, bar = 10.0, 58.0, 70.0, 26.0
+    height = int(bar_y + bar + 44)
+
+    out = _open(width, height, id_prefix, title, _ballot_words(tally))
+    out.append(_patterns(id_prefix, options))
+    out.append(f'<rect {_attrs(width=width, height=height, fill="#ffffff")}/>')
+    out.extend(_ballot_legend(options, id_prefix, legend_y))
+    out.extend(_diverging_axis(centre, half, axis_y, bar_y + bar + 14, middle_x, middle,
+                               tally.scale))
+    if needed is not None:
+        out.extend(_needed_line(needed, centre, half, axis_y + 4, bar_y + bar + 12))
+    out.extend(_ballot_row(tally, y=bar_y, centre=centre, half=half, middle_x=middle_x, bar=bar,
+                           id_prefix=id_prefix))
+    out.append(_chart_note(tally.valid > 0, needed, 8, bar_y + bar + 32))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _diverging_axis(centre: float, half: float, top: float, bottom: float, middle_x: float,
+                    middle: Sequence[str], scale: Scale) -> list[str]:
+    out = ['<g class="axis">']
+    for share in (-1.0, -0.5, 0.0, 0.5, 1.0):
+        x = centre + share * half
+        colour, stroke = (INK, 2) if share == 0 else ("#d0d0d0", 1)
+        out.append(f'<line {_attrs(class_="centre" if share == 0 else "tick", data_share=share, x1=x, x2=x, y1=top, y2=bottom, stroke=colour, stroke_width=stroke)}/>')
+        out.append(_text(x, top - 4, f"{abs(share) * 100:.0f}%", font_size=11, fill=MUTED,
+                         text_anchor="middle"))
+    against = "Block" if scale is Scale.consent else "Disagree"
+    out.append(_text(centre - 8, top - 18, f"← {against}", font_size=12, text_anchor="end"))
+    out.append(_text(centre + 8, top - 18, "Agree →", font_size=12))
+    if middle:
+        out.append(_text(middle_x, top - 4, " / ".join(LABELS[o] for o in middle), font_size=12))
+    out.append("</g>")
+    return out
+
+
+def _needed_line(needed: tuple[float, str], centre: float, half: float, top: float,
+                 bottom: float) -> list[str]:
+    share, label = needed
+    x = centre + share * half
+    return [
+        f'<g class="needed" {_attrs(data_share=share)}>',
+        f"<title>{escape(label)}</title>",
+        f'<line {_attrs(x1=x, x2=x, y1=top, y2=bottom, stroke=INK, stroke_width=1.5, stroke_dasharray="4 3")}/>',
+        "</g>",
+    ]
+
+
+def _chart_note(interval: bool, needed: tuple[float, str] | None, x: float, y: float) -> str:
+    """The key to the marks that are not options: the interval's whisker, the dashed line."""
+    parts = []
+    if interval:
+        parts.append("Whisker under the bar: 95 % interval of agreement.")
+    if needed is not None:
+        parts.append(f"Dashed line: {needed[1][0].lower()}{needed[1][1:]}.")
+    return _text(x, y, " ".join(parts), font_size=11, fill=MUTED, class_="note")
+
+
+def ballot_table(tally: Tally, *, caption: str) -> ChartTable:
+    """What `ballot_chart` shows, as a table: ballots and share per option, then the totals."""
+    rows = [(LABELS[o], str(tally.counts[o]), tally_percent(tally.share(o)))
+            for o in OPTIONS[tally.scale]]
+    rows.append(("All ballots", str(tally.valid), tally_percent(1.0 if tally.valid else 0.0)))
+    rows.append(("Agree in all", str(tally.agree), tally_percent(tally.share_agree)))
+    low, high = tally.interval
+    rows.append(("95 % interval of agreement", "",
+                 f"{tally_percent(low)} to {tally_percent(high)}"))
+    rows.append(("Turnout", f"{tally.valid} of {tally.eligible}", tally_percent(tally.turnout)))
+    return ChartTable(caption, ("Choice", "Ballots", "Share"), tuple(rows))
+
+
+def in_order_of_agreement(principles: Sequence[tuple[str, Tally]]) -> list[tuple[str, Tally]]:
+    """Principles from the most agreed to the least; ties keep the order given (the draft's)."""
+    return sorted(principles, key=lambda item: -item[1].share_agree)
+
+
+def agreement_overview_chart(
+    principles: Sequence[tuple[str, Tally]],
+    *,
+    title: str = "All principles, in order of agreement",
+    rule: Rule | None = None,
+    id_prefix: str = "overview",
+    width: int = 880,
+    label_chars: int = 32,
+) -> str:
+    """Every principle of a vote round as one row of diverging bars, most agreed first, with
+    "Adopted" or "Not adopted" written at the end of each row (never colour alone)."""
+    if not principles:
+        raise ValueError("no principles to draw")
+    scales = {t.scale for _, t in principles}
+    if len(scales) != 1:
+        raise ValueError("the principles of one chart must share a scale")
+    ordered = in_order_of_agreement(principles)
+    sample = ordered[0][1]
+    middle = _sides(sample)[2]
+    options = list(OPTIONS[sample.scale])
+    label_width = CHAR_WIDTH * label_chars + 16
+    decision_width = 96.0
+    gap = 70.0 if middle else 0.0
+    middle_width = max(0.3, max((t.share(o) for _, t in ordered for o in middle), default=0.0)) \
+        if middle else 0.0
+    half = (width - label_width - decision_width - gap - 50 - 44) / (2 + middle_width)
+    centre = label_width + 44 + half
+    middle_x = centre + half + gap
+    legend_y, axis_y, first_y, bar, row = 10.0, 58.0, 72.0, 18.0, 34.0
+    height = int(first_y + row * len(ordered) + 36)
+    decision_x = width - decision_width + 4
+
+    adopted = [label for label, t in ordered if t.decision.adopted]
+    desc = (f"{len(ordered)} principles, from the most agreed to the least. "
+            + " ".join(f"{i}. {label}: {tally_percent(t.share_agree)} agree, "
+                       f"{'adopted' if t.decision.adopted else 'not adopted'}."
+                       for i, (label, t) in enumerate(ordered, start=1))
+            + f" {len(adopted)} of {len(ordered)} adopted.")
+    out = _open(width, height, id_prefix, title, desc)
+    out.append(_patterns(id_prefix, options))
+    out.append(f'<rect {_attrs(width=width, height=height, fill="#ffffff")}/>')
+    out.extend(_ballot_legend(options, id_prefix, legend_y))
+    out.extend(_diverging_axis(centre, half, axis_y, height - 30, middle_x, middle, sample.scale))
+    needed = _needed(rule)
+    if needed is not None:
+        out.extend(_needed_line(needed, centre, half, axis_y + 4, height - 30))
+    for index, (label, result) in enumerate(ordered):
+        y = first_y + index * row
+        shown = label if len(label) <= label_chars else label[: label_chars - 1].rstrip() + "…"
+        out.append(f'<g class="principle" {_attrs(data_label=label, data_share=result.share_agree, data_adopted=str(result.decision.adopted).lower())}>')
+        out.append(f"<title>{escape(f'{label}: {result.decision.reason}')}</title>")
+        out.append(_text(8, y + bar / 2 + 4.5, shown, font_size=12))
+        out.extend(_ballot_row(result, y=y, centre=centre, half=half, middle_x=middle_x, bar=bar,
+                               id_prefix=id_prefix))
+        word = "Adopted" if result.decision.adopted else (
+            "No decision" if not result.decision.quorum_met else "Not adopted")
+        out.append(_text(decision_x, y + bar / 2 + 4.5, word, font_size=12,
+                         font_weight="bold" if result.decision.adopted else None))
+        out.append("</g>")
+    out.append(_chart_note(True, needed, 8, height - 10))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def overview_table(principles: Sequence[tuple[str, Tally]], *,
+                   caption: str = "All principles, in order of agreement") -> ChartTable:
+    """What `agreement_overview_chart` shows, as a table, in the same order."""
+    ordered = in_order_of_agreement(principles)
+    options = OPTIONS[ordered[0][1].scale] if ordered else ()
+    columns = ("Principle", "% agree", "95 % interval", *(LABELS[o] for o in options),
+               "Ballots", "Decision")
+    rows = []
+    for label, result in ordered:
+        low, high = result.interval
+        rows.append((label, tally_percent(result.share_agree),
+                     f"{tally_percent(low)} to {tally_percent(high)}",
+                     *(f"{result.counts[o]} ({tally_percent(result.share(o))})" for o in options),
+                     str(result.valid), result.decision.reason))
+    return ChartTable(caption, columns, tuple(rows))
 
 
 def composition_chart(

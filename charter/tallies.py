@@ -27,6 +27,7 @@ recompute the tally (`recompute`) and check it. Pure: numpy and scipy only, no w
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 import math
@@ -63,6 +64,7 @@ OPTIONS: dict[Scale, tuple[str, ...]] = {
     Scale.three: ("agree", "unsure", "disagree"),
     Scale.consent: ("agree", "concerns", "block"),
 }
+_OPTION_SETS = {scale: frozenset(options) for scale, options in OPTIONS.items()}
 AGREE: dict[Scale, frozenset[str]] = {
     Scale.five: frozenset({"strongly_agree", "agree"}),
     Scale.three: frozenset({"agree"}),
@@ -216,12 +218,16 @@ def _scale(scale: Scale | str) -> Scale:
 
 def _counts(scale: Scale, counts: Mapping[str, int], where: str = "") -> dict[str, int]:
     """Every option of the scale with its count (missing ones are 0); refuses anything else."""
+    if counts.keys() <= _OPTION_SETS[scale]:
+        out = {option: counts.get(option, 0) for option in OPTIONS[scale]}
+        if all(type(value) is int and value >= 0 for value in out.values()):
+            return out  # the usual case, quickly: plain whole numbers
     unknown = sorted(set(counts) - set(OPTIONS[scale]))
     if unknown:
         raise TallyError(f"{where}{', '.join(map(repr, unknown))} "
                          f"{'is not an option' if len(unknown) == 1 else 'are not options'} of the "
                          f"{scale.value} scale; its options are {', '.join(OPTIONS[scale])}.")
-    out: dict[str, int] = {}
+    out = {}
     for option in OPTIONS[scale]:
         value = counts.get(option, 0)
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
@@ -271,6 +277,8 @@ def tally(scale: Scale, counts: Mapping[str, int], eligible: int, rule: Rule) ->
 def decide(scale: Scale, counts: Mapping[str, int], eligible: int, rule: Rule) -> Decision:
     """The decision under the round's rule, with the reason in words. Quorum first, then (consent)
     blocks, then the threshold on % agree or on the lower end of its 95 % interval."""
+    scale = _scale(scale)
+    counts = _counts(scale, counts)
     valid = sum(counts.values())
     agree = sum(counts[o] for o in AGREE[scale])
     quorum = _fraction(rule.quorum)
@@ -336,6 +344,7 @@ class FeatureAgreement:
     values: tuple[ValueAgreement, ...]
     lowest: ValueAgreement | None   # the value with the lowest share among those shown
     geometric_mean: float           # of smoothed agree rates (A+1)/(S+2) over the values shown
+                                    # that have voters (NaN when none has)
     p_value: float                  # exact test (Fisher / Freeman-Halton) that agreement differs
     p_adjusted: float               # Holm-corrected across the features of this principle
     contested: bool                 # p_adjusted < 0.05
@@ -356,8 +365,9 @@ def strata(scale: Scale, counts_by_value: Mapping[str, Mapping[str, Mapping[str,
     withheld value with voters in a feature, the next smallest is withheld too, since the public
     total minus the values shown would give it away. The test then runs on the values shown plus
     the withheld ones pooled into one row (which the totals already reveal), the lowest value and
-    the geometric mean are over the values shown (the geometric mean is NaN when none is). Officers
-    (suppress=False) see every value, and their test runs on every value.
+    the geometric mean are over the values shown. Officers (suppress=False) see every value, and
+    their test runs on every value. Values nobody voted in are left out of the lowest, the
+    geometric mean and the test alike (the geometric mean is NaN when no value is left).
     """
     scale = _scale(scale)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
@@ -392,7 +402,7 @@ def strata(scale: Scale, counts_by_value: Mapping[str, Mapping[str, Mapping[str,
         p_value, method = agreement_test([a for a, _ in test_rows], [n for _, n in test_rows])
         shown_values = [v for v in values if not v.suppressed and v.n]
         lowest = min(shown_values, key=lambda v: v.share_agree or 0.0) if shown_values else None
-        smoothed = [_smoothed(v.agree or 0, v.n or 0) for v in values if not v.suppressed]
+        smoothed = [_smoothed(v.agree or 0, v.n or 0) for v in shown_values]
         geometric = math.exp(sum(math.log(s) for s in smoothed) / len(smoothed)) if smoothed \
             else math.nan
         partial.append((feature, values, lowest, geometric, p_value, method))
@@ -463,8 +473,8 @@ def agreement_test(agree: Sequence[int], n: Sequence[int]) -> tuple[float, str]:
     (none count), is settled at once and dropped. The second half's ways are sorted once, and
     each first-half way still open finds by binary search how many of them complete a table no
     more probable than the observed one. Only when a half would hold more than EXACT_LIMIT ways
-    (many values with many voters, far beyond an assembly's features) does it fall back to a
-    Monte Carlo permutation test: PERMUTATIONS random tables with the same margins, from a FIXED
+    at once (many values with many voters: 8 values of some 40 voters each, beyond an assembly of
+    150 to 300 with its usual features) does it fall back to a Monte Carlo permutation test: PERMUTATIONS random tables with the same margins, from a FIXED
     seed, p = (1 + as extreme) / (1 + PERMUTATIONS), so the same counts always give the same
     answer.
     """
@@ -486,18 +496,64 @@ def agreement_test(agree: Sequence[int], n: Sequence[int]) -> tuple[float, str]:
     return p, "exact"
 
 
-def _most_probable(sizes: Sequence[int], target: int) -> np.ndarray:
-    """For t = 0..target agrees shared out among these values: the largest log prod C(n_i, a_i)
-    (-inf where t is more than they have). log C(n, a) is concave in a, its gains
-    log((n - a)/(a + 1)) fall as a grows, so taking the t largest gains over all the values at
-    once (a prefix of each value's) is the best way: their running sum is the bound for every t."""
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False  # cached and shared between calls: nobody may change it
+    return array
+
+
+@functools.lru_cache(maxsize=1024)
+def _ways_of_one(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """0..size agrees within one value, and log C(size, a) for each."""
+    logs = _log_factorials(size)
+    a = np.arange(size + 1, dtype=np.int64)
+    return _frozen(a), _frozen(logs[size] - logs[a] - logs[size - a])
+
+
+@functools.lru_cache(maxsize=1024)
+def _most_probable(sizes: tuple[int, ...]) -> np.ndarray:
+    """For t = 0..sum(sizes) agrees shared out among these values: the largest
+    log prod C(n_i, a_i). log C(n, a) is concave in a, its gains log((n - a)/(a + 1)) fall as a
+    grows, so taking the t largest gains over all the values at once (a prefix of each value's)
+    is the best way: their running sum is the bound for every t."""
     gains = np.concatenate([np.log((m - np.arange(m)) / (np.arange(m) + 1.0)) for m in sizes])
-    best = np.sort(gains)[::-1]
-    out = np.full(target + 1, -np.inf)
-    out[0] = 0.0
-    reach = min(len(best), target)
-    out[1:reach + 1] = np.cumsum(best[:reach])
-    return out
+    return _frozen(np.concatenate(([0.0], np.cumsum(np.sort(gains)[::-1]))))
+
+
+@functools.lru_cache(maxsize=256)
+def _sorted_half(sizes: tuple[int, ...]) -> tuple[np.ndarray, float, np.ndarray, np.ndarray,
+                                                   np.ndarray]:
+    """Every way of sharing agrees out within these values, sorted by (agrees, log ways) as one
+    key agrees * spread + log ways, with the start of each number of agrees in it, each one's most
+    probable way, and running sums of ways within each, least probable first. Each row of the
+    grid starts from 0 (a running sum across all of them would lose the smallest terms to
+    rounding) and is scaled by its most probable way. It does not depend on the number agreeing,
+    so the principles of a round with the same voters per value share it."""
+    s2 = np.zeros(1, dtype=np.int64)
+    l2 = np.zeros(1)
+    for size in sizes:
+        a, log_c = _ways_of_one(size)
+        s2 = (s2[:, None] + a).ravel()
+        l2 = (l2[:, None] + log_c).ravel()
+    # Log ways lie in [0, spread - 2]; both parts come back from the key (the +1 keeps the floor
+    # clear of rounding at whole multiples of spread).
+    spread = float(l2.max()) + 2.0
+    key = np.sort(s2 * spread + l2)
+    s2 = np.floor((key + 1.0) / spread).astype(np.int64)
+    l2 = key - s2 * spread
+    segments = int(s2[-1]) + 1
+    starts = np.searchsorted(s2, np.arange(segments + 1), side="left")
+    tops = l2[starts[1:] - 1]  # every number of agrees has ways; its most probable comes last
+    grid = np.zeros((segments, int(np.diff(starts).max()) + 1))
+    grid[s2, np.arange(len(s2)) - starts[s2] + 1] = np.exp(l2 - tops[s2])
+    return (_frozen(key), spread, _frozen(starts), _frozen(tops),
+            _frozen(np.cumsum(grid, axis=1)))
+
+
+def clear_caches() -> None:
+    """Forget the ways kept between tests (benchmarks start each run cold with this)."""
+    _ways_of_one.cache_clear()
+    _most_probable.cache_clear()
+    _sorted_half.cache_clear()
 
 
 SORTED = 4_096       # ways in the second half, which is sorted in full
@@ -513,7 +569,7 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
     cut = len(sizes) - 1
     while cut > 1 and math.prod(m + 1 for m in sizes[cut - 1:]) <= SORTED:
         cut -= 1
-    first, second = sizes[:cut], sizes[cut:]
+    first, second = sizes[:cut], tuple(sizes[cut:])
     if math.prod(m + 1 for m in second) > EXACT_LIMIT:
         return None
     total = sum(sizes)
@@ -527,19 +583,20 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
     remaining = total
     for j, size in enumerate(first):
         remaining -= size
-        a = np.arange(size + 1, dtype=np.int64)
+        if len(agrees) * (size + 1) > EXACT_LIMIT:
+            return None
+        a, log_c = _ways_of_one(size)
         agrees = (agrees[:, None] + a).ravel()
-        log_ways = (log_ways[:, None] + (logs[size] - logs[a] - logs[size - a])).ravel()
+        log_ways = (log_ways[:, None] + log_c).ravel()
         keep = (agrees <= target) & (agrees + remaining >= target)
         agrees, log_ways = agrees[keep], log_ways[keep]
-        if len(agrees) > EXACT_LIMIT:
-            return None
-        if prune and j < len(first) - 1:
+        if prune:
             # Even the most probable completion is no more probable than the observed table (with
             # a margin for rounding; what is left open is counted exactly below): all count, and
             # their ways add up to C(remaining, left) (Vandermonde).
             left = target - agrees
-            every = log_ways + _most_probable(sizes[j + 1:], target)[left] + 1e-9 <= threshold
+            best = _most_probable(tuple(sizes[j + 1:]))[left]
+            every = log_ways + best + 1e-9 <= threshold
             if every.any():
                 settled = left[every]
                 p += float(np.exp(log_ways[every] + logs[remaining] - logs[settled]
@@ -548,33 +605,10 @@ def _exact(sizes: list[int], target: int, threshold: float) -> float | None:
                 if not len(agrees):
                     return min(1.0, max(0.0, p))
 
-    # The second half: every way, sorted by (agrees, log ways), with running sums of its ways.
-    s2 = np.zeros(1, dtype=np.int64)
-    l2 = np.zeros(1)
-    for size in second:
-        a = np.arange(size + 1, dtype=np.int64)
-        s2 = (s2[:, None] + a).ravel()
-        l2 = (l2[:, None] + (logs[size] - logs[a] - logs[size - a])).ravel()
-    # One sorted key: agrees * spread + log ways, log ways in [0, spread - 2]; both come back
-    # from it (the +1 keeps the floor clear of rounding at whole multiples of spread).
-    spread = float(l2.max()) + 2.0
-    key = np.sort(s2 * spread + l2)
-    s2 = np.floor((key + 1.0) / spread).astype(np.int64)
-    l2 = key - s2 * spread
-    # Running sums of ways within each number of agrees, least probable first, each row of the
-    # grid starting from 0 (a running sum across all of them would lose the smallest terms to
-    # rounding), scaled by the row's most probable way.
-    segments = int(s2[-1]) + 1
-    starts = np.searchsorted(s2, np.arange(segments + 1), side="left")
-    width = int(np.diff(starts).max())
-    tops = np.full(segments, -np.inf)
-    np.maximum.at(tops, s2, l2)
-    grid = np.zeros((segments, width + 1))
-    grid[s2, np.arange(len(s2)) - starts[s2] + 1] = np.exp(l2 - tops[s2])
-    grid = np.cumsum(grid, axis=1)
-    need = target - agrees
-    inside = need < segments
-    need, log_ways = need[inside], log_ways[inside]
+    # Each open way of the first half, completed by the second: binary search for how many of
+    # its completions are no more probable than the observed table, and add up their ways.
+    key, spread, starts, tops, grid = _sorted_half(second)
+    need = target - agrees  # 0..sum(second), as the first half kept only ways that can finish
     limit = np.clip(threshold - log_ways, -1.0, spread - 1.0)
     upto = np.searchsorted(key, need * spread + limit, side="right")
     counted = grid[need, upto - starts[need]]

@@ -6,7 +6,19 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from charter.charts import CompositionRow, composition_chart, percent, probability_chart
+from charter.charts import (
+    OPTION_FILLS,
+    CompositionRow,
+    agreement_overview_chart,
+    ballot_chart,
+    ballot_table,
+    composition_chart,
+    contrast_ratio,
+    overview_table,
+    percent,
+    probability_chart,
+)
+from charter.tallies import Rule, RuleKind, Scale, tally
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -152,3 +164,194 @@ def test_probability_axis_stops_at_certainty() -> None:
     root = parse(probability_chart([0.99, 0.05, 0.06, 0.9], panel_size=2))
     labels = [t for t in texts(root) if t.endswith("%")]
     assert "100.0%" in labels and "120.0%" not in labels
+
+
+# --- the results of a vote round ------------------------------------------------------------------
+
+FIVE = {"strongly_agree": 20, "agree": 28, "unsure": 3, "disagree": 6, "strongly_disagree": 2}
+TWO_THIRDS = Rule(RuleKind.two_thirds)
+
+
+def geometry(root: ET.Element) -> tuple[float, float]:
+    """The centre line's x and the pixels for 100 %, read from the axis."""
+    lines = [e for e in root.iter(f"{SVG}line") if e.get("data-share") is not None]
+    centre = next(float(e.get("x1")) for e in lines if e.get("class") == "centre")
+    full = next(float(e.get("x1")) for e in lines if float(e.get("data-share")) == 1.0)
+    return centre, full - centre
+
+
+def segments(root: ET.Element) -> dict[str, ET.Element]:
+    return {g.get("data-option"): g for g in root.iter(f"{SVG}g") if g.get("class") == "option"}
+
+
+def test_ballot_chart_is_an_accessible_image_that_says_the_numbers() -> None:
+    result = tally(Scale.five, FIVE, 64, TWO_THIRDS)
+    root = parse(ballot_chart(result, title="1. Community benefit", rule=TWO_THIRDS, id_prefix="b1"))
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "b1-title b1-desc"
+    assert root.find(f"{SVG}title").text == "1. Community benefit"
+    desc = root.find(f"{SVG}desc").text
+    assert desc.startswith("59 ballots of 64 eligible members: 81.4 % agree, 48 ballots "
+                           "(20 strongly agree, 28 agree); 13.6 % disagree, 8 ballots "
+                           "(6 disagree, 2 strongly disagree); 5.1 % unsure, 3 ballots.")
+    assert "95 % interval of agreement 69.6 % to 89.3 %." in desc
+    assert desc.endswith("Adopted: 81.4 % agree, above the two-thirds needed.")
+    assert root.find(f".//{SVG}style") is None
+    words = texts(root)
+    assert {"81.4 %", "13.6 %", "5.1 %"} <= set(words)
+    assert {"Strongly agree", "Agree", "Unsure", "Disagree", "Strongly disagree"} <= set(words)
+
+
+def test_agree_runs_right_of_the_centre_disagree_left_unsure_apart() -> None:
+    result = tally(Scale.five, FIVE, 64, TWO_THIRDS)
+    root = parse(ballot_chart(result, title="t"))
+    centre, full = geometry(root)
+    rects = {o: g.find(f"{SVG}rect") for o, g in segments(root).items()}
+
+    def span(option: str) -> tuple[float, float]:
+        x, w = float(rects[option].get("x")), float(rects[option].get("width"))
+        assert w == pytest.approx(FIVE[option] / 59 * full, abs=0.02)  # one scale for all
+        return x, x + w
+
+    # Agree next to the centre line, strongly agree outermost, and the bar ends at % agree.
+    assert span("agree")[0] == pytest.approx(centre, abs=0.02)
+    assert span("strongly_agree")[0] == pytest.approx(span("agree")[1], abs=0.02)
+    assert span("strongly_agree")[1] == pytest.approx(centre + 48 / 59 * full, abs=0.03)
+    assert span("disagree")[1] == pytest.approx(centre, abs=0.02)
+    assert span("strongly_disagree")[1] == pytest.approx(span("disagree")[0], abs=0.02)
+    assert span("unsure")[0] > centre + full  # apart, beyond 100 % agree
+    for option, group in segments(root).items():
+        assert int(group.get("data-count")) == FIVE[option]
+        assert group.find(f"{SVG}title").text.startswith(f"{option.replace('_', ' ').capitalize()}")
+
+
+def test_plain_options_are_hatched_and_strong_ones_solid() -> None:
+    result = tally(Scale.five, FIVE, 64, TWO_THIRDS)
+    root = parse(ballot_chart(result, title="t", id_prefix="p"))
+    fills = {o: g.find(f"{SVG}rect").get("fill") for o, g in segments(root).items()}
+    assert fills["agree"] == "url(#p-hatch-agree)"
+    assert fills["disagree"] == "url(#p-hatch-disagree)"
+    assert fills["strongly_agree"].startswith("#") and fills["strongly_disagree"].startswith("#")
+    patterns = {e.get("id") for e in root.iter(f"{SVG}pattern")}
+    assert patterns == {"p-hatch-agree", "p-hatch-disagree"}
+
+
+def test_colours_pass_contrast() -> None:
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+    for option, (colour, _) in OPTION_FILLS.items():
+        assert contrast_ratio(colour, "#ffffff") >= 3.0, option   # marks against the page
+    for text in ("#1a1a1a", "#555555"):
+        assert contrast_ratio(text, "#ffffff") >= 4.5
+    # The two blues and the two browns also differ by pattern, so colour is never the only cue.
+    assert OPTION_FILLS["agree"][1] and not OPTION_FILLS["strongly_agree"][1]
+
+
+def test_interval_and_the_share_needed_sit_at_their_values() -> None:
+    result = tally(Scale.five, FIVE, 64, TWO_THIRDS)
+    root = parse(ballot_chart(result, title="t", rule=TWO_THIRDS))
+    centre, full = geometry(root)
+    interval = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "interval")
+    low, high = result.interval
+    assert float(interval.get("data-low")) == pytest.approx(low, abs=1e-6)
+    whisker = interval.find(f"{SVG}line")
+    assert float(whisker.get("x1")) == pytest.approx(centre + low * full, abs=0.02)
+    assert float(whisker.get("x2")) == pytest.approx(centre + high * full, abs=0.02)
+    needed = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "needed")
+    assert float(needed.find(f"{SVG}line").get("x1")) == pytest.approx(centre + 2 / 3 * full,
+                                                                        abs=0.02)
+    assert "Dashed line: two-thirds needed." in " ".join(texts(root))
+
+
+def test_consent_puts_blocks_left_and_concerns_apart() -> None:
+    rule = Rule(RuleKind.consent, consent_threshold=0.6)
+    result = tally(Scale.consent, {"agree": 40, "concerns": 12, "block": 1}, 60, rule)
+    root = parse(ballot_chart(result, title="t", rule=rule))
+    centre, full = geometry(root)
+    rects = {o: g.find(f"{SVG}rect") for o, g in segments(root).items()}
+    block = rects["block"]
+    assert float(block.get("x")) + float(block.get("width")) == pytest.approx(centre, abs=0.02)
+    assert float(rects["concerns"].get("x")) > centre + full
+    desc = root.find(f"{SVG}desc").text
+    assert "1.9 % block, 1 ballot" in desc and "22.6 % agree with concerns, 12 ballots" in desc
+    assert "Dashed line: 60 % needed, no block." in " ".join(texts(root))
+
+
+def test_a_principle_without_ballots_draws_no_bars() -> None:
+    result = tally(Scale.three, {}, 30, Rule())
+    root = parse(ballot_chart(result, title="t"))
+    assert all(g.find(f"{SVG}rect") is None for g in segments(root).values())
+    assert not [g for g in root.iter(f"{SVG}g") if g.get("class") == "interval"]
+
+
+def test_ballot_table_says_what_the_chart_shows() -> None:
+    result = tally(Scale.five, FIVE, 64, TWO_THIRDS)
+    table = ballot_table(result, caption="Ballots on principle 1")
+    assert table.caption == "Ballots on principle 1"
+    assert table.columns == ("Choice", "Ballots", "Share")
+    assert table.rows == (
+        ("Strongly agree", "20", "33.9 %"),
+        ("Agree", "28", "47.5 %"),
+        ("Unsure", "3", "5.1 %"),
+        ("Disagree", "6", "10.2 %"),
+        ("Strongly disagree", "2", "3.4 %"),
+        ("All ballots", "59", "100 %"),
+        ("Agree in all", "48", "81.4 %"),
+        ("95 % interval of agreement", "", "69.6 % to 89.3 %"),
+        ("Turnout", "59 of 64", "92.2 %"),
+    )
+
+
+def overview_principles() -> list[tuple[str, object]]:
+    return [
+        ("1. Community benefit", tally(Scale.three, {"agree": 30, "disagree": 30}, 60, TWO_THIRDS)),
+        ("2. Privacy & <security>", tally(Scale.three, {"agree": 50, "disagree": 10}, 60, TWO_THIRDS)),
+        ("3. Transparency", tally(Scale.three, {"agree": 40, "unsure": 5, "disagree": 15}, 60,
+                                  TWO_THIRDS)),
+        ("4. Inclusion", tally(Scale.three, {"agree": 30, "disagree": 30}, 60, TWO_THIRDS)),
+    ]
+
+
+def test_overview_puts_principles_in_order_of_agreement_and_writes_the_decision() -> None:
+    principles = overview_principles()
+    svg = agreement_overview_chart(principles, rule=TWO_THIRDS, id_prefix="ov")  # type: ignore[arg-type]
+    assert "Privacy &amp; &lt;security&gt;" in svg
+    root = parse(svg)
+    rows = [g for g in root.iter(f"{SVG}g") if g.get("class") == "principle"]
+    # Most agreed first; the two at 50 % keep the draft's order.
+    assert [g.get("data-label") for g in rows] == [
+        "2. Privacy & <security>", "3. Transparency", "1. Community benefit", "4. Inclusion"]
+    assert [g.get("data-adopted") for g in rows] == ["true", "true", "false", "false"]
+    assert [t for t in texts(rows[0]) if t.endswith("dopted")] == ["Adopted"]
+    assert [t for t in texts(rows[2]) if t.endswith("dopted")] == ["Not adopted"]
+    desc = root.find(f"{SVG}desc").text
+    assert desc.startswith("4 principles, from the most agreed to the least. "
+                           "1. 2. Privacy & <security>: 83.3 % agree, adopted.")
+    assert desc.endswith("2 of 4 adopted.")
+    # The same scale in every row: each agreeing bar's length is its % agree.
+    full = geometry(root)[1]
+    for row in rows:
+        agree = next(g for g in row.iter(f"{SVG}g") if g.get("data-option") == "agree")
+        width = float(agree.find(f"{SVG}rect").get("width"))
+        assert width == pytest.approx(float(row.get("data-share")) * full, abs=0.02)
+
+
+def test_overview_table_matches_the_chart() -> None:
+    principles = overview_principles()
+    table = overview_table(principles)  # type: ignore[arg-type]
+    assert table.columns == ("Principle", "% agree", "95 % interval", "Agree", "Unsure",
+                             "Disagree", "Ballots", "Decision")
+    assert [row[0] for row in table.rows] == [
+        "2. Privacy & <security>", "3. Transparency", "1. Community benefit", "4. Inclusion"]
+    assert table.rows[1] == ("3. Transparency", "66.7 %", "54.1 % to 77.3 %", "40 (66.7 %)",
+                             "5 (8.3 %)", "15 (25 %)", "60",
+                             "Adopted: 66.7 % agree, exactly the two-thirds needed")
+
+
+def test_overview_refuses_nothing_or_mixed_scales() -> None:
+    with pytest.raises(ValueError, match="no principles"):
+        agreement_overview_chart([])
+    mixed = [("a", tally(Scale.three, {"agree": 1}, 2, Rule())),
+             ("b", tally(Scale.five, {"agree": 1}, 2, Rule()))]
+    with pytest.raises(ValueError, match="share a scale"):
+        agreement_overview_chart(mixed)

@@ -414,6 +414,18 @@ def test_no_second_cell_when_two_are_small_or_the_small_one_is_empty() -> None:
     assert [v.suppressed for v in empty.values] == [True, False, False]
 
 
+def test_a_value_nobody_voted_in_counts_for_nothing() -> None:
+    (feature,) = strata(Scale.three, {"Area": {
+        "North": three(6, 2), "Islands": three(0, 0), "South": three(2, 6)}}, suppress=False)
+    islands = feature.values[1]
+    assert (islands.n, islands.agree, islands.share_agree) == (0, 0, None)
+    assert feature.geometric_mean == pytest.approx(math.sqrt(7 / 10 * 3 / 10))  # not 1/2 for it
+    assert feature.lowest is not None and feature.lowest.value == "South"
+    assert feature.p_value == pytest.approx(agreement_test([6, 2], [8, 8])[0])
+    (nobody,) = strata(Scale.three, {"Area": {"North": three(0, 0)}}, suppress=False)
+    assert math.isnan(nobody.geometric_mean) and nobody.lowest is None
+
+
 def test_strata_refuse_a_stray_option() -> None:
     with pytest.raises(TallyError, match="Age 16-29: 'block' is not an option of the five"):
         strata(Scale.five, {"Age": {"16-29": {"block": 2}}})
@@ -566,8 +578,10 @@ def test_strata_add_up_and_withhold_safely(seed: int, n_features: int, n_values:
             if feature.lowest is not None:
                 assert feature.lowest.share_agree == min(
                     v.share_agree for v in shown if v.share_agree is not None)
-            if shown:
+            if any(v.n for v in shown):
                 assert 0.0 < feature.geometric_mean < 1.0
+            else:
+                assert math.isnan(feature.geometric_mean)
 
 
 def test_the_ways_of_a_small_table_add_up() -> None:
