@@ -18,13 +18,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from assembly.ballots import papers
 from assembly.ballots.models import SealedBallot, StratumCount, Tally, VoteRound
 from assembly.deliberation.models import Round
 from assembly.tables import row_id
-from charter import tallies
+from charter import charts, tallies
 from charter.tallies import OPTIONS, Rule, RuleKind, Scale
 
 SMALL_CELL = 5
@@ -109,6 +110,19 @@ class PrincipleResult:
     method_version: str
 
     @property
+    def chart(self) -> Markup:
+        """The diverging stacked bar (SVG, with a title and a description)."""
+        return Markup(charts.ballot_chart(self.tally, title=f"How members voted on "
+                                          f"“{self.item.title}”", rule=self.tally.rule,
+                                          id_prefix=f"ballot-{self.position + 1}"))
+
+    @property
+    def table(self) -> charts.ChartTable:
+        """What the chart shows, as a table."""
+        return charts.ballot_table(self.tally, caption=f"How members voted on "
+                                   f"“{self.item.title}”")
+
+    @property
     def verdict(self) -> str:
         """The decision and whether agreement holds across the strata, in one sentence."""
         return tallies.verdict(self.tally, self.strata)
@@ -119,6 +133,20 @@ class RoundResults:
     setup: VoteRound
     principles: list[PrincipleResult]       # in ballot order
     for_officers: bool
+
+    def _labelled(self) -> list[tuple[str, tallies.Tally]]:
+        return [(f"{r.position + 1}. {r.item.title}", r.tally) for r in self.principles]
+
+    @property
+    def overview_chart(self) -> Markup:
+        if not self.principles:
+            return Markup("")
+        return Markup(charts.agreement_overview_chart(self._labelled(),
+                                                      rule=self.principles[0].tally.rule))
+
+    @property
+    def overview_table(self) -> charts.ChartTable | None:
+        return charts.overview_table(self._labelled()) if self.principles else None
 
     @property
     def method_note(self) -> str:
