@@ -134,15 +134,17 @@ def cast(session: Session, round_item: Round, member_id: int, form: Mapping[str,
     if not choices:
         raise BallotError("Choose an answer for at least one principle.",
                           field=choice_field(row_id(paper[0].principle.id)) if paper else "form")
-    for principle_id, choice in choices.items():
-        insert = db.insert(session, Ballot).values(
-            round_id=row_id(round_item.id), principle_id=principle_id, member_id=member_id,
-            choice=choice.option, reason=choice.reason, channel=channel.value,
-            entered_by=entered_by, updated_at=now)
-        session.execute(insert.on_conflict_do_update(
-            index_elements=["round_id", "principle_id", "member_id"],
-            set_={"choice": choice.option, "reason": choice.reason, "channel": channel.value,
-                  "entered_by": entered_by, "updated_at": now}))
+    # One statement for the whole paper: a multi-row upsert on UNIQUE(round, principle, member).
+    insert = db.insert(session, Ballot).values([
+        {"round_id": row_id(round_item.id), "principle_id": principle_id,
+         "member_id": member_id, "choice": choice.option, "reason": choice.reason,
+         "channel": channel.value, "entered_by": entered_by, "updated_at": now}
+        for principle_id, choice in sorted(choices.items())])
+    session.execute(insert.on_conflict_do_update(
+        index_elements=["round_id", "principle_id", "member_id"],
+        set_={"choice": insert.excluded.choice, "reason": insert.excluded.reason,
+              "channel": insert.excluded.channel, "entered_by": insert.excluded.entered_by,
+              "updated_at": insert.excluded.updated_at}))
     code = receipts.issue(session, round_item, member_id)
     if channel is not Channel.online:
         member = session.get(Member, member_id)

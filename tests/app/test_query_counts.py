@@ -99,6 +99,13 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
                                                        "application/pdf")},
                            headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False)
     assert response.status_code == 303, response.text
+    # A vote round, for the ballot's officer pages (settings, turnout, entry, results).
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "round_create", assembly_id=assembly_id), {
+            "kind": "vote", "title": "Voting", "purpose": "To decide.",
+            "instructions": "Vote.", "opens_at": "2099-04-12T18:00",
+            "closes_at": "2099-04-19T18:00"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
     return assembly_id
 
 
@@ -107,7 +114,10 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
 NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "invitation_decline_page",
                      "welcome", "member_home", "member_round", "member_programme_calendar",
                      "member_meeting_calendar", "member_sign_in_page", "member_sign_in_link",
-                     "member_account", "member_briefing", "member_attachment"}
+                     "member_account", "member_briefing", "member_attachment",
+                     "member_ballot", "member_ballot_results", "receipt_page",
+                     # a download, refused (303) while the vote has no principles or voters
+                     "ballots_packs"}
 
 
 def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
@@ -121,7 +131,10 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
         officer_id = session.exec(select(Officer.id)).first()
         batch_id = session.exec(select(LetterBatch.public_id).where(
             LetterBatch.assembly_id == assembly_id)).first()
-        round_id = session.exec(select(Round.id).where(Round.assembly_id == assembly_id)).first()
+        round_id = session.exec(select(Round.id).where(Round.assembly_id == assembly_id,
+                                                       Round.kind == "learn")).first()
+        vote_round_id = session.exec(select(Round.id).where(Round.assembly_id == assembly_id,
+                                                            Round.kind == "vote")).first()
         meeting_id = session.exec(select(Meeting.id).where(
             Meeting.assembly_id == assembly_id)).first()
         briefing_id = session.exec(select(Briefing.id).join(
@@ -140,8 +153,11 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
             continue
         missing = set(route.param_convertors) - set(values)
         assert not missing, f"give test_query_counts a value for {missing} ({route.name})"
+        # The ballot's pages belong to the vote round; every other round page to the learn one.
+        given = {**values, "round_id": vote_round_id} if route.name.startswith("ballots_") \
+            else values
         pages[route.name] = route.url_path_for(
-            route.name, **{k: str(values[k]) for k in route.param_convertors})
+            route.name, **{k: str(given[k]) for k in route.param_convertors})
     assert {"panel", "invitations", "personal_data", "audit_log", "selection_run"} <= set(pages)
     return pages
 
