@@ -70,8 +70,8 @@ HOOKS: dict[RoundKind, Hook] = {RoundKind.learn: learn, RoundKind.discuss: discu
 
 def register(kind: RoundKind, hook: Hook) -> None:
     """Let a later room measure its own kind of round. Deliberation may not import the rooms
-    after it, so they call this when their routes module is imported (discussion
-    and drafting: their `routes.py`)."""
+    after it, so they call this when their routes module is imported (discussion,
+    drafting and ballots: their `routes.py`)."""
     HOOKS[kind] = hook
 
 
