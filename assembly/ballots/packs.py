@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 from assembly.assemblies.models import Assembly
 from assembly.ballots import ballots, papers
 from assembly.ballots.models import Reasons
-from assembly.deliberation import reminder_letters, rounds, times
+from assembly.deliberation import rounds, times
 from assembly.deliberation.models import Round, RoundState
 from assembly.errors import Conflict
 from assembly.invitations import letters
@@ -86,7 +86,7 @@ def gather(session: Session, assembly: Assembly, item: Round, settings: Settings
                                           contact.address_line_3, contact.town) if line)
         people.append(Person(reference, contact.name or "Member", address, contact.postcode))
     setup = papers.of(session, item)
-    return Packs(reminder_letters.head_of(assembly, settings), item, paper,
+    return Packs(letters.LetterHead.of(assembly, settings.site_name), item, paper,
                  papers.options(Scale(setup.scale)), people,
                  times.in_words(item.closes_at, assembly.time_zone, now),
                  setup.reasons == Reasons.required_against.value, home, receipts_page, now)

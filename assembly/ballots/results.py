@@ -13,6 +13,7 @@ releases cannot have been tempted to hold back a result they did not like.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +25,8 @@ from sqlmodel import Session, col, select
 from assembly.ballots import papers
 from assembly.ballots.models import SealedBallot, StratumCount, Tally, VoteRound
 from assembly.deliberation.models import Round
+from assembly.drafting import dissent
+from assembly.drafting.models import DissentNote
 from assembly.tables import row_id
 from charter import charts, tallies
 from charter.tallies import OPTIONS, Rule, RuleKind, Scale
@@ -108,6 +111,7 @@ class PrincipleResult:
     strata: tuple[tallies.FeatureAgreement, ...]
     digest: str
     method_version: str
+    dissent_notes: tuple[DissentNote, ...] = ()   # on the record (drafting), never names
 
     @property
     def chart(self) -> Markup:
@@ -170,12 +174,16 @@ def load(session: Session, round_item: Round, *, for_officers: bool) -> RoundRes
         return None
     stored = {t.principle_id: t for t in session.exec(
         select(Tally).where(Tally.round_id == round_id)).all()}
+    paper = papers.paper(session, round_item)
+    notes = dissent.recorded(session, [row_id(item.principle.id) for item in paper])
     found = []
-    for position, item in enumerate(papers.paper(session, round_item)):
+    for position, item in enumerate(paper):
         row = stored.get(row_id(item.principle.id))
         if row is None:
             continue
-        found.append(_result(item, position, row, for_officers=for_officers))
+        found.append(dataclasses.replace(
+            _result(item, position, row, for_officers=for_officers),
+            dissent_notes=tuple(notes.get(row_id(item.principle.id), ()))))
     return RoundResults(setup, found, for_officers)
 
 

@@ -34,6 +34,7 @@ from assembly.ballots.models import (
 )
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Round
+from assembly.drafting.models import DissentNote
 from assembly.routes import routes
 from assembly.selection.models import Member
 from assembly.settings import Settings
@@ -435,10 +436,16 @@ def test_results_stay_hidden_until_an_officer_releases_them(
     for page in (voter.get(ballot_url(world) + "/results"),
                  officer_client.get(officer_url(world, "/results"))):
         assert "not released yet" in page.text and "83.3" not in page.text
+    with db.session(engine, write=True) as session:   # a dissent note that went on the record
+        session.add(DissentNote(principle_id=world.principle_ids[0], member_id=None,
+                                text="Open by default must not mean open about people.",
+                                signatures=3, recorded_at=clock.now))  # type: ignore[attr-defined]
     released = post_form(officer_client, f"/assemblies/{world.assembly_id}/rounds/"
                          f"{world.vote_round_id}/release", {})
     assert released.status_code == 200
     shown = voter.get(ballot_url(world) + "/results").text
+    assert "Open by default must not mean open about people." in shown
+    assert "A minority note signed by 3 members, on the record." in shown
     assert "83.3 %" in shown or "83.3%" in shown       # 5 of 6 agree with "Open by default"
     assert "2 of 3 principles adopted" in shown
     assert "Fewer than 5: not shown" in shown           # age bands of 1-2 members, for members
