@@ -1,15 +1,20 @@
 """Benchmark a vote round under load: ballots per second, latency, and nothing lost or doubled.
 
     .venv/bin/python bench/bench_ballots.py [--databases sqlite,postgresql] [--members 300]
-        [--principles 30] [--changes 10]
+        [--principles 30] [--changes 10] [--modes paper,principle]
 
 For each database it starts the real app (`minipublic serve`, uvicorn on a free port of
 127.0.0.1; 4 workers on PostgreSQL, 1 on SQLite), builds an assembly straight in the database
 (members who have joined, a draft round with `--principles` principles, a vote round open now) and
 gives every member a session, as redeeming an invitation does. Then every member, each on their
-own connection and all at once, casts a ballot on each principle, one form post per principle
-(the hardest way: one request per ballot), and then changes `--changes` of them. It prints
-ballots per second and p50/p99 latency of the posts, per phase.
+own connection and all at once, casts a ballot on each principle and then changes `--changes` of
+them, in two ways (`--modes`), each on a fresh vote round:
+
+- `paper`: as the ballot page does, one form post with the member's whole ballot paper, then one
+  with the changed ones;
+- `principle`: the hardest way, one form post per ballot.
+
+It prints ballots per second, requests per second and p50/p99 latency of the posts, per phase.
 
 Then it closes the round (an officer's "Close now", through the service), which seals it, and
 checks: the sealed ballots per principle and option equal what the members last chose (every
@@ -154,9 +159,10 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def vote_phase(port: int, cookie_name: str, public_id: str, tokens: list[str],
-               plan: list[list[tuple[int, str]]], receipts: list[str | None]
-               ) -> tuple[float, list[float], Counter[int]]:
-    """Every member posts their ballots in `plan` one at a time, all members at once."""
+               plan: list[list[tuple[int, str]]], receipts: list[str | None], *,
+               together: bool) -> tuple[float, list[float], Counter[int]]:
+    """Every member posts their ballots in `plan`, all members at once: all in one form post
+    (`together`, as the ballot page sends them) or one post per ballot."""
     path = f"/home/rounds/{public_id}/ballot"
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
@@ -169,8 +175,9 @@ def vote_phase(port: int, cookie_name: str, public_id: str, tokens: list[str],
                    "Sec-Fetch-Site": "same-origin", "Cookie": f"{cookie_name}={tokens[index]}"}
         mine, statuses_here = [], Counter[int]()
         barrier.wait()
-        for principle_id, option in plan[index]:
-            body = urllib.parse.urlencode({f"choice-{principle_id}": option})
+        posts = [plan[index]] if together else [[ballot] for ballot in plan[index]]
+        for post in posts:
+            body = urllib.parse.urlencode({f"choice-{p}": option for p, option in post})
             started = time.perf_counter()
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
@@ -226,44 +233,56 @@ def run(database: str, url: str, data_dir: Path, args: argparse.Namespace) -> No
     with running_server(data_dir, url if database == "postgresql" else None, extra) as server:
         database_url = url if database == "postgresql" else \
             f"sqlite:///{data_dir / 'minipublic.sqlite3'}"
-        public_id, tokens, principle_ids = build(database_url, args.members, args.principles)
-        chooser = random.Random(20261204)
-        first = [[(p, chooser.choice(OPTIONS)) for p in principle_ids] for _ in tokens]
-        changes = [[(p, chooser.choice(OPTIONS)) for p in chooser.sample(principle_ids,
-                                                                         args.changes)]
-                   for _ in tokens]
-        last = [dict(plan) | dict(change) for plan, change in zip(first, changes, strict=True)]
-        receipts: list[str | None] = [None] * len(tokens)
         cookie_name = from_env(server_env(data_dir, server.port, url, database, extra),
                                check=False).session_cookie
-        print(f"\n{database}: {len(tokens)} members x {len(principle_ids)} principles, "
-              f"{workers} worker{'s' if workers != '1' else ''}")
-        goal_rate, goal_p99 = GOALS[database]
-        for label, plan in (("cast", first), ("change", changes)):
-            seconds, latencies, statuses = vote_phase(server.port, cookie_name, public_id,
-                                                      tokens, plan, receipts)
-            rate = len(latencies) / seconds
-            p99 = percentile(latencies, 0.99)
-            verdict = "met" if rate >= goal_rate and (goal_p99 is None or p99 <= goal_p99) \
-                else "MISSED"
-            print(f"  {label:<7} {len(latencies):6d} ballots in {seconds:6.1f} s: "
-                  f"{rate:7.1f} ballots/s  p50 {percentile(latencies, 0.5):6.1f} ms  "
-                  f"p99 {p99:6.1f} ms  answers {dict(statuses)}  goal "
-                  f">= {goal_rate:.0f}/s" + (f", p99 <= {goal_p99:.0f} ms" if goal_p99 else "")
-                  + f": {verdict}")
-            sys.stdout.flush()
-        started = time.perf_counter()
-        close_round(database_url, public_id)
-        sealing = time.perf_counter() - started
-        counts, linked = sealed_counts(database_url, public_id)
-        expected: Counter[tuple[int, str]] = Counter()
-        for choices in last:
-            expected.update(choices.items())
-        codes = [receipt_code(secret, r) for r in receipts]
-        counted = sum(1 for code in codes if code and check_receipt(server.port, code))
-        print(f"  sealed in {sealing:.2f} s: {sum(counts.values())} ballots; every last choice "
-              f"counted exactly once: {'yes' if counts == expected else 'NO'}; linked ballots "
-              f"left: {linked}; receipts counted: {counted} of {len(tokens)}")
+        for mode in args.modes.split(","):
+            measure(database, database_url, server.port, cookie_name, secret, workers, mode,
+                    args)
+
+
+def measure(database: str, database_url: str, port: int, cookie_name: str, secret: str,
+            workers: str, mode: str, args: argparse.Namespace) -> None:
+    """One vote round through the server: cast, change, close, and check the count."""
+    together = mode == "paper"
+    public_id, tokens, principle_ids = build(database_url, args.members, args.principles)
+    chooser = random.Random(20261204)
+    first = [[(p, chooser.choice(OPTIONS)) for p in principle_ids] for _ in tokens]
+    changes = [[(p, chooser.choice(OPTIONS)) for p in chooser.sample(principle_ids,
+                                                                     args.changes)]
+               for _ in tokens]
+    last = [dict(plan) | dict(change) for plan, change in zip(first, changes, strict=True)]
+    receipts: list[str | None] = [None] * len(tokens)
+    print(f"\n{database}: {len(tokens)} members x {len(principle_ids)} principles, "
+          f"{workers} worker{'s' if workers != '1' else ''}, "
+          + ("one post per ballot paper" if together else "one post per ballot"))
+    goal_rate, goal_p99 = GOALS[database]
+    for label, plan in (("cast", first), ("change", changes)):
+        seconds, latencies, statuses = vote_phase(port, cookie_name, public_id,
+                                                  tokens, plan, receipts, together=together)
+        ballots = sum(len(member_plan) for member_plan in plan)
+        rate = ballots / seconds
+        p99 = percentile(latencies, 0.99)
+        verdict = "met" if rate >= goal_rate and (goal_p99 is None or p99 <= goal_p99) \
+            else "MISSED"
+        print(f"  {label:<7} {ballots:6d} ballots in {len(latencies):6d} posts, "
+              f"{seconds:6.1f} s: {rate:7.1f} ballots/s ({len(latencies) / seconds:6.1f} "
+              f"posts/s)  p50 {percentile(latencies, 0.5):6.1f} ms  "
+              f"p99 {p99:6.1f} ms  answers {dict(statuses)}  goal "
+              f">= {goal_rate:.0f}/s" + (f", p99 <= {goal_p99:.0f} ms" if goal_p99 else "")
+              + f": {verdict}")
+        sys.stdout.flush()
+    started = time.perf_counter()
+    close_round(database_url, public_id)
+    sealing = time.perf_counter() - started
+    counts, linked = sealed_counts(database_url, public_id)
+    expected: Counter[tuple[int, str]] = Counter()
+    for choices in last:
+        expected.update(choices.items())
+    codes = [receipt_code(secret, r) for r in receipts]
+    counted = sum(1 for code in codes if code and check_receipt(port, code))
+    print(f"  sealed in {sealing:.2f} s: {sum(counts.values())} ballots; every last choice "
+          f"counted exactly once: {'yes' if counts == expected else 'NO'}; linked ballots "
+          f"left: {linked}; receipts counted: {counted} of {len(tokens)}")
 
 
 def server_env(data_dir: Path, port: int, url: str, database: str, extra: dict[str, str]
@@ -279,6 +298,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=300)
     parser.add_argument("--principles", type=int, default=30)
     parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--modes", default="paper,principle",
+                        help="paper: one post per ballot paper (as the page); principle: one "
+                             "post per ballot")
     parser.add_argument("--postgres-url",
                         default=os.environ.get("MINIPUBLIC_TEST_POSTGRES_URL",
                                                "postgresql+psycopg://postgres@127.0.0.1:5432/"
