@@ -597,7 +597,11 @@ def _readme(snapshot: Snapshot, names: Iterable[str]) -> bytes:
     lines.append("| file | what it holds |\n|---|---|")
     for name in names:
         lines.append(f"| {name} | {_file_words(name)} |")
-    for name, columns in {**COLUMNS, **POLIS_COLUMNS}.items():
+    sections = [*COLUMNS.items()]
+    if snapshot.discuss:   # Pol.is's votes.csv is not ours: each under its own heading
+        sections += [(f"statements/round-N/{name}", columns)
+                     for name, columns in POLIS_COLUMNS.items()]
+    for name, columns in sections:
         lines.append(f"\n### {name}\n\n| column | type | meaning |\n|---|---|---|")
         lines += [f"| {column} | {kind} | {words} |" for column, kind, words in columns]
     lines.append(TALLIES_WORDS)
