@@ -1,4 +1,6 @@
-"""`minipublic opinions`: opinion groups and consensus of a Pol.is export, from the command line.
+"""`minipublic opinions`: opinion groups and consensus of a Pol.is export, from the command line;
+and `minipublic recount`: a published charter's tallies recounted from its open data
+(`charter.recount`; exit status 0 all match, 1 something differs, 2 bad input).
 
 Reads a Pol.is open-data export (see `charter.polis`), runs the same analysis as the app's
 rounds (`charter.opinions.analyse`) and writes two CSV files a spreadsheet opens safely, then

@@ -115,8 +115,8 @@ def _json(directory: Path, name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise RecountFileError(name, error.lineno, None, f"is not valid JSON: {error.msg} "
-                               f"(column {error.colno})") from None
+        raise RecountFileError(name, None, None, f"is not valid JSON at line {error.lineno}, "
+                               f"column {error.colno}: {error.msg}") from None
 
 
 @dataclass
