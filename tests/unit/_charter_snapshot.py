@@ -107,3 +107,12 @@ def snapshot() -> Snapshot:
                QuotaRow("age", "60+", 15, 25, 25, 700, None)),
         selection_files=selection_files(),
     )
+
+
+def write(files: dict[str, bytes], folder: Path) -> Path:
+    """The open-data files into `folder`, as a reader unzips them."""
+    for name, data in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return folder

@@ -15,8 +15,7 @@ import pytest
 from assembly.cli import main
 from charter.publication import open_data
 from charter.recount import Difference, recount
-from tests.unit._charter_snapshot import snapshot
-from tests.unit.test_publication import write
+from tests.unit._charter_snapshot import snapshot, write
 
 FILES = open_data(snapshot())
 

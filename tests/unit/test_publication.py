@@ -29,7 +29,7 @@ from charter.publication import (
 )
 from charter.tallies import OPTIONS, Rule, RuleKind, Scale
 from sortition import csvsafe
-from tests.unit._charter_snapshot import POLIS, selection_files, snapshot
+from tests.unit._charter_snapshot import POLIS, selection_files, snapshot, write
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +39,6 @@ def files() -> dict[str, bytes]:
 
 def _rows(data: bytes) -> list[dict[str, str]]:
     return [dict(row) for row in csv.DictReader(io.StringIO(data.decode(), newline=""))]
-
-
-def write(files: dict[str, bytes], folder: Path) -> Path:
-    for name, data in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return folder
 
 
 def test_votes_and_tallies_hold_the_tallies_numbers(files: dict[str, bytes]) -> None:
