@@ -18,6 +18,16 @@ every possible count. Every figure of the decision is recomputed from the public
 test of agreement across strata pools withheld values with counts nobody can see, so its
 p-values can be recounted only for features with nothing withheld.
 
+The app fills a principle's vote straight from its stored tally
+(`assembly.ballots.models.Tally`)::
+
+    PrincipleVote(principle=position, round=round.title, inputs=row.inputs, digest=row.digest,
+                  method_version=row.method_version, parameters=row.parameters,
+                  dissent=tuple(DissentNote(n.text, n.signatures) for n in notes))
+
+and a discuss round with `DiscussRound(title, conversation)`, the conversation as `charter.polis`
+builds it (member ids are renumbered with `PolisConversation.numbered()` before writing).
+
 Pure: the standard library and `charter`/`sortition`'s pure modules only.
 """
 
@@ -118,6 +128,11 @@ class PrincipleVote:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dissent", tuple(self.dissent))
+        if self.method_version != tallies.METHOD_VERSION:
+            raise PublicationError(
+                f"Principle {self.principle} was tallied with method version "
+                f"{self.method_version}, and this Minipublic publishes (and recounts) with "
+                f"version {tallies.METHOD_VERSION}: recompute the round's tallies first.")
         if tallies.digest(self.inputs) != self.digest:
             raise PublicationError(
                 f"Principle {self.principle}'s stored digest does not match its stored inputs: "

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import random
 import zipfile
 from collections import Counter
 from dataclasses import replace
@@ -27,6 +28,7 @@ from charter.publication import (
     open_data,
     zip_of,
 )
+from charter.recount import recount
 from charter.tallies import OPTIONS, Rule, RuleKind, Scale
 from sortition import csvsafe
 from tests.unit._charter_snapshot import POLIS, selection_files, snapshot, write
@@ -211,6 +213,8 @@ def test_a_snapshot_that_cannot_be_published_says_why() -> None:
         replace(base, selection_files={"../pool.csv": b""})
     with pytest.raises(PublicationError, match="has no version"):
         Principle(5, ())
+    with pytest.raises(PublicationError, match="tallied with method version 0"):
+        PrincipleVote(1, "Final vote", vote.inputs, vote.digest, method_version="0")
     with pytest.raises(PublicationError, match="inputs cannot be tallied"):
         bad = {**vote.inputs, "eligible": 3}
         PrincipleVote(1, "Final vote", bad, tallies.digest(bad))
@@ -229,3 +233,57 @@ def test_a_charter_without_discuss_rounds_or_selection_still_validates(tmp_path:
     assert not any(name.startswith(("statements/", "selection/")) for name in made)
     report = frictionless.validate(str(write(made, tmp_path) / "datapackage.json"))
     assert report.valid, report.flatten(["type", "note"])
+
+
+def _random_vote(rng: random.Random, number: int) -> PrincipleVote:
+    """A principle with random counts on a random scale and rule, and strata with every kind of
+    cell: values under k, a value nobody voted in, voters with no value, a feature all small."""
+    scale = rng.choice(list(Scale))
+    kind = RuleKind.consent if scale is Scale.consent else rng.choice(
+        [k for k in RuleKind if k is not RuleKind.consent])
+    rule = Rule(kind, on_lower_bound=rng.random() < 0.3, quorum=rng.choice([0.0, 0.5, 0.9]),
+                consent_threshold=rng.choice([0.5, 0.75]))
+    ballots = [rng.choice(OPTIONS[scale]) for _ in range(rng.randint(0, 60))]
+    counts = dict(Counter(ballots))
+    strata: dict[str, dict[str, dict[str, int]]] = {}
+    for feature in range(rng.randint(0, 3)):
+        values = [f"v{i}" for i in range(rng.randint(1, 5))]
+        weights = [rng.choice([0.0, 0.05, 0.3, 1.0]) for _ in values]
+        if not any(weights):
+            weights[0] = 1.0
+        cells: dict[str, Counter[str]] = {value: Counter() for value in values}
+        for choice in ballots:
+            if rng.random() < 0.9:    # some voters have no value for the feature
+                cells[rng.choices(values, weights)[0]][choice] += 1
+        strata[f"feature {feature}"] = {v: dict(c) for v, c in cells.items()}
+    eligible = len(ballots) + rng.randint(0, 20)
+    return PrincipleVote.of(number, "Round", scale, counts, eligible, rule, strata)
+
+
+def test_random_charters_recount_clean_and_never_show_a_small_cell(tmp_path: Path) -> None:
+    rng = random.Random(20261204)
+    base = snapshot()
+    votes = tuple(_random_vote(rng, number) for number in range(1, 41))
+    principles = tuple(Principle(n, (PrincipleVersion(1, f"P{n}", "t"),)) for n in range(1, 43))
+    made = open_data(replace(base, principles=principles, votes=votes, discuss=(),
+                             selection_files={}))
+    report = recount(write(made, tmp_path))
+    assert report.matches, [str(d) for d in report.differences]
+    assert len(report.principles) == 40
+    withheld = 0
+    strata_rows = _rows(made["strata.csv"])
+    for vote, entry in zip(votes, json.loads(made["tallies.json"])["principles"], strict=True):
+        for feature, by_value in vote.inputs["strata"].items():
+            for value, cells in by_value.items():
+                small = sum(cells.values()) < vote.k
+                shown = value in entry["inputs"]["strata"][feature]
+                rows = [r for r in strata_rows if r["principle"] == str(vote.principle)
+                        and r["feature"] == feature and r["value"] == value]
+                assert {r["suppressed"] for r in rows} == {"false" if shown else "true"}
+                if small:
+                    assert not shown and {r["ballots"] for r in rows} == {""}
+                withheld += not shown
+    assert withheld > 20   # the seed exercises withholding, second cells included
+    # Principles never voted on are listed without a decision.
+    last = _rows(made["principles.csv"])[-1]
+    assert (last["principle"], last["round"], last["adopted"]) == ("42", "", "")
