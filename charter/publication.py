@@ -26,7 +26,8 @@ The app fills a principle's vote straight from its stored tally
                   dissent=tuple(DissentNote(n.text, n.signatures) for n in notes))
 
 and a discuss round with `DiscussRound(title, conversation)`, the conversation as `charter.polis`
-builds it (member ids are renumbered with `PolisConversation.numbered()` before writing).
+builds it, with the app's own ids (they are renumbered 0, 1, ... by
+`PolisConversation.numbered()` before writing).
 
 Pure: the standard library and `charter`/`sortition`'s pure modules only.
 """
@@ -483,12 +484,9 @@ def statements_folder(position: int) -> str:
 def _statements(snapshot: Snapshot) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for position, discuss in enumerate(snapshot.discuss, start=1):
-        conversation = discuss.conversation
-        try:
-            polis._numbered("statement", (s.id for s in conversation.statements))
-            polis._numbered("participant", conversation.participants)
-        except ValueError:
-            conversation = conversation.numbered()   # member ids never leave the app
+        # Always renumbered, even when the ids are already whole numbers: they may be the app's
+        # own member or statement ids, which never leave it.
+        conversation = discuss.conversation.numbered()
         if not conversation.topic:
             conversation = PolisConversation(conversation.statements, conversation.votes,
                                              topic=discuss.title,

@@ -12,13 +12,15 @@ import random
 import zipfile
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from charter import publication, tallies
-from charter.polis import read_polis
+from charter.polis import PolisConversation, Statement, Vote, read_polis
 from charter.publication import (
+    DiscussRound,
     DissentNote,
     Principle,
     PrincipleVersion,
@@ -145,6 +147,24 @@ def test_statements_are_in_polis_layout_with_their_groups(
     assert len(back.participants) == len(original.participants)
     assert Counter(back.groups.values()) == Counter(original.groups.values())
     assert back.topic == original.topic
+
+
+def test_the_apps_own_ids_never_reach_the_statements(tmp_path: Path) -> None:
+    """Whole-number ids too (database ids of members and statements) are renumbered."""
+    when = datetime(2026, 4, 1, 10, tzinfo=UTC)
+    conversation = PolisConversation(
+        statements=(Statement("501", "9002", "Keep it local.", 1, when),
+                    Statement("507", "9001", "Publish the code.", 1, when)),
+        votes=(Vote(when, "9001", "507", 1), Vote(when, "9002", "501", -1),
+               Vote(when, "9001", "501", 1)),
+        groups={"9001": 0, "9002": 1})
+    made = open_data(replace(snapshot(), discuss=(DiscussRound("Ids", conversation),)))
+    back = read_polis(write(made, tmp_path) / "statements" / "round-1")
+    assert [s.id for s in back.statements] == ["0", "1"]
+    assert [s.author for s in back.statements] == ["1", "0"]
+    assert back.participants == ("0", "1") and back.groups == {"0": 0, "1": 1}
+    assert not any(b"9001" in data or b"507," in data for name, data in made.items()
+                   if name.startswith("statements/"))
 
 
 def test_every_file_is_described_with_its_sha256_and_the_package_validates(
