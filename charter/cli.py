@@ -83,8 +83,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "matches what was published.",
         epilog=RECOUNT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     recount.add_argument("directory", metavar="DIR",
-                         help="folder of the charter's open data (unzipped), with "
-                         "datapackage.json, tallies.json, votes.csv and strata.csv")
+                         help="folder of the charter's open data, with datapackage.json, "
+                         "tallies.json, votes.csv and strata.csv; or the ZIP of them as "
+                         "published")
     recount.set_defaults(run=run_recount)
 
 

@@ -1,4 +1,5 @@
-"""Recount a published charter from its open data (`minipublic recount DIR`, issue 12, item 4).
+"""Recount a published charter from its open data, a folder or its ZIP as published
+(`minipublic recount DIR`, issue 12, item 4).
 
 What it checks, with the project's own maths (`charter.tallies`):
 
@@ -23,6 +24,8 @@ import hashlib
 import io
 import json
 import math
+import tempfile
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -219,6 +222,24 @@ def _safe_path(path: object) -> str | None:
     if pure.is_absolute() or ".." in pure.parts or "\\" in path:
         return None
     return path
+
+
+def _unzip(archive: Path, folder: Path) -> None:
+    """Every file of the ZIP into `folder`; a name that would land outside it is refused."""
+    try:
+        with zipfile.ZipFile(archive) as packed:
+            for entry in packed.infolist():
+                if entry.is_dir():
+                    continue
+                if _safe_path(entry.filename) is None:
+                    raise RecountFileError(archive.name, None, None, f"holds '{entry.filename}', "
+                                           "a name outside its folder; this is not a charter's "
+                                           "open data as published")
+                target = folder / entry.filename
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(packed.read(entry))
+    except (zipfile.BadZipFile, OSError) as error:
+        raise RecountFileError(archive.name, None, None, f"cannot be unpacked: {error}") from None
 
 
 def check_files(directory: Path) -> tuple[int, list[Difference]]:
@@ -419,11 +440,17 @@ def _check_principle(entry: Mapping[str, Any], votes: Mapping[str, Any] | None,
 
 
 def recount(directory: str | Path) -> RecountReport:
-    """Recount every tally in a charter's open-data folder and check every file's hash."""
+    """Recount every tally in a charter's open-data folder, or its ZIP as published, and check
+    every file's hash."""
     folder = Path(directory)
+    if folder.is_file() and zipfile.is_zipfile(folder):
+        with tempfile.TemporaryDirectory(prefix="recount-") as unzipped:
+            _unzip(folder, Path(unzipped))
+            return recount(unzipped)
     if not folder.is_dir():
-        raise RecountFileError(str(folder), None, None, "is not a folder; give the folder of a "
-                               "charter's open data (with datapackage.json)")
+        raise RecountFileError(str(folder), None, None, "is not a folder or a ZIP; give the "
+                               "folder of a charter's open data (with datapackage.json) or its "
+                               "ZIP")
     files_checked, file_differences = check_files(folder)
     entries = _entries(_json(folder, publication.TALLIES))
     votes = _votes(_table(folder, "votes.csv"))

@@ -8,12 +8,13 @@ import hashlib
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from assembly.cli import main
-from charter.publication import open_data
+from charter.publication import open_data, zip_of
 from charter.recount import Difference, recount
 from tests.unit._charter_snapshot import snapshot, write
 
@@ -162,6 +163,24 @@ def test_a_file_that_cannot_be_read_exits_2_naming_file_row_and_column(
     error = capsys.readouterr().err
     assert said in error, error
     assert "Traceback" not in error
+
+
+def test_the_published_zip_recounts_as_its_folder(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    packed = tmp_path / "charter.zip"
+    packed.write_bytes(zip_of(FILES))
+    report = recount(packed)
+    assert report.matches and len(report.principles) == 4
+    files = dict(FILES)
+    files["votes.csv"] = files["votes.csv"].replace(b"4,Consent round,consent,agree,Agree,50,",
+                                                    b"4,Consent round,consent,agree,Agree,51,")
+    packed.write_bytes(zip_of(files))
+    assert _where(recount(packed).differences) == {("votes.csv", None), ("votes.csv", 4)}
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("../datapackage.json", b"{}")
+    assert main(["recount", str(packed)]) == 2
+    assert "charter.zip: holds '../datapackage.json', a name outside its folder" in \
+        capsys.readouterr().err
 
 
 def test_a_folder_without_open_data_exits_2(tmp_path: Path,
