@@ -313,6 +313,19 @@ def _strata(table: _Table) -> dict[int, dict[str, dict[str, dict[str, int | None
     return found
 
 
+def _principles(table: _Table) -> dict[int, dict[str, str]]:
+    """principle -> its row in principles.csv."""
+    found: dict[int, dict[str, str]] = {}
+    for row, cells in table.rows:
+        principle = _whole(table, row, "principle", cells["principle"])
+        assert principle is not None
+        if principle in found:
+            raise RecountFileError(table.name, row, "principle", f"principle {principle} has "
+                                   "two rows")
+        found[principle] = cells
+    return found
+
+
 def _entries(data: Any) -> list[dict[str, Any]]:
     entries = data.get("principles") if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -329,7 +342,7 @@ def _entries(data: Any) -> list[dict[str, Any]]:
 
 def _check_principle(entry: Mapping[str, Any], votes: Mapping[str, Any] | None,
                      strata: Mapping[str, Mapping[str, Mapping[str, int | None]]] | None,
-                     ) -> PrincipleCheck:
+                     listed: Mapping[str, str] | None) -> PrincipleCheck:
     number = int(entry["principle"])
     inputs, figures = entry["inputs"], entry["figures"]
     found: list[Difference] = []
@@ -359,10 +372,20 @@ def _check_principle(entry: Mapping[str, Any], votes: Mapping[str, Any] | None,
 
     recounted = publication.tally_figures(result)
     found += _compare(tallies_json, number, "", figures, recounted, publication.TALLY_FIGURES)
+    if listed is None:
+        differ("principles.csv", "has no row for this principle")
+    elif (listed["adopted"], listed["decision"]) != (
+            "true" if result.decision.adopted else "false", result.decision.reason):
+        differ("principles.csv", f"says adopted={listed['adopted']}, \"{listed['decision']}\", "
+               f"but the recount says adopted={str(result.decision.adopted).lower()}, "
+               f"\"{result.decision.reason}\"")
 
     published_strata = {f.get("feature"): f for f in figures.get("strata", [])
                         if isinstance(f, dict)}
     withheld_any = any(f.get("withheld") for f in published_strata.values())
+    for extra in sorted(set(published_strata) - {f.feature for f in features}, key=str):
+        differ(tallies_json, f"figures are published for the feature {extra}, which is not "
+               "among its inputs")
     for agreement in features:
         shown = published_strata.get(agreement.feature)
         if shown is None:
@@ -398,7 +421,8 @@ def _check_principle(entry: Mapping[str, Any], votes: Mapping[str, Any] | None,
             here, there = votes["counts"].get(option), inputs["counts"].get(option)
             if here != there:
                 differ("votes.csv", f"'{option}' has {here if here is not None else 'no'} "
-                       f"ballots, but {there} in tallies.json's inputs")
+                       f"ballots, but {there if there is not None else 'none'} in "
+                       "tallies.json's inputs")
         try:
             own = tallies.tally(scale, votes["counts"], votes["eligible"], rule)
         except tallies.TallyError as error:
@@ -455,6 +479,7 @@ def recount(directory: str | Path) -> RecountReport:
     entries = _entries(_json(folder, publication.TALLIES))
     votes = _votes(_table(folder, "votes.csv"))
     strata = _strata(_table(folder, "strata.csv"))
+    listed = _principles(_table(folder, "principles.csv"))
     checks = []
     seen: set[int] = set()
     for entry in entries:
@@ -463,7 +488,8 @@ def recount(directory: str | Path) -> RecountReport:
             raise RecountFileError(publication.TALLIES, None, "principles", f"principle "
                                    f"{number} appears twice")
         seen.add(number)
-        checks.append(_check_principle(entry, votes.get(number), strata.get(number)))
+        checks.append(_check_principle(entry, votes.get(number), strata.get(number),
+                                       listed.get(number)))
     others = [Difference(name, number, "has rows for a principle that tallies.json does not "
                          "have") for name, found in (("votes.csv", votes), ("strata.csv", strata))
               for number in sorted(set(found) - seen)]

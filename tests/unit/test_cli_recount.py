@@ -16,6 +16,7 @@ import pytest
 from assembly.cli import main
 from charter.publication import open_data, zip_of
 from charter.recount import Difference, recount
+from sortition import csvsafe
 from tests.unit._charter_snapshot import snapshot, write
 
 FILES = open_data(snapshot())
@@ -127,6 +128,18 @@ def test_a_changed_or_revealed_cell_in_strata_csv_names_the_principle(folder: Pa
     assert ("strata.csv", 1) in _where(report.differences)
     assert any("area Rural is shown, but it is not among tallies.json's inputs" in str(d)
                for d in report.differences)
+
+
+def test_a_changed_decision_in_principles_csv_names_the_principle(folder: Path) -> None:
+    path = folder / "principles.csv"
+    rows = csvsafe.read_rows(path.read_text())
+    rows[2][7:9] = ["true", "Adopted: 40.7 % agree, above the two-thirds needed"]
+    path.write_bytes(csvsafe.encode(rows))
+    _rehash(folder, "principles.csv")
+    assert [str(d) for d in recount(folder).differences] == [
+        ("principles.csv: principle 2: says adopted=true, \"Adopted: 40.7 % agree, above the "
+         "two-thirds needed\", but the recount says adopted=false, \"Not adopted: 40.7 % agree, "
+         "below the two-thirds needed\"")]
 
 
 def test_a_changed_file_hash_names_the_file(folder: Path,
