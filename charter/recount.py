@@ -9,7 +9,10 @@ What it checks, with the project's own maths (`charter.tallies`):
   figure (ballots, turnout, % agree, interval, net agreement, decision; across strata the lowest
   value, the geometric mean and, where nothing was withheld, the exact test's p-values);
 - the counts in `votes.csv` and `strata.csv` are those inputs, and the tally of `votes.csv`'s
-  own counts gives the published figures too.
+  own counts gives the published figures too; `principles.csv` states the recounted decisions.
+
+Per-stratum p-values of a feature with withheld cells pool counts nobody outside the app can
+see; they are listed as not recounted rather than guessed (see `charter.publication`).
 
 A figure is compared exactly when it is a whole number, text or yes/no, and to 1e-9 when it is a
 fraction (the same sums in another order can differ in the last binary digit). The files'
