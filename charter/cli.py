@@ -1,4 +1,6 @@
-"""`minipublic opinions`: opinion groups and consensus of a Pol.is export, from the command line.
+"""`minipublic opinions`: opinion groups and consensus of a Pol.is export, from the command line;
+and `minipublic recount`: a published charter's tallies recounted from its open data
+(`charter.recount`; exit status 0 all match, 1 something differs, 2 bad input).
 
 Reads a Pol.is open-data export (see `charter.polis`), runs the same analysis as the app's
 rounds (`charter.opinions.analyse`) and writes two CSV files a spreadsheet opens safely, then
@@ -20,6 +22,7 @@ from sortition import csvsafe
 if TYPE_CHECKING:
     from charter.opinions import Analysis
     from charter.polis import PolisConversation
+    from charter.recount import RecountReport
 
 BAD_INPUT = 2
 TOP = 5          # statements listed in each part of the summary
@@ -49,6 +52,14 @@ files written to OUT:
 """
 
 
+RECOUNT_HELP = """\
+exit status: 0 every figure and file matches what was published; 1 something differs (each
+difference names the file and the principle); 2 a file cannot be read (the message names the
+file, row and column).
+"""
+DIFFERS = 1
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     opinions = commands.add_parser(
         "opinions", help="opinion groups and consensus statements of a Pol.is export",
@@ -63,6 +74,19 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                           help="seed of the clustering, a whole number (default 0); the same "
                           "seed gives the same groups")
     opinions.set_defaults(run=run_opinions)
+
+    recount = commands.add_parser(
+        "recount", help="recount a published charter's tallies from its open data",
+        description="Recompute every principle's tally from a charter's open data with "
+        "Minipublic's own maths, check the counts in votes.csv and strata.csv against it and "
+        "every file's sha256 against datapackage.json, and say per principle whether it "
+        "matches what was published.",
+        epilog=RECOUNT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    recount.add_argument("directory", metavar="DIR",
+                         help="folder of the charter's open data, with datapackage.json, "
+                         "tallies.json, votes.csv and strata.csv; or the ZIP of them as "
+                         "published")
+    recount.set_defaults(run=run_recount)
 
 
 def _fail(message: str) -> int:
@@ -100,6 +124,49 @@ def run_opinions(args: argparse.Namespace) -> int:
         return _fail(f"Cannot write to {out}: {error.strerror}.")
     print(summary(conversation, analysis, args.polis, out))
     return 0
+
+
+def run_recount(args: argparse.Namespace) -> int:
+    from charter.recount import RecountFileError, recount
+
+    try:
+        report = recount(args.directory)
+    except RecountFileError as error:
+        return _fail(f"Cannot recount the open data in {args.directory}: {error}")
+    print(recount_summary(report, args.directory))
+    return 0 if report.matches else DIFFERS
+
+
+def recount_summary(report: RecountReport, source: str | Path) -> str:
+    """One line per principle, then the files; what differs spelled out."""
+    from charter.tallies import percent
+
+    lines = [f"Recounting the charter's open data in {source}:"]
+    for check in report.principles:
+        figures = check.figures
+        share = figures.get("share_agree")
+        said = (f"{percent(share)} agree, "
+                f"{'adopted' if figures.get('adopted') else 'not adopted'}"
+                if isinstance(share, (int, float)) else "")
+        head = f"  principle {check.principle}" + (f" “{check.title}”" if check.title else "")
+        if check.matches:
+            lines.append(f"{head}: matches ({said})" if said else f"{head}: matches")
+        else:
+            lines.append(f"{head}: DIFFERS")
+            lines += [f"    {difference}" for difference in check.differences]
+        lines += [f"    not recounted: {note}" for note in check.not_recounted]
+    for difference in (*report.file_differences, *report.other_differences):
+        lines.append(f"  DIFFERS {difference}")
+    if not report.file_differences:
+        lines.append(f"  All {_plural(report.files_checked, 'file')} have the sha256 published "
+                     "in datapackage.json.")
+    matched = sum(check.matches for check in report.principles)
+    if report.matches:
+        lines.append(f"Everything matches: {_plural(matched, 'principle')} recounted.")
+    else:
+        lines.append(f"Something differs: {matched} of {_plural(len(report.principles), 'principle')} "
+                     f"match; {_plural(len(report.differences), 'difference')} listed above.")
+    return "\n".join(lines)
 
 
 def groups_csv(analysis: Analysis) -> bytes:
