@@ -37,42 +37,44 @@ class Ground:
     special: bool = False  # a condition for special-category data (Article 9), not Article 6
 
 
-_N = r"\s*"
+_N = r"\s*"  # spaces allowed anywhere in "6 (1) (e)"
+_I = re.IGNORECASE
 GROUNDS: tuple[tuple[re.Pattern[str], Ground], ...] = (
-    (re.compile(rf"9{_N}\({_N}2{_N}\){_N}\({_N}a{_N}\)|explicit\s+consent", re.IGNORECASE),
+    (re.compile(rf"6{_N}\({_N}1{_N}\){_N}\({_N}a{_N}\)|(?<!explicit )\bconsent\b", _I),
+     Ground("consent", "UK GDPR Article 6(1)(a)", "consent",
+            "You agreed to your details being used for this assembly. You can withdraw your "
+            "consent at any time; that does not undo what was lawfully done before.")),
+    (re.compile(rf"6{_N}\({_N}1{_N}\){_N}\({_N}e{_N}\)|public\s+task", _I),
+     Ground("public_task", "UK GDPR Article 6(1)(e)", "public task",
+            "The organisers use your details to carry out a task in the public interest or "
+            "their official functions: involving residents in the decisions that affect them.")),
+    (re.compile(rf"6{_N}\({_N}1{_N}\){_N}\({_N}f{_N}\)|legitimate\s+interests?", _I),
+     Ground("legitimate_interests", "UK GDPR Article 6(1)(f)", "legitimate interests",
+            "The organisers use your details because they have a legitimate interest in running "
+            "the assembly, weighed against your interests and rights.")),
+    (re.compile(rf"9{_N}\({_N}2{_N}\){_N}\({_N}a{_N}\)|explicit\s+consent", _I),
      Ground("explicit_consent", "UK GDPR Article 9(2)(a)",
             "explicit consent for special-category data",
             "You agreed, in so many words, that your answers about things like ethnicity, health "
             "or disability may be used to make the panel reflect the community. You can withdraw "
             "that consent at any time.", special=True)),
-    (re.compile(rf"9{_N}\({_N}2{_N}\){_N}\({_N}g{_N}\)|substantial\s+public\s+interest", re.IGNORECASE),
+    (re.compile(rf"9{_N}\({_N}2{_N}\){_N}\({_N}g{_N}\)|substantial\s+public\s+interest", _I),
      Ground("substantial_public_interest", "UK GDPR Article 9(2)(g)",
             "substantial public interest, for special-category data",
             "Your answers about things like ethnicity, health or disability are used because "
             "the law allows it where there is a substantial public interest, with safeguards.",
             special=True)),
-    (re.compile(r"schedule\s*1\W+(part\s*2\W+)?paragraph\s*8|equality\s+of\s+opportunity", re.IGNORECASE),
+    (re.compile(r"schedule\s*1\W+(part\s*2\W+)?paragraph\s*8|equality\s+of\s+opportunity", _I),
      Ground("equality", "Data Protection Act 2018, Schedule 1, paragraph 8",
             "equality of opportunity or treatment",
             "The public interest here is making sure people of every background have an equal "
             "chance to take part.", special=True)),
-    (re.compile(rf"6{_N}\({_N}1{_N}\){_N}\({_N}a{_N}\)|(?<!explicit )\bconsent\b", re.IGNORECASE),
-     Ground("consent", "UK GDPR Article 6(1)(a)", "consent",
-            "You agreed to your details being used for this assembly. You can withdraw your "
-            "consent at any time; that does not undo what was lawfully done before.")),
-    (re.compile(rf"6{_N}\({_N}1{_N}\){_N}\({_N}e{_N}\)|public\s+task", re.IGNORECASE),
-     Ground("public_task", "UK GDPR Article 6(1)(e)", "public task",
-            "The organisers use your details to carry out a task in the public interest or "
-            "their official functions: involving residents in the decisions that affect them.")),
-    (re.compile(rf"6{_N}\({_N}1{_N}\){_N}\({_N}f{_N}\)|legitimate\s+interests?", re.IGNORECASE),
-     Ground("legitimate_interests", "UK GDPR Article 6(1)(f)", "legitimate interests",
-            "The organisers use your details because they have a legitimate interest in running "
-            "the assembly, weighed against your interests and rights.")),
 )
 
 
 def grounds_in(texts: tuple[str, ...] | list[str]) -> tuple[Ground, ...]:
-    """The lawful bases named in the recorded legal bases, each once, in a fixed order."""
+    """The lawful bases named in the recorded legal bases, each once: Article 6 first, then the
+    conditions for special-category data."""
     found = [ground for pattern, ground in GROUNDS
              if any(pattern.search(text) for text in texts)]
     return tuple(found)

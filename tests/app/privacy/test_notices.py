@@ -53,7 +53,8 @@ def test_the_accessibility_statement_is_public_follows_the_model_and_sets_no_coo
                     "Compliance status", "Non-accessible content",
                     "Preparation of this accessibility statement"):
         assert f">{heading}</h" in page.text, heading
-    assert "partially compliant with the Web Content Accessibility Guidelines version 2.2 AA" in text
+    assert ("partially compliant with the Web Content Accessibility Guidelines version 2.2 AA"
+            in text)
     assert "Equality and Human Rights Commission" in text
     assert "Equality Commission for Northern Ireland" in text
     assert "signed out after 30 minutes" in text  # the setting, as configured
@@ -87,7 +88,8 @@ def test_the_privacy_notice_is_generated_from_the_assembly_and_follows_its_chang
     assert "1 Mann Island" in text and "L3 1BP" in text
     assert LEGAL_BASIS in text and "privacy-notice-v2" in text
     assert "Public task (UK GDPR Article 6(1)(e))" in text
-    assert "Substantial public interest, for special-category data (UK GDPR Article 9(2)(g))" in text
+    assert ("Substantial public interest, for special-category data (UK GDPR Article 9(2)(g))"
+            in text)
     assert "withdraw your consent" not in text  # nothing here rests on consent
     assert "(Age)" in text  # what the recruitment survey asked
     not_drawn_due = utcnow() + timedelta(days=60)
@@ -135,7 +137,8 @@ def test_respondents_legal_bases_from_the_people_file_are_all_shown(
         client: TestClient, engine: Engine) -> None:
     panel = drawn_panel(engine, respondents=4, panel=2, reserves=0)
     with db.session(engine, write=True) as session:
-        for i, respondent in enumerate(session.exec(select(Respondent).order_by(col(Respondent.id))).all()):
+        respondents = session.exec(select(Respondent).order_by(col(Respondent.id))).all()
+        for i, respondent in enumerate(respondents):
             respondent.legal_basis = "Public task" if i % 2 else "Consent (Article 6(1)(a))"
             session.add(respondent)
     text = text_of(client.get(f"/privacy/{panel.assembly_id}").text)
@@ -168,7 +171,7 @@ def test_every_public_and_member_page_links_both(
 
 def test_legal_bases_are_recognised_however_they_are_written() -> None:
     keys = [g.key for g in notice.grounds_in(["Art. 6 (1) (e) UK GDPR; Art 9(2)(g)"])]
-    assert keys == ["substantial_public_interest", "public_task"]
+    assert keys == ["public_task", "substantial_public_interest"]
     keys = [g.key for g in notice.grounds_in(["Explicit consent"])]
     assert keys == ["explicit_consent"]  # "consent" inside "explicit consent" is not Article 6
     keys = [g.key for g in notice.grounds_in(["consent", "legitimate interests"])]
