@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+import subprocess
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import pikepdf
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from assembly import db
 from assembly.app import create_app
 from assembly.assemblies.models import Assembly
+from assembly.invitations import letters
 from assembly.privacy import notice
 from assembly.recruitment.models import Respondent
 from assembly.settings import Settings
@@ -152,7 +155,7 @@ def test_an_assembly_that_does_not_exist_has_no_notice(client: TestClient) -> No
 
 
 def test_every_public_and_member_page_links_both(
-        client: TestClient, member_client: TestClient, engine: Engine, app: Starlette) -> None:
+        client: TestClient, member_client: TestClient, engine: Engine) -> None:
     panel = drawn_panel(engine, title="Our council, data and AI")
     home = client.get("/")
     assert "set-cookie" not in home.headers
@@ -177,3 +180,27 @@ def test_legal_bases_are_recognised_however_they_are_written() -> None:
     keys = [g.key for g in notice.grounds_in(["consent", "legitimate interests"])]
     assert keys == ["consent", "legitimate_interests"]
     assert notice.grounds_in(["Something the officer typed"]) == ()
+
+
+def test_a_letter_is_as_the_statement_says_and_gives_the_notice_address(tmp_path: Path) -> None:
+    """The statement says letters are tagged, titled, in a language, with their fonts embedded;
+    and each letter gives the privacy notice's address, as people would type it."""
+    head = letters.LetterHead(title="Our council, data and AI", question="How?",
+                              commissioning_body="Test City Council",
+                              privacy_notice=letters.printed_address(
+                                  "https://assembly.example.gov.uk", "/privacy/7"))
+    letter = letters.Letter(member_ref="R0001", name="Amira Testperson", address=("1 Quarry St",),
+                            postcode="L4 0TH", email="", link="https://assembly.example.gov.uk/i/x",
+                            code="K7QM-4XRT", code_page="assembly.example.gov.uk/invite",
+                            expires=datetime(2027, 1, 12))
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(letters.letters_pdf(head, [letter], today=date(2026, 12, 4)))
+    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert "Privacy notice: assembly.example.gov.uk/privacy/7" in text
+    with pikepdf.open(path) as pdf:
+        assert "/StructTreeRoot" in pdf.Root and str(pdf.Root.Lang) == "en-GB"
+        assert "Our council, data and AI" in str(pdf.docinfo.get("/Title", ""))
+    fonts = subprocess.run(["pdffonts", str(path)], check=True, capture_output=True,
+                           text=True).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
