@@ -75,6 +75,11 @@ VARIABLES: tuple[Variable, ...] = (
              "this below MINIPUBLIC_MAX_REQUEST_MB."),
     Variable("MINIPUBLIC_SITE_NAME", "site_name", "Minipublic",
              "Name shown in every page's header, e.g. the council's name."),
+    Variable("MINIPUBLIC_ACCESSIBILITY_CONTACT", "accessibility_contact", "(none)",
+             "Where people report an accessibility problem with the site or ask for a page in "
+             "another format, as shown in the accessibility statement: an e-mail address, a "
+             "phone number or a web address, e.g. `accessibility@example.gov.uk`. Without it the "
+             "statement sends people to the organisers' contact details in their letter."),
     Variable("MINIPUBLIC_OFFICER_IDLE_MINUTES", "officer_idle_minutes", "30",
              "An officer is signed out after this many minutes without a request."),
     Variable("MINIPUBLIC_OFFICER_SESSION_HOURS", "officer_session_hours", "12",
@@ -156,6 +161,7 @@ class Settings:
     max_request_mb: int = 41
     max_attachment_mb: int = 10
     site_name: str = "Minipublic"
+    accessibility_contact: str = ""
     officer_idle_minutes: int = 30
     officer_session_hours: int = 12
     member_idle_days: int = 14

@@ -1,4 +1,4 @@
-"""The public home page, the officers' list of assemblies, one assembly's overview and details, and its audit log."""
+"""The public home page and accessibility statement, the officers' list of assemblies, one assembly's overview and details, and its audit log."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from assembly.assemblies.views import officer, public
 
 routes: list[BaseRoute] = [
     Route("/", public.home, methods=["GET"], name="home"),
+    Route("/accessibility", public.accessibility, methods=["GET"], name="accessibility"),
     Route("/assemblies", officer.index, methods=["GET"], name="officer_home"),
     Route("/assemblies", officer.create, methods=["POST"], name="assembly_create"),
     Route("/assemblies/new", officer.new, methods=["GET"], name="assembly_new"),

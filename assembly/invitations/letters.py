@@ -53,11 +53,13 @@ class LetterHead:
     contact_email: str = ""
     contact_address: tuple[str, ...] = ()
     support_offer: str = ""
+    # Where the assembly's privacy notice is, as printed (no https://): every letter says so.
+    privacy_notice: str = ""
 
     @classmethod
-    def of(cls, assembly: Assembly, site_name: str) -> LetterHead:
+    def of(cls, assembly: Assembly, site_name: str, privacy_notice: str = "") -> LetterHead:
         """The assembly's letter head; letters come from the site's name when the assembly names
-        no commissioning body."""
+        no commissioning body. `privacy_notice` is the notice's address (see `printed_address`)."""
         return cls(
             title=assembly.title,
             question=assembly.question,
@@ -69,7 +71,13 @@ class LetterHead:
             contact_email=assembly.contact_email,
             contact_address=tuple(line for line in assembly.contact_address.split("\n") if line),
             support_offer=assembly.support_offer,
+            privacy_notice=privacy_notice,
         )
+
+
+def printed_address(public_address: str, path: str) -> str:
+    """A web address as a letter prints it: without the scheme nobody needs to type."""
+    return public_address.split("://", 1)[-1] + path
 
 
 @dataclass(frozen=True)

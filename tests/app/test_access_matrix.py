@@ -61,6 +61,9 @@ class Access:
 
 ACCESS: tuple[Access, ...] = (
     Access("home", "GET", EVERYONE),
+    Access("accessibility", "GET", EVERYONE),
+    Access("privacy_notices", "GET", EVERYONE),
+    Access("privacy_notice", "GET", EVERYONE),
     Access("login_page", "GET", EVERYONE),
     Access("login", "POST", EVERYONE),
     Access("logout", "POST", EVERYONE),

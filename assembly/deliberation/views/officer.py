@@ -504,7 +504,9 @@ async def reminder_letters(request: Request) -> Response:
 
     def load(session: Session) -> tuple[Round, Any, reminder_letters_module.Page, list[Any]]:
         assembly, item = _load_round(session, assembly_id, round_id)
-        return (item, letters.LetterHead.of(assembly, settings.site_name),
+        privacy = letters.printed_address(
+            settings.public_address, url(request, "privacy_notice", assembly_id=assembly_id))
+        return (item, letters.LetterHead.of(assembly, settings.site_name, privacy),
                 reminder_letters_module.page_of(assembly, item, now, home),
                 reminder_letters_module.recipients(
                     session, assembly_id, email_works=mail.configured(settings)))

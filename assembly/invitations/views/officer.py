@@ -171,6 +171,8 @@ async def _prepare(request: Request, actor: Actor, assembly_id: int,
                    confirmed: bool, *, action: str) -> Response:
     settings: Settings = request.app.state.settings
     token = _cookie(request)
+    privacy = letters.printed_address(
+        settings.public_address, url(request, "privacy_notice", assembly_id=assembly_id))
 
     def work(session: Session) -> _Outcome:
         assembly = assembly_or_404(session, assembly_id)
@@ -187,7 +189,7 @@ async def _prepare(request: Request, actor: Actor, assembly_id: int,
         except InvitationError as error:
             return _Outcome("error", _context(session, assembly, settings, {"form": str(error)}))
         return _Outcome("prepared", {}, prepared.batch.public_id,
-                        letters.LetterHead.of(assembly, settings.site_name),
+                        letters.LetterHead.of(assembly, settings.site_name, privacy),
                         _letters(session, request, prepared.issued))
 
     outcome = await db.run(request, work, write=True)

@@ -351,6 +351,8 @@ def test_reminder_letters_are_one_pdf_for_members_without_e_mail_and_hold_no_dem
         closes = times.in_words(item.closes_at, "Europe/London", t0)
     assert f"It closes on {closes}." in " ".join(text.split())
     assert "0151 496 0123" in text and "team@example.org" in text
+    privacy = "testserver" + path_for("privacy_notice", assembly_id=panel.assembly_id)
+    assert text.count(f"Privacy notice: {privacy}") == 5  # in every letter's foot
     for person in panel.members[:5]:
         assert person.name in text
     assert panel.members[5].name not in text, "not joined: their invitation is the letter"

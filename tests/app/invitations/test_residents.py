@@ -37,6 +37,7 @@ from assembly.settings import Settings
 from tests.app import servers
 from tests.app.builders import PASSWORD, Panel, drawn_panel, make_officer, synthetic
 from tests.app.flows import (
+    BASE_URL,
     DETAILS,
     TEST_SECRET,
     create_letters,
@@ -233,6 +234,9 @@ def test_every_letter_names_whom_to_contact_and_the_support_on_offer(
         assert "0151 496 0123" in flat and "assembly@example.org" in flat
         assert "1 Mann Island" in flat and "L3 1BP" in flat
         assert CONTACT["support_offer"] in flat
+        # Where the privacy notice is, as people type it (no scheme), in every letter's foot.
+        notice = BASE_URL.split("://", 1)[1] + f"/privacy/{panel.assembly_id}"
+        assert f"Privacy notice: {notice}" in flat
         assert ("Call us on 0151 496 0123 or e-mail assembly@example.org, or write to us at the "
                 f"address above, quoting your reference {row['member_ref']}.") in flat
         assert 'choose "I do not want to take part"' in flat
@@ -531,7 +535,8 @@ def test_a_letter_with_the_longest_contact_details_allowed_still_fits_one_page()
         contact_email="citizens.assembly@liverpoolcityregion-ca.gov.uk",
         contact_address=address,
         support_offer=("We pay your travel and childcare costs. " * 10)[
-            :details.LIMITS["support_offer"]])
+            :details.LIMITS["support_offer"]],
+        privacy_notice="citizens-assembly.liverpoolcityregion-ca.gov.uk/privacy/12345")
     letter = letters.Letter(
         member_ref="R0001", name="Amira Testperson-Longname",
         address=("Flat 12, Quarry Court", "10 Quarry Street", "Anfield", "Liverpool"),
@@ -542,3 +547,4 @@ def test_a_letter_with_the_longest_contact_details_allowed_still_fits_one_page()
     texts = page_texts(letters.letters_pdf(head, [letter], today=date(2026, 11, 28)))
     assert len(texts) == 1
     assert "Address line 6" in texts[0] and "Yours sincerely" in texts[0]
+    assert "liverpoolcityregion-ca.gov.uk/privacy/12345" in texts[0]
