@@ -4,7 +4,7 @@ audit log says who keyed in whose question and when, never its words."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -18,18 +18,10 @@ from assembly.deliberation import rounds
 from assembly.deliberation.models import Question, RoundKind
 from assembly.recruitment.models import Respondent
 from assembly.selection.models import Member
+from tests.app.clocks import T0, Clock
 from tests.app.flows import post_form
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 WORDS = "Who checks the computer before a family is visited?"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def test_an_officer_keys_in_a_question_given_by_phone(

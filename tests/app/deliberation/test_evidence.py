@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -34,9 +34,9 @@ from assembly.recruitment.models import Contact, Respondent
 from assembly.selection.models import Member, MemberStatus
 from assembly.settings import Settings
 from tests.app.builders import make_member
+from tests.app.clocks import T0, Clock
 from tests.app.flows import make_client, post_form, sign_in_member
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)   # Monday 8 March 2027, 9am in London
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 BRIEFING = {"title": "Data in adult social care", "summary": "How the council uses data.",
@@ -45,20 +45,6 @@ BRIEFING = {"title": "Data in adult social care", "summary": "How the council us
             "easy_read": "The council keeps notes about care.", "speaker_name": "Dr Amina Shah",
             "speaker_organisation": "University of Liverpool", "speaker_role": "Lecturer",
             "interests": "Funded by the Nuffield Foundation.", "video_url": "", "transcript": ""}
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
 
 
 @pytest.fixture

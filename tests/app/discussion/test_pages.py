@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -27,25 +27,11 @@ from assembly.recruitment.models import Contact
 from assembly.selection.models import Member, MemberStatus
 from assembly.settings import Settings
 from tests.app.builders import make_member
+from tests.app.clocks import T0, Clock
 from tests.app.flows import HTMX, make_client, post_form, sign_in_member
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)   # Monday 8 March 2027, 9am in London
 SEEDS = ("Data should stay in the UK.", "Publish every algorithm the council uses.",
          "A person should check every automated decision.")
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
 
 
 def join(engine: Engine, member: Member, name: str) -> None:

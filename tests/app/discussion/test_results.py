@@ -10,7 +10,7 @@ import random
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,9 +28,9 @@ from assembly.recruitment.models import Profile, Quota
 from assembly.selection.models import Member, MemberStatus
 from charter import polis
 from tests.app.builders import make_member
+from tests.app.clocks import T0, Clock
 from tests.app.flows import make_client, post_form, sign_in_member
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
 PEOPLE = 20
 # Age: 9 young, 8 middle, 3 older (a small cell); area: 10 and 10.
@@ -46,20 +46,6 @@ SEEDS = [
     "Data should never be sold to private companies.",
     "I am not sure what an algorithm is.",                                       # many pass
 ]
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
 
 
 def vote_of(person: int, number: int) -> VoteValue:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -38,26 +38,12 @@ from assembly.errors import Conflict
 from assembly.selection.models import Member, MemberStatus
 from assembly.settings import Settings
 from tests.app.builders import make_member
+from tests.app.clocks import T0, Clock
 from tests.app.flows import HTMX, make_client, post_form, sign_in_member
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 PRINCIPLE = {"title": "Open by default",
              "text": "The council publishes every way it uses data to make decisions.",
              "rationale": "Members wanted to know.", "theme": "transparency"}
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
 
 
 @pytest.fixture
