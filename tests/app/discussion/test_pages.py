@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -254,7 +254,8 @@ def test_voting_one_statement_at_a_time_without_javascript_and_with_htmx(
     with db.session(engine) as session:
         rows = session.exec(select(Vote).where(Vote.statement_id == by_number[shown].id)).all()
         history = session.exec(select(VoteRecord)
-                               .where(VoteRecord.statement_id == by_number[shown].id)).all()
+                               .where(VoteRecord.statement_id == by_number[shown].id)
+                               .order_by(col(VoteRecord.id))).all()
     assert [r.value for r in rows] == [0]
     assert [r.value for r in history] == [-1, 1, 0]
 
