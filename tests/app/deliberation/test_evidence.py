@@ -31,9 +31,9 @@ from assembly.deliberation.models import (
 )
 from assembly.privacy import personal_data
 from assembly.recruitment.models import Contact, Respondent
-from assembly.selection.models import Member, MemberStatus
+from assembly.selection.models import Member
 from assembly.settings import Settings
-from tests.app.builders import make_member
+from tests.app.builders import make_member, mark_joined, new_round
 from tests.app.clocks import T0, Clock
 from tests.app.flows import make_client, post_form, sign_in_member
 
@@ -52,17 +52,12 @@ def learn(clock: Clock, engine: Engine, member: Member) -> Round:
     """An open learn round of the member's assembly (which the member has joined, with a name
     and phone number on file)."""
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.learn, "Learning about data", "To learn.", "Read the briefings.",
             T0 - timedelta(days=1), T0 + timedelta(days=5)), actor="test")
-        joined = session.get(Member, member.id)
-        assert joined is not None
-        joined.status, joined.joined_at = MemberStatus.joined.value, T0 - timedelta(days=3)
+        mark_joined(session, member, T0 - timedelta(days=3))
         session.add(Contact(respondent_id=member.respondent_id, name="Pat Jones",
                             phone="0151 496 0000"))
-        session.add(joined)
         session.flush()
         session.expunge(item)
         return item
@@ -106,9 +101,7 @@ def test_a_briefing_with_problems_is_refused_field_by_field(
 def test_briefings_belong_to_learn_rounds(clock: Clock, engine: Engine, member: Member,
                                           officer_client: TestClient) -> None:
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        vote = rounds.create(session, assembly, rounds.Details(
+        vote = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.vote, "Vote", "To vote.", "Vote.", T0 + timedelta(days=9),
             T0 + timedelta(days=12)), actor="test")
     response = post_form(officer_client, f"/assemblies/{member.assembly_id}/rounds/{vote.id}/"

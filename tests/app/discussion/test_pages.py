@@ -24,9 +24,9 @@ from assembly.deliberation.models import Round, RoundKind
 from assembly.discussion import statements
 from assembly.discussion.models import Moderation, Statement, Vote, VoteRecord
 from assembly.recruitment.models import Contact
-from assembly.selection.models import Member, MemberStatus
+from assembly.selection.models import Member
 from assembly.settings import Settings
-from tests.app.builders import make_member
+from tests.app.builders import make_member, mark_joined, new_round
 from tests.app.clocks import T0, Clock
 from tests.app.flows import HTMX, make_client, post_form, sign_in_member
 
@@ -36,19 +36,14 @@ SEEDS = ("Data should stay in the UK.", "Publish every algorithm the council use
 
 def join(engine: Engine, member: Member, name: str) -> None:
     with db.session(engine, write=True) as session:
-        joined = session.get(Member, member.id)
-        assert joined is not None
-        joined.status, joined.joined_at = MemberStatus.joined.value, T0 - timedelta(days=3)
-        session.add(joined)
+        mark_joined(session, member, T0 - timedelta(days=3))
         session.add(Contact(respondent_id=member.respondent_id, name=name))
 
 
 def make_round(engine: Engine, assembly_id: int, moderation: Moderation = Moderation.strict,
                kind: RoundKind = RoundKind.discuss, later: timedelta = timedelta(0)) -> Round:
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, assembly_id, rounds.Details(
             kind, "Talking about data", "To find common ground.", "Vote on each statement.",
             T0 - timedelta(days=1) + later, T0 + timedelta(days=5) + later), actor="officer:1")
         if kind is RoundKind.discuss:
