@@ -13,13 +13,21 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from assembly import db
 from assembly.accounts import signin
 from assembly.accounts.models import Officer
 from assembly.assemblies.models import Assembly, AssemblyStatus
+from assembly.deliberation import rounds
 from assembly.deliberation.models import Round, RoundKind
-from assembly.drafting.models import Principle, PrincipleVersion
+from assembly.drafting.models import (
+    Amendment,
+    Comment,
+    DissentNote,
+    Principle,
+    PrincipleVersion,
+)
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.selection.models import (
     Draw,
@@ -244,3 +252,55 @@ def vote_world(engine: Engine, *, opens_at: datetime, closes_at: datetime, membe
             ids.append(principle.id)
         assert draft.id is not None and vote.id is not None
         return VoteWorld(panel, draft.id, vote.id, vote.public_id, ids)
+
+
+# --- rounds and joining, in the caller's session ------------------------------------------------
+
+def new_round(session: Session, assembly_id: int, details: rounds.Details, *,
+              actor: str = "test") -> Round:
+    """A round made by the rounds service, as an officer's form makes one, for an assembly known
+    by its id."""
+    assembly = session.get(Assembly, assembly_id)
+    assert assembly is not None
+    return rounds.create(session, assembly, details, actor=actor)
+
+
+def mark_joined(session: Session, member: Member, joined_at: datetime) -> None:
+    """The member accepted their place at `joined_at`."""
+    joined = session.get(Member, member.id)
+    assert joined is not None
+    joined.status, joined.joined_at = MemberStatus.joined.value, joined_at
+    session.add(joined)
+
+
+# --- a draft round with one of everything ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Drafting:
+    round: Round
+    principle: Principle
+    comment: Comment
+    amendment: Amendment
+    note: DissentNote
+
+
+def open_draft(session: Session, assembly_id: int, member_id: int, *, title: str,
+               closes_at: datetime) -> Drafting:
+    """An open draft round (opened a day ago) with a principle, and the member's comment,
+    amendment and dissent note on it: one row behind each drafting route, for tests that visit
+    every route. Written in the caller's session, beside the rest of its world."""
+    draft = Round(assembly_id=assembly_id, kind=RoundKind.draft.value, title=title,
+                  opens_at=utcnow() - timedelta(days=1), closes_at=closes_at)
+    session.add(draft)
+    session.flush()
+    principle = Principle(round_id=draft.id, title="Open by default", text="Publish it.")
+    session.add(principle)
+    session.flush()
+    comment = Comment(principle_id=principle.id, member_id=member_id, version=1,
+                      stance="support", text="Yes.")
+    amendment = Amendment(principle_id=principle.id, member_id=member_id, base_version=1,
+                          text="Publish it all.", reason="Clearer.")
+    note = DissentNote(principle_id=principle.id, member_id=member_id, text="No.")
+    session.add_all([comment, amendment, note])
+    session.flush()
+    return Drafting(draft, principle, comment, amendment, note)

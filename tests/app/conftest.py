@@ -10,7 +10,8 @@ alone), migrated once and emptied with one TRUNCATE between tests.
 
 The databases themselves are in `tests.app.databases`; what the fixtures build is in
 `tests.app.builders` (straight to the database) and `tests.app.flows` (through the app, over HTTP);
-the SMTP server behind `mailbox` is in `tests.app.mailbox`.
+the SMTP server behind `mailbox` is in `tests.app.mailbox`; the settable `clock` in
+`tests.app.clocks`.
 Test modules import helpers from those, never from this file or from each other.
 """
 
@@ -33,6 +34,7 @@ from assembly.app import create_app
 from assembly.selection.models import Member
 from assembly.settings import Settings
 from tests.app.builders import make_member, make_officer
+from tests.app.clocks import T0, Clock
 from tests.app.databases import TestDatabase
 from tests.app.flows import BASE_URL, TEST_SECRET, login, make_client, sign_in_member
 from tests.app.mailbox import Mailbox, running_mailbox, settings_for
@@ -84,6 +86,13 @@ def settings(database_url_and_engine: tuple[str, Engine], tmp_path: Path) -> Set
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> Starlette:
     return create_app(settings, engine=engine)
+
+
+@pytest.fixture
+def clock(app: Starlette) -> Clock:
+    """The app's clock, set to `tests.app.clocks.T0`; a test moves it with `clock.now = ...`."""
+    app.state.clock = Clock(T0)
+    return app.state.clock
 
 
 @pytest.fixture

@@ -34,13 +34,12 @@ from assembly.deliberation.models import (
     RoundKind,
 )
 from assembly.discussion.models import Statement, StatementStatus
-from assembly.drafting.models import Amendment, Comment, DissentNote, Principle
 from assembly.recruitment.models import Respondent
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from tests.app.builders import make_officer
+from tests.app.builders import make_officer, open_draft
 from tests.app.flows import login, make_client, post_form, sign_in_member
 
 ANONYMOUS, MEMBER, OFFICER, ADMIN = "anonymous", "member", "officer", "admin"
@@ -314,21 +313,9 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
                               normalised="a seed", status=StatementStatus.accepted.value)
         session.add(statement)
         # An open draft round with a principle, a comment, an amendment and a dissent note.
-        draft = Round(assembly_id=member.assembly_id, kind=RoundKind.draft.value,
-                      title="Drafting, for the access table", opens_at=utcnow() - timedelta(days=1),
-                      closes_at=utcnow() + timedelta(days=7))
-        session.add(draft)
-        session.flush()
-        principle = Principle(round_id=draft.id, title="Open by default", text="Publish it.")
-        session.add(principle)
-        session.flush()
-        comment = Comment(principle_id=principle.id, member_id=member.id, version=1,
-                          stance="support", text="Yes.")
-        amendment = Amendment(principle_id=principle.id, member_id=member.id, base_version=1,
-                              text="Publish it all.", reason="Clearer.")
-        note = DissentNote(principle_id=principle.id, member_id=member.id, text="No.")
-        session.add_all([comment, amendment, note])
-        session.flush()
+        drafting = open_draft(session, member.assembly_id, member.id or 0,
+                              title="Drafting, for the access table",
+                              closes_at=utcnow() + timedelta(days=7))
     return {"officer_id": other.id, "member_id": member.id, "assembly_id": member.assembly_id,
             "member_public_id": member.public_id, "token": "no-such-invitation",
             "respondent_id": respondent.public_id, "run_id": run.id,
@@ -339,10 +326,11 @@ def world(engine: Engine, settings: Settings, member: Member) -> dict[str, objec
             "attachment_id": attachment.id, "attachment_public_id": attachment.public_id,
             "question_id": question.id, "discuss_id": discuss.id,
             "discuss_public_id": discuss.public_id, "statement_id": statement.id,
-            "statement_public_id": statement.public_id, "draft_id": draft.id,
-            "draft_public_id": draft.public_id, "principle_id": principle.id,
-            "principle_public_id": principle.public_id, "comment_id": comment.id,
-            "amendment_id": amendment.id, "note_public_id": note.public_id}
+            "statement_public_id": statement.public_id, "draft_id": drafting.round.id,
+            "draft_public_id": drafting.round.public_id, "principle_id": drafting.principle.id,
+            "principle_public_id": drafting.principle.public_id,
+            "comment_id": drafting.comment.id, "amendment_id": drafting.amendment.id,
+            "note_public_id": drafting.note.public_id}
 
 
 def path_of(row: Access, world: dict[str, object]) -> str:

@@ -49,12 +49,11 @@ from assembly.deliberation.models import (
     RoundKind,
 )
 from assembly.discussion.models import Statement, StatementStatus
-from assembly.drafting.models import Amendment, Comment, DissentNote, Principle
 from assembly.routes import routes
 from assembly.selection.models import Member, SelectionRun
 from assembly.settings import Settings
 from assembly.tables import utcnow
-from tests.app.builders import drawn_panel, make_officer, synthetic
+from tests.app.builders import drawn_panel, make_officer, open_draft, synthetic
 from tests.app.flows import SAME_ORIGIN, create, make_client, upload
 
 ADMIN, MEMBER, ANONYMOUS = "admin", "member", "anonymous"
@@ -231,20 +230,8 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
                               normalised="a seed", status=StatementStatus.accepted.value)
         session.add_all([attachment, question, statement])
         # An open draft round with a principle, a comment, an amendment and a dissent note.
-        draft = Round(assembly_id=panel.assembly_id, kind=RoundKind.draft.value,
-                      title="Drafting", opens_at=utcnow() - timedelta(days=1), closes_at=start)
-        session.add(draft)
-        session.flush()
-        principle = Principle(round_id=draft.id, title="Open by default", text="Publish it.")
-        session.add(principle)
-        session.flush()
-        comment = Comment(principle_id=principle.id, member_id=member.id, version=1,
-                          stance="support", text="Yes.")
-        amendment = Amendment(principle_id=principle.id, member_id=member.id, base_version=1,
-                              text="Publish it all.", reason="Clearer.")
-        note = DissentNote(principle_id=principle.id, member_id=member.id, text="No.")
-        session.add_all([comment, amendment, note])
-        session.flush()
+        drafting = open_draft(session, panel.assembly_id, member.id or 0, title="Drafting",
+                              closes_at=start)
     clients = {role: make_client(app) for role in ROLES}
     for client in clients.values():
         client.__enter__()
@@ -266,9 +253,10 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
                   "attachment_id": str(attachment.id), "question_id": str(question.id),
                   "briefing": briefing.public_id, "attachment": attachment.public_id,
                   "statement_id": str(statement.id), "statement": statement.public_id,
-                  "principle_id": str(principle.id), "comment_id": str(comment.id),
-                  "amendment_id": str(amendment.id), "principle": principle.public_id,
-                  "note": note.public_id},
+                  "principle_id": str(drafting.principle.id),
+                  "comment_id": str(drafting.comment.id),
+                  "amendment_id": str(drafting.amendment.id),
+                  "principle": drafting.principle.public_id, "note": drafting.note.public_id},
         "loaded": {"assembly_id": str(loaded), "officer_id": str(colleague.id),
                    "token": "no-such-invitation", "batch_id": "no-such-batch"},
     }

@@ -1,22 +1,33 @@
 """What the browser tests drive: the `minipublic serve` subprocess, Debian's Chromium through
 Playwright (never a downloaded browser), and axe-core for accessibility. `conftest.py` turns these
-into fixtures; test modules import from here, never from `conftest.py`.
+into fixtures; test modules import from here, never from `conftest.py`. Also what many browser
+tests do the same way: reach the server's database, sign a member in with a one-time code or the
+officer with a password, and check that a page fits a phone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize
+from sqlalchemy.engine import Engine
+
+from assembly import db
+from assembly.invitations import returning
+from assembly.selection.models import Member
+from assembly.settings import from_env
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying to reach Google's servers, which
@@ -52,8 +63,47 @@ class Server:
 
     def command(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run `minipublic ARGS` against this server's database."""
-        return subprocess.run([sys.executable, "-m", "assembly.cli", *args], env=self.env,
-                              input=stdin, capture_output=True, text=True, timeout=120)
+        return subprocess.run([sys.executable, "-m", "assembly.cli", *args], check=False,
+                              env=self.env, input=stdin, capture_output=True, text=True, timeout=120)
+
+
+@contextlib.contextmanager
+def server_engine(server: Server) -> Iterator[Engine]:
+    """The server's own database, for building what a test needs straight into it."""
+    engine = db.make_engine(from_env(server.env, check=False).database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def sign_in_code(server: Server, member_id: int) -> str:
+    """A one-time code, as an officer makes one to read out on the phone."""
+    with server_engine(server) as engine, db.session(engine, write=True) as session:
+        member = session.get(Member, member_id)
+        assert member is not None
+        return returning.make_code(session, member, officer_id=None).code
+
+
+def sign_in_member(page: Page, server: Server, member_id: int, *,
+                   small_letters: bool = False) -> None:
+    """The member types a one-time code on /invite (in small letters if `small_letters`: codes
+    ignore case) and lands on their home page."""
+    code = sign_in_code(server, member_id)
+    page.goto("/invite")
+    page.get_by_label(re.compile("code", re.IGNORECASE)).first.fill(
+        code.lower() if small_letters else code)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/home$"))
+
+
+def sign_in_officer(page: Page) -> None:
+    """The officer the server was made with signs in on /login and lands on the assemblies."""
+    page.goto("/login")
+    page.get_by_label("E-mail address").fill(OFFICER_EMAIL)
+    page.get_by_label("Password").fill(OFFICER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/assemblies$"))
 
 
 def free_port() -> int:
@@ -101,6 +151,25 @@ def assert_fits(page: Page) -> None:
     """Nothing makes the whole page scroll sideways (a wide table scrolls in its own box)."""
     width, screen = page_width(page)
     assert width <= screen, f"{page.url} lays out {width} px wide on a {screen} px screen"
+
+
+def fits(page: Page, name: str, width: int = 390, *, laptop_too: bool = False) -> None:
+    """Laid out `width` px wide (844 high), the page does not scroll sideways. With
+    $MINIPUBLIC_TEST_SCREENSHOTS set, a full-page picture `{name}-{width}.png` goes there (to look
+    at), and with `laptop_too` one at 1280 px as well, checked the same way, before the page is set
+    back to `width`."""
+    folder = os.environ.get("MINIPUBLIC_TEST_SCREENSHOTS")
+    widths = (width, 1280) if folder and laptop_too else (width,)
+    for each in widths:
+        page.set_viewport_size({"width": each, "height": 844})
+        overflow = page.evaluate("document.documentElement.scrollWidth - "
+                                 "document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {each}px"
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{name}-{each}.png"), full_page=True)
+    if len(widths) > 1:
+        page.set_viewport_size({"width": width, "height": 844})
 
 
 class Accessibility:

@@ -15,51 +15,36 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from assembly import db
-from assembly.invitations import returning
-from assembly.selection.models import Member
-from assembly.settings import from_env
 from assembly.tables import utcnow
 from tests.app.builders import PRINCIPLES, VoteWorld, vote_world
-from tests.browser.harness import OFFICER_EMAIL, OFFICER_PASSWORD, Accessibility, Server
+from tests.browser.harness import (
+    Accessibility,
+    Server,
+    new_context,
+    server_engine,
+    sign_in_member,
+    sign_in_officer,
+)
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
 def scheduled(server: Server) -> Iterator[VoteWorld]:
     """A vote that opens tomorrow, so its ballot settings can still change."""
-    engine = db.make_engine(from_env(server.env, check=False).database_url)
-    try:
+    with server_engine(server) as engine:
         now = utcnow()
         yield vote_world(engine, opens_at=now + timedelta(days=1),
                          closes_at=now + timedelta(days=3))
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
 def world(server: Server) -> Iterator[VoteWorld]:
     """A vote that opened an hour ago, closing in two days, with six joined members."""
-    engine = db.make_engine(from_env(server.env, check=False).database_url)
-    try:
+    with server_engine(server) as engine:
         now = utcnow()
         yield vote_world(engine, opens_at=now - timedelta(hours=1),
                          closes_at=now + timedelta(days=2))
-    finally:
-        engine.dispose()
-
-
-def sign_in_code(server: Server, member_id: int) -> str:
-    engine = db.make_engine(from_env(server.env, check=False).database_url)
-    try:
-        with db.session(engine, write=True) as session:
-            member = session.get(Member, member_id)
-            assert member is not None
-            return returning.make_code(session, member, officer_id=None).code
-    finally:
-        engine.dispose()
 
 
 def look(page: Page, name: str) -> None:
@@ -77,19 +62,13 @@ def test_vote_key_in_seal_and_check_a_receipt_on_a_phone(
     suffix = "js" if javascript else "nojs"
 
     def context_page() -> Page:
-        context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                       locale="en-GB", viewport=PHONE)  # type: ignore[arg-type]
-        context.set_default_timeout(30_000)
+        context = new_context(chromium, server, javascript=javascript, viewport="phone")
         return context.new_page()
 
     # The member signs in and votes on every principle.
     member = context_page()
     try:
-        member.goto("/invite")
-        member.get_by_label(re.compile("code", re.IGNORECASE)).first.fill(
-            sign_in_code(server, world.member_ids[0]))
-        member.get_by_role("button", name="Continue").click()
-        member.wait_for_url(re.compile(r"/home$"))
+        sign_in_member(member, server, world.member_ids[0])
         member.goto(f"/home/rounds/{world.vote_public_id}")
         member.get_by_role("link", name="Go to your ballot").click()
         expect(member.get_by_role("heading", level=1)).to_have_text("Your ballot")
@@ -116,11 +95,7 @@ def test_vote_key_in_seal_and_check_a_receipt_on_a_phone(
     # The officer keys in a paper ballot with the keyboard only, then closes and releases.
     officer = context_page()
     try:
-        officer.goto("/login")
-        officer.get_by_label("E-mail address").fill(OFFICER_EMAIL)
-        officer.get_by_label("Password").fill(OFFICER_PASSWORD)
-        officer.get_by_role("button", name="Sign in").click()
-        officer.wait_for_url(re.compile(r"/assemblies$"))
+        sign_in_officer(officer)
         # Settings of a vote still to open: a shorter ballot on the three-option scale.
         officer.goto(f"/assemblies/{scheduled.assembly_id}/rounds/{scheduled.vote_round_id}"
                      "/ballot")

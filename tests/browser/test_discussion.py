@@ -8,11 +8,9 @@ axe-core violations. Screenshots go to $MINIPUBLIC_TEST_SCREENSHOTS when set (to
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -22,12 +20,18 @@ from assembly.assemblies.models import Assembly
 from assembly.deliberation import rounds
 from assembly.deliberation.models import RoundKind
 from assembly.discussion import statements
-from assembly.invitations import returning
 from assembly.recruitment.models import Respondent
 from assembly.selection.models import Member, MemberStatus
-from assembly.settings import from_env
 from assembly.tables import utcnow
-from tests.browser.harness import OFFICER_EMAIL, OFFICER_PASSWORD, Accessibility, Server
+from tests.browser.harness import (
+    Accessibility,
+    Server,
+    fits,
+    new_context,
+    server_engine,
+    sign_in_member,
+    sign_in_officer,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +59,9 @@ CHOICES = ("Agree", "Disagree", "Pass / unsure")
 def discussion(server: Server) -> Iterator[dict[str, tuple[int, int, int]]]:
     """For each run ("js", "nojs"), its own assembly with a joined member and an open discuss
     round holding 14 seed statements: (assembly id, round id, member id)."""
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
     now = utcnow()
     made = {}
-    try:
+    with server_engine(server) as engine:
         for run in ("js", "nojs"):
             with db.session(engine, write=True) as session:
                 assembly = Assembly(title=f"Assembly on Data and AI (discussion, {run})",
@@ -83,36 +85,7 @@ def discussion(server: Server) -> Iterator[dict[str, tuple[int, int, int]]]:
                     statements.seed(session, item, text, now, actor="test")
                 session.flush()
                 made[run] = (assembly.id or 0, item.id or 0, member.id or 0)
-    finally:
-        engine.dispose()
     yield made
-
-
-def sign_in_code(server: Server, member_id: int) -> str:
-    """A one-time code, as an officer makes one to read out on the phone."""
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
-    try:
-        with db.session(engine, write=True) as session:
-            member = session.get(Member, member_id)
-            assert member is not None
-            return returning.make_code(session, member, officer_id=None).code
-    finally:
-        engine.dispose()
-
-
-def fits(page: Page, name: str) -> None:
-    """The page fits the phone's width; with $MINIPUBLIC_TEST_SCREENSHOTS, screenshots."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - "
-                             "document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px"
-    folder = os.environ.get("MINIPUBLIC_TEST_SCREENSHOTS")
-    if folder:   # the phone as tested, and a laptop screen
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        for width in (390, 1280):
-            page.set_viewport_size({"width": width, "height": 844})
-            page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
-        page.set_viewport_size({"width": 390, "height": 844})
 
 
 def card_state(page: Page) -> tuple[int, int]:
@@ -130,22 +103,16 @@ def test_write_vote_and_change_a_vote_on_a_phone(
     suffix = "js" if javascript else "nojs"
     assembly_id, round_id, member_id = discussion[suffix]
     mine = f"Every letter from the council should say if AI was used ({suffix})."
-    context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                   locale="en-GB", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(30_000)
+    context = new_context(chromium, server, javascript=javascript, viewport="phone")
     page = context.new_page()
     try:
-        page.goto("/invite")
-        page.get_by_label(re.compile("code", re.IGNORECASE)).first.fill(
-            sign_in_code(server, member_id))
-        page.get_by_role("button", name="Continue").click()
-        page.wait_for_url(re.compile(r"/home$"))
+        sign_in_member(page, server, member_id)
         expect(page.get_by_text("0 of 14 statements voted on")).to_be_visible()
         page.get_by_role("link", name=re.compile("Vote on the statements")).click()
         page.wait_for_url(re.compile(r"/discuss$"))
         expect(page.get_by_text("How should the council use data and AI")).to_be_visible()
         axe.check(page, javascript=javascript)
-        fits(page, f"discuss-{suffix}")
+        fits(page, f"discuss-{suffix}", laptop_too=True)
 
         # A statement of their own: saved, waiting to be checked, shown in their list.
         page.get_by_label("Your statement").fill(mine)
@@ -171,7 +138,7 @@ def test_write_vote_and_change_a_vote_on_a_phone(
             assert number not in seen
             if turn == 5:
                 axe.check(page, javascript=javascript)
-                fits(page, f"voting-{suffix}")
+                fits(page, f"voting-{suffix}", laptop_too=True)
         assert left == 14 - VOTES
         if javascript:   # the card was swapped in place: no page load in between
             assert page.evaluate("window.stillTheSamePage") is True
@@ -185,7 +152,7 @@ def test_write_vote_and_change_a_vote_on_a_phone(
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Statement {first}")
         expect(page.get_by_role("button", name="Agree (your vote)")).to_be_visible()
         axe.check(page, javascript=javascript)
-        fits(page, f"statement-{suffix}")
+        fits(page, f"statement-{suffix}", laptop_too=True)
         page.get_by_role("button", name="Disagree", exact=True).click()
         page.wait_for_url(re.compile(r"/discuss(#voted)?$"))
         expect(page.get_by_role("status")).to_contain_text(
@@ -199,23 +166,17 @@ def test_write_vote_and_change_a_vote_on_a_phone(
         context.close()
 
     # An officer accepts the statement from the round's statements page.
-    context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                   locale="en-GB", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(30_000)
+    context = new_context(chromium, server, javascript=javascript, viewport="phone")
     try:
         officer = context.new_page()
-        officer.goto("/login")
-        officer.get_by_label("E-mail address").fill(OFFICER_EMAIL)
-        officer.get_by_label("Password").fill(OFFICER_PASSWORD)
-        officer.get_by_role("button", name="Sign in").click()
-        officer.wait_for_url(re.compile(r"/assemblies$"))
+        sign_in_officer(officer)
         officer.goto(f"/assemblies/{assembly_id}/rounds/{round_id}")
         officer.get_by_role("link", name="Statements and moderation").click()
         officer.get_by_role("link", name=re.compile(r"Waiting to be checked")).click()
         box = officer.locator(".statement-box", has_text=mine)
         expect(box).to_contain_text("From a member.")
         axe.check(officer, javascript=javascript)
-        fits(officer, f"officer-discuss-{suffix}")
+        fits(officer, f"officer-discuss-{suffix}", laptop_too=True)
         box.get_by_role("button", name=re.compile("Accept")).click()
         expect(officer.get_by_role("status")).to_contain_text("accepted")
         expect(officer.locator(".statement-box", has_text=mine)).to_contain_text("Accepted.")
@@ -225,6 +186,6 @@ def test_write_vote_and_change_a_vote_on_a_phone(
         expect(officer.get_by_role("group", name=re.compile(f"Statement {len(SEEDS) + 1}"))
                ).to_contain_text("Agree")
         axe.check(officer, javascript=javascript)
-        fits(officer, f"officer-paper-{suffix}")
+        fits(officer, f"officer-paper-{suffix}", laptop_too=True)
     finally:
         context.close()

@@ -7,11 +7,9 @@ history. No sideways scrolling, no serious axe-core violations on any page. Scre
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -22,12 +20,18 @@ from assembly.deliberation import rounds
 from assembly.deliberation.models import RoundKind
 from assembly.drafting import principles
 from assembly.drafting.models import Theme
-from assembly.invitations import returning
 from assembly.recruitment.models import Contact, Respondent
 from assembly.selection.models import Member, MemberStatus
-from assembly.settings import from_env
 from assembly.tables import utcnow
-from tests.browser.harness import OFFICER_EMAIL, OFFICER_PASSWORD, Accessibility, Server
+from tests.browser.harness import (
+    Accessibility,
+    Server,
+    fits,
+    new_context,
+    server_engine,
+    sign_in_member,
+    sign_in_officer,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -43,64 +47,32 @@ WORDING = {
 def drafting(server: Server) -> Iterator[tuple[int, str, int, dict[str, tuple[int, str]]]]:
     """An assembly with a joined member and an open draft round with two principles:
     (assembly id, round public id, member id, {run: (principle id, principle public id)})."""
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
     now = utcnow()
-    try:
-        with db.session(engine, write=True) as session:
-            assembly = Assembly(title="Assembly on Data and AI (drafting)",
-                                question="How should our council use data and AI?")
-            session.add(assembly)
-            session.flush()
-            respondent = Respondent(assembly_id=assembly.id, external_id="D1")
-            session.add(respondent)
-            session.flush()
-            session.add(Contact(respondent_id=respondent.id, name="Sam Okafor"))
-            member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
-                            status=MemberStatus.joined.value, joined_at=now)
-            session.add(member)
-            item = rounds.create(session, assembly, rounds.Details(
-                RoundKind.draft, "Writing the charter", "To agree the wording.",
-                "Read each principle, comment, and suggest better wording.",
-                now - timedelta(days=1), now + timedelta(days=10)), actor="test")
-            made = {}
-            for run, (title, text) in WORDING.items():
-                principle = principles.create(session, item, principles.Details(
-                    title, text, "Members said this again and again.", Theme.transparency),
-                    now, actor="test")
-                made[run] = (principle.id or 0, principle.public_id)
-            session.flush()
-            ids = (assembly.id or 0, item.public_id, member.id or 0, made)
-    finally:
-        engine.dispose()
+    with server_engine(server) as engine, db.session(engine, write=True) as session:
+        assembly = Assembly(title="Assembly on Data and AI (drafting)",
+                            question="How should our council use data and AI?")
+        session.add(assembly)
+        session.flush()
+        respondent = Respondent(assembly_id=assembly.id, external_id="D1")
+        session.add(respondent)
+        session.flush()
+        session.add(Contact(respondent_id=respondent.id, name="Sam Okafor"))
+        member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
+                        status=MemberStatus.joined.value, joined_at=now)
+        session.add(member)
+        item = rounds.create(session, assembly, rounds.Details(
+            RoundKind.draft, "Writing the charter", "To agree the wording.",
+            "Read each principle, comment, and suggest better wording.",
+            now - timedelta(days=1), now + timedelta(days=10)), actor="test")
+        made = {}
+        for run, (title, text) in WORDING.items():
+            principle = principles.create(session, item, principles.Details(
+                title, text, "Members said this again and again.", Theme.transparency),
+                now, actor="test")
+            made[run] = (principle.id or 0, principle.public_id)
+        session.flush()
+        ids = (assembly.id or 0, item.public_id, member.id or 0, made)
     yield ids
-
-
-def sign_in_code(server: Server, member_id: int) -> str:
-    """A one-time code, as an officer makes one to read out on the phone."""
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
-    try:
-        with db.session(engine, write=True) as session:
-            member = session.get(Member, member_id)
-            assert member is not None
-            return returning.make_code(session, member, officer_id=None).code
-    finally:
-        engine.dispose()
-
-
-def look(page: Page, name: str) -> None:
-    """Fits a 390 px phone; with $MINIPUBLIC_TEST_SCREENSHOTS, a picture at 390 and 1280 px."""
-    folder = os.environ.get("MINIPUBLIC_TEST_SCREENSHOTS")
-    for width in (390, 1280) if folder else (390,):
-        page.set_viewport_size({"width": width, "height": 844})
-        overflow = page.evaluate("document.documentElement.scrollWidth - "
-                                 "document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 390, "height": 844})
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
@@ -117,29 +89,23 @@ def test_comment_and_amend_on_a_phone(chromium: Browser, server: Server, axe: Ac
     cookies: list = []
 
     def member_context() -> Page:
-        context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                       locale="en-GB", viewport={"width": 390, "height": 844})
-        context.set_default_timeout(30_000)
+        context = new_context(chromium, server, javascript=javascript, viewport="phone")
         context.add_cookies(cookies)
         return context.new_page()
 
     page = member_context()
     try:
-        page.goto("/invite")
-        page.get_by_label(re.compile("code", re.IGNORECASE)).first.fill(
-            sign_in_code(server, member_id))
-        page.get_by_role("button", name="Continue").click()
-        page.wait_for_url(re.compile(r"/home$"))
+        sign_in_member(page, server, member_id)
         cookies.extend(page.context.cookies())
         page.goto(f"/home/rounds/{round_public_id}")
         page.get_by_role("link", name="Read and comment on the principles").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("The draft principles")
         axe.check(page, javascript=javascript)
-        look(page, f"drafting-list-{run}")
+        fits(page, f"drafting-list-{run}", laptop_too=True)
         page.get_by_role("link", name=title).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(title)
         axe.check(page, javascript=javascript)
-        look(page, f"drafting-principle-{run}")
+        fits(page, f"drafting-principle-{run}", laptop_too=True)
 
         # A comment with a stance; with JavaScript the thread is swapped in place.
         page.get_by_label("I have a concern").check()
@@ -158,31 +124,25 @@ def test_comment_and_amend_on_a_phone(chromium: Browser, server: Server, axe: Ac
         expect(page.get_by_role("status")).to_contain_text("Your amendment is sent")
         expect(page.get_by_text("Waiting for the assembly team.")).to_be_visible()
         axe.check(page, javascript=javascript)
-        look(page, f"drafting-after-{run}")
+        fits(page, f"drafting-after-{run}", laptop_too=True)
     finally:
         page.context.close()
 
     # An officer accepts it from the principle's page.
-    context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                   locale="en-GB", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(30_000)
+    context = new_context(chromium, server, javascript=javascript, viewport="phone")
     try:
         officer = context.new_page()
-        officer.goto("/login")
-        officer.get_by_label("E-mail address").fill(OFFICER_EMAIL)
-        officer.get_by_label("Password").fill(OFFICER_PASSWORD)
-        officer.get_by_role("button", name="Sign in").click()
-        officer.wait_for_url(re.compile(r"/assemblies$"))
+        sign_in_officer(officer)
         officer.goto(f"/assemblies/{assembly_id}/principles/{principle_id}")
         expect(officer.locator(".moderation")).to_contain_text("It should cover every service.")
         axe.check(officer, javascript=javascript)
-        look(officer, f"drafting-officer-principle-{run}")
+        fits(officer, f"drafting-officer-principle-{run}", laptop_too=True)
         officer.get_by_role("button", name="Accept as proposed").click()
         expect(officer.get_by_role("status")).to_contain_text("now version 2")
         officer.get_by_role("link", name=re.compile("Back to the principles")).click()
         expect(officer.get_by_role("heading", level=1)).to_contain_text("Principles of")
         axe.check(officer, javascript=javascript)
-        look(officer, f"drafting-officer-round-{run}")
+        fits(officer, f"drafting-officer-round-{run}", laptop_too=True)
     finally:
         context.close()
 
@@ -202,6 +162,6 @@ def test_comment_and_amend_on_a_phone(chromium: Browser, server: Server, axe: Ac
         page.get_by_role("link", name=re.compile("See everything that changed")).click()
         expect(page.get_by_role("heading", name="From version 1 to version 2")).to_be_visible()
         axe.check(page, javascript=javascript)
-        look(page, f"drafting-history-{run}")
+        fits(page, f"drafting-history-{run}", laptop_too=True)
     finally:
         page.context.close()

@@ -5,11 +5,9 @@ Screenshots go to $MINIPUBLIC_TEST_SCREENSHOTS when set (to look at them)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -18,12 +16,18 @@ from assembly import db
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import briefings, rounds, samples
 from assembly.deliberation.models import RoundKind
-from assembly.invitations import returning
 from assembly.recruitment.models import Contact, Respondent
 from assembly.selection.models import Member, MemberStatus
-from assembly.settings import from_env
 from assembly.tables import utcnow
-from tests.browser.harness import OFFICER_EMAIL, OFFICER_PASSWORD, Accessibility, Server
+from tests.browser.harness import (
+    Accessibility,
+    Server,
+    fits,
+    new_context,
+    server_engine,
+    sign_in_member,
+    sign_in_officer,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -32,62 +36,33 @@ pytestmark = pytest.mark.browser
 def library(server: Server) -> Iterator[tuple[int, int, str, int]]:
     """An assembly with a joined member and an open learn round holding three briefings:
     (assembly id, round id, round public id, the member's id)."""
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
     now = utcnow()
-    try:
-        with db.session(engine, write=True) as session:
-            assembly = Assembly(title="Assembly on Data and AI (evidence)",
-                                question="How should our council use data and AI?")
-            session.add(assembly)
-            session.flush()
-            respondent = Respondent(assembly_id=assembly.id, external_id="E1")
-            session.add(respondent)
-            session.flush()
-            session.add(Contact(respondent_id=respondent.id, name="Pat Jones",
-                                phone="0151 496 0000"))
-            member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
-                            status=MemberStatus.joined.value, joined_at=now)
-            session.add(member)
-            item = rounds.create(session, assembly, rounds.Details(
-                RoundKind.learn, "Data and AI in care, policing and the NHS",
-                "To hear the arguments for and against.", "Read the briefings. Ask the "
-                "speakers anything you want to know.", now - timedelta(days=1),
-                now + timedelta(days=10)), actor="test")
-            for sample in samples.SECOND_ROUND[:3]:
-                name, role, organisation = sample.speaker
-                briefings.create(session, item, briefings.Details(
-                    sample.title, sample.summary, sample.body, sample.easy_read, name,
-                    organisation, role, sample.interests, *sample.video), actor="test")
-            session.flush()
-            ids = (assembly.id or 0, item.id or 0, item.public_id, member.id or 0)
-    finally:
-        engine.dispose()
+    with server_engine(server) as engine, db.session(engine, write=True) as session:
+        assembly = Assembly(title="Assembly on Data and AI (evidence)",
+                            question="How should our council use data and AI?")
+        session.add(assembly)
+        session.flush()
+        respondent = Respondent(assembly_id=assembly.id, external_id="E1")
+        session.add(respondent)
+        session.flush()
+        session.add(Contact(respondent_id=respondent.id, name="Pat Jones",
+                            phone="0151 496 0000"))
+        member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
+                        status=MemberStatus.joined.value, joined_at=now)
+        session.add(member)
+        item = rounds.create(session, assembly, rounds.Details(
+            RoundKind.learn, "Data and AI in care, policing and the NHS",
+            "To hear the arguments for and against.", "Read the briefings. Ask the "
+            "speakers anything you want to know.", now - timedelta(days=1),
+            now + timedelta(days=10)), actor="test")
+        for sample in samples.SECOND_ROUND[:3]:
+            name, role, organisation = sample.speaker
+            briefings.create(session, item, briefings.Details(
+                sample.title, sample.summary, sample.body, sample.easy_read, name,
+                organisation, role, sample.interests, *sample.video), actor="test")
+        session.flush()
+        ids = (assembly.id or 0, item.id or 0, item.public_id, member.id or 0)
     yield ids
-
-
-def sign_in_code(server: Server, member_id: int) -> str:
-    """A one-time code, as an officer makes one to read out on the phone."""
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
-    try:
-        with db.session(engine, write=True) as session:
-            member = session.get(Member, member_id)
-            assert member is not None
-            return returning.make_code(session, member, officer_id=None).code
-    finally:
-        engine.dispose()
-
-
-def fits(page: Page, name: str, width: int = 390) -> None:
-    page.set_viewport_size({"width": width, "height": 844})
-    overflow = page.evaluate("document.documentElement.scrollWidth - "
-                             "document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
-    folder = os.environ.get("MINIPUBLIC_TEST_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
@@ -102,9 +77,7 @@ def test_read_ask_answer_on_a_phone(chromium: Browser, server: Server, axe: Acce
     cookies: list = []
 
     def member_context() -> Page:
-        context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                       locale="en-GB", viewport={"width": 390, "height": 844})
-        context.set_default_timeout(30_000)
+        context = new_context(chromium, server, javascript=javascript, viewport="phone")
         context.add_cookies(cookies)
         return context.new_page()
 
@@ -114,10 +87,7 @@ def test_read_ask_answer_on_a_phone(chromium: Browser, server: Server, axe: Acce
     try:
         page.goto("/invite")
         axe.check(page, javascript=javascript)
-        page.get_by_label(re.compile("code", re.IGNORECASE)).first.fill(
-            sign_in_code(server, member_id).lower())
-        page.get_by_role("button", name="Continue").click()
-        page.wait_for_url(re.compile(r"/home$"))
+        sign_in_member(page, server, member_id, small_letters=True)
         axe.check(page, javascript=javascript)
         fits(page, f"member-home-{suffix}")
         cookies.extend(page.context.cookies())
@@ -147,16 +117,10 @@ def test_read_ask_answer_on_a_phone(chromium: Browser, server: Server, axe: Acce
         page.context.close()
 
     # The officer answers it from the round view.
-    context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                   locale="en-GB", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(30_000)
+    context = new_context(chromium, server, javascript=javascript, viewport="phone")
     try:
         officer = context.new_page()
-        officer.goto("/login")
-        officer.get_by_label("E-mail address").fill(OFFICER_EMAIL)
-        officer.get_by_label("Password").fill(OFFICER_PASSWORD)
-        officer.get_by_role("button", name="Sign in").click()
-        officer.wait_for_url(re.compile(r"/assemblies$"))
+        sign_in_officer(officer)
         officer.goto(f"/assemblies/{assembly_id}/rounds/{round_id}")
         expect(officer.get_by_role("heading", name="Who has taken part")).to_be_visible()
         card = officer.locator(".moderation").filter(

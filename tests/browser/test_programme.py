@@ -4,14 +4,12 @@ violations. Screenshots go to $MINIPUBLIC_TEST_SCREENSHOTS when set (to look at 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlmodel import select
 
 from assembly import db, sessions
@@ -22,7 +20,14 @@ from assembly.recruitment.models import Respondent
 from assembly.selection.models import Member, MemberStatus
 from assembly.settings import from_env
 from assembly.tables import utcnow
-from tests.browser.harness import OFFICER_EMAIL, OFFICER_PASSWORD, Accessibility, Server
+from tests.browser.harness import (
+    Accessibility,
+    Server,
+    fits,
+    new_context,
+    server_engine,
+    sign_in_officer,
+)
 
 pytestmark = pytest.mark.browser
 TITLE = "Liverpool City Region Citizens' Assembly on Data and AI"
@@ -32,63 +37,47 @@ TITLE = "Liverpool City Region Citizens' Assembly on Data and AI"
 def programme(server: Server) -> Iterator[tuple[int, str]]:
     """An assembly with a member, a programme around now and two meetings, written to the
     server's own database; the member's session cookie."""
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
+    settings = from_env(server.env, check=False)   # the server's, to start a session it accepts
     now = utcnow()
-    try:
-        with db.session(engine, write=True) as session:
-            existing = session.exec(select(Assembly).where(Assembly.title == TITLE)).first()
-            assembly = existing or Assembly(title=TITLE, question="How should our council use "
-                                            "data and AI?")
-            session.add(assembly)
-            session.flush()
-            respondent = Respondent(assembly_id=assembly.id, external_id=f"B{now:%H%M%S%f}")
-            session.add(respondent)
-            session.flush()
-            member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
-                            status=MemberStatus.joined.value)
-            session.add(member)
-            session.flush()
-            if existing is None:
-                made = []
-                for kind, title, start, days in (
-                        (RoundKind.learn, "How councils use data today", -20, 14),
-                        (RoundKind.learn, "Data and AI in care, policing and the NHS", -5, 14),
-                        (RoundKind.discuss, "What matters to us", 9, 14),
-                        (RoundKind.vote, "Voting on the principles", 30, 7)):
-                    opens = now + timedelta(days=start)
-                    made.append(rounds.create(session, assembly, rounds.Details(
-                        kind, title, "To understand what the council does with data now.",
-                        "Read the short briefings. Each one says who wrote it and what they "
-                        "gain or lose. Ask the speakers anything you want to know.",
-                        opens, opens + timedelta(days=days)), actor="test"))
-                meetings.create(session, assembly, meetings.Details(
-                    "Weekend meeting: hearing from the speakers", now + timedelta(days=3),
-                    now + timedelta(days=3, hours=6), "Central Library, Picton Reading Room",
-                    "William Brown Street\nLiverpool\nL3 8EW", StepFree.yes,
-                    "Step-free entrance, lifts to every floor, a hearing loop and a quiet room.",
-                    "", (made[1].id or 0,)), actor="test")
-                meetings.create(session, assembly, meetings.Details(
-                    "Online evening", now + timedelta(days=6), now + timedelta(days=6, hours=1),
-                    "", "", StepFree.unknown, "", "https://meet.example.org/assembly-data-ai",
-                    ()), actor="test")
-            token = sessions.start(session, settings, member=member)
-            assembly_id = assembly.id or 0
-    finally:
-        engine.dispose()
+    with server_engine(server) as engine, db.session(engine, write=True) as session:
+        existing = session.exec(select(Assembly).where(Assembly.title == TITLE)).first()
+        assembly = existing or Assembly(title=TITLE, question="How should our council use "
+                                        "data and AI?")
+        session.add(assembly)
+        session.flush()
+        respondent = Respondent(assembly_id=assembly.id, external_id=f"B{now:%H%M%S%f}")
+        session.add(respondent)
+        session.flush()
+        member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
+                        status=MemberStatus.joined.value)
+        session.add(member)
+        session.flush()
+        if existing is None:
+            made = []
+            for kind, title, start, days in (
+                    (RoundKind.learn, "How councils use data today", -20, 14),
+                    (RoundKind.learn, "Data and AI in care, policing and the NHS", -5, 14),
+                    (RoundKind.discuss, "What matters to us", 9, 14),
+                    (RoundKind.vote, "Voting on the principles", 30, 7)):
+                opens = now + timedelta(days=start)
+                made.append(rounds.create(session, assembly, rounds.Details(
+                    kind, title, "To understand what the council does with data now.",
+                    "Read the short briefings. Each one says who wrote it and what they "
+                    "gain or lose. Ask the speakers anything you want to know.",
+                    opens, opens + timedelta(days=days)), actor="test"))
+            meetings.create(session, assembly, meetings.Details(
+                "Weekend meeting: hearing from the speakers", now + timedelta(days=3),
+                now + timedelta(days=3, hours=6), "Central Library, Picton Reading Room",
+                "William Brown Street\nLiverpool\nL3 8EW", StepFree.yes,
+                "Step-free entrance, lifts to every floor, a hearing loop and a quiet room.",
+                "", (made[1].id or 0,)), actor="test")
+            meetings.create(session, assembly, meetings.Details(
+                "Online evening", now + timedelta(days=6), now + timedelta(days=6, hours=1),
+                "", "", StepFree.unknown, "", "https://meet.example.org/assembly-data-ai",
+                ()), actor="test")
+        token = sessions.start(session, settings, member=member)
+        assembly_id = assembly.id or 0
     yield assembly_id, token
-
-
-def fits(page: Page, name: str, width: int) -> None:
-    """No sideways scrolling at this width; a screenshot to look at."""
-    page.set_viewport_size({"width": width, "height": 844})
-    overflow = page.evaluate("document.documentElement.scrollWidth - "
-                             "document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
-    folder = os.environ.get("MINIPUBLIC_TEST_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
@@ -96,10 +85,7 @@ def test_the_programme_on_a_phone(chromium: Browser, server: Server, axe: Access
                                   programme: tuple[int, str], javascript: bool) -> None:
     assembly_id, token = programme
     suffix = "js" if javascript else "nojs"
-    context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                   locale="en-GB", viewport={"width": 390, "height": 844},
-                                   accept_downloads=True)
-    context.set_default_timeout(30_000)
+    context = new_context(chromium, server, javascript=javascript, viewport="phone")
     try:
         # The member's home.
         context.add_cookies([{"name": "minipublic-session", "value": token,
@@ -127,11 +113,7 @@ def test_the_programme_on_a_phone(chromium: Browser, server: Server, axe: Access
 
         # The officer's programme: sign in, add a round through the form, move it up.
         page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("E-mail address").fill(OFFICER_EMAIL)
-        page.get_by_label("Password").fill(OFFICER_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r"/assemblies$"))
+        sign_in_officer(page)
         page.goto(f"/assemblies/{assembly_id}/programme")
         expect(page.get_by_role("heading", name="Programme", level=1)).to_be_visible()
         axe.check(page, javascript=javascript)

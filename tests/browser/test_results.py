@@ -5,26 +5,30 @@ Screenshots go to $MINIPUBLIC_TEST_SCREENSHOTS when set (to look at them)."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from assembly import db
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Round, RoundKind
 from assembly.discussion import samples
-from assembly.invitations import returning
 from assembly.recruitment.models import Profile, Quota, Respondent
 from assembly.selection.models import Member, MemberStatus
-from assembly.settings import from_env
 from assembly.tables import utcnow
-from tests.browser.harness import OFFICER_EMAIL, OFFICER_PASSWORD, Accessibility, Server
+from tests.browser.harness import (
+    Accessibility,
+    Server,
+    fits,
+    new_context,
+    server_engine,
+    sign_in_member,
+    sign_in_officer,
+)
 
 pytestmark = pytest.mark.browser
 ATTITUDES = ("Optimistic", "Worried", "Neutral", "Worried", "Optimistic", "Don't know")
@@ -36,71 +40,43 @@ def conversation(server: Server) -> Iterator[tuple[int, int, str, int]]:
     """An assembly of 30 joined members (with profiles) whose discuss round holds the demo's
     conversation, and one more open round of the same conversation whose results are released:
     (assembly id, open round id, released round's public id, a member's id)."""
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
     now = utcnow()
-    try:
-        with db.session(engine, write=True) as session:
-            assembly = Assembly(title="Assembly on Data and AI (results)",
-                                question="How should our council use data and AI?")
-            session.add(assembly)
+    with server_engine(server) as engine, db.session(engine, write=True) as session:
+        assembly = Assembly(title="Assembly on Data and AI (results)",
+                            question="How should our council use data and AI?")
+        session.add(assembly)
+        session.flush()
+        for position, (feature, values) in enumerate(
+                (("Attitude to AI", ("Optimistic", "Neutral", "Worried", "Don't know")),
+                 ("Area", AREAS))):
+            for value in values:
+                session.add(Quota(assembly_id=assembly.id, position=position,
+                                  feature=feature, value=value, min_count=0, max_count=30))
+        members = []
+        for n in range(30):
+            respondent = Respondent(assembly_id=assembly.id, external_id=f"D{n}")
+            session.add(respondent)
             session.flush()
-            for position, (feature, values) in enumerate(
-                    (("Attitude to AI", ("Optimistic", "Neutral", "Worried", "Don't know")),
-                     ("Area", AREAS))):
-                for value in values:
-                    session.add(Quota(assembly_id=assembly.id, position=position,
-                                      feature=feature, value=value, min_count=0, max_count=30))
-            members = []
-            for n in range(30):
-                respondent = Respondent(assembly_id=assembly.id, external_id=f"D{n}")
-                session.add(respondent)
-                session.flush()
-                session.add(Profile(respondent_id=respondent.id, values={
-                    "Attitude to AI": ATTITUDES[n % len(ATTITUDES)], "Area": AREAS[n % 3]}))
-                member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
-                                status=MemberStatus.joined.value, joined_at=now)
-                session.add(member)
-                members.append(member)
-            session.flush()
-            made: list[Round] = []
-            for title, opens in (("What matters to us (done)", now - timedelta(days=20)),
-                                 ("What matters to us", now - timedelta(days=3))):
-                item = rounds.create(session, assembly, rounds.Details(
-                    RoundKind.discuss, title, "To find out where members agree.",
-                    "Vote on each statement.", opens, opens + timedelta(days=10)), actor="test")
-                assert samples.add(session, item, min(now, item.closes_at - timedelta(hours=1)),
-                                   actor="test")
-                made.append(item)
-            done = made[0]
-            rounds.release_results(session, done, now, actor="test")
-            ids = (assembly.id or 0, made[1].id or 0, done.public_id, members[1].id or 0)
-    finally:
-        engine.dispose()
+            session.add(Profile(respondent_id=respondent.id, values={
+                "Attitude to AI": ATTITUDES[n % len(ATTITUDES)], "Area": AREAS[n % 3]}))
+            member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
+                            status=MemberStatus.joined.value, joined_at=now)
+            session.add(member)
+            members.append(member)
+        session.flush()
+        made: list[Round] = []
+        for title, opens in (("What matters to us (done)", now - timedelta(days=20)),
+                             ("What matters to us", now - timedelta(days=3))):
+            item = rounds.create(session, assembly, rounds.Details(
+                RoundKind.discuss, title, "To find out where members agree.",
+                "Vote on each statement.", opens, opens + timedelta(days=10)), actor="test")
+            assert samples.add(session, item, min(now, item.closes_at - timedelta(hours=1)),
+                               actor="test")
+            made.append(item)
+        done = made[0]
+        rounds.release_results(session, done, now, actor="test")
+        ids = (assembly.id or 0, made[1].id or 0, done.public_id, members[1].id or 0)
     yield ids
-
-
-def sign_in_code(server: Server, member_id: int) -> str:
-    settings = from_env(server.env, check=False)
-    engine = db.make_engine(settings.database_url)
-    try:
-        with db.session(engine, write=True) as session:
-            member = session.get(Member, member_id)
-            assert member is not None
-            return returning.make_code(session, member, officer_id=None).code
-    finally:
-        engine.dispose()
-
-
-def fits(page: Page, name: str, width: int) -> None:
-    page.set_viewport_size({"width": width, "height": 844})
-    overflow = page.evaluate("document.documentElement.scrollWidth - "
-                             "document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}px"
-    folder = os.environ.get("MINIPUBLIC_TEST_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
@@ -109,16 +85,10 @@ def test_a_member_reads_the_released_results_on_a_phone(
         conversation: tuple[int, int, str, int], javascript: bool) -> None:
     _, _, released, member_id = conversation
     suffix = "js" if javascript else "nojs"
-    context = chromium.new_context(base_url=server.url, java_script_enabled=javascript,
-                                   locale="en-GB", viewport={"width": 390, "height": 844})
-    context.set_default_timeout(30_000)
+    context = new_context(chromium, server, javascript=javascript, viewport="phone")
     try:
         page = context.new_page()
-        page.goto("/invite")
-        page.get_by_label(re.compile("code", re.IGNORECASE)).first.fill(
-            sign_in_code(server, member_id))
-        page.get_by_role("button", name="Continue").click()
-        page.wait_for_url(re.compile(r"/home$"))
+        sign_in_member(page, server, member_id)
         page.goto(f"/home/rounds/{released}")
         page.get_by_role("link", name="See the results").click()
         expect(page.get_by_role("heading", level=1)).to_have_text(
@@ -138,16 +108,10 @@ def test_an_officer_sees_live_results_on_a_laptop(
         chromium: Browser, server: Server, axe: Accessibility,
         conversation: tuple[int, int, str, int]) -> None:
     assembly_id, round_id, _, _ = conversation
-    context = chromium.new_context(base_url=server.url, locale="en-GB",
-                                   viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
+    context = new_context(chromium, server, javascript=True)   # a laptop screen
     try:
         page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("E-mail address").fill(OFFICER_EMAIL)
-        page.get_by_label("Password").fill(OFFICER_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r"/assemblies$"))
+        sign_in_officer(page)
         page.goto(f"/assemblies/{assembly_id}/rounds/{round_id}")
         page.get_by_role("link", name="Live results").click()
         expect(page.get_by_text("these results change as members vote")).to_be_visible()

@@ -4,7 +4,7 @@ audit log says who keyed in whose question and when, never its words."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -12,33 +12,23 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from assembly import db
-from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Question, RoundKind
 from assembly.recruitment.models import Respondent
 from assembly.selection.models import Member
+from tests.app.builders import new_round
+from tests.app.clocks import T0, Clock
 from tests.app.flows import post_form
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 WORDS = "Who checks the computer before a family is visited?"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def test_an_officer_keys_in_a_question_given_by_phone(
         app: Starlette, engine: Engine, member: Member, officer_client: TestClient) -> None:
     app.state.clock = Clock(T0)
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.learn, "Learning about data", "To learn.", "Read the briefings.",
             T0 - timedelta(days=1), T0 + timedelta(days=5)), actor="test")
         reference = session.get(Respondent, member.respondent_id).external_id  # type: ignore[union-attr]

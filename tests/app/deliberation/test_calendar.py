@@ -5,7 +5,7 @@ character, escaped text, UTC times with Z, and the properties every event must h
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -17,21 +17,13 @@ from assembly.assemblies.models import Assembly
 from assembly.deliberation import ics, meetings, rounds
 from assembly.deliberation.models import Meeting, RoundKind, StepFree
 from assembly.selection.models import Member
+from tests.app.clocks import T0, Clock
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 NAME = re.compile(r"[A-Za-z0-9-]+")
 UTC_TIME = re.compile(r"\d{8}T\d{6}Z")
 TEXT_PROPERTIES = {"SUMMARY", "DESCRIPTION", "LOCATION", "X-WR-CALNAME"}
 ADDRESS = "Salle des fêtes, 12 rue de l'Église\nÉtage 1; entrée côté parc, près du café ☕"
 NOTES = "Hearing loop; quiet room\\rest area, accessible toilet.\nBus 14, 27 and 82 stop outside."
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def unescape(value: str) -> str:

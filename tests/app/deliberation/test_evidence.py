@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -31,12 +31,12 @@ from assembly.deliberation.models import (
 )
 from assembly.privacy import personal_data
 from assembly.recruitment.models import Contact, Respondent
-from assembly.selection.models import Member, MemberStatus
+from assembly.selection.models import Member
 from assembly.settings import Settings
-from tests.app.builders import make_member
+from tests.app.builders import make_member, mark_joined, new_round
+from tests.app.clocks import T0, Clock
 from tests.app.flows import make_client, post_form, sign_in_member
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)   # Monday 8 March 2027, 9am in London
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 BRIEFING = {"title": "Data in adult social care", "summary": "How the council uses data.",
@@ -47,36 +47,17 @@ BRIEFING = {"title": "Data in adult social care", "summary": "How the council us
             "interests": "Funded by the Nuffield Foundation.", "video_url": "", "transcript": ""}
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
-
-
 @pytest.fixture
 def learn(clock: Clock, engine: Engine, member: Member) -> Round:
     """An open learn round of the member's assembly (which the member has joined, with a name
     and phone number on file)."""
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.learn, "Learning about data", "To learn.", "Read the briefings.",
             T0 - timedelta(days=1), T0 + timedelta(days=5)), actor="test")
-        joined = session.get(Member, member.id)
-        assert joined is not None
-        joined.status, joined.joined_at = MemberStatus.joined.value, T0 - timedelta(days=3)
+        mark_joined(session, member, T0 - timedelta(days=3))
         session.add(Contact(respondent_id=member.respondent_id, name="Pat Jones",
                             phone="0151 496 0000"))
-        session.add(joined)
         session.flush()
         session.expunge(item)
         return item
@@ -120,9 +101,7 @@ def test_a_briefing_with_problems_is_refused_field_by_field(
 def test_briefings_belong_to_learn_rounds(clock: Clock, engine: Engine, member: Member,
                                           officer_client: TestClient) -> None:
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        vote = rounds.create(session, assembly, rounds.Details(
+        vote = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.vote, "Vote", "To vote.", "Vote.", T0 + timedelta(days=9),
             T0 + timedelta(days=12)), actor="test")
     response = post_form(officer_client, f"/assemblies/{member.assembly_id}/rounds/{vote.id}/"

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from assembly import db
@@ -23,23 +22,8 @@ from assembly.deliberation.models import (
     StepFree,
 )
 from assembly.selection.models import Member
+from tests.app.clocks import T0, Clock
 from tests.app.flows import post_form
-
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)   # Monday 8 March 2027, 9am in London
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
 
 
 @pytest.fixture

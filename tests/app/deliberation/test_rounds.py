@@ -22,27 +22,10 @@ from assembly.audit import AuditEvent
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Round, RoundKind, RoundState, RoundTransition
 from assembly.selection.models import Member
+from tests.app.clocks import T0, Clock
 from tests.app.flows import post_form
 
-# Monday 8 March 2027, 09:00 in London (GMT, so the same in UTC).
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
-
-
-class Clock:
-    """What the app takes as now; a test moves it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
 
 
 def add_round(engine: Engine, assembly_id: int, *, kind: str = "learn", title: str = "Learning",

@@ -22,17 +22,8 @@ from assembly.deliberation import rounds, schedule
 from assembly.deliberation.models import Round, RoundKind, Transition
 from assembly.selection.models import Member
 from assembly.settings import Settings
+from tests.app.clocks import T0, Clock
 from tests.app.flows import make_client, run_command, sign_in_member
-
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def add_round(engine: Engine, assembly_id: int, title: str, opens: datetime,

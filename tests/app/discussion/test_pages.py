@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -24,45 +24,26 @@ from assembly.deliberation.models import Round, RoundKind
 from assembly.discussion import statements
 from assembly.discussion.models import Moderation, Statement, Vote, VoteRecord
 from assembly.recruitment.models import Contact
-from assembly.selection.models import Member, MemberStatus
+from assembly.selection.models import Member
 from assembly.settings import Settings
-from tests.app.builders import make_member
+from tests.app.builders import make_member, mark_joined, new_round
+from tests.app.clocks import T0, Clock
 from tests.app.flows import HTMX, make_client, post_form, sign_in_member
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)   # Monday 8 March 2027, 9am in London
 SEEDS = ("Data should stay in the UK.", "Publish every algorithm the council uses.",
          "A person should check every automated decision.")
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
-
-
 def join(engine: Engine, member: Member, name: str) -> None:
     with db.session(engine, write=True) as session:
-        joined = session.get(Member, member.id)
-        assert joined is not None
-        joined.status, joined.joined_at = MemberStatus.joined.value, T0 - timedelta(days=3)
-        session.add(joined)
+        mark_joined(session, member, T0 - timedelta(days=3))
         session.add(Contact(respondent_id=member.respondent_id, name=name))
 
 
 def make_round(engine: Engine, assembly_id: int, moderation: Moderation = Moderation.strict,
                kind: RoundKind = RoundKind.discuss, later: timedelta = timedelta(0)) -> Round:
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, assembly_id, rounds.Details(
             kind, "Talking about data", "To find common ground.", "Vote on each statement.",
             T0 - timedelta(days=1) + later, T0 + timedelta(days=5) + later), actor="officer:1")
         if kind is RoundKind.discuss:
@@ -268,7 +249,8 @@ def test_voting_one_statement_at_a_time_without_javascript_and_with_htmx(
     with db.session(engine) as session:
         rows = session.exec(select(Vote).where(Vote.statement_id == by_number[shown].id)).all()
         history = session.exec(select(VoteRecord)
-                               .where(VoteRecord.statement_id == by_number[shown].id)).all()
+                               .where(VoteRecord.statement_id == by_number[shown].id)
+                               .order_by(col(VoteRecord.id))).all()
     assert [r.value for r in rows] == [0]
     assert [r.value for r in history] == [-1, 1, 0]
 

@@ -10,7 +10,7 @@ import random
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,10 +27,10 @@ from assembly.discussion.models import Moderation, VoteValue
 from assembly.recruitment.models import Profile, Quota
 from assembly.selection.models import Member, MemberStatus
 from charter import polis
-from tests.app.builders import make_member
+from tests.app.builders import make_member, new_round
+from tests.app.clocks import T0, Clock
 from tests.app.flows import make_client, post_form, sign_in_member
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
 PEOPLE = 20
 # Age: 9 young, 8 middle, 3 older (a small cell); area: 10 and 10.
@@ -46,20 +46,6 @@ SEEDS = [
     "Data should never be sold to private companies.",
     "I am not sure what an algorithm is.",                                       # many pass
 ]
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
 
 
 def vote_of(person: int, number: int) -> VoteValue:
@@ -299,9 +285,7 @@ def test_results_of_a_round_that_is_not_a_discuss_round_are_not_found(
         clock: Clock, engine: Engine, member: Member, officer_client: TestClient,
         member_client: TestClient) -> None:
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.learn, "Learning", "To learn.", "Read.", T0 - timedelta(days=1),
             T0 + timedelta(days=5)), actor="officer:1")
         session.flush()
@@ -359,9 +343,7 @@ def test_the_demo_conversation_is_added_once_and_only_to_an_open_round(
 def test_a_round_without_votes_says_so(clock: Clock, engine: Engine, member: Member,
                                        officer_client: TestClient) -> None:
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.discuss, "Quiet", "To talk.", "Vote.", T0 - timedelta(days=1),
             T0 + timedelta(days=5)), actor="test")
         session.flush()

@@ -26,7 +26,7 @@ from assembly.discussion.models import (
     VoteValue,
 )
 from assembly.selection.models import Member
-from tests.app.builders import make_member
+from tests.app.builders import make_member, new_round
 
 T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 
@@ -34,9 +34,7 @@ T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 def discuss_round(engine: Engine, member: Member, moderation: Moderation = Moderation.strict
                   ) -> Round:
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.discuss, "Talking about data", "To find common ground.", "Vote on each.",
             T0 - timedelta(days=1), T0 + timedelta(days=5)), actor="officer:1")
         statements.configure(session, item, "How should the council use data?",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -35,44 +35,25 @@ from assembly.drafting.models import (
     PrincipleView,
 )
 from assembly.errors import Conflict
-from assembly.selection.models import Member, MemberStatus
+from assembly.selection.models import Member
 from assembly.settings import Settings
-from tests.app.builders import make_member
+from tests.app.builders import make_member, mark_joined, new_round
+from tests.app.clocks import T0, Clock
 from tests.app.flows import HTMX, make_client, post_form, sign_in_member
 
-T0 = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 PRINCIPLE = {"title": "Open by default",
              "text": "The council publishes every way it uses data to make decisions.",
              "rationale": "Members wanted to know.", "theme": "transparency"}
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock(app: Starlette) -> Clock:
-    app.state.clock = Clock(T0)
-    return app.state.clock
 
 
 @pytest.fixture
 def draft(clock: Clock, engine: Engine, member: Member) -> Round:
     """A draft round of the member's assembly, open from a day ago for five days."""
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, member.assembly_id)
-        assert assembly is not None
-        item = rounds.create(session, assembly, rounds.Details(
+        item = new_round(session, member.assembly_id, rounds.Details(
             RoundKind.draft, "Drafting the charter", "To write it.", "Comment and amend.",
             T0 - timedelta(days=1), T0 + timedelta(days=5)), actor="test")
-        joined = session.get(Member, member.id)
-        assert joined is not None
-        joined.status, joined.joined_at = MemberStatus.joined.value, T0 - timedelta(days=3)
-        session.add(joined)
+        mark_joined(session, member, T0 - timedelta(days=3))
         session.flush()
         session.expunge(item)
         return item
@@ -147,9 +128,7 @@ def test_officers_write_edit_order_and_link_principles(
 
     # Link the statements of a discuss round that inspired it; a rejected one cannot be linked.
     with db.session(engine, write=True) as session:
-        assembly = session.get(Assembly, draft.assembly_id)
-        assert assembly is not None
-        talk = rounds.create(session, assembly, rounds.Details(
+        talk = new_round(session, draft.assembly_id, rounds.Details(
             RoundKind.discuss, "Talking", "To talk.", "Vote.", T0 - timedelta(days=9),
             T0 - timedelta(days=2)), actor="test")
         for words in ("Say when a computer decided.", "Tell us what data you keep.",
