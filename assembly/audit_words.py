@@ -383,6 +383,23 @@ SENTENCES: dict[str, Writer] = {
              f"{_plural(d.get('votes'), 'vote')}"),)),
     "statement.accepted": lambda d, n: Sentence(
         f"Statement {_number(d.get('statement'))} in “{d.get('round_title')}” accepted"),
+    "question.keyed_in": lambda d, n: Sentence(
+        f"Question of {n.person(d.get('member'))} in “{d.get('round_title')}” keyed in from "
+        f"{'paper' if d.get('channel') == 'paper' else 'a phone call'}"),
+    "ballots.configured": lambda d, n: Sentence(
+        f"Ballot of “{d.get('round_title')}” set up", (
+            (f"{_plural(d.get('principles'), 'principle')}, {d.get('scale')} scale, rule: "
+            f"{str(d.get('rule') or '').replace('_', ' ')}"),
+            "Changed: " + ", ".join(str(f).replace("_", " ") for f in d.get("fields") or ()))),
+    "ballots.keyed_in": lambda d, n: Sentence(
+        f"Ballot of {n.person(d.get('member'))} in “{d.get('round_title')}” keyed in from "
+        f"{'paper' if d.get('channel') == 'paper' else 'a phone call'}", (
+            f"{_plural(d.get('principles'), 'principle')} answered; what it said is secret",)),
+    "ballots.sealed": lambda d, n: Sentence(
+        f"Ballots of “{d.get('round_title')}” sealed", (
+            (f"{_plural(d.get('voters'), 'member')} of {d.get('eligible')} voted; "
+            f"{_plural(d.get('ballots'), 'ballot')} counted, no longer linked to anyone"),
+            f"Fingerprint (sha256) of the sealed ballots: {d.get('digest')}")),
     "statement.rejected": lambda d, n: Sentence(
         f"Statement {_number(d.get('statement'))} in “{d.get('round_title')}” rejected",
         (f"Reason given to the author: {d.get('reason')}",)),

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Mount, Router
 from assembly.accounts.routes import routes as accounts
 from assembly.assemblies.routes import routes as assemblies
 from assembly.assets import STATIC, VersionedStaticFiles
+from assembly.ballots.routes import routes as ballots
 from assembly.deliberation.routes import routes as deliberation
 from assembly.discussion.routes import routes as discussion
 from assembly.drafting.routes import routes as drafting
@@ -30,6 +31,7 @@ routes: list[BaseRoute] = [
     *deliberation,
     *discussion,
     *drafting,
+    *ballots,
     *privacy,
     Mount(STATIC_PATH, VersionedStaticFiles(directory=STATIC), name="static"),
 ]

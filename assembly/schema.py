@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 from assembly import audit, outbox  # noqa: F401
 from assembly.accounts import models as accounts  # noqa: F401
 from assembly.assemblies import models as assemblies  # noqa: F401
+from assembly.ballots import models as ballots  # noqa: F401
 from assembly.deliberation import models as deliberation  # noqa: F401
 from assembly.discussion import models as discussion  # noqa: F401
 from assembly.drafting import models as drafting  # noqa: F401

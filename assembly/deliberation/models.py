@@ -256,3 +256,5 @@ class Question(SQLModel, table=True):
     answered_at: datetime | None = when(nullable=True)
     asked_at: datetime = when()
     moderated_at: datetime | None = when(nullable=True)
+    channel: str = Field(default="online", max_length=16)   # or "paper", "phone": keyed in
+    entered_by: str = Field(default="", max_length=200)     # the officer who keyed it in

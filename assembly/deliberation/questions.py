@@ -5,12 +5,17 @@ Officers publish or reject each question, merge duplicates into one, and publish
 answer on their behalf. Members see every published question and its answer, never who asked;
 officers see who asked, to follow up. Asking is not written to the audit log (it would tie a
 member to a question in a log kept for years); moderating is.
+
+Paper and phone: an officer can key in a question a member gave on paper or by phone. It is
+marked with its channel and the officer, and the audit log says who keyed in whose question and
+when (never its words, which are the member's).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assembly import audit, forms
@@ -23,12 +28,14 @@ from assembly.deliberation.models import (
     RoundKind,
 )
 from assembly.errors import ActionableError, Conflict
-from assembly.recruitment.models import Contact
+from assembly.recruitment.models import Contact, Respondent
 from assembly.selection.models import Member
 from assembly.tables import row_id, utcnow
 
 LIMIT = 1000
 ANSWER_LIMIT = 5000
+ONLINE = "online"
+ASSISTED = ("paper", "phone")   # how a member gave a question an officer keyed in
 
 
 class QuestionError(ActionableError):
@@ -42,8 +49,10 @@ def check_text(text: str) -> str | None:
 
 
 def ask(session: Session, round_item: Round, member_id: int, text: str,
-        briefing: Briefing | None, now: datetime) -> Question:
-    """A member's question, waiting for an officer; refused unless the round is open now."""
+        briefing: Briefing | None, now: datetime, *, channel: str = ONLINE,
+        entered_by: str = "") -> Question:
+    """A member's question, waiting for an officer; refused unless the round is open now.
+    With `channel` "paper" or "phone", `entered_by` is the officer who keyed it in."""
     if RoundKind(round_item.kind) is not RoundKind.learn:
         raise QuestionError("Questions to the speakers belong to learn rounds.")
     rounds.require_open(session, round_item, now)
@@ -52,11 +61,37 @@ def ask(session: Session, round_item: Round, member_id: int, text: str,
         raise QuestionError(problem, field="text")
     if briefing is not None and briefing.round_id != round_item.id:
         raise QuestionError("Choose one of this round's briefings, or none.", field="briefing")
+    if channel != ONLINE and (channel not in ASSISTED or not entered_by):
+        raise QuestionError("Say whether the member gave the question on paper or by phone.",
+                            field="channel")
     question = Question(round_id=row_id(round_item.id), member_id=member_id, text=text,
-                        briefing_id=briefing.id if briefing is not None else None, asked_at=now)
+                        briefing_id=briefing.id if briefing is not None else None, asked_at=now,
+                        channel=channel, entered_by=entered_by)
     session.add(question)
     session.flush()
+    if channel != ONLINE:
+        member = session.get(Member, member_id)
+        audit.record(session, round_item.assembly_id, entered_by, "question.keyed_in", {
+            **_event(round_item, question), "channel": channel,
+            "member": member.public_id if member is not None else ""})
     return question
+
+
+def member_by_reference(session: Session, round_item: Round, reference: str) -> int:
+    """The member of the round's assembly with this reference (the people file's id, any case),
+    for an officer keying in what they gave on paper or by phone."""
+    if not reference:
+        raise QuestionError("Type the member's reference, for example R0007.",
+                            field="reference")
+    found = session.exec(select(Member.id)
+                         .join(Respondent, col(Respondent.id) == col(Member.respondent_id))
+                         .where(Member.assembly_id == round_item.assembly_id,
+                                sa.func.upper(Respondent.external_id) == reference.upper())
+                         ).first()
+    if found is None:
+        raise QuestionError(f"No member of this assembly has the reference “{reference}”.",
+                            field="reference")
+    return row_id(found)
 
 
 def of_round(session: Session, round_id: int) -> list[Question]:

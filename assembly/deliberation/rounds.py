@@ -14,7 +14,7 @@ because the log would then say it opened at a moment when nobody could see it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,6 +41,17 @@ STATE_LABELS = {RoundState.scheduled: "Scheduled", RoundState.open: "Open",
 LIMITS = {"title": 200, "purpose": 2000, "instructions": 5000}
 LABELS = {"title": "The title", "purpose": "The purpose", "instructions": "The instructions"}
 REASON_LIMIT = 1000
+
+
+# Why a closed round may not reopen, from rooms later in the journey (a sealed vote): each
+# returns a message, or None. Rooms add theirs with `refuse_reopening` when their routes load.
+ReopenCheck = Callable[[Session, Round], "str | None"]
+REOPEN_CHECKS: list[ReopenCheck] = []
+
+
+def refuse_reopening(check_round: ReopenCheck) -> None:
+    if check_round not in REOPEN_CHECKS:
+        REOPEN_CHECKS.append(check_round)
 
 
 class RoundError(ActionableError):
@@ -318,6 +329,7 @@ def close_early(session: Session, item: Round, now: datetime, *, actor: str) -> 
     schedule.insert(session, item, Transition.closed, now, actor)
     audit.record(session, item.assembly_id, actor, "round.closed_early", {
         **_details(item), "at": audit.timestamp(now), "was_to_close": audit.timestamp(was)})
+    schedule.closed(session, item, now)
 
 
 def check_reason(reason: str) -> str | None:
@@ -346,6 +358,9 @@ def reopen(session: Session, item: Round, closes_at: datetime, reason: str, now:
                        "Add a new round instead.")
     if state is not RoundState.closed:
         raise Conflict("Only a closed round can reopen.")
+    for check_round in REOPEN_CHECKS:
+        if refusal := check_round(session, item):
+            raise Conflict(refusal)
     problem = check_reason(reason)
     if problem:
         raise RoundError(problem, field="reason")

@@ -61,6 +61,8 @@ routes: list[BaseRoute] = [
     Route(F, officer_evidence.attachment_download, methods=["GET"], name="attachment"),
     Route(F + "/delete", officer_evidence.attachment_delete, methods=["POST"],
           name="attachment_delete"),
+    Route(R + "/questions/keyed-in", officer_evidence.question_key_in, methods=["POST"],
+          name="question_key_in"),
     Route(Q + "/moderate", officer_evidence.question_moderate, methods=["POST"],
           name="question_moderate"),
     Route(Q + "/merge", officer_evidence.question_merge, methods=["POST"],

@@ -14,11 +14,15 @@ actually adds the row writes the audit event, in the same transaction. On Postgr
 transaction first takes the assembly's audit-chain advisory lock, so two workers recording
 several transitions cannot deadlock on each other's rows; on SQLite the write transaction
 (BEGIN IMMEDIATE) queues them.
+
+A room later in the journey that must act when a round closes (ballots seal a vote round) hands
+a function to `on_close` when its routes module is imported; `closed` calls each one in the
+transaction that records the close, whether the clock or an officer closed the round.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +34,21 @@ from assembly.deliberation.models import Round, RoundTransition, Transition
 from assembly.tables import row_id, utcnow
 
 SCHEDULE = "schedule"  # how the audit log names the clock
+
+CloseHook = Callable[[Session, Round, datetime], None]
+CLOSE_HOOKS: list[CloseHook] = []
+
+
+def on_close(hook: CloseHook) -> None:
+    """Call `hook(session, round, now)` whenever a round's close is recorded (once per close)."""
+    if hook not in CLOSE_HOOKS:
+        CLOSE_HOOKS.append(hook)
+
+
+def closed(session: Session, item: Round, now: datetime) -> None:
+    """A round's close was just recorded: let the rooms that registered act on it."""
+    for hook in CLOSE_HOOKS:
+        hook(session, item, now)
 
 
 @dataclass(frozen=True)
@@ -104,6 +123,8 @@ def record_due(session: Session, assembly_id: int, now: datetime) -> int:
                 "round": item.round.public_id, "title": item.round.title,
                 "kind": item.round.kind, "cycle": item.round.cycle,
                 "at": audit.timestamp(item.at)})
+            if item.transition is Transition.closed:
+                closed(session, item.round, now)
             written += 1
     return written
 

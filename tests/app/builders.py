@@ -18,8 +18,17 @@ from assembly import db
 from assembly.accounts import signin
 from assembly.accounts.models import Officer
 from assembly.assemblies.models import Assembly, AssemblyStatus
-from assembly.recruitment.models import Contact, PoolCount, Profile, Respondent
-from assembly.selection.models import Draw, Member, MemberRole, RunStatus, SelectionRun
+from assembly.deliberation.models import Round, RoundKind
+from assembly.drafting.models import Principle, PrincipleVersion
+from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
+from assembly.selection.models import (
+    Draw,
+    Member,
+    MemberRole,
+    MemberStatus,
+    RunStatus,
+    SelectionRun,
+)
 from assembly.selection.runs import take_number
 from assembly.settings import Settings
 from assembly.tables import utcnow
@@ -170,3 +179,68 @@ def drawn_panel(engine: Engine, *, respondents: int = 8, panel: int = 3, reserve
 
 def days_ago(days: int) -> datetime:
     return utcnow() - timedelta(days=days)
+
+
+# --- a vote round ---------------------------------------------------------------------------------
+
+PRINCIPLES = (
+    ("Open by default", "The council publishes what data it holds and why it holds it."),
+    ("People check the machines", ("A person reviews every decision a computer suggests about "
+                                   "someone's care, benefits or housing.")),
+    ("Ask before sharing", ("Residents are asked before their data is shared outside the "
+                            "council, except where the law requires it.")),
+)
+
+
+@dataclass(frozen=True)
+class VoteWorld:
+    panel: Panel
+    draft_round_id: int
+    vote_round_id: int
+    vote_public_id: str
+    principle_ids: list[int]
+
+    @property
+    def assembly_id(self) -> int:
+        return self.panel.assembly_id
+
+    @property
+    def member_ids(self) -> list[int]:
+        return [p.member_id for p in self.panel.members if p.member_id is not None]
+
+
+def vote_world(engine: Engine, *, opens_at: datetime, closes_at: datetime, members: int = 6,
+               tag: str = "") -> VoteWorld:
+    """A drawn panel whose members have all joined (each with an age band, which the quotas name
+    as the selection feature), a finished draft round with three principles (one edited once),
+    and a vote round from `opens_at` to `closes_at`."""
+    panel = drawn_panel(engine, respondents=members, panel=members, reserves=0, tag=tag)
+    with db.session(engine, write=True) as session:
+        for person in panel.members:
+            member = session.get(Member, person.member_id)
+            assert member is not None
+            member.status = MemberStatus.joined.value
+            member.joined_at = opens_at - timedelta(days=9)
+            session.add(member)
+        for position, age in enumerate(AGES):
+            session.add(Quota(assembly_id=panel.assembly_id, position=position, feature="Age",
+                              value=age, min_count=0, max_count=members))
+        draft = Round(assembly_id=panel.assembly_id, position=0, kind=RoundKind.draft.value,
+                      title="Drafting the charter", opens_at=opens_at - timedelta(days=14),
+                      closes_at=opens_at - timedelta(days=7))
+        vote = Round(assembly_id=panel.assembly_id, position=1, kind=RoundKind.vote.value,
+                     title="Voting on the charter", purpose="To decide.",
+                     instructions="Vote on every principle.", opens_at=opens_at,
+                     closes_at=closes_at)
+        session.add_all([draft, vote])
+        session.flush()
+        ids = []
+        for position, (title, text) in enumerate(PRINCIPLES):
+            principle = Principle(round_id=draft.id, position=position, title=title, text=text)
+            session.add(principle)
+            session.flush()
+            session.add(PrincipleVersion(principle_id=principle.id, version=1, theme="other",
+                                         title=title, text=text, saved_by="officer:1"))
+            ids.append(principle.id)
+        assert draft.id is not None and vote.id is not None
+        return VoteWorld(panel, draft.id, vote.id, vote.public_id, ids)

@@ -148,6 +148,13 @@ def busy_assembly(client: TestClient, engine: Engine, *, pool: int, panel: int, 
         "principle_update", assembly_id=assembly_id, principle_id=principle_id),
         {**principle, "text": "Publish all of it."}, follow_redirects=False)
     assert response.status_code == 303, response.text
+    # A vote round, for the ballot's officer pages (settings, turnout, entry, results).
+    response = post_form(client, client.app.url_path_for(  # type: ignore[attr-defined]
+        "round_create", assembly_id=assembly_id), {
+            "kind": "vote", "title": "Voting", "purpose": "To decide.",
+            "instructions": "Vote.", "opens_at": "2099-04-12T18:00",
+            "closes_at": "2099-04-19T18:00"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
     return assembly_id
 
 
@@ -176,7 +183,10 @@ NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "in
                      "member_account", "member_briefing", "member_attachment",
                      "member_discuss", "member_discuss_statement",
                      "member_discuss_results", "member_principles", "member_principle",
-                     "member_principle_history"}
+                     "member_principle_history",
+                     "member_ballot", "member_ballot_results", "receipt_page",
+                     # a download, refused (303) while the vote has no principles or voters
+                     "ballots_packs"}
 # Pages of one kind of round: given a round of that kind.
 ROUND_KIND = {"draft_round": "draft"}
 
@@ -196,6 +206,8 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
             Round.assembly_id == assembly_id, Round.kind == "learn")).first()
         discuss_id = session.exec(select(Round.id).where(
             Round.assembly_id == assembly_id, Round.kind == "discuss")).first()
+        vote_round_id = session.exec(select(Round.id).where(Round.assembly_id == assembly_id,
+                                                            Round.kind == "vote")).first()
         meeting_id = session.exec(select(Meeting.id).where(
             Meeting.assembly_id == assembly_id)).first()
         briefing_id = session.exec(select(Briefing.id).join(
@@ -223,6 +235,8 @@ def officer_pages(engine: Engine, assembly_id: int) -> dict[str, str]:
         # The pages of discuss rounds are measured with the discuss round, and so on.
         if route.name.startswith("discuss_"):
             given = {**values, "round_id": discuss_id}
+        elif route.name.startswith("ballots_"):
+            given = {**values, "round_id": vote_round_id}
         elif route.name in ROUND_KIND:
             given = {**values, "round_id": kinds[ROUND_KIND[route.name]]}
         else:

@@ -337,6 +337,31 @@ async def _question_change(request: Request, change: Any, success: str) -> Respo
                                   round_id=round_id) + f"#question-{question_id}", success)
 
 
+async def question_key_in(request: Request) -> Response:
+    """A question a member gave on paper or by phone, keyed in by an officer."""
+    actor = require(request, "programme.manage")
+    assembly_id, round_id = request.path_params["assembly_id"], request.path_params["round_id"]
+    form = await forms.read(request)
+    now = clock.now(request)
+
+    def work(session: Session) -> str:
+        round_item = round_or_404(session, assembly_id, round_id)
+        member_id = questions.member_by_reference(session, round_item,
+                                                  forms.text(form, "reference"))
+        question = questions.ask(session, round_item, member_id,
+                                 forms.text(form, "text", multiline=True), None, now,
+                                 channel=forms.text(form, "channel"), entered_by=actor.label)
+        return str(question.id)
+
+    back = url(request, "round", assembly_id=assembly_id, round_id=round_id)
+    try:
+        question_id = await db.run(request, work, write=True)
+    except ActionableError as error:
+        return see_other(request, back + "#key-in-question", str(error), "error")
+    return see_other(request, back + f"#question-{question_id}",
+                     "Question keyed in. It waits to be checked like any other.")
+
+
 async def question_moderate(request: Request) -> Response:
     def change(session: Session, round_item: Round, question: Any, form: FormData,
                actor: str) -> None:

@@ -208,6 +208,22 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "votes.keyed_in": ({"round": "r" * 16, "round_title": "Talking", "votes": 12,
                         "channel": "phone"},
                        ["12 votes in “Talking” keyed in from a phone call"]),
+    "question.keyed_in": ({"round": "r" * 16, "round_title": "Learning", "question": "q" * 16,
+                           "channel": "phone", "member": "{M}"},
+                          ["in “Learning” keyed in from a phone call"]),
+    "ballots.configured": ({"round": "r" * 16, "round_title": "Voting", "fields": ["scale"],
+                            "scale": "five", "rule": "two_thirds", "principles": 11},
+                           ["Ballot of “Voting” set up", ("11 principles, five scale, rule: two "
+                            "thirds"), "Changed: scale"]),
+    "ballots.keyed_in": ({"round": "r" * 16, "round_title": "Voting", "member": "{M}",
+                          "channel": "paper", "principles": 11, "at": "2027-03-08T09:00:00Z"},
+                         ["keyed in from paper", ("11 principles answered; what it said is "
+                          "secret")]),
+    "ballots.sealed": ({"round": "r" * 16, "round_title": "Voting", "at": "2027-03-08T09:00:00Z",
+                        "ballots": 600, "voters": 55, "eligible": 60, "principles": 11,
+                        "digest": "d" * 64},
+                       ["Ballots of “Voting” sealed", ("55 members of 60 voted; 600 ballots "
+                        "counted"), "d" * 64]),
     "statement.accepted": ({"round": "r" * 16, "round_title": "Talking", "statement": 4},
                            ["Statement 4 in “Talking” accepted"]),
     "statement.rejected": ({"round": "r" * 16, "round_title": "Talking", "statement": 5,
