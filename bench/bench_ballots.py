@@ -96,7 +96,11 @@ def database(kind: str, folder: Path) -> Iterator[str]:
         return
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)"))
+        try:  # one left by a run that crashed goes; one in use by another run stays
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_NAME}"))
+        except sa.exc.OperationalError:
+            raise SystemExit(f"The database {PG_NAME} is in use: another run of this benchmark "
+                             "is going on. Wait for it to finish.") from None
         connection.execute(sa.text(f"CREATE DATABASE {PG_NAME}"))
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
