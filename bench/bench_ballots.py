@@ -25,8 +25,9 @@ included: on a shared machine the app gets only part of the cores). Then it clos
 (`rounds.close_early`, which seals it) and checks the sealed set against what the clients sent
 last: for every principle, the count of each option among the sealed ballots equals the number of
 members whose last choice was that option (so every member's last choice was counted exactly
-once), there is one counted receipt per member, and no ballot or receipt is left linked to a
-member. Goals (issue 11): >= 500 ballots/s on PostgreSQL with p99 <= 100 ms, >= 200 ballots/s on
+once), there is one counted receipt per member, every receipt code a member was shown (read from the
+flash message of their first ballot) is shown as counted on the public receipt page, and no
+ballot or receipt is left linked to a member. Goals (issue 11): >= 500 ballots/s on PostgreSQL with p99 <= 100 ms, >= 200 ballots/s on
 SQLite; nothing lost or doubled. Loopback only.
 """
 
@@ -37,6 +38,7 @@ import contextlib
 import http.client
 import os
 import random
+import re
 import secrets
 import subprocess
 import sys
@@ -68,8 +70,9 @@ from assembly.deliberation.models import Round, RoundKind
 from assembly.drafting.models import Principle, PrincipleVersion
 from assembly.recruitment.models import Profile, Quota, Respondent
 from assembly.selection.models import Member, MemberRole, MemberStatus
-from assembly.settings import from_env
+from assembly.settings import Settings, from_env
 from assembly.tables import row_id, utcnow
+from assembly.templating import decode_flashes
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -79,6 +82,7 @@ AGES = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
 GENDERS = ("Woman", "Man")
 GOALS = {"postgresql": (500.0, 100.0), "sqlite": (200.0, None)}
 SEED = 11
+RECEIPT = re.compile(r"receipt code is ([0-9A-Z-]{19})")
 
 
 def free_port() -> int:
@@ -255,11 +259,27 @@ class Phase:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
 
 
+def receipt_in(response: http.client.HTTPResponse, settings: Settings) -> str | None:
+    """The receipt code in the flash message a member's first ballot sets, if this is it."""
+    for header in response.msg.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        if name.strip() != settings.flash_cookie:
+            continue
+        value = urllib.parse.unquote(rest.split(";", 1)[0].strip('"'))
+        for flash in decode_flashes(settings, value):
+            if found := RECEIPT.search(flash.text):
+                return found.group(1)
+    return None
+
+
 def run_phase(name: str, port: int, pid: int, world: World,
-              jobs: list[tuple[int, dict[int, str]]], threads: int, follow: bool) -> Phase:
+              jobs: list[tuple[int, dict[int, str]]], threads: int, follow: bool,
+              receipts: dict[int, str]) -> Phase:
     """Send every (member, {principle: option}) submit, from `threads` threads at once; with
     `follow`, each then fetches the page the 303 points to, as a browser does (the latency is
-    the submit's; the fetch is load on the server)."""
+    the submit's; the fetch is load on the server). The receipt code a member's first ballot
+    shows them goes into `receipts`."""
+    settings = from_env()
     path = f"/home/rounds/{world.round_public_id}/ballot"
     local = threading.local()
     latencies: list[float] = []
@@ -280,6 +300,9 @@ def run_phase(name: str, port: int, pid: int, world: World,
         response = connection.getresponse()
         response.read()
         elapsed = (time.perf_counter() - started) * 1000
+        if (code := receipt_in(response, settings)) is not None:
+            with lock:
+                receipts.setdefault(member, code)
         if follow and response.status == 303:
             target = urllib.parse.urlsplit(response.getheader("location", path))
             connection.request("GET", target.path + (f"?{target.query}" if target.query else ""),
@@ -307,6 +330,16 @@ def run_phase(name: str, port: int, pid: int, world: World,
 
 def chunks(items: list[int], size: int) -> list[list[int]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def counted_on_the_page(port: int, code: str) -> bool:
+    """What the public receipt page says of a receipt code, as anyone holding it would ask."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    connection.request("POST", "/receipts", body=urllib.parse.urlencode({"code": code}),
+                       headers={"Content-Type": "application/x-www-form-urlencoded",
+                                "Sec-Fetch-Site": "same-origin"})
+    response = connection.getresponse()
+    return response.status == 200 and "Counted." in response.read().decode()
 
 
 def verify(url: str, world: World, last: dict[tuple[int, int], str], members: int) -> list[str]:
@@ -381,11 +414,17 @@ def bench(kind: str, args: argparse.Namespace) -> None:
                 changing.extend((member, {p: changed[p] for p in group})
                                 for group in chunks(picked, args.per_request))
         chooser.shuffle(changing)
+        receipts: dict[int, str] = {}
         with server(url, workers, folder) as (port, pid):
-            phases = [run_phase("cast", port, pid, world, casting, args.threads, args.follow)]
+            phases = [run_phase("cast", port, pid, world, casting, args.threads, args.follow,
+                                receipts)]
             phases.append(run_phase("change", port, pid, world, changing, args.threads,
-                                    args.follow))
-        problems = verify(url, world, last, args.members)
+                                    args.follow, receipts))
+            problems = verify(url, world, last, args.members)
+            counted = sum(counted_on_the_page(port, code) for code in receipts.values())
+            if counted != args.members:
+                problems.append(f"{counted} of {args.members} members' receipt codes are shown "
+                                f"as counted ({len(receipts)} codes handed out)")
         load = os.getloadavg()
         print(f"\n{kind}: {workers} worker{'s' if workers > 1 else ''}, {args.members} members x "
               f"{args.principles} principles, {args.per_request} per submit, {args.threads} "
@@ -407,7 +446,8 @@ def bench(kind: str, args: argparse.Namespace) -> None:
                   + (f"; FAILED submits {dict(phase.failures)}" if phase.failures else ""))
         print("  counted: " + ("every member's last choice exactly once "
                                f"({args.members * args.principles:,} sealed ballots, "
-                               f"{args.members} receipts), nothing left linked"
+                               f"{args.members} receipts, each shown as counted on the "
+                               "public receipt page), nothing left linked"
                                if not problems else "PROBLEMS: " + "; ".join(problems)))
 
 

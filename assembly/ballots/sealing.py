@@ -8,6 +8,10 @@ ballots and the member-to-receipt links are deleted, and the sha256 of the seale
 JSON) goes into the audit chain ("ballots.sealed"), so anyone holding the sealed rows can check
 nothing was changed after.
 
+Who counts: the panel members who have joined and still hold their seat at the close (the
+turnout's denominator). A ballot of a member who left the panel before the close is not counted,
+and its receipt is not either.
+
 Exactly once, with any number of workers: an UPDATE ... SET sealed_at WHERE sealed_at IS NULL
 RETURNING claims the round inside the sealing transaction; whoever does not get the row does
 nothing. The close of a round (the schedule, or an officer closing early) calls `seal`, and so

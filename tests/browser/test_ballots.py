@@ -28,6 +28,18 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
+def scheduled(server: Server) -> Iterator[VoteWorld]:
+    """A vote that opens tomorrow, so its ballot settings can still change."""
+    engine = db.make_engine(from_env(server.env, check=False).database_url)
+    try:
+        now = utcnow()
+        yield vote_world(engine, opens_at=now + timedelta(days=1),
+                         closes_at=now + timedelta(days=3))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
 def world(server: Server) -> Iterator[VoteWorld]:
     """A vote that opened an hour ago, closing in two days, with six joined members."""
     engine = db.make_engine(from_env(server.env, check=False).database_url)
@@ -61,7 +73,7 @@ def look(page: Page, name: str) -> None:
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "no-javascript"])
 def test_vote_key_in_seal_and_check_a_receipt_on_a_phone(
         chromium: Browser, server: Server, axe: Accessibility, world: VoteWorld,
-        javascript: bool) -> None:
+        scheduled: VoteWorld, javascript: bool) -> None:
     suffix = "js" if javascript else "nojs"
 
     def context_page() -> Page:
@@ -109,6 +121,19 @@ def test_vote_key_in_seal_and_check_a_receipt_on_a_phone(
         officer.get_by_label("Password").fill(OFFICER_PASSWORD)
         officer.get_by_role("button", name="Sign in").click()
         officer.wait_for_url(re.compile(r"/assemblies$"))
+        # Settings of a vote still to open: a shorter ballot on the three-option scale.
+        officer.goto(f"/assemblies/{scheduled.assembly_id}/rounds/{scheduled.vote_round_id}"
+                     "/ballot")
+        axe.check(officer, javascript=javascript)
+        look(officer, f"officer-settings-{suffix}")
+        officer.get_by_label("People check the machines").uncheck()
+        officer.get_by_label("Three options: agree, unsure, disagree").check()
+        officer.get_by_label("Required when a member disagrees or blocks").check()
+        officer.get_by_label("Two-thirds (at least 66.7 % agree)").check()
+        officer.get_by_role("button", name="Save the ballot settings").click()
+        expect(officer.get_by_role("status")).to_contain_text("Ballot settings saved")
+        expect(officer.get_by_label("People check the machines")).not_to_be_checked()
+        expect(officer.get_by_label("Three options: agree, unsure, disagree")).to_be_checked()
         base = f"/assemblies/{world.assembly_id}/rounds/{world.vote_round_id}"
         officer.goto(base)
         officer.get_by_role("link", name="The ballot").click()

@@ -12,6 +12,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -21,7 +22,7 @@ from starlette.testclient import TestClient
 
 from assembly import audit, db
 from assembly.audit import AuditEvent
-from assembly.ballots import ballots, sealing
+from assembly.ballots import ballots, papers, sealing
 from assembly.ballots.models import (
     Ballot,
     CountedReceipt,
@@ -36,9 +37,10 @@ from assembly.deliberation.models import Round
 from assembly.routes import routes
 from assembly.selection.models import Member
 from assembly.settings import Settings
+from assembly.tables import utcnow
 from charter import tallies
-from tests.app.builders import VoteWorld, make_member
-from tests.app.flows import make_client, post_form, sign_in_member
+from tests.app.builders import VoteWorld, make_member, vote_world
+from tests.app.flows import make_client, post_form, run_command, sign_in_member
 
 SECRET_REASON = "Purple-elephant reason nobody else would write"
 
@@ -506,3 +508,23 @@ def test_paper_ballot_packs_are_one_a4_pdf_with_a_pack_per_member(
     close(clock)
     closed = officer_client.get(officer_url(world, "/paper-ballots.pdf"), follow_redirects=False)
     assert closed.status_code == 303
+
+
+def test_minipublic_tick_seals_a_vote_that_closed_while_nobody_looked(
+        engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The clock's command (run from cron) records the close, and so seals the vote."""
+    now = utcnow()
+    world = vote_world(engine, opens_at=now - timedelta(days=2), closes_at=now - timedelta(hours=1))
+    with db.session(engine, write=True) as session:   # ballots cast while it was open
+        item = session.get(Round, world.vote_round_id)
+        assert item is not None
+        papers.freeze(session, item, now - timedelta(days=1))
+        session.add_all([Ballot(round_id=world.vote_round_id, principle_id=world.principle_ids[0],
+                                member_id=m, choice="agree") for m in world.member_ids])
+    assert run_command(["tick"], monkeypatch, settings) == 0
+    assert "Recorded 4 changes of state" in capsys.readouterr().out   # both rounds
+    with db.session(engine) as session:
+        assert sealing.sealed(session, world.vote_round_id)
+        assert session.exec(select(Ballot)).all() == []
+        assert len(session.exec(select(SealedBallot)).all()) == 6
