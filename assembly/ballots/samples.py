@@ -5,8 +5,11 @@ phone and keyed in by an officer, then sealed at the close and the results relea
 How members vote follows their answers to the recruitment questions (fictional people: the
 demo's pool is synthetic), so the results show what results really look like: most principles
 adopted with agreement holding across every group; "Joined-up care" adopted overall but
-contested by age (the over-65s agree least, as they did in the discussion about health data);
-"Automated where it saves money" not adopted, dividing members by their attitude to AI. The
+contested by age (the over-65s agree least); "Automated where it saves money" not adopted,
+most of those worried about AI voting against it. Each
+principle's ballots are drawn with a fixed seed and checked with the tallies sealing uses
+(`charter.tallies`) before anything is cast, redrawn with the next seed if they would not tell
+that story, so it holds whichever panel the selection drew (its solver has a time budget). The
 first member who joined (the one the demo prints a sign-in code for) and two others did not
 vote, so the turnout is not 100 %.
 
@@ -17,11 +20,12 @@ Everything goes through the ballots room's services (`papers.configure`, `ballot
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from assembly.ballots import ballots, papers, sealing
+from assembly.ballots import ballots, papers, results, sealing
 from assembly.ballots.models import Reasons, VoteRound
 from assembly.deliberation import rounds, schedule
 from assembly.deliberation.models import Round, RoundKind, RoundState
@@ -30,14 +34,16 @@ from assembly.drafting.models import Principle
 from assembly.recruitment.models import Profile
 from assembly.selection.models import Member, MemberStatus
 from assembly.tables import row_id
-from charter.tallies import RuleKind, Scale
+from charter import tallies
+from charter.tallies import Rule, RuleKind, Scale
 
 SEED = 2027
 CONTESTED = "Joined-up care"            # adopted, but not among the oldest members
-CONTESTED_AMONG = ("Age", "65+")
+CONTESTED_BY = "Age"                    # the oldest band with enough voters to be shown
 DIVIDED = "Automated where it saves money"  # not adopted
 ASSISTED = (Channel.paper, Channel.paper, Channel.phone)   # keyed in by an officer
 NOT_VOTING = 2                          # besides the demo's own member
+ATTEMPTS = 200                          # draws tried per principle (the first nearly always does)
 
 # How a member leaning one way votes on a principle: chances of (strongly agree, agree,
 # unsure, disagree); the rest strongly disagree.
@@ -62,9 +68,9 @@ REASONS = {  # a few reasons members gave, by principle title, when they disagre
 }
 
 
-def _kind(principle: Principle, age: str) -> str:
+def _kind(principle: Principle, age: str, oldest: str) -> str:
     if principle.title == CONTESTED:
-        return "care_old" if age == CONTESTED_AMONG[1] else "care_young"
+        return "care_old" if age == oldest else "care_young"
     if principle.title == DIVIDED:
         return "keen"
     if principle.title == "A person decides what matters most":
@@ -79,6 +85,69 @@ def _choice(chooser: random.Random, chances: tuple[float, float, float, float]) 
         if draw < total:
             return option
     return OPTIONS[-1]
+
+
+Profiles = list[dict[str, str]]
+Features = list[tuple[str, list[str]]]
+
+
+def _as_designed(principle: Principle, options: list[str], profiles: Profiles,
+                 features: Features, eligible: int, rule: Rule, oldest: str) -> bool:
+    """Whether these ballots tell the principle's story, computed as sealing will
+    (`charter.tallies`, every cell for officers and small cells withheld for members):
+    "Joined-up care" adopted but contested by age alone, the oldest members agreeing least;
+    "Automated where it saves money" not adopted; every other one adopted, agreement holding
+    across every feature. The panel comes from a selection whose solver has a time budget, so
+    it can differ from one machine to the next; checking keeps the story the same."""
+    strata: dict[str, dict[str, dict[str, int]]] = {}
+    for feature, values in features:
+        known = set(values)
+        for option, profile in zip(options, profiles, strict=True):
+            value = profile.get(feature)
+            if value in known:
+                cell = strata.setdefault(feature, {}).setdefault(str(value), {})
+                cell[option] = cell.get(option, 0) + 1
+    result = tallies.tally(Scale.five, Counter(options), eligible, rule)
+    for suppress in (False, True):
+        found = tallies.strata(Scale.five, strata, k=results.SMALL_CELL, suppress=suppress)
+        contested = [f for f in found if f.contested]
+        if principle.title == CONTESTED:
+            if not result.decision.adopted or [f.feature for f in contested] != \
+                    [CONTESTED_BY] or contested[0].lowest is None \
+                    or contested[0].lowest.value != oldest:
+                return False
+        elif principle.title == DIVIDED:
+            if result.decision.adopted:
+                return False
+        elif not result.decision.adopted or contested:
+            return False
+    return True
+
+
+def _plan(principle: Principle, leans: list[str], profiles: Profiles, features: Features,
+          eligible: int, rule: Rule, oldest: str) -> list[str]:
+    """Each voter's last choice on the principle: drawn from their lean (and, for "Joined-up
+    care", their age), with a fixed seed per principle and attempt, the first draw that tells
+    the principle's story (`_as_designed`)."""
+    options: list[str] = []
+    for attempt in range(ATTEMPTS):
+        chooser = random.Random(f"{SEED}:{principle.position}:{attempt}")
+        options = [_choice(chooser, CHANCES[_kind(principle, profile.get(CONTESTED_BY, ""),
+                                                  oldest)][lean])
+                   for lean, profile in zip(leans, profiles, strict=True)]
+        if _as_designed(principle, options, profiles, features, eligible, rule, oldest):
+            break
+    return options
+
+
+def oldest_shown(profiles: Profiles, features: Features) -> str:
+    """The oldest age band with more voters than the smallest group members are shown (so the
+    contest is visible to them too): "65+" on most panels the demo draws."""
+    bands = next((values for feature, values in features if feature == CONTESTED_BY), [])
+    counts = Counter(p.get(CONTESTED_BY, "") for p in profiles)
+    ordered = sorted(bands)   # "16-24" ... "55-64", "65+"
+    return next((band for band in reversed(ordered) if counts[band] > results.SMALL_CELL),
+                ordered[-1] if ordered else "")
 
 
 def add(session: Session, item: Round, now: datetime, *, actor: str) -> bool:
@@ -109,31 +178,38 @@ def add(session: Session, item: Round, now: datetime, *, actor: str) -> bool:
     voters = [v for index, v in enumerate(voters) if index not in absent]
     assisted = dict(zip(chooser.sample(range(len(voters)), k=len(ASSISTED)), ASSISTED,
                         strict=True))
+    profiles: Profiles = [dict(values or {}) for _, values in voters]
+    leans = [LEAN_BY_ATTITUDE.get(p.get("Attitude to AI", ""), UNSURE) for p in profiles]
     paper = papers.paper(session, item)
+    features = sealing.features(session, item.assembly_id)
+    eligible = len(ballots.eligible_ids(session, item.assembly_id))
+    rule = results.rule_of(papers.of(session, item))
+    oldest = oldest_shown(profiles, features)
+    plans = {row_id(each.principle.id): _plan(each.principle, leans, profiles, features,
+                                              eligible, rule, oldest) for each in paper}
     span = item.closes_at - item.opens_at
-    for index, (member_id, values) in enumerate(voters):
-        profile = values or {}
-        lean = LEAN_BY_ATTITUDE.get(profile.get("Attitude to AI", ""), UNSURE)
+    for index, (member_id, _) in enumerate(voters):
         form: dict[str, str] = {}
         for each in paper:
             principle_id = row_id(each.principle.id)
-            option = _choice(chooser, CHANCES[_kind(each.principle, profile.get("Age", ""))][lean])
+            option = plans[principle_id][index]
             form[ballots.choice_field(principle_id)] = option
             if option in papers.AGAINST and each.principle.title in REASONS \
                     and chooser.random() < 0.4:
                 form[ballots.reason_field(principle_id)] = REASONS[each.principle.title]
         at = item.opens_at + span * (0.05 + 0.85 * index / len(voters))
         channel = assisted.get(index, Channel.online)
-        if channel is Channel.online:
-            ballots.cast(session, item, row_id(member_id), form, at)
-            if chooser.random() < 0.2:   # some change their mind before the close
-                changed = dict(form)
-                first = ballots.choice_field(row_id(paper[0].principle.id))
-                changed[first] = _choice(chooser, BROAD)
-                ballots.cast(session, item, row_id(member_id), changed, at + timedelta(hours=20))
-        else:
+        if channel is not Channel.online:
             ballots.cast(session, item, row_id(member_id), form, at, channel=channel,
                          entered_by=actor, actor=actor)
+            continue
+        if chooser.random() < 0.2:   # some first chose otherwise, and changed before the close
+            first = ballots.choice_field(row_id(paper[0].principle.id))
+            earlier = dict(form)
+            earlier[first] = chooser.choice([o for o in OPTIONS if o != form[first]])
+            ballots.cast(session, item, row_id(member_id), earlier, at)
+            at += span * 0.05
+        ballots.cast(session, item, row_id(member_id), form, at)
     # The clock records the close (which seals the vote, through the hook the ballots room
     # registers); sealing again is a no-op then, and seals it where no hook is registered.
     closed = item.closes_at + timedelta(minutes=1)
