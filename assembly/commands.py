@@ -135,6 +135,8 @@ def demo(args: argparse.Namespace) -> int:
     with open_engine(settings) as engine:
         demo_module.seat_panel(engine, settings, made.assembly_id)
         demo_module.start_conversation(engine, made.assembly_id)
+        demo_module.write_principles(engine, made.assembly_id)
+        demo_module.hold_vote(engine, made.assembly_id)
         with db.session(engine, write=True) as session:
             code = demo_module.member_code(session, made.assembly_id)
     url = served_address(settings.host, settings.port)

@@ -24,7 +24,7 @@ from assembly.accounts.models import Officer
 from assembly.assemblies import details
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import meetings, rounds, samples, times
-from assembly.deliberation.models import RoundKind, StepFree
+from assembly.deliberation.models import Round, RoundKind, StepFree
 from assembly.invitations import returning
 from assembly.recruitment import pool
 from assembly.settings import Settings
@@ -127,28 +127,38 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
 
 # --- the programme: rounds on data and AI, and two meetings ---------------------------------------
 
-# (kind, title, purpose, instructions, opens: days from today, lasts: days); all at 6pm.
+# (kind, title, purpose, instructions, opens: days from today, lasts: days); all at 6pm, in the
+# order they happened. The assembly has agreed its principles and is now applying them to the
+# services people depend on: the first learn round, the discussion and the drafting are done
+# (the discussion stays open beside the rest, as Pol.is conversations do, so a member trying the
+# demo can still vote in it), the vote is closed with its results released, and the second learn
+# round is open. So every room has something to show: officers see a finished draft round (its
+# amendments, versions and dissent notes) carried to a sealed vote and its results, and members
+# have rounds open to take part in.
 ROUNDS: tuple[tuple[RoundKind, str, str, str, int, int], ...] = (
     (RoundKind.learn, "How councils use data today",
      ("To understand what information the council holds about residents and what it does "
       "with it now."),
      ("Read the short briefings from council staff and researchers. Write down anything that "
-      "surprises you. You can ask the speakers a question."), -21, 14),
-    (RoundKind.learn, "Data and AI in care, policing and the NHS",
-     "To hear the arguments for and against using data and AI in services people depend on.",
-     ("Read the briefings. Each one says who wrote it and what they gain or lose. Ask the "
-      "speakers anything you want to know."), -6, 14),
+      "surprises you. You can ask the speakers a question."), -42, 14),
     (RoundKind.discuss, "What matters to us",
      "To find out where members agree and where they differ.",
      ("Read what other members think and say whether you agree. Add your own views in a "
-      "sentence or two."), -2, 14),
+      "sentence or two."), -36, 43),
     (RoundKind.draft, "Writing our principles",
      "To turn what we agree on into principles the council can follow.",
-     "Suggest principles and improve the ones other members write.", 22, 14),
+     "Suggest principles and improve the ones other members write.", -27, 14),
     (RoundKind.vote, "Voting on the principles",
      "To decide which principles the assembly recommends.",
-     "Vote for or against each principle. Your vote is secret.", 36, 7),
+     "Vote for or against each principle. Your vote is secret.", -11, 7),
+    (RoundKind.learn, "Data and AI in care, policing and the NHS",
+     ("To hear the arguments for and against using data and AI in services people depend on, "
+      "and what our principles mean for them."),
+     ("Read the briefings. Each one says who wrote it and what they gain or lose. Ask the "
+      "speakers anything you want to know."), -6, 14),
 )
+# The discussion's statements and votes were made in its first days, before the drafting.
+CONVERSATION_DAYS = 6
 
 
 def _local(day: date, hour: int, zone: str) -> datetime:
@@ -156,17 +166,17 @@ def _local(day: date, hour: int, zone: str) -> datetime:
 
 
 def add_programme(session: Session, assembly: Assembly, now: datetime, *, actor: str) -> None:
-    """A programme around today: a learn round done, one open, the discuss round open beside
-    it (a conversation under way: members can vote and officers see live results), the others
-    to come, and two meetings (one in person with step-free access, one online)."""
+    """A programme around today (`ROUNDS`) and two meetings (one in person with step-free
+    access, one online) about the open learn round and the discussion."""
     zone = assembly.time_zone
     today = now.astimezone(times.zone(zone)).date()
-    made = []
+    made: dict[str, int] = {}
     for kind, title, purpose, instructions, starts, lasts in ROUNDS:
         opens = _local(today + timedelta(days=starts), 18, zone)
-        made.append(rounds.create(session, assembly, rounds.Details(
+        made[title] = row_id(rounds.create(session, assembly, rounds.Details(
             kind, title, purpose, instructions, opens, opens + timedelta(days=lasts)),
-            actor=actor))
+            actor=actor).id)
+    learning, discussing = made[ROUNDS[4][1]], made[ROUNDS[1][1]]
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     meetings.create(session, assembly, meetings.Details(
         "Weekend meeting: hearing from the speakers", _local(saturday, 10, zone),
@@ -174,12 +184,12 @@ def add_programme(session: Session, assembly: Assembly, now: datetime, *, actor:
         "William Brown Street\nLiverpool\nL3 8EW", StepFree.yes,
         "Step-free entrance on William Brown Street, lifts to every floor, a hearing loop and "
         "a quiet room. Lunch is provided; tell us about any dietary needs. Travel costs and "
-        "childcare are paid.", "", (row_id(made[1].id),)), actor=actor)
+        "childcare are paid.", "", (learning,)), actor=actor)
     meetings.create(session, assembly, meetings.Details(
         "Online evening: questions and answers", _local(saturday + timedelta(days=4), 18, zone),
         _local(saturday + timedelta(days=4), 19, zone) + timedelta(minutes=30), "", "",
         StepFree.unknown, "Join by phone or computer. Captions are on.",
-        "https://meet.example.org/assembly-data-ai", (row_id(made[1].id), row_id(made[2].id))),
+        "https://meet.example.org/assembly-data-ai", (learning, discussing)),
         actor=actor)
 
 
@@ -250,16 +260,56 @@ def member_code(session: Session, assembly_id: int) -> returning.Code:
     return returning.make_code(session, member, None)
 
 
+def _round_of(session: Session, assembly_id: int, kind: RoundKind) -> Round | None:
+    return next((r for r in rounds.programme(session, assembly_id)
+                 if RoundKind(r.kind) is kind), None)
+
+
+def _officer_actor(session: Session) -> str | None:
+    officer = session.exec(select(Officer).where(Officer.email == OFFICER_EMAIL)).first()
+    return f"officer:{officer.id}" if officer is not None else None
+
+
 def start_conversation(engine: Engine, assembly_id: int) -> bool:
     """The discuss round's statements and the joined members' votes (`discussion.samples`), once
-    the panel has joined; False when there is nothing to add (already there, or the round of an
-    older demo is not open)."""
+    the panel has joined, in the round's first days (before the drafting that drew on it);
+    False when there is nothing to add (already there, or the round of an older demo is not
+    open)."""
     from assembly.discussion import samples as conversation
 
     with db.session(engine, write=True) as session:
-        officer = session.exec(select(Officer).where(Officer.email == OFFICER_EMAIL)).first()
-        item = next((r for r in rounds.programme(session, assembly_id)
-                     if RoundKind(r.kind) is RoundKind.discuss), None)
-        if officer is None or item is None:
+        actor = _officer_actor(session)
+        item = _round_of(session, assembly_id, RoundKind.discuss)
+        if actor is None or item is None:
             return False
-        return conversation.add(session, item, utcnow(), actor=f"officer:{officer.id}")
+        moment = min(item.opens_at + timedelta(days=CONVERSATION_DAYS), utcnow())
+        return conversation.add(session, item, moment, actor=actor)
+
+
+def write_principles(engine: Engine, assembly_id: int) -> bool:
+    """The draft round's eleven principles with members' comments, amendments and dissent notes
+    (`drafting.samples`), after the conversation they draw on; False when there is nothing to
+    add (already there, or the draft round of an older demo has not closed)."""
+    from assembly.drafting import samples as drafts
+
+    with db.session(engine, write=True) as session:
+        actor = _officer_actor(session)
+        item = _round_of(session, assembly_id, RoundKind.draft)
+        if actor is None or item is None:
+            return False
+        return drafts.add(session, item, _round_of(session, assembly_id, RoundKind.discuss),
+                          utcnow(), actor=actor)
+
+
+def hold_vote(engine: Engine, assembly_id: int) -> bool:
+    """The vote round's ballots on those principles, sealed at its close and released
+    (`ballots.samples`); False when there is nothing to add (already held, or the vote of an
+    older demo has not closed)."""
+    from assembly.ballots import samples as vote
+
+    with db.session(engine, write=True) as session:
+        actor = _officer_actor(session)
+        item = _round_of(session, assembly_id, RoundKind.vote)
+        if actor is None or item is None:
+            return False
+        return vote.add(session, item, utcnow(), actor=actor)

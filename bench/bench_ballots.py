@@ -1,27 +1,34 @@
-"""Benchmark a vote round under load: ballots per second, latency, and nothing lost or doubled.
+"""Benchmark ballots: many members voting at once through the real server, nothing lost or doubled.
 
-    .venv/bin/python bench/bench_ballots.py [--databases sqlite,postgresql] [--members 300]
-        [--principles 30] [--changes 10] [--modes paper,principle]
+    .venv/bin/python bench/bench_ballots.py [--databases postgresql,sqlite] [--members 300]
+        [--principles 30] [--changes 10] [--threads 16] [--per-request 30] [--no-follow]
+        [--pg-workers 4]
 
-For each database it starts the real app (`minipublic serve`, uvicorn on a free port of
-127.0.0.1; 4 workers on PostgreSQL, 1 on SQLite), builds an assembly straight in the database
-(members who have joined, a draft round with `--principles` principles, a vote round open now) and
-gives every member a session, as redeeming an invitation does. Then every member, each on their
-own connection and all at once, casts a ballot on each principle and then changes `--changes` of
-them, in two ways (`--modes`), each on a fresh vote round:
+For each database it makes a fresh database (PostgreSQL: a new database `bench_ballots`, dropped
+afterwards, never the tests' `test`; SQLite: a file in a temporary folder) holding an assembly of
+`--members` joined panel members (each with an age band and a gender, the selection features) and
+a vote round open now on `--principles` principles, gives every member a real session
+(`sessions.start`, as redeeming an invitation does), and starts the real app (`minipublic serve`:
+uvicorn, 4 workers on PostgreSQL, 1 on SQLite, which allows no more). Then, from `--threads`
+client threads with keep-alive connections, every member fills in their ballot paper through the
+member's ballot form (`POST /home/rounds/<round>/ballot`, as a browser sends it, with or without
+JavaScript) and, as the browser does after the 303, fetches the ballot page again (`--no-follow`
+leaves that out); all members at once, in a shuffled order. Then every member changes
+`--changes` of their choices and submits the paper again. `--per-request` is how many principles
+a submit carries: 30 (the whole paper) is what the page sends; 1 is the hardest case, a member
+saving one principle at a time.
 
-- `paper`: as the ballot page does, one form post with the member's whole ballot paper, then one
-  with the changed ones;
-- `principle`: the hardest way, one form post per ballot.
-
-It prints ballots per second, requests per second and p50/p99 latency of the posts, per phase.
-
-Then it closes the round (an officer's "Close now", through the service), which seals it, and
-checks: the sealed ballots per principle and option equal what the members last chose (every
-last choice counted exactly once, nothing lost or doubled), no ballot is left linked to a member,
-and every member's receipt code (read from the flash message of their first ballot) is counted
-on the public receipt page. Goals (issue 11): >= 500 ballots/s with p99 <= 100 ms on PostgreSQL,
->= 200 ballots/s on SQLite. Figures only; loopback only.
+It prints, per phase and database: ballots per second (one ballot = one member's choice on one
+principle), submits per second, the latency of a submit (p50, p99, max), and CPU: the app's
+processes per submit, this client's share, and how busy the whole machine was (other work
+included: on a shared machine the app gets only part of the cores). Then it closes the round
+(`rounds.close_early`, which seals it) and checks the sealed set against what the clients sent
+last: for every principle, the count of each option among the sealed ballots equals the number of
+members whose last choice was that option (so every member's last choice was counted exactly
+once), there is one counted receipt per member, every receipt code a member was shown (read from the
+flash message of their first ballot) is shown as counted on the public receipt page, and no
+ballot or receipt is left linked to a member. Goals (issue 11): >= 500 ballots/s on PostgreSQL with p99 <= 100 ms, >= 200 ballots/s on
+SQLite; nothing lost or doubled. Loopback only.
 """
 
 from __future__ import annotations
@@ -32,287 +39,434 @@ import http.client
 import os
 import random
 import re
+import secrets
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from assembly import db, sessions
+from assembly.assemblies.models import Assembly
+from assembly.ballots.models import (
+    Ballot,
+    CountedReceipt,
+    Receipt,
+    SealedBallot,
+    VoteRound,
+)
+from assembly.deliberation import rounds
+from assembly.deliberation.models import Round, RoundKind
+from assembly.drafting.models import Principle, PrincipleVersion
+from assembly.recruitment.models import Profile, Quota, Respondent
+from assembly.selection.models import Member, MemberRole, MemberStatus
+from assembly.settings import Settings, from_env
+from assembly.tables import row_id, utcnow
+from assembly.templating import decode_flashes
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from assembly.settings import from_env
-from bench.bench_signin_flood import postgres_database, running_server
-
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_NAME = "bench_ballots"
 OPTIONS = ("strongly_agree", "agree", "unsure", "disagree", "strongly_disagree")
+AGES = ("16-24", "25-34", "35-44", "45-54", "55-64", "65+")
+GENDERS = ("Woman", "Man")
 GOALS = {"postgresql": (500.0, 100.0), "sqlite": (200.0, None)}
+SEED = 11
+RECEIPT = re.compile(r"receipt code is ([0-9A-Z-]{19})")
 
 
-def build(database_url: str, members: int, principles: int) -> tuple[str, list[str], list[int]]:
-    """The vote round's public id, each member's session cookie value, the principle ids."""
-    from assembly import db, sessions
-    from assembly.assemblies.models import Assembly
-    from assembly.deliberation.models import Round, RoundKind
-    from assembly.drafting.models import Principle, PrincipleVersion
-    from assembly.recruitment.models import Profile, Quota, Respondent
-    from assembly.selection.models import Member, MemberStatus
-    from assembly.settings import from_env
-    from assembly.tables import utcnow
+def free_port() -> int:
+    import socket
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
-    settings = from_env({**os.environ, "DATABASE_URL": database_url,
-                         "MINIPUBLIC_SECRET_KEY": "x" * 48}, check=False)
-    engine = db.make_engine(database_url)
+
+@contextlib.contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, empty database of `kind`; PostgreSQL's is dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'bench.db'}"
+        return
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        try:  # one left by a run that crashed goes; one in use by another run stays
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_NAME}"))
+        except sa.exc.OperationalError:
+            raise SystemExit(f"The database {PG_NAME} is in use: another run of this benchmark "
+                             "is going on. Wait for it to finish.") from None
+        connection.execute(sa.text(f"CREATE DATABASE {PG_NAME}"))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)"))
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class World:
+    round_public_id: str
+    round_id: int
+    principle_ids: list[int]
+    cookies: list[str]      # one member session cookie (name=value) per member
+
+
+def build(url: str, members: int, principles: int) -> World:
+    """The assembly, its members with sessions, a closed draft round and an open vote round."""
+    settings = from_env()
+    engine = db.make_engine(url)
+    db.migrate(engine)
     now = utcnow()
-    ages = ("16-29", "30-44", "45-64", "65+")
-    try:
-        with db.session(engine, write=True) as session:
-            assembly = Assembly(title="Bench assembly", question="How?")
-            session.add(assembly)
+    with db.session(engine, write=True) as session:
+        assembly = Assembly(title="Bench assembly", question="How fast can we vote?")
+        session.add(assembly)
+        session.flush()
+        assembly_id = row_id(assembly.id)
+        for position, (feature, values) in enumerate((("Age", AGES), ("Gender", GENDERS))):
+            for value in values:
+                session.add(Quota(assembly_id=assembly_id, position=position, feature=feature,
+                                  value=value, min_count=0, max_count=members))
+        people = [Respondent(assembly_id=assembly_id, external_id=f"B{i:05d}")
+                  for i in range(members)]
+        session.add_all(people)
+        session.flush()
+        session.add_all([Profile(respondent_id=p.id, values={"Age": AGES[i % len(AGES)],
+                                                             "Gender": GENDERS[i % 2]})
+                         for i, p in enumerate(people)])
+        panel = [Member(assembly_id=assembly_id, respondent_id=row_id(p.id),
+                        role=MemberRole.panel.value, status=MemberStatus.joined.value,
+                        joined_at=now - timedelta(days=30)) for p in people]
+        session.add_all(panel)
+        session.flush()
+        draft = Round(assembly_id=assembly_id, position=0, kind=RoundKind.draft.value,
+                      title="Drafting", opens_at=now - timedelta(days=20),
+                      closes_at=now - timedelta(days=10))
+        vote = Round(assembly_id=assembly_id, position=1, kind=RoundKind.vote.value,
+                     title="Voting", opens_at=now - timedelta(minutes=5),
+                     closes_at=now + timedelta(hours=6))
+        session.add_all([draft, vote])
+        session.flush()
+        ids = []
+        for number in range(principles):
+            title, text = f"Principle {number + 1}", f"The council does thing {number + 1}."
+            principle = Principle(round_id=row_id(draft.id), position=number + 1, title=title,
+                                  text=text)
+            session.add(principle)
             session.flush()
-            for position, age in enumerate(ages):
-                session.add(Quota(assembly_id=assembly.id, position=position, feature="Age",
-                                  value=age, min_count=0, max_count=members))
-            people = []
-            for i in range(members):
-                respondent = Respondent(assembly_id=assembly.id, external_id=f"B{i:04d}")
-                session.add(respondent)
-                session.flush()
-                session.add(Profile(respondent_id=respondent.id, values={"Age": ages[i % 4]}))
-                member = Member(assembly_id=assembly.id or 0, respondent_id=respondent.id or 0,
-                                status=MemberStatus.joined.value, joined_at=now)
-                session.add(member)
-                people.append(member)
-            draft = Round(assembly_id=assembly.id, position=0, kind=RoundKind.draft.value,
-                          title="Drafting", opens_at=now - timedelta(days=9),
-                          closes_at=now - timedelta(days=2))
-            vote = Round(assembly_id=assembly.id, position=1, kind=RoundKind.vote.value,
-                         title="Voting", opens_at=now - timedelta(minutes=1),
-                         closes_at=now + timedelta(hours=2))
-            session.add_all([draft, vote])
-            session.flush()
-            ids = []
-            for n in range(principles):
-                principle = Principle(round_id=draft.id, position=n, title=f"Principle {n + 1}",
-                                      text=f"The text of principle {n + 1}.")
-                session.add(principle)
-                session.flush()
-                session.add(PrincipleVersion(principle_id=principle.id, version=1,
-                                             theme="other", title=principle.title,
-                                             text=principle.text, saved_by="bench"))
-                ids.append(principle.id or 0)
-            session.flush()
-            tokens = [sessions.start(session, settings, member=m) for m in people]
-            return vote.public_id, tokens, ids
-    finally:
-        engine.dispose()
+            session.add(PrincipleVersion(principle_id=row_id(principle.id), version=1,
+                                         theme="other", title=title, text=text,
+                                         saved_by="bench"))
+            ids.append(row_id(principle.id))
+        cookies = [f"{settings.session_cookie}="
+                   + sessions.start(session, settings, member=member) for member in panel]
+        result = World(vote.public_id, row_id(vote.id), ids, cookies)
+    engine.dispose()
+    return result
 
 
-def close_round(database_url: str, public_id: str) -> None:
-    from sqlmodel import select
-
-    import assembly.routes  # noqa: F401  (as in the app: the ballots room seals at close)
-    from assembly import db
-    from assembly.deliberation import rounds
-    from assembly.deliberation.models import Round
-    from assembly.tables import utcnow
-
-    engine = db.make_engine(database_url)
+@contextlib.contextmanager
+def server(url: str, workers: int, folder: Path) -> Iterator[tuple[int, int]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update({"DATABASE_URL": url, "MINIPUBLIC_PORT": str(port),
+                "MINIPUBLIC_HOST": "127.0.0.1", "MINIPUBLIC_WORKERS": str(workers),
+                "MINIPUBLIC_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                "MINIPUBLIC_LOG_LEVEL": "warning"})
+    log = (folder / f"server-{workers}.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "assembly.cli", "serve"], env=env,
+                               stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
-        with db.session(engine, write=True) as session:
-            item = session.exec(select(Round).where(Round.public_id == public_id)).one()
-            rounds.close_early(session, item, utcnow(), actor="bench")
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/")
+                connection.getresponse().read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start; see "
+                                       f"{folder / f'server-{workers}.log'}") from None
+                time.sleep(0.3)
+        time.sleep(1.0 if workers == 1 else 3.0)   # let every worker come up
+        print(f"(server pid {process.pid} on port {port})", file=sys.stderr, flush=True)
+        yield port, process.pid
     finally:
-        engine.dispose()
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+        log.close()
 
 
-def sealed_counts(database_url: str, public_id: str) -> tuple[Counter[tuple[int, str]], int]:
-    """Sealed ballots per (principle, option), and ballots still linked to a member."""
-    import sqlalchemy as sa
-    from sqlmodel import col, select
-
-    from assembly import db
-    from assembly.ballots.models import Ballot, SealedBallot
-    from assembly.deliberation.models import Round
-
-    engine = db.make_engine(database_url)
-    try:
-        with db.session(engine) as session:
-            round_id = session.exec(select(Round.id).where(Round.public_id == public_id)).one()
-            rows = session.exec(select(SealedBallot.principle_id, SealedBallot.choice,
-                                       sa.func.count())
-                                .where(SealedBallot.round_id == round_id)
-                                .group_by(col(SealedBallot.principle_id),
-                                          col(SealedBallot.choice))).all()
-            linked = session.exec(select(sa.func.count()).select_from(Ballot)
-                                  .where(Ballot.round_id == round_id)).one()
-            return Counter({(p, c): int(n) for p, c, n in rows}), int(linked)
-    finally:
-        engine.dispose()
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and all its descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, its_parent in parents.items():
+            if its_parent == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    total = 0.0
+    for member in tree:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
-def vote_phase(port: int, cookie_name: str, public_id: str, tokens: list[str],
-               plan: list[list[tuple[int, str]]], receipts: list[str | None], *,
-               together: bool) -> tuple[float, list[float], Counter[int]]:
-    """Every member posts their ballots in `plan`, all members at once: all in one form post
-    (`together`, as the ballot page sends them) or one post per ballot."""
-    path = f"/home/rounds/{public_id}/ballot"
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(tokens) + 1)
-
-    def member(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "Sec-Fetch-Site": "same-origin", "Cookie": f"{cookie_name}={tokens[index]}"}
-        mine, statuses_here = [], Counter[int]()
-        barrier.wait()
-        posts = [plan[index]] if together else [[ballot] for ballot in plan[index]]
-        for post in posts:
-            body = urllib.parse.urlencode({f"choice-{p}": option for p, option in post})
-            started = time.perf_counter()
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            mine.append((time.perf_counter() - started) * 1000)
-            statuses_here[response.status] += 1
-            flash = response.getheader("set-cookie", "") or ""
-            if receipts[index] is None and "flash" in flash:
-                receipts[index] = flash
-        with lock:
-            latencies.extend(mine)
-            statuses.update(statuses_here)
-
-    threads = [threading.Thread(target=member, args=(i,)) for i in range(len(tokens))]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, latencies, statuses
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of every CPU of the machine since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
 
 
-def receipt_code(settings_secret: str, cookie_header: str | None) -> str | None:
-    """The receipt code in the flash message of a member's first ballot."""
-    from assembly.settings import Settings
-    from assembly.templating import decode_flashes
+@dataclass
+class Phase:
+    name: str
+    seconds: float
+    latencies_ms: list[float]
+    ballots: int
+    failures: Counter[int]
+    client_cpu: float   # seconds of CPU the benchmark's own client used (it shares the cores)
+    server_cpu: float   # seconds of CPU the app's processes (uvicorn and its workers) used
+    machine_busy: float  # share of the machine's CPU time busy (anyone's) during the phase
 
-    if not cookie_header:
-        return None
-    value = cookie_header.split(";", 1)[0].split("=", 1)[1].strip('"')
-    settings = Settings(secret_key=settings_secret)
-    for flash in decode_flashes(settings, urllib.parse.unquote(value)):
-        found = re.search(r"receipt code is ([0-9A-Z-]{19})", flash.text)
-        if found:
-            return found.group(1)
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+def receipt_in(response: http.client.HTTPResponse, settings: Settings) -> str | None:
+    """The receipt code in the flash message a member's first ballot sets, if this is it."""
+    for header in response.msg.get_all("Set-Cookie") or []:
+        name, _, rest = header.partition("=")
+        if name.strip() != settings.flash_cookie:
+            continue
+        value = urllib.parse.unquote(rest.split(";", 1)[0].strip('"'))
+        for flash in decode_flashes(settings, value):
+            if found := RECEIPT.search(flash.text):
+                return found.group(1)
     return None
 
 
-def check_receipt(port: int, code: str) -> bool:
+def run_phase(name: str, port: int, pid: int, world: World,
+              jobs: list[tuple[int, dict[int, str]]], threads: int, follow: bool,
+              receipts: dict[int, str]) -> Phase:
+    """Send every (member, {principle: option}) submit, from `threads` threads at once; with
+    `follow`, each then fetches the page the 303 points to, as a browser does (the latency is
+    the submit's; the fetch is load on the server). The receipt code a member's first ballot
+    shows them goes into `receipts`."""
+    settings = from_env()
+    path = f"/home/rounds/{world.round_public_id}/ballot"
+    local = threading.local()
+    latencies: list[float] = []
+    failures: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def send(job: tuple[int, dict[int, str]]) -> None:
+        member, choices = job
+        connection = getattr(local, "connection", None)
+        if connection is None:
+            connection = local.connection = http.client.HTTPConnection("127.0.0.1", port,
+                                                                       timeout=120)
+        body = urllib.parse.urlencode({f"choice-{p}": o for p, o in choices.items()})
+        started = time.perf_counter()
+        connection.request("POST", path, body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": world.cookies[member], "Sec-Fetch-Site": "same-origin"})
+        response = connection.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+        if (code := receipt_in(response, settings)) is not None:
+            with lock:
+                receipts.setdefault(member, code)
+        if follow and response.status == 303:
+            target = urllib.parse.urlsplit(response.getheader("location", path))
+            connection.request("GET", target.path + (f"?{target.query}" if target.query else ""),
+                               headers={"Cookie": world.cookies[member]})
+            page = connection.getresponse()
+            page.read()
+            if page.status != 200:
+                with lock:
+                    failures[page.status] += 1
+        with lock:
+            latencies.append(elapsed)
+            if response.status != 303:
+                failures[response.status] += 1
+
+    started, cpu, server_cpu = time.perf_counter(), time.process_time(), tree_cpu(pid)
+    busy, total = machine_busy()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(send, jobs))
+    seconds = time.perf_counter() - started
+    busy_after, total_after = machine_busy()
+    return Phase(name, seconds, latencies, sum(len(c) for _, c in jobs), failures,
+                 time.process_time() - cpu, tree_cpu(pid) - server_cpu,
+                 (busy_after - busy) / max(total_after - total, 1))
+
+
+def chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def counted_on_the_page(port: int, code: str) -> bool:
+    """What the public receipt page says of a receipt code, as anyone holding it would ask."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     connection.request("POST", "/receipts", body=urllib.parse.urlencode({"code": code}),
                        headers={"Content-Type": "application/x-www-form-urlencoded",
                                 "Sec-Fetch-Site": "same-origin"})
     response = connection.getresponse()
-    return "Counted." in response.read().decode()
+    return response.status == 200 and "Counted." in response.read().decode()
 
 
-def run(database: str, url: str, data_dir: Path, args: argparse.Namespace) -> None:
-    workers = "4" if database == "postgresql" else "1"
-    secret = "bench-ballots-" + "k" * 40
-    extra = {"MINIPUBLIC_WORKERS": workers, "MINIPUBLIC_SECRET_KEY": secret}
-    with running_server(data_dir, url if database == "postgresql" else None, extra) as server:
-        database_url = url if database == "postgresql" else \
-            f"sqlite:///{data_dir / 'minipublic.sqlite3'}"
-        cookie_name = from_env(server_env(data_dir, server.port, url, database, extra),
-                               check=False).session_cookie
-        for mode in args.modes.split(","):
-            measure(database, database_url, server.port, cookie_name, secret, workers, mode,
-                    args)
+def verify(url: str, world: World, last: dict[tuple[int, int], str], members: int) -> list[str]:
+    """Close (and so seal) the round, then compare the sealed set with the clients' last
+    choices; the problems found (none: every last choice counted exactly once)."""
+    import assembly.routes  # noqa: F401  (registers the ballots room's hook that seals at close)
+    from assembly.ballots import sealing
+
+    engine = db.make_engine(url)
+    problems: list[str] = []
+    with db.session(engine, write=True) as session:
+        item = session.get(Round, world.round_id)
+        assert item is not None
+        rounds.close_early(session, item, utcnow(), actor="bench")
+        sealing.seal(session, item, utcnow())
+    with db.session(engine) as session:
+        setup = session.get(VoteRound, world.round_id)
+        if setup is None or setup.sealed_at is None:
+            problems.append("the round was not sealed")
+        sealed: Counter[tuple[int, str]] = Counter(
+            (p, c) for p, c in session.exec(select(SealedBallot.principle_id, SealedBallot.choice)
+                                             .where(SealedBallot.round_id == world.round_id)))
+        expected: Counter[tuple[int, str]] = Counter((p, o) for (_, p), o in last.items())
+        if sealed != expected:
+            wrong = sorted(set(sealed) ^ set(expected)
+                           | {k for k in sealed if sealed[k] != expected[k]})
+            problems.append(f"{len(wrong)} (principle, option) counts differ, e.g. "
+                            f"{[(k, sealed[k], expected[k]) for k in wrong[:3]]}")
+        total = sum(sealed.values())
+        if total != members * len(world.principle_ids):
+            problems.append(f"{total} sealed ballots, expected "
+                            f"{members * len(world.principle_ids)}")
+        receipts = session.exec(select(sa.func.count()).select_from(CountedReceipt).where(
+            CountedReceipt.round_id == world.round_id)).one()
+        if receipts != members:
+            problems.append(f"{receipts} counted receipts for {members} members")
+        linked = session.exec(select(sa.func.count()).select_from(Ballot).where(
+            col(Ballot.round_id) == world.round_id)).one() + session.exec(
+            select(sa.func.count()).select_from(Receipt).where(
+                col(Receipt.round_id) == world.round_id)).one()
+        if linked:
+            problems.append(f"{linked} ballots or receipts still linked to members")
+    engine.dispose()
+    return problems
 
 
-def measure(database: str, database_url: str, port: int, cookie_name: str, secret: str,
-            workers: str, mode: str, args: argparse.Namespace) -> None:
-    """One vote round through the server: cast, change, close, and check the count."""
-    together = mode == "paper"
-    public_id, tokens, principle_ids = build(database_url, args.members, args.principles)
-    chooser = random.Random(20261204)
-    first = [[(p, chooser.choice(OPTIONS)) for p in principle_ids] for _ in tokens]
-    changes = [[(p, chooser.choice(OPTIONS)) for p in chooser.sample(principle_ids,
-                                                                     args.changes)]
-               for _ in tokens]
-    last = [dict(plan) | dict(change) for plan, change in zip(first, changes, strict=True)]
-    receipts: list[str | None] = [None] * len(tokens)
-    print(f"\n{database}: {len(tokens)} members x {len(principle_ids)} principles, "
-          f"{workers} worker{'s' if workers != '1' else ''}, "
-          + ("one post per ballot paper" if together else "one post per ballot"))
-    goal_rate, goal_p99 = GOALS[database]
-    for label, plan in (("cast", first), ("change", changes)):
-        seconds, latencies, statuses = vote_phase(port, cookie_name, public_id,
-                                                  tokens, plan, receipts, together=together)
-        ballots = sum(len(member_plan) for member_plan in plan)
-        rate = ballots / seconds
-        p99 = percentile(latencies, 0.99)
-        verdict = "met" if rate >= goal_rate and (goal_p99 is None or p99 <= goal_p99) \
-            else "MISSED"
-        print(f"  {label:<7} {ballots:6d} ballots in {len(latencies):6d} posts, "
-              f"{seconds:6.1f} s: {rate:7.1f} ballots/s ({len(latencies) / seconds:6.1f} "
-              f"posts/s)  p50 {percentile(latencies, 0.5):6.1f} ms  "
-              f"p99 {p99:6.1f} ms  answers {dict(statuses)}  goal "
-              f">= {goal_rate:.0f}/s" + (f", p99 <= {goal_p99:.0f} ms" if goal_p99 else "")
-              + f": {verdict}")
-        sys.stdout.flush()
-    started = time.perf_counter()
-    close_round(database_url, public_id)
-    sealing = time.perf_counter() - started
-    counts, linked = sealed_counts(database_url, public_id)
-    expected: Counter[tuple[int, str]] = Counter()
-    for choices in last:
-        expected.update(choices.items())
-    codes = [receipt_code(secret, r) for r in receipts]
-    counted = sum(1 for code in codes if code and check_receipt(port, code))
-    print(f"  sealed in {sealing:.2f} s: {sum(counts.values())} ballots; every last choice "
-          f"counted exactly once: {'yes' if counts == expected else 'NO'}; linked ballots "
-          f"left: {linked}; receipts counted: {counted} of {len(tokens)}")
-
-
-def server_env(data_dir: Path, port: int, url: str, database: str, extra: dict[str, str]
-               ) -> dict[str, str]:
-    from bench.bench_signin_flood import environment
-
-    return environment(data_dir, port, url if database == "postgresql" else None, extra)
+def bench(kind: str, args: argparse.Namespace) -> None:
+    workers = args.pg_workers if kind == "postgresql" else 1
+    with tempfile.TemporaryDirectory() as name, database(kind, Path(name)) as url:
+        folder = Path(name)
+        os.environ["DATABASE_URL"] = url
+        world = build(url, args.members, args.principles)
+        chooser = random.Random(SEED)
+        last: dict[tuple[int, int], str] = {}
+        casting: list[tuple[int, dict[int, str]]] = []
+        for member in range(args.members):
+            for group in chunks(world.principle_ids, args.per_request):
+                choices = {p: chooser.choice(OPTIONS) for p in group}
+                casting.append((member, choices))
+                last.update({(member, p): o for p, o in choices.items()})
+        chooser.shuffle(casting)   # members at once, each in their own order
+        changing: list[tuple[int, dict[int, str]]] = []
+        whole = args.per_request >= args.principles
+        for member in range(args.members):
+            picked = chooser.sample(world.principle_ids, args.changes)
+            changed = {p: chooser.choice([o for o in OPTIONS if o != last[(member, p)]])
+                       for p in picked}
+            last.update({(member, p): o for p, o in changed.items()})
+            if whole:   # the browser sends the whole paper again, with the changes
+                changing.append((member, {p: last[(member, p)] for p in world.principle_ids}))
+            else:
+                changing.extend((member, {p: changed[p] for p in group})
+                                for group in chunks(picked, args.per_request))
+        chooser.shuffle(changing)
+        receipts: dict[int, str] = {}
+        with server(url, workers, folder) as (port, pid):
+            phases = [run_phase("cast", port, pid, world, casting, args.threads, args.follow,
+                                receipts)]
+            phases.append(run_phase("change", port, pid, world, changing, args.threads,
+                                    args.follow, receipts))
+            problems = verify(url, world, last, args.members)
+            counted = sum(counted_on_the_page(port, code) for code in receipts.values())
+            if counted != args.members:
+                problems.append(f"{counted} of {args.members} members' receipt codes are shown "
+                                f"as counted ({len(receipts)} codes handed out)")
+        load = os.getloadavg()
+        print(f"\n{kind}: {workers} worker{'s' if workers > 1 else ''}, {args.members} members x "
+              f"{args.principles} principles, {args.per_request} per submit, {args.threads} "
+              f"client threads; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        goal_rate, goal_p99 = GOALS[kind]
+        for phase in phases:
+            rate = phase.ballots / phase.seconds
+            print(f"  {phase.name:>6}: {phase.ballots:,} ballots in {len(phase.latencies_ms):,} "
+                  f"submits, {phase.seconds:.1f} s: {rate:,.0f} ballots/s "
+                  f"({len(phase.latencies_ms) / phase.seconds:,.0f} submits/s); latency p50 "
+                  f"{phase.percentile(0.5):.0f} ms, p99 {phase.percentile(0.99):.0f} ms, max "
+                  f"{max(phase.latencies_ms):.0f} ms; goal >= {goal_rate:.0f}/s"
+                  + (f", p99 <= {goal_p99:.0f} ms" if goal_p99 else "")
+                  + "\n          CPU: the app "
+                  f"{phase.server_cpu * 1000 / len(phase.latencies_ms):.1f} ms per submit "
+                  f"({phase.server_cpu / phase.seconds:.0%} of a core), this "
+                  f"client {phase.client_cpu / phase.seconds:.0%} of a core, the machine "
+                  f"{phase.machine_busy:.0%} busy ({os.cpu_count()} cores, anyone's work)"
+                  + (f"; FAILED submits {dict(phase.failures)}" if phase.failures else ""))
+        print("  counted: " + ("every member's last choice exactly once "
+                               f"({args.members * args.principles:,} sealed ballots, "
+                               f"{args.members} receipts, each shown as counted on the "
+                               "public receipt page), nothing left linked"
+                               if not problems else "PROBLEMS: " + "; ".join(problems)))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--members", type=int, default=300)
     parser.add_argument("--principles", type=int, default=30)
     parser.add_argument("--changes", type=int, default=10)
-    parser.add_argument("--modes", default="paper,principle",
-                        help="paper: one post per ballot paper (as the page); principle: one "
-                             "post per ballot")
-    parser.add_argument("--postgres-url",
-                        default=os.environ.get("MINIPUBLIC_TEST_POSTGRES_URL",
-                                               "postgresql+psycopg://postgres@127.0.0.1:5432/"
-                                               "postgres"))
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--per-request", type=int, default=30)
+    parser.add_argument("--no-follow", dest="follow", action="store_false",
+                        help="do not fetch the ballot page after each submit")
+    parser.add_argument("--pg-workers", type=int, default=4)
     args = parser.parse_args()
-    print(f"Ballots under load: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-    for database in args.databases.split(","):
-        with contextlib.ExitStack() as stack:
-            url = (stack.enter_context(postgres_database(args.postgres_url))
-                   if database == "postgresql" else "")
-            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            run(database, url, data_dir, args)
+    os.environ.setdefault("MINIPUBLIC_SECRET_KEY", "bench-" + secrets.token_urlsafe(40))
+    os.environ.setdefault("MINIPUBLIC_DATA_DIR", tempfile.mkdtemp(prefix="bench-ballots-"))
+    for kind in args.databases.split(","):
+        bench(kind, args)
 
 
 if __name__ == "__main__":

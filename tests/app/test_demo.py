@@ -7,17 +7,23 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import select
+from sqlmodel import Session, col, select
 from starlette.applications import Starlette
 
 from assembly import audit, demo
 from assembly.accounts.models import Officer
 from assembly.assemblies.models import Assembly
+from assembly.ballots import ballots, results, sealing
+from assembly.ballots import samples as ballot_samples
+from assembly.ballots.models import Ballot, Receipt, VoteRound
 from assembly.cli import main
 from assembly.deliberation import rounds
-from assembly.deliberation.models import Briefing, Meeting, Question
+from assembly.deliberation.models import Briefing, Meeting, Question, Round
 from assembly.discussion import opinions
 from assembly.discussion import samples as discussion_samples
+from assembly.drafting import amendments, comments, dissent, principles
+from assembly.drafting import samples as drafting_samples
+from assembly.drafting.models import Stance, Theme
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.selection.models import Member
 from assembly.settings import Settings
@@ -78,9 +84,14 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert set(statuses) <= {"joined", "invited"}
         programme = rounds.programme(session, assembly.id or 0)
         now = utcnow()
+        # The principles are agreed and the assembly is applying them: the first learn round,
+        # the drafting and the vote are done, the discussion stays open beside the second
+        # learn round.
         assert [(r.kind, rounds.state_of(r, now).value) for r in programme] == [
-            ("learn", "closed"), ("learn", "open"), ("discuss", "open"),
-            ("draft", "scheduled"), ("vote", "scheduled")]
+            ("learn", "closed"), ("discuss", "open"), ("draft", "closed"),
+            ("vote", "results_released"), ("learn", "open")]
+        learning, discussing, drafting, voting = (
+            [programme[0], programme[4]], programme[1], programme[2], programme[3])
         demo_meetings = session.exec(select(Meeting)).all()
         assert len(demo_meetings) == 2
         assert any(m.step_free == "yes" and "Step-free" in m.access_notes for m in demo_meetings)
@@ -88,8 +99,8 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         # The learn rounds' evidence: eight or more briefings in the open one, each with its
         # speaker, declared interests and an easy-read version; answered questions; added once.
         per_round = {r.id: [b for b in session.exec(select(Briefing)).all()
-                            if b.round_id == r.id] for r in programme[:2]}
-        assert len(per_round[programme[1].id]) >= 8 and len(per_round[programme[0].id]) >= 3
+                            if b.round_id == r.id] for r in learning}
+        assert len(per_round[learning[1].id]) >= 8 and len(per_round[learning[0].id]) >= 3
         every = [b for found in per_round.values() for b in found]
         assert len({b.title for b in every}) == len(every)
         assert all(b.speaker_name and b.interests and b.easy_read and b.summary for b in every)
@@ -100,7 +111,7 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert session.exec(select(Question).where(Question.status == "waiting")).first()
         # The discuss round's conversation, added once: about 40 statements voted on by the
         # joined members, in at least two opinion groups that agree on transparency.
-        talk = opinions.results(session, programme[2], for_officers=True)
+        talk = opinions.results(session, discussing, for_officers=True)
         assert len(talk.shown) == len(discussion_samples.STATEMENTS)
         assert len(talk.groups) >= 2 and min(g.size for g in talk.groups) >= 5
         assert talk.participants >= demo.PANEL_SIZE * 0.8 and talk.votes > 900
@@ -109,6 +120,17 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert any("tell people whenever a computer" in s.statement.text
                    for s in talk.consensus)
         assert talk.waiting == len(discussion_samples.WAITING)
+        check_draft_round(session, drafting, discussing)
+        check_vote(session, voting, assembly.id or 0)
+        pages = {"draft_round": app.url_path_for("draft_round", assembly_id=str(assembly.id),
+                                                 round_id=str(drafting.id)),
+                 "ballots_results": app.url_path_for("ballots_results",
+                                                     assembly_id=str(assembly.id),
+                                                     round_id=str(voting.id)),
+                 "member_ballot_results": app.url_path_for("member_ballot_results",
+                                                           round=voting.public_id),
+                 "member_principles": app.url_path_for("member_principles",
+                                                       round=drafting.public_id)}
     assert (settings.data_dir / "demo" / "people.csv").is_file()
 
     with make_client(app) as browser:
@@ -118,6 +140,14 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         new = post_form(browser, "/login", {"email": demo.OFFICER_EMAIL,
                                             "password": passwords[1]}, follow_redirects=False)
         assert new.status_code == 303
+        # What officers see of the draft round and of the vote's results.
+        drafts = browser.get(pages["draft_round"])
+        assert drafts.status_code == 200
+        assert all(d.title in drafts.text for d in drafting_samples.DRAFTS)
+        tally = browser.get(pages["ballots_results"])
+        assert tally.status_code == 200
+        assert re.search(r"Adopted, but contested by Age: (55-64|65\+) agree least", tally.text)
+        assert "Not adopted" in tally.text
 
     # The printed code signs a newcomer in as a member who joined, once; the earlier one is dead.
     with make_client(app) as newcomer:
@@ -127,6 +157,13 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert home.status_code == 200 and str(home.url).endswith("/home"), home.text[:500]
         assert demo.TITLE.replace("'", "&#39;") in home.text
         assert "Data and AI in care, policing and the NHS" in home.text
+        # They can read the principles and the released results (the draft round is closed).
+        principles_page = newcomer.get(pages["member_principles"])
+        assert principles_page.status_code == 200
+        assert "Joined-up care" in principles_page.text
+        released = newcomer.get(pages["member_ballot_results"])
+        assert released.status_code == 200
+        assert re.search(r"contested by Age: (55-64|65\+) agree least", released.text)
     with make_client(app) as second:
         again = post_form(second, "/invite", {"code": codes[1]})
         assert not str(again.url).endswith("/home")
@@ -140,3 +177,83 @@ def test_demo_refuses_production(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("MINIPUBLIC_ALLOWED_HOSTS", "assembly.example.org")
     assert main(["demo", "--no-serve"]) == 2
     assert "refusing" in capsys.readouterr().err
+
+
+def check_draft_round(session: Session, drafting: Round, discussing: Round) -> None:
+    """Eleven principles, each once, on the charter's themes, most linked to the statements
+    that inspired them; members' comments with replies; amendments accepted, accepted with
+    changes and rejected with a reason, one still waiting; several versions; two dissent notes
+    on the record and one still gathering signatures."""
+    made = principles.of_round(session, drafting.id or 0)
+    assert [p.title for p in made] == [d.title for d in drafting_samples.DRAFTS]
+    assert len(made) == 11 and [p.position for p in made] == list(range(1, 12))
+    assert {Theme(p.theme) for p in made} == set(Theme) - {Theme.other}
+    assert all(p.rationale for p in made)
+    ids = [p.id or 0 for p in made]
+    linked = principles.linked(session, ids)
+    assert all(linked[i] for i in ids)
+    assert all(link.round.id == discussing.id for found in linked.values() for link in found)
+    assert any("tell people whenever a computer" in link.statement.text
+               for link in linked[made[2].id or 0])
+    threads = {p.title: comments.thread(session, p.id or 0) for p in made}
+    assert sum(len(t) for t in threads.values()) >= 25
+    assert {e.comment.stance for t in threads.values() for e in t} == {s.value for s in Stance}
+    assert sum(1 for t in threads.values() for e in t if e.depth == 1) >= 3
+    # Nobody comments as the demo's own member (the one the printed code signs in).
+    first = session.exec(select(Member.id).where(Member.status == "joined")
+                         .order_by(col(Member.id))).first()
+    assert all(e.comment.member_id != first for t in threads.values() for e in t)
+    decided = [a for p in made for a in amendments.of_principle(session, p.id or 0)]
+    statuses = sorted((a.status, a.changed) for a in decided)
+    assert statuses.count(("accepted", False)) >= 3
+    assert ("accepted", True) in statuses and ("waiting", False) in statuses
+    assert statuses.count(("rejected", False)) == 2
+    assert all(a.decision_reason for a in decided if a.status == "rejected")
+    versions = {p.title: [v.change for v in principles.versions(session, p.id or 0)]
+                for p in made}
+    assert sum(len(v) > 1 for v in versions.values()) >= 6
+    assert versions["Tell people when AI is used"] == ["written", "amendment", "edited"]
+    changed = next(a for a in decided if a.changed)
+    made_version = principles.version(session, changed.principle_id, changed.made_version or 0)
+    assert made_version is not None and made_version.change == "amendment"
+    assert made_version.text == changed.accepted_text != changed.text
+    notes = dissent.of_principles(session, ids)
+    recorded = dissent.recorded(session, ids)
+    assert sum(len(n) for n in recorded.values()) == 2
+    assert all(n.signatures >= principles.settings_of(session, drafting).cosigners
+               for found in recorded.values() for n in found)
+    assert sum(len(n) for n in notes.values()) == 3
+
+
+def check_vote(session: Session, voting: Round, assembly_id: int) -> None:
+    """A vote on the eleven principles, sealed at its close and released: one adopted but
+    contested among the over-65s, one not adopted, a few ballots keyed in from paper or by
+    phone, and nothing left that links a member to a choice."""
+    setup = session.get(VoteRound, voting.id)
+    assert setup is not None and setup.sealed_at is not None and setup.sealed_digest
+    assert voting.results_released_at is not None
+    turnout = ballots.turnout(session, voting)
+    assert turnout.eligible >= demo.PANEL_SIZE * 0.85
+    assert turnout.voted == turnout.eligible - 1 - ballot_samples.NOT_VOTING
+    assert session.exec(select(sa.func.count()).select_from(Ballot)).one() == 0
+    assert session.exec(select(sa.func.count()).select_from(Receipt)).one() == 0
+    shown = results.load(session, voting, for_officers=False)
+    assert shown is not None and len(shown.principles) == 11
+    verdicts = {r.item.title: r.verdict for r in shown.principles}
+    # Among the over-65s on the panels drawn so far; the 55-64s if too few over-65s voted.
+    assert re.match(r"Adopted, but contested by Age: (55-64|65\+) agree least",
+                    verdicts[ballot_samples.CONTESTED]), verdicts
+    assert verdicts[ballot_samples.DIVIDED].startswith("Not adopted")
+    assert shown.adopted == 10
+    assert all(v == "Adopted, and agreement holds across every selection feature."
+               for title, v in verdicts.items()
+               if title not in (ballot_samples.CONTESTED, ballot_samples.DIVIDED)), verdicts
+    # Each version on the ballot is the one the principle had when the vote opened.
+    assert all(r.item.version is not None
+               and r.item.version.version == r.item.principle.version for r in shown.principles)
+    events = audit.events(session, assembly_id)
+    keyed = [e for e in events if e.action == "ballots.keyed_in"]
+    assert sorted(e.details["channel"] for e in keyed) == ["paper", "paper", "phone"]
+    assert [e.action for e in events].count("ballots.sealed") == 1
+    sealed = next(e for e in events if e.action == "ballots.sealed")
+    assert sealed.details["digest"] == setup.sealed_digest == sealing.digest_of(session, voting)
