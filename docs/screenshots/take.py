@@ -155,6 +155,41 @@ def programme(tour: Tour, png: Path) -> Page:
     return tour.officer
 
 
+def round_page(tour: Tour, title: str) -> str:
+    """The officer's page of the demo's round called `title`, found on the programme."""
+    page = tour.officer
+    page.goto(tour.assembly + "/programme")
+    page.get_by_role("link", name=title).first.click()
+    page.wait_for_url(re.compile(r"/rounds/\d+$"))
+    return page.url.removeprefix(tour.demo.url)
+
+
+def scrolled_to(page: Page, heading: str) -> Page:
+    page.get_by_role("heading", name=heading).first.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -20)")
+    return page
+
+
+def discussion_results(tour: Tour, png: Path) -> Page:
+    """The opinion map and what every group agrees with."""
+    tour.officer.goto(round_page(tour, "What matters to us") + "/results")
+    return scrolled_to(tour.officer, "Opinion map")
+
+
+def principle(tour: Tour, png: Path) -> Page:
+    """A drafted principle with its versions, amendments and comments."""
+    page = tour.officer
+    page.goto(round_page(tour, "Writing our principles") + "/principles")
+    page.get_by_role("link", name="Tell people when AI is used").first.click()
+    page.wait_for_url(re.compile(r"/principles/\d+$"))
+    return page
+
+
+def vote_results(tour: Tour, png: Path) -> Page:
+    tour.officer.goto(round_page(tour, "Voting on the principles") + "/ballot/results")
+    return tour.officer
+
+
 # --- a member, on a phone -----------------------------------------------------------------------
 
 
@@ -183,6 +218,26 @@ def member_briefing(tour: Tour, png: Path) -> Page:
     return page
 
 
+def member_voting(tour: Tour, png: Path) -> Page:
+    """The discussion's voting card: one statement at a time."""
+    page = tour.member
+    page.goto("/home")
+    page.get_by_role("link", name="What matters to us").first.click()
+    page.locator("a[href$='/discuss']").first.click()
+    page.wait_for_url(re.compile(r"/discuss$"))
+    return scrolled_to(page, "Vote on the statements")
+
+
+def member_vote_results(tour: Tour, png: Path) -> Page:
+    """The released results of the vote, as members see them."""
+    page = tour.member
+    page.goto("/home")
+    page.get_by_role("link", name="Voting on the principles").first.click()
+    page.wait_for_url(re.compile(r"/home/rounds/"))
+    page.goto(page.url.removeprefix(tour.demo.url) + "/ballot/results")
+    return page
+
+
 SHOTS: tuple[Shot, ...] = (
     Shot("officer-sign-in", "The officers' sign-in page",
          "Officers sign in with their e-mail address and password.", officer_sign_in),
@@ -203,6 +258,15 @@ SHOTS: tuple[Shot, ...] = (
     Shot("officer-programme", "The programme of rounds and meetings",
          "The programme: rounds that open and close on their own, meetings, reminders.",
          programme),
+    Shot("officer-discussion-results", "The opinion groups of a discuss round",
+         "A discuss round's results: the opinion map, what every group agrees with, and "
+         "agreement by age, area and the other selection features.", discussion_results),
+    Shot("officer-principle", "A draft principle with its history",
+         "A principle being drafted: members' comments and amendments, its versions and "
+         "dissent notes.", principle),
+    Shot("officer-vote-results", "The results of a secret ballot",
+         "A vote's results: every principle by agreement, with its interval, the decision and "
+         "whether agreement holds across the panel's groups.", vote_results),
     Shot("member-sign-in-phone", "Typing a sign-in code on a phone",
          "A member signs in on their phone with a one-time code.", member_sign_in),
     Shot("member-home-phone", "The member's home page on a phone",
@@ -211,6 +275,11 @@ SHOTS: tuple[Shot, ...] = (
     Shot("member-briefing-phone", "A briefing on a phone",
          "A briefing in a learn round: who wrote it, the gist in short, then in full and in easy "
          "read.", member_briefing),
+    Shot("member-voting-phone", "Voting on statements on a phone",
+         "A discuss round on a phone: one statement at a time, three large buttons.",
+         member_voting),
+    Shot("member-vote-results-phone", "Vote results on a phone",
+         "The vote's results as members see them once released.", member_vote_results),
 )
 
 
