@@ -117,13 +117,14 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert talk.participants >= demo.PANEL_SIZE * 0.8 and talk.votes > 900
         shared = {s.text for s in discussion_samples.STATEMENTS if s.kind == "shared"}
         assert sum(s.statement.text in shared for s in talk.consensus[:5]) >= 4
-        # The statement the draft round builds on is agreed by most who voted on it. (Not
+        # The statement the draft round builds on is agreed by most who voted on it (about 85 %
+        # on average; half is five standard deviations below, with 28 votes). (Not
         # checked in the consensus list: the panel differs with every build, as the draw's
         # commitment is salted, and a group in which nobody happened to vote on it has a
         # smoothed rate of exactly one half, which leaves it out in about one build in fifteen.)
         built_on = next(s for s in talk.ranked
                         if "tell people whenever a computer" in s.statement.text)
-        assert built_on.votes >= 15 and (built_on.share(built_on.result) or 0) >= 0.7
+        assert built_on.votes >= 15 and (built_on.share(built_on.result) or 0) > 0.5
         assert talk.waiting == len(discussion_samples.WAITING)
         check_draft_round(session, drafting, discussing)
         check_vote(session, voting, assembly.id or 0)
