@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_ballots.py [--databases postgresql,sqlite] [--members 300]
         [--principles 30] [--changes 10] [--threads 16] [--per-request 30] [--no-follow]
-        [--pg-workers 4]
+        [--pg-workers 4] [--rate BALLOTS_PER_SECOND]
 
 For each database it makes a fresh database (PostgreSQL: a new database `bench_ballots`, dropped
 afterwards, never the tests' `test`; SQLite: a file in a temporary folder) holding an assembly of
@@ -274,11 +274,15 @@ def receipt_in(response: http.client.HTTPResponse, settings: Settings) -> str | 
 
 def run_phase(name: str, port: int, pid: int, world: World,
               jobs: list[tuple[int, dict[int, str]]], threads: int, follow: bool,
-              receipts: dict[int, str]) -> Phase:
+              receipts: dict[int, str], rate: float = 0.0) -> Phase:
     """Send every (member, {principle: option}) submit, from `threads` threads at once; with
     `follow`, each then fetches the page the 303 points to, as a browser does (the latency is
     the submit's; the fetch is load on the server). The receipt code a member's first ballot
-    shows them goes into `receipts`."""
+    shows them goes into `receipts`.
+
+    With `rate` (ballots a second) the submits are sent on a schedule, as members arriving at
+    that pace would send them, instead of as fast as the threads can: each submit's latency is
+    then counted from the moment it was due, so waiting for a free thread counts too."""
     settings = from_env()
     path = f"/home/rounds/{world.round_public_id}/ballot"
     local = threading.local()
@@ -286,14 +290,26 @@ def run_phase(name: str, port: int, pid: int, world: World,
     failures: Counter[int] = Counter()
     lock = threading.Lock()
 
-    def send(job: tuple[int, dict[int, str]]) -> None:
-        member, choices = job
+    due: list[float] = []
+    if rate > 0:
+        sent = 0
+        for _, choices in jobs:
+            due.append(sent / rate)
+            sent += len(choices)
+
+    def send(numbered: tuple[int, tuple[int, dict[int, str]]]) -> None:
+        index, (member, choices) = numbered
         connection = getattr(local, "connection", None)
         if connection is None:
             connection = local.connection = http.client.HTTPConnection("127.0.0.1", port,
                                                                        timeout=120)
         body = urllib.parse.urlencode({f"choice-{p}": o for p, o in choices.items()})
         started = time.perf_counter()
+        if due:
+            wait = begun + due[index] - started
+            if wait > 0:
+                time.sleep(wait)
+            started = begun + due[index]
         connection.request("POST", path, body=body, headers={
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": world.cookies[member], "Sec-Fetch-Site": "same-origin"})
@@ -318,9 +334,10 @@ def run_phase(name: str, port: int, pid: int, world: World,
                 failures[response.status] += 1
 
     started, cpu, server_cpu = time.perf_counter(), time.process_time(), tree_cpu(pid)
+    begun = started
     busy, total = machine_busy()
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(send, jobs))
+        list(pool.map(send, enumerate(jobs)))
     seconds = time.perf_counter() - started
     busy_after, total_after = machine_busy()
     return Phase(name, seconds, latencies, sum(len(c) for _, c in jobs), failures,
@@ -417,9 +434,9 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         receipts: dict[int, str] = {}
         with server(url, workers, folder) as (port, pid):
             phases = [run_phase("cast", port, pid, world, casting, args.threads, args.follow,
-                                receipts)]
+                                receipts, args.rate)]
             phases.append(run_phase("change", port, pid, world, changing, args.threads,
-                                    args.follow, receipts))
+                                    args.follow, receipts, args.rate))
             problems = verify(url, world, last, args.members)
             counted = sum(counted_on_the_page(port, code) for code in receipts.values())
             if counted != args.members:
@@ -428,7 +445,9 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         load = os.getloadavg()
         print(f"\n{kind}: {workers} worker{'s' if workers > 1 else ''}, {args.members} members x "
               f"{args.principles} principles, {args.per_request} per submit, {args.threads} "
-              f"client threads; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+              "client threads"
+              + (f", sent at {args.rate:,.0f} ballots/s" if args.rate else ", as fast as they can")
+              + f"; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         goal_rate, goal_p99 = GOALS[kind]
         for phase in phases:
             rate = phase.ballots / phase.seconds
@@ -459,6 +478,10 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--per-request", type=int, default=30)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="send the submits on a schedule at this many ballots a second "
+                             "(members arriving at that pace), latency counted from when each "
+                             "was due; default: as fast as the threads can")
     parser.add_argument("--no-follow", dest="follow", action="store_false",
                         help="do not fetch the ballot page after each submit")
     parser.add_argument("--pg-workers", type=int, default=4)
