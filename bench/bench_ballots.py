@@ -403,6 +403,23 @@ def verify(url: str, world: World, last: dict[tuple[int, int], str], members: in
     return problems
 
 
+def warm_up(port: int, world: World, threads: int) -> None:
+    """Every worker's first requests compile templates and SQL and open database connections:
+    fetch the ballot page a few times per thread first (nothing is voted), so the figures are of
+    a running server, as on polling day, not of one just started."""
+    path = f"/home/rounds/{world.round_public_id}/ballot"
+
+    def fetch(member: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for _ in range(4):
+            connection.request("GET", path, headers={"Cookie": world.cookies[member]})
+            connection.getresponse().read()
+        connection.close()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(fetch, range(min(len(world.cookies), threads * 2))))
+
+
 def bench(kind: str, args: argparse.Namespace) -> None:
     workers = args.pg_workers if kind == "postgresql" else 1
     with tempfile.TemporaryDirectory() as name, database(kind, Path(name)) as url:
@@ -433,6 +450,7 @@ def bench(kind: str, args: argparse.Namespace) -> None:
         chooser.shuffle(changing)
         receipts: dict[int, str] = {}
         with server(url, workers, folder) as (port, pid):
+            warm_up(port, world, args.threads)
             phases = [run_phase("cast", port, pid, world, casting, args.threads, args.follow,
                                 receipts, args.rate)]
             phases.append(run_phase("change", port, pid, world, changing, args.threads,
