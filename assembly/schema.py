@@ -13,6 +13,7 @@ from assembly.deliberation import models as deliberation  # noqa: F401
 from assembly.discussion import models as discussion  # noqa: F401
 from assembly.drafting import models as drafting  # noqa: F401
 from assembly.invitations import models as invitations  # noqa: F401
+from assembly.publishing import models as publishing  # noqa: F401
 from assembly.recruitment import models as recruitment  # noqa: F401
 from assembly.selection import models as selection  # noqa: F401
 

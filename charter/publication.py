@@ -34,6 +34,7 @@ Pure: the standard library and `charter`/`sortition`'s pure modules only.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import io
 import json
@@ -193,11 +194,94 @@ class RoundTurnout:
 
 
 @dataclass(frozen=True)
+class GroupBrief:
+    """An opinion group in brief, as members saw it: `size` None when the group was too small to
+    show; its representative statements with the way the group leaned ("agree"/"disagree")."""
+
+    letter: str
+    size: int | None
+    representative: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "representative", tuple(tuple(r) for r in self.representative))
+
+
+@dataclass(frozen=True)
 class DiscussRound:
-    """A discuss round's statements, votes and opinion groups (Pol.is's `group-id`)."""
+    """A discuss round's statements, votes and opinion groups (Pol.is's `group-id`), and the
+    brief the charter page shows: its prompt, the statements every group agreed with (best
+    first) and the groups."""
 
     title: str
     conversation: PolisConversation
+    prompt: str = ""
+    participants: int = 0
+    consensus: tuple[str, ...] = ()
+    groups: tuple[GroupBrief, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "consensus", tuple(self.consensus))
+        object.__setattr__(self, "groups", tuple(self.groups))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A piece of evidence the members heard, with its speaker's declared interests."""
+
+    round: str
+    title: str
+    speaker: str
+    organisation: str = ""
+    role: str = ""
+    interests: str = ""
+    summary: str = ""
+
+
+class ResponseStatus(str, enum.Enum):
+    """The council's answer to one principle."""
+
+    accepted = "accepted"
+    accepted_in_part = "accepted_in_part"
+    not_accepted = "not_accepted"
+
+    @property
+    def words(self) -> str:
+        return RESPONSE_WORDS[self]
+
+
+RESPONSE_WORDS = {ResponseStatus.accepted: "Accepted",
+                  ResponseStatus.accepted_in_part: "Accepted in part",
+                  ResponseStatus.not_accepted: "Not accepted"}
+
+
+@dataclass(frozen=True)
+class CouncilResponse:
+    """What the commissioning body answered to one principle, and when."""
+
+    principle: int
+    status: ResponseStatus
+    reasons: str
+    responded_on: date
+
+
+@dataclass(frozen=True)
+class SelectionSummary:
+    """How the panel was chosen, in the figures the public page explains: the method, the
+    pool, the lowest and highest chance anyone in the pool had, the lottery's commitment and,
+    once drawn, the public seed and the ticket it picked."""
+
+    method: str                 # in words, e.g. "LEXIMIN (Flanigan et al., Nature 2021)"
+    pool_size: int
+    panel_size: int
+    lowest_chance: float
+    highest_chance: float
+    equal_chance: float         # panel_size / pool_size
+    lottery_size: int
+    commitment: str             # the sha256 published before the draw
+    seed: str | None = None
+    ticket: int | None = None
+    drawn_at: datetime | None = None
+    one_per_household: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,13 +298,24 @@ class QuotaRow:
 
 
 @dataclass(frozen=True)
+class EarlierVersion:
+    version: int
+    published_at: datetime
+    changes: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
 class PublicationInfo:
     version: int
     published_at: datetime
     attribution: str       # who to credit, e.g. "Example City Council and the members of ..."
     address: str = ""      # the charter's stable address, when known
+    changes: str = ""      # what changed since the previous version (blank for the first)
+    earlier: tuple[EarlierVersion, ...] = ()   # the versions before this one, oldest first
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "earlier", tuple(self.earlier))
         if self.published_at.tzinfo is None:
             raise PublicationError("published_at must be a timezone-aware time (UTC).")
         if self.version < 1:
@@ -237,9 +332,13 @@ class Snapshot:
     discuss: tuple[DiscussRound, ...] = ()
     panel: tuple[QuotaRow, ...] = ()
     selection_files: Mapping[str, bytes] = field(default_factory=dict)
+    evidence: tuple[Evidence, ...] = ()
+    responses: tuple[CouncilResponse, ...] = ()
+    selection: SelectionSummary | None = None
 
     def __post_init__(self) -> None:
-        for name in ("principles", "votes", "turnout", "discuss", "panel"):
+        for name in ("principles", "votes", "turnout", "discuss", "panel", "evidence",
+                     "responses"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         object.__setattr__(self, "selection_files", dict(self.selection_files))
         numbers = [p.number for p in self.principles]
@@ -253,6 +352,14 @@ class Snapshot:
         if unknown:
             raise PublicationError(f"Votes on principles {unknown} that are not in the "
                                    "charter: add them to `principles`.")
+        answered = [r.principle for r in self.responses]
+        if len(set(answered)) != len(answered):
+            raise PublicationError("A principle has two council responses: give each principle "
+                                   "the latest response only.")
+        unknown = sorted(set(answered) - set(numbers))
+        if unknown:
+            raise PublicationError(f"Council responses to principles {unknown} that are not in "
+                                   "the charter.")
         for name in self.selection_files:
             if not name or "/" in name or "\\" in name or name.startswith("."):
                 raise PublicationError(f"Selection file name {name!r} must be a plain file "

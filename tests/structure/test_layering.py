@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ROOMS = ("accounts", "assemblies", "recruitment", "selection", "invitations", "deliberation",
-         "discussion", "drafting", "ballots", "privacy")
+         "discussion", "drafting", "ballots", "publishing", "privacy")
 JOINERS = {"app", "routes", "cli", "commands", "demo", "schema"}
 WEB_AND_DATABASE = ("assembly", "starlette", "sqlalchemy", "sqlmodel", "alembic", "psycopg",
                     "jinja2", "jinja2_fragments", "weasyprint", "uvicorn", "httpx")

@@ -12,14 +12,19 @@ from pathlib import Path
 from charter.polis import read_polis
 from charter.publication import (
     AssemblyInfo,
+    CouncilResponse,
     DiscussRound,
     DissentNote,
+    Evidence,
+    GroupBrief,
     Principle,
     PrincipleVersion,
     PrincipleVote,
     PublicationInfo,
     QuotaRow,
+    ResponseStatus,
     RoundTurnout,
+    SelectionSummary,
     Snapshot,
 )
 from charter.tallies import Rule, RuleKind, Scale
@@ -101,11 +106,35 @@ def snapshot() -> Snapshot:
         turnout=(RoundTurnout("Opening", "discuss", OPENED, CLOSED, 72, 68),
                  RoundTurnout("Final vote", "vote", OPENED, CLOSED, 72, 70),
                  RoundTurnout("Empty", "vote", None, None, 0, 0)),
-        discuss=(DiscussRound("What matters to you?", conversation),),
+        discuss=(DiscussRound(
+            "What matters to you?", conversation, prompt="What matters to you about data?",
+            participants=68,
+            consensus=("Tell people when a computer helped make a decision about them.",
+                       "Keep personal data in the UK."),
+            groups=(GroupBrief("A", 40, (("Share data between services to save time.",
+                                          "agree"),)),
+                    GroupBrief("B", 24, (("Share data between services to save time.",
+                                          "disagree"),)),
+                    GroupBrief("C", None))),),
         panel=(QuotaRow("age", "16-29", 10, 14, 12, 400, 0.2),
                QuotaRow("age", "30-59", 30, 40, 35, 900, 0.5),
                QuotaRow("age", "60+", 15, 25, 25, 700, None)),
         selection_files=selection_files(),
+        evidence=(Evidence("Learning about data", "How the council uses data today",
+                           "Dr Ada Example", "Example University", "Lecturer in data ethics",
+                           "None declared.", "What data the council holds and why."),
+                  Evidence("Learning about data", "AI in social care", "Sam Vendor",
+                           "CareTech Ltd", "Product lead",
+                           "Employed by a company that sells software to councils.",
+                           "How an AI tool schedules home-care visits.")),
+        responses=(CouncilResponse(1, ResponseStatus.accepted, "We will publish a register "
+                                   "of the algorithms we use by March.", date(2026, 7, 1)),
+                   CouncilResponse(3, ResponseStatus.accepted_in_part, "We agree, but cannot "
+                                   "end existing contracts early.", date(2026, 7, 1))),
+        selection=SelectionSummary(
+            "LEXIMIN (Flanigan et al., Nature 2021), as a lottery of 20 panels", 2000, 72,
+            0.021, 0.064, 0.036, 20, "9f" * 32, "2026-02-01 FTSE 100 close 8123.4", 7,
+            datetime(2026, 2, 2, 10, tzinfo=UTC)),
     )
 
 
