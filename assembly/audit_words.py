@@ -395,6 +395,18 @@ SENTENCES: dict[str, Writer] = {
         f"Ballot of {n.person(d.get('member'))} in “{d.get('round_title')}” keyed in from "
         f"{'paper' if d.get('channel') == 'paper' else 'a phone call'}", (
             f"{_plural(d.get('principles'), 'principle')} answered; what it said is secret",)),
+    "council.responded": lambda d, n: Sentence(
+        f"Council's response to principle {_number(d.get('principle'))} "
+        f"“{d.get('principle_title')}” {'revised' if d.get('revised') else 'recorded'}", (
+            (f"{str(d.get('status') or '').replace('_', ' ').capitalize()}, given "
+             f"{d.get('responded_on')}"),)),
+    "charter.published": lambda d, n: Sentence(
+        f"Charter version {_number(d.get('version'))} published", (
+            (f"{_plural(d.get('principles'), 'principle')}, {_number(d.get('adopted'))} "
+             f"adopted; {_plural(d.get('responses'), 'council response')}; "
+             f"{_plural(d.get('files'), 'file')}"),
+            f"Fingerprint (sha256 of SHA256SUMS): {d.get('digest')}",
+            *((f"What changed: {d.get('changes')}",) if d.get("changes") else ()))),
     "ballots.sealed": lambda d, n: Sentence(
         f"Ballots of “{d.get('round_title')}” sealed", (
             (f"{_plural(d.get('voters'), 'member')} of {d.get('eligible')} voted; "

@@ -108,6 +108,9 @@ RULES: dict[str, tuple[ActorKind, Rule]] = {
     "audit.read": ("officer", officer),
     "programme.view": ("officer", officer),
     "programme.manage": ("officer", officer),
+    "charter.view": ("officer", officer),
+    "charter.respond": ("officer", officer),
+    "charter.publish": ("officer", officer),
     "personal_data.erase": ("officer", officer),
     "retention.change": ("officer", officer),
     # panel members

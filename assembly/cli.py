@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from assembly.accounts import commands as account_commands
     from assembly.deliberation import commands as deliberation_commands
     from assembly.privacy import commands as privacy_commands
+    from assembly.publishing import commands as publishing_commands
     from charter import cli as opinion_commands
     from sortition import cli as selection_commands
 
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     app_commands.add_commands(commands)
     account_commands.add_commands(commands)
     deliberation_commands.add_commands(commands)
+    publishing_commands.add_commands(commands)
     privacy_commands.add_commands(commands)
     return parser
 

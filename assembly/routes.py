@@ -18,6 +18,7 @@ from assembly.discussion.routes import routes as discussion
 from assembly.drafting.routes import routes as drafting
 from assembly.invitations.routes import routes as invitations
 from assembly.privacy.routes import routes as privacy
+from assembly.publishing.routes import routes as publishing
 from assembly.recruitment.routes import routes as recruitment
 from assembly.selection.routes import routes as selection
 from assembly.templating import STATIC_PATH
@@ -32,6 +33,7 @@ routes: list[BaseRoute] = [
     *discussion,
     *drafting,
     *ballots,
+    *publishing,
     *privacy,
     Mount(STATIC_PATH, VersionedStaticFiles(directory=STATIC), name="static"),
 ]

@@ -18,8 +18,13 @@ from sqlmodel import Field, SQLModel
 from assembly.tables import foreign_key, when
 from charter.publication import ResponseStatus
 
-__all__ = ["CouncilResponse", "PublishedCharter", "PublishedFile", "ResponseStatus",
-           "FileKind"]
+__all__ = [
+    "CouncilResponse",
+    "FileKind",
+    "PublishedCharter",
+    "PublishedFile",
+    "ResponseStatus",
+]
 
 REASONS_LIMIT = 5000
 CHANGES_LIMIT = 2000

@@ -218,6 +218,17 @@ ACCESS: tuple[Access, ...] = (
            "/home/rounds/{round_public_id}/ballot/results"),
     Access("receipt_page", "GET", EVERYONE),
     Access("receipt_check", "POST", EVERYONE),
+    # the charter: officers respond and publish; anyone reads what was published (404 until then)
+    Access("charter_officer", "GET", OFFICERS),
+    Access("charter_preview", "GET", OFFICERS),
+    Access("charter_publish", "POST", OFFICERS),
+    Access("charter_respond", "POST", OFFICERS,
+           "/assemblies/{assembly_id}/charter/responses/{principle_id}"),
+    Access("charters", "GET", EVERYONE),
+    Access("charter_latest", "GET", EVERYONE),
+    Access("charter_versions", "GET", EVERYONE),
+    Access("charter_version", "GET", EVERYONE, "/charters/{assembly_id}/v1/"),
+    Access("charter_file", "GET", EVERYONE, "/charters/{assembly_id}/v1/charter.pdf"),
     # signing in again
     Access("member_sign_in_page", "GET", EVERYONE),
     Access("member_sign_in", "POST", EVERYONE),
