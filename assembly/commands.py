@@ -65,8 +65,9 @@ def letters_address(settings: Settings) -> str:
             "set MINIPUBLIC_PUBLIC_URL if residents reach this server by another address.")
 
 
-def serve(args: argparse.Namespace) -> int:
-    """Migrate, then run uvicorn. Migrating here (one process) keeps workers from racing."""
+def serve(args: argparse.Namespace, *, say_letters: bool = True) -> int:
+    """Migrate, then run uvicorn. Migrating here (one process) keeps workers from racing.
+    `say_letters=False` when the caller (the demo) has said which address letters use."""
     import uvicorn
 
     settings = listening(args, load_settings())
@@ -80,7 +81,8 @@ def serve(args: argparse.Namespace) -> int:
             attempts = signin.prune_attempts(session, settings)
     print(f"Tidied {ended} ended session{'s' if ended != 1 else ''} and {attempts} old sign-in "
           f"attempt{'s' if attempts != 1 else ''}.", flush=True)
-    print(letters_address(settings), flush=True)
+    if say_letters:
+        print(letters_address(settings), flush=True)
     uvicorn.run(
         "assembly.app:create_app_from_env",
         factory=True,
@@ -122,6 +124,7 @@ def migrate(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     from assembly import demo as demo_module  # builds through every room: load only when asked
+    from assembly.publishing.publish import latest_version
     from assembly.routes import path_for
 
     settings = listening(args, load_settings("demo"))
@@ -137,9 +140,15 @@ def demo(args: argparse.Namespace) -> int:
         demo_module.start_conversation(engine, made.assembly_id)
         demo_module.write_principles(engine, made.assembly_id)
         demo_module.hold_vote(engine, made.assembly_id)
+        demo_module.publish_charter(engine, settings, made.assembly_id)
         with db.session(engine, write=True) as session:
             code = demo_module.member_code(session, made.assembly_id)
+            published = latest_version(session, made.assembly_id)
     url = served_address(settings.host, settings.port)
+    charter = [] if published is None else [
+        f"  The charter the assembly published (version {published}), as the public reads it:",
+        f"  Open   {url}{path_for('charter_latest', assembly_id=made.assembly_id)}",
+        ""]
     print(
         "\n".join([
             "",
@@ -157,6 +166,7 @@ def demo(args: argparse.Namespace) -> int:
             f"  Open   {url}{path_for('invite_code_page')}",
             f"  Code   {code.code}   (works once; new every time the demo starts)",
             "",
+            *charter,
             letters_address(settings),
             "",
             "Press Ctrl+C to stop.",
@@ -166,7 +176,7 @@ def demo(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    return serve(argparse.Namespace(host=settings.host, port=settings.port))
+    return serve(argparse.Namespace(host=settings.host, port=settings.port), say_letters=False)
 
 
 def send_mail(args: argparse.Namespace) -> int:

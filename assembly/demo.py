@@ -24,11 +24,12 @@ from assembly.accounts.models import Officer
 from assembly.assemblies import details
 from assembly.assemblies.models import Assembly
 from assembly.deliberation import meetings, rounds, samples, times
-from assembly.deliberation.models import Round, RoundKind, StepFree
+from assembly.deliberation.models import Round, RoundKind, RoundState, StepFree
 from assembly.invitations import returning
 from assembly.recruitment import pool
 from assembly.settings import Settings
 from assembly.tables import row_id, utcnow
+from charter.publication import ResponseStatus
 from sortition.synthetic import ADDRESS_COLUMNS, make_pool
 
 OFFICER_EMAIL = "demo.officer@example.org"
@@ -105,8 +106,9 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
         assembly = details.create(
             session, {"title": TITLE, "question": QUESTION, "remit": REMIT,
                       "commissioning_body": COMMISSIONING_BODY,
-                      "starts_on": date(today.year + 1, 3, 6),
-                      "ends_on": date(today.year + 1, 5, 15), **CONTACT},
+                      "starts_on": today + timedelta(days=min(r[4] for r in ROUNDS)),
+                      "ends_on": today + timedelta(days=max(r[4] + r[5] for r in ROUNDS)),
+                      **CONTACT},
             actor=actor, officer_id=officer.id, retention_days=settings.retention_days,
             panel_size=PANEL_SIZE)
         pool.upload(session, assembly,
@@ -128,29 +130,32 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
 # --- the programme: rounds on data and AI, and two meetings ---------------------------------------
 
 # (kind, title, purpose, instructions, opens: days from today, lasts: days); all at 6pm, in the
-# order they happened. The assembly has agreed its principles and is now applying them to the
-# services people depend on: the first learn round, the discussion and the drafting are done
-# (the discussion stays open beside the rest, as Pol.is conversations do, so a member trying the
-# demo can still vote in it), the vote is closed with its results released, and the second learn
-# round is open. So every room has something to show: officers see a finished draft round (its
-# amendments, versions and dissent notes) carried to a sealed vote and its results, and members
-# have rounds open to take part in.
+# order they happened. The story runs from the lottery to the published charter: the first learn
+# round, the discussion (its results released the next morning), the drafting (likewise) and the
+# vote (sealed, its results released) are done; the charter was published the day after the
+# vote's results, the Combined Authority answered six of its principles two weeks later and a
+# second version was published with its response (`publish_charter`); only then did the second
+# learn round open, applying the principles to the services people depend on. So every room has
+# something to show: officers see a finished draft round (its amendments, versions and dissent
+# notes) carried to a sealed vote, its results and the charter in two versions; the public reads
+# the charter; members have a round open to take part in. Nothing but that round is open, as
+# publishing requires.
 ROUNDS: tuple[tuple[RoundKind, str, str, str, int, int], ...] = (
     (RoundKind.learn, "How councils use data today",
      ("To understand what information the council holds about residents and what it does "
       "with it now."),
      ("Read the short briefings from council staff and researchers. Write down anything that "
-      "surprises you. You can ask the speakers a question."), -42, 14),
+      "surprises you. You can ask the speakers a question."), -70, 14),
     (RoundKind.discuss, "What matters to us",
      "To find out where members agree and where they differ.",
      ("Read what other members think and say whether you agree. Add your own views in a "
-      "sentence or two."), -36, 43),
+      "sentence or two."), -63, 12),
     (RoundKind.draft, "Writing our principles",
      "To turn what we agree on into principles the council can follow.",
-     "Suggest principles and improve the ones other members write.", -27, 14),
+     "Suggest principles and improve the ones other members write.", -50, 14),
     (RoundKind.vote, "Voting on the principles",
      "To decide which principles the assembly recommends.",
-     "Vote for or against each principle. Your vote is secret.", -11, 7),
+     "Vote for or against each principle. Your vote is secret.", -33, 7),
     (RoundKind.learn, "Data and AI in care, policing and the NHS",
      ("To hear the arguments for and against using data and AI in services people depend on, "
       "and what our principles mean for them."),
@@ -159,6 +164,9 @@ ROUNDS: tuple[tuple[RoundKind, str, str, str, int, int], ...] = (
 )
 # The discussion's statements and votes were made in its first days, before the drafting.
 CONVERSATION_DAYS = 6
+# The discussion's and the draft round's results were released the morning after they closed
+# (10am), once the team had read them through.
+RELEASED_AFTER = timedelta(hours=16)
 
 
 def _local(day: date, hour: int, zone: str) -> datetime:
@@ -167,7 +175,7 @@ def _local(day: date, hour: int, zone: str) -> datetime:
 
 def add_programme(session: Session, assembly: Assembly, now: datetime, *, actor: str) -> None:
     """A programme around today (`ROUNDS`) and two meetings (one in person with step-free
-    access, one online) about the open learn round and the discussion."""
+    access, one online) about the open learn round."""
     zone = assembly.time_zone
     today = now.astimezone(times.zone(zone)).date()
     made: dict[str, int] = {}
@@ -176,7 +184,7 @@ def add_programme(session: Session, assembly: Assembly, now: datetime, *, actor:
         made[title] = row_id(rounds.create(session, assembly, rounds.Details(
             kind, title, purpose, instructions, opens, opens + timedelta(days=lasts)),
             actor=actor).id)
-    learning, discussing = made[ROUNDS[4][1]], made[ROUNDS[1][1]]
+    learning = made[ROUNDS[4][1]]
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     meetings.create(session, assembly, meetings.Details(
         "Weekend meeting: hearing from the speakers", _local(saturday, 10, zone),
@@ -189,7 +197,7 @@ def add_programme(session: Session, assembly: Assembly, now: datetime, *, actor:
         "Online evening: questions and answers", _local(saturday + timedelta(days=4), 18, zone),
         _local(saturday + timedelta(days=4), 19, zone) + timedelta(minutes=30), "", "",
         StepFree.unknown, "Join by phone or computer. Captions are on.",
-        "https://meet.example.org/assembly-data-ai", (learning, discussing)),
+        "https://meet.example.org/assembly-data-ai", (learning,)),
         actor=actor)
 
 
@@ -270,11 +278,21 @@ def _officer_actor(session: Session) -> str | None:
     return f"officer:{officer.id}" if officer is not None else None
 
 
+def _release(session: Session, item: Round, *, actor: str) -> bool:
+    """Release a closed round's results the morning after it closed (`RELEASED_AFTER`); False
+    when they are released already, or the round (of an older demo) has not closed."""
+    at = item.closes_at + RELEASED_AFTER
+    if at > utcnow() or rounds.state_of(item, utcnow()) is not RoundState.closed:
+        return False
+    rounds.release_results(session, item, at, actor=actor)
+    return True
+
+
 def start_conversation(engine: Engine, assembly_id: int) -> bool:
     """The discuss round's statements and the joined members' votes (`discussion.samples`), once
-    the panel has joined, in the round's first days (before the drafting that drew on it);
-    False when there is nothing to add (already there, or the round of an older demo is not
-    open)."""
+    the panel has joined, in the round's first days (before the drafting that drew on it), and
+    its results released after it closed; False when there is nothing to add (already there,
+    or the round of an older demo is not open)."""
     from assembly.discussion import samples as conversation
 
     with db.session(engine, write=True) as session:
@@ -283,13 +301,15 @@ def start_conversation(engine: Engine, assembly_id: int) -> bool:
         if actor is None or item is None:
             return False
         moment = min(item.opens_at + timedelta(days=CONVERSATION_DAYS), utcnow())
-        return conversation.add(session, item, moment, actor=actor)
+        added = conversation.add(session, item, moment, actor=actor)
+        return _release(session, item, actor=actor) or added
 
 
 def write_principles(engine: Engine, assembly_id: int) -> bool:
     """The draft round's eleven principles with members' comments, amendments and dissent notes
-    (`drafting.samples`), after the conversation they draw on; False when there is nothing to
-    add (already there, or the draft round of an older demo has not closed)."""
+    (`drafting.samples`), after the conversation they draw on, and the round's results
+    released; False when there is nothing to add (already there, or the draft round of an
+    older demo has not closed)."""
     from assembly.drafting import samples as drafts
 
     with db.session(engine, write=True) as session:
@@ -297,8 +317,9 @@ def write_principles(engine: Engine, assembly_id: int) -> bool:
         item = _round_of(session, assembly_id, RoundKind.draft)
         if actor is None or item is None:
             return False
-        return drafts.add(session, item, _round_of(session, assembly_id, RoundKind.discuss),
-                          utcnow(), actor=actor)
+        added = drafts.add(session, item, _round_of(session, assembly_id, RoundKind.discuss),
+                           utcnow(), actor=actor)
+        return _release(session, item, actor=actor) or added
 
 
 def hold_vote(engine: Engine, assembly_id: int) -> bool:
@@ -313,3 +334,134 @@ def hold_vote(engine: Engine, assembly_id: int) -> bool:
         if actor is None or item is None:
             return False
         return vote.add(session, item, utcnow(), actor=actor)
+
+
+# --- the charter: published, answered by the Combined Authority, published again ----------------
+
+# After the vote's results (days): version 1 the next morning; the Combined Authority's board
+# answers six principles two weeks later, the same afternoon the officers record it; version 2
+# two days after that, before the second learn round opens (publishing needs no round open).
+FIRST_VERSION_DAYS = 1
+RESPONDED_DAYS = 14
+SECOND_VERSION_DAYS = 16
+SECOND_VERSION_CHANGES = "Adds the Combined Authority's response to six principles."
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The council's response to one principle of the charter, by its title."""
+
+    principle: str
+    status: ResponseStatus
+    reasons: str
+
+
+# Six of the ten adopted principles, answered as a combined authority would: what it will do, by
+# when, and where a principle asks for what is not in its gift (benefits are decided by the
+# councils and the DWP; sharing for direct care follows national NHS rules), who else it will ask.
+RESPONSES: tuple[Answer, ...] = (
+    Answer("Tell people when AI is used", ResponseStatus.accepted,
+           "The Combined Authority accepts this principle. From April, every letter, e-mail and "
+           "screen that tells residents about a decision in which a computer played a part will "
+           "say so in plain English and explain how to ask a person to look at it again. Our "
+           "data team will publish the standard wording and check every service against it "
+           "twice a year. We will ask the six councils of the city region to use the same "
+           "wording."),
+    Answer("A public register of algorithms", ResponseStatus.accepted,
+           "Accepted. We will publish a register of every algorithmic tool the Combined "
+           "Authority uses or buys, following the government's Algorithmic Transparency "
+           "Recording Standard, starting with transport and skills. Suppliers will have to "
+           "provide the information as a condition of every new contract. The first register "
+           "will be published within six months and updated every quarter."),
+    Answer("Nobody left behind", ResponseStatus.accepted,
+           "Accepted. Every service the Combined Authority runs will stay available in person, "
+           "by phone and on paper, and nobody will pay more or wait longer for not using the "
+           "internet. This will be written into the Digital Inclusion Strategy the Board adopts "
+           "in the spring, and every new digital service will be checked against it before it "
+           "starts."),
+    Answer("A person decides what matters most", ResponseStatus.accepted_in_part,
+           "Accepted for every decision the Combined Authority makes itself: none about a "
+           "resident's care, housing or safety will be made by a computer alone, and the person "
+           "who decides will be able to explain it. Benefits and council tax support are "
+           "decided by the six councils and the Department for Work and Pensions, not by us; we "
+           "will put the principle to the councils' leaders and report their answers to the "
+           "assembly. We have read the members' dissent note and agree that clear-cut approvals "
+           "may be automated where a person reviews every refusal."),
+    Answer("Joined-up care", ResponseStatus.accepted_in_part,
+           "Accepted in part. With NHS Cheshire and Merseyside and the six councils we will "
+           "agree one published agreement for sharing the information needed to join up care, "
+           "including the right to say no without losing a service, as the principle asks. We "
+           "cannot commit to asking people each time information is shared, as the members' "
+           "dissent note proposes: sharing for a person's direct care follows the NHS duty of "
+           "confidentiality and the national data opt-out, which are set nationally. The "
+           "agreement will be published in draft for comment before it is signed."),
+    Answer("Ask before using data in a new way", ResponseStatus.not_accepted,
+           "Not accepted as written. Asking residents before every new use of data the law "
+           "allows, such as planning bus routes from anonymised journey data, would mean "
+           "writing to hundreds of thousands of people and would hold back improvements the "
+           "assembly supports elsewhere. Instead, before any new use of personal data we will "
+           "publish a plain-English notice and the data protection impact assessment, and ask "
+           "the Residents' Panel about any use the law does not require. We will report to the "
+           "assembly in a year on how this has worked."),
+)
+
+
+def answer(session: Session, assembly: Assembly, answered: datetime, *, actor: str) -> int:
+    """Record `RESPONSES` as given on the day `answered`, through the officers' own checks;
+    how many were new or changed."""
+    from assembly.publishing import principles as charter
+    from assembly.publishing import responses
+
+    entries = {entry.principle.title: entry for entry in charter.in_charter(session, assembly)}
+    recorded = 0
+    for given in RESPONSES:
+        entry = entries.get(given.principle)
+        if entry is None:   # an older demo's principles
+            continue
+        status, reasons, on = responses.check(
+            given.status.value, given.reasons, answered.date().isoformat(),
+            today=answered.date())
+        recorded += responses.record(session, assembly, entry, status, reasons, on,
+                                     actor=actor, now=answered)
+    return recorded
+
+
+def publish_charter(engine: Engine, settings: Settings, assembly_id: int) -> bool:
+    """The charter, published the day after the vote's results; the Combined Authority's
+    response to six principles two weeks later; version 2 with it (`RESPONSES`), each at its
+    past moment. False when there is nothing to add (both versions there) or it cannot be
+    published (an older demo whose vote was not released, or which has a round open then)."""
+    from assembly.publishing import publish
+    from assembly.routes import path_for
+
+    site = publish.Site(settings.public_address, path_for)
+    with db.session(engine) as session:
+        actor = _officer_actor(session)
+        vote = _round_of(session, assembly_id, RoundKind.vote)
+        assembly = session.get(Assembly, assembly_id)
+        if actor is None or vote is None or assembly is None \
+                or vote.results_released_at is None:
+            return False
+        published = len(publish.versions(session, assembly_id))
+        zone = assembly.time_zone
+    released = vote.results_released_at.astimezone(times.zone(zone)).date()
+    first, answered, second = (
+        _local(released + timedelta(days=days), hour, zone)
+        for days, hour in ((FIRST_VERSION_DAYS, 10), (RESPONDED_DAYS, 16),
+                           (SECOND_VERSION_DAYS, 10)))
+    if published >= 2 or second > utcnow():
+        return False
+    try:
+        if published == 0:
+            publish.publish(engine, assembly_id, actor=actor, changes="", now=first, site=site,
+                            k=settings.suppress_below)
+        with db.session(engine, write=True) as session:
+            assembly = session.get(Assembly, assembly_id)
+            assert assembly is not None
+            answer(session, assembly, answered, actor=actor)
+        publish.publish(engine, assembly_id, actor=actor, changes=SECOND_VERSION_CHANGES,
+                        now=second, site=site, k=settings.suppress_below)
+    except publish.PublishError:   # the first version may have been published before
+        with db.session(engine) as session:
+            return len(publish.versions(session, assembly_id)) > published
+    return True
