@@ -123,7 +123,8 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from assembly import demo as demo_module  # builds through every room: load only when asked
+    # The demo builds through every room: load it only when asked.
+    from assembly import demo as demo_module
     from assembly.publishing.publish import latest_version
     from assembly.routes import path_for
 
@@ -152,10 +153,10 @@ def demo(args: argparse.Namespace) -> int:
     print(
         "\n".join([
             "",
-            f"Minipublic demo {'created' if made.created else 'ready'}: "
-            f"{demo_module.TITLE}",
-            f"  {demo_module.POOL_SIZE:,} fictional respondents, quotas for a panel of "
-            f"{demo_module.PANEL_SIZE}, database {_where(settings)}",
+            (f"Minipublic demo {'created' if made.created else 'ready'}: "
+             f"{demo_module.TITLE}"),
+            (f"  {demo_module.POOL_SIZE:,} fictional respondents, quotas for a panel of "
+             f"{demo_module.PANEL_SIZE}, database {_where(settings)}"),
             f"  The same files to try an upload yourself: {made.people_csv.parent}",
             "",
             f"  Open   {url}{path_for('login_page')}",

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,12 +22,15 @@ from assembly.ballots import samples as ballot_samples
 from assembly.ballots.models import Ballot, Receipt, VoteRound
 from assembly.cli import main
 from assembly.deliberation import rounds
-from assembly.deliberation.models import Briefing, Meeting, Question, Round
+from assembly.deliberation.models import Briefing, Meeting, Question, Round, RoundState
 from assembly.discussion import opinions
 from assembly.discussion import samples as discussion_samples
 from assembly.drafting import amendments, comments, dissent, principles
 from assembly.drafting import samples as drafting_samples
 from assembly.drafting.models import Stance, Theme
+from assembly.publishing import publish
+from assembly.publishing import responses as council
+from assembly.publishing.models import PublishedCharter
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from assembly.selection.models import Member
 from assembly.settings import Settings
@@ -61,7 +68,7 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assembly = assemblies[0]
         assert assembly.question == "How should our council use data and AI?"
         assert assembly.panel_size == demo.PANEL_SIZE
-        count = lambda model: session.exec(  # noqa: E731
+        count = lambda model: session.exec(
             select(sa.func.count()).select_from(model)).one()
         assert count(Respondent) == count(Contact) == count(Profile) == demo.POOL_SIZE
         assert session.exec(select(sa.func.count()).select_from(Officer)).one() == 1
@@ -75,7 +82,7 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert ages["65+"] > ages["16-24"]
         emails = session.exec(select(Contact.email)).all()
         assert all(email.endswith("@example.org") for email in emails)
-        assert audit.verify_events(audit.events(session, assembly.id)).ok  # type: ignore[arg-type]
+        assert audit.verify_events(audit.events(session, assembly.id)).ok
         # A programme on data and AI around today, added once however often the demo starts.
         # The panel is drawn and invited, and most members have joined.
         statuses = session.exec(select(Member.status).where(Member.role == "panel")).all()
@@ -84,12 +91,14 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert set(statuses) <= {"joined", "invited"}
         programme = rounds.programme(session, assembly.id or 0)
         now = utcnow()
-        # The principles are agreed and the assembly is applying them: the first learn round,
-        # the drafting and the vote are done, the discussion stays open beside the second
-        # learn round.
+        # The principles are agreed, published and answered, and the assembly is applying
+        # them: the first learn round, the discussion, the drafting and the vote are done (the
+        # results of all three released); only the second learn round is open.
         assert [(r.kind, rounds.state_of(r, now).value) for r in programme] == [
-            ("learn", "closed"), ("discuss", "open"), ("draft", "closed"),
-            ("vote", "results_released"), ("learn", "open")]
+            ("learn", "closed"), ("discuss", "results_released"),
+            ("draft", "results_released"), ("vote", "results_released"), ("learn", "open")]
+        assert all(r.closes_at < r.results_released_at < now  # type: ignore[operator]
+                   for r in programme[1:4])
         learning, discussing, drafting, voting = (
             [programme[0], programme[4]], programme[1], programme[2], programme[3])
         demo_meetings = session.exec(select(Meeting)).all()
@@ -128,6 +137,7 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         assert talk.waiting == len(discussion_samples.WAITING)
         check_draft_round(session, drafting, discussing)
         check_vote(session, voting, assembly.id or 0)
+        check_charter(session, assembly.id or 0, programme)
         pages = {"draft_round": app.url_path_for("draft_round", assembly_id=str(assembly.id),
                                                  round_id=str(drafting.id)),
                  "ballots_results": app.url_path_for("ballots_results",
@@ -136,7 +146,11 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
                  "member_ballot_results": app.url_path_for("member_ballot_results",
                                                            round=voting.public_id),
                  "member_principles": app.url_path_for("member_principles",
-                                                       round=drafting.public_id)}
+                                                       round=drafting.public_id),
+                 "charter_latest": app.url_path_for("charter_latest",
+                                                    assembly_id=str(assembly.id)),
+                 "charter_first": app.url_path_for("charter_version",
+                                                   assembly_id=str(assembly.id), version="1")}
     assert (settings.data_dir / "demo" / "people.csv").is_file()
 
     with make_client(app) as browser:
@@ -174,6 +188,20 @@ def test_demo_creates_a_realistic_assembly_once_and_prints_a_working_password(
         again = post_form(second, "/invite", {"code": codes[1]})
         assert not str(again.url).endswith("/home")
 
+    # Anyone reads the charter at the address the demo printed: its newest version, with the
+    # Combined Authority's response under the principles it answered; no cookie is set.
+    assert f"Open   http://127.0.0.1:8000{pages['charter_latest']}" in out
+    with make_client(app) as reader:
+        latest = reader.get(pages["charter_latest"])
+        assert latest.status_code == 200 and str(latest.url).endswith("/v2/")
+        assert "Accepted in part" in latest.text and "Not accepted" in latest.text
+        assert "Algorithmic Transparency Recording Standard" in latest.text
+        assert "newer version" not in latest.text
+        first = reader.get(pages["charter_first"])
+        assert first.status_code == 200 and "a newer version (2)" in first.text
+        assert "Algorithmic Transparency Recording Standard" not in first.text
+        assert not reader.cookies and "set-cookie" not in latest.headers
+
 
 def test_demo_refuses_production(monkeypatch: pytest.MonkeyPatch,
                                  capsys: pytest.CaptureFixture[str]) -> None:
@@ -183,6 +211,49 @@ def test_demo_refuses_production(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("MINIPUBLIC_ALLOWED_HOSTS", "assembly.example.org")
     assert main(["demo", "--no-serve"]) == 2
     assert "refusing" in capsys.readouterr().err
+
+
+def check_charter(session: Session, assembly_id: int, programme: list[Round]) -> None:
+    """Two published versions: the first the day after the vote's results, the second with the
+    Combined Authority's response to six of the ten adopted principles (three accepted, two in
+    part, one not), each published while no round was open, before the second learn round
+    opened; eleven principles, one not adopted, two dissent notes on the record."""
+    made = publish.versions(session, assembly_id)
+    assert [v.version for v in made] == [1, 2]
+    first, second = made
+    voting, learning = programme[3], programme[4]
+    assert voting.results_released_at is not None
+    assert first.published_at.date() == voting.results_released_at.date() + timedelta(days=1)
+    assert voting.results_released_at < first.published_at < second.published_at \
+        < learning.opens_at
+    assert first.changes == "" and second.changes == demo.SECOND_VERSION_CHANGES
+    for version in made:
+        assert not any(rounds.state_of(r, version.published_at) is RoundState.open
+                       for r in programme), version.version
+    answered = council.of_assembly(session, assembly_id)
+    assert sorted(Counter(r.status for r in answered.values()).items()) == [
+        ("accepted", 3), ("accepted_in_part", 2), ("not_accepted", 1)]
+    assert all(first.published_at.date() < r.responded_on < second.published_at.date()
+               and r.reasons for r in answered.values())
+
+    def open_data(version: PublishedCharter, name: str) -> list[dict[str, str]]:
+        found = publish.file_of(session, version, "open-data/" + name)
+        assert found is not None
+        return list(csv.DictReader(io.StringIO(found.content.decode())))
+
+    assert open_data(first, "responses.csv") == []
+    newest = open_data(second, "responses.csv")
+    assert len(newest) == 6
+    shown = open_data(second, "principles.csv")
+    assert len(shown) == 11
+    assert [p["title"] for p in shown if p["adopted"] != "true"] == [ballot_samples.DIVIDED]
+    assert {p["title"] for p in shown if p["principle"] in {r["principle"] for r in newest}} \
+        == {a.principle for a in demo.RESPONSES}
+    assert ballot_samples.DIVIDED not in {a.principle for a in demo.RESPONSES}
+    assert len(open_data(second, "dissent.csv")) == 2
+    events = [e for e in audit.events(session, assembly_id) if e.action == "charter.published"]
+    assert [(e.details["version"], e.details["responses"], e.details["adopted"],
+             e.details["principles"]) for e in events] == [(1, 0, 10, 11), (2, 6, 10, 11)]
 
 
 def check_draft_round(session: Session, drafting: Round, discussing: Round) -> None:
