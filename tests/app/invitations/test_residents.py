@@ -548,3 +548,28 @@ def test_a_letter_with_the_longest_contact_details_allowed_still_fits_one_page()
     assert len(texts) == 1
     assert "Address line 6" in texts[0] and "Yours sincerely" in texts[0]
     assert "liverpoolcityregion-ca.gov.uk/privacy/12345" in texts[0]
+
+
+def test_a_letter_gives_the_first_meeting_only_while_it_is_still_to_come() -> None:
+    """A late letter (to fill a seat once the assembly has begun) does not tell a resident the
+    meetings start on a day already past."""
+    from datetime import datetime
+
+    from assembly.invitations import letters
+
+    letter = letters.Letter(
+        member_ref="R0001", name="Amira Testperson", address=("10 Quarry Street", "Liverpool"),
+        postcode="L4 0TH", email="", link="https://assembly.example.gov.uk/invite/abc",
+        code="K7QM-4XRT-9BNC-H2FD", code_page="assembly.example.gov.uk/invite",
+        expires=datetime(2027, 1, 12))
+
+    def said(starts_on: date) -> str:
+        head = letters.LetterHead(
+            title="An assembly", question="How should our council use data and AI?",
+            commissioning_body="A council", starts_on=starts_on)
+        return " ".join(letters.letters_html(head, [letter], today=date(2026, 11, 28)).split())
+
+    assert "which start on Saturday 6 March 2027" in said(date(2027, 3, 6))
+    assert "which start on" in said(date(2026, 11, 28))
+    late = said(date(2026, 9, 25))
+    assert "which start on" not in late and "details of the meetings." in late
