@@ -2,13 +2,14 @@
 
 Starts `minipublic demo` in a temporary directory, reads the officer's password and a member's
 one-time sign-in code from what it prints, walks through the pages as the demo leaves them in
-Debian's Chromium (as the browser tests do: an officer on a laptop, a member on a 390 px phone)
-and writes one PNG per entry of `SHOTS` next to this script, a letter rendered with pdftoppm. Then
+Debian's Chromium (as the browser tests do: an officer on a laptop, a member on a 390 px phone,
+then anyone reading the published charter on a phone and on a desktop) and writes one PNG per
+entry of `SHOTS` next to this script, a letter and the charter's PDFs rendered with pdftoppm. Then
 it rewrites the README's table of screenshots (between the `screenshots` markers) from the same
 entries and deletes PNGs here that no entry makes any more.
 
 To add a page: write a function that takes the `Tour` and the PNG's path, goes to the page with
-`tour.officer` or `tour.member` and returns that page (or writes the PNG itself and returns None),
+`tour.officer`, `tour.member` or `tour.reader` and returns that page (or writes the PNG itself and returns None),
 then add a `Shot` for it to `SHOTS` where it belongs in the journey.
 """
 
@@ -37,6 +38,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 LAPTOP = ViewportSize(width=1200, height=860)
 PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=860)
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,13 @@ class Demo:
     email: str
     password: str
     code: str
+    charter: str  # the published charter's address (its newest version)
 
 
 class Tour:
-    """Two browsers on the demo: the officer's (a laptop) and a member's (a phone). Neither is
-    signed in until the shots that sign them in have run."""
+    """Three browsers on the demo: the officer's (a laptop) and a member's (a phone), neither
+    signed in until the shots that sign them in have run, and a reader's who never signs in
+    (sized by each of its shots)."""
 
     def __init__(self, browser: Browser, demo: Demo) -> None:
         self.demo = demo
@@ -61,6 +65,9 @@ class Tour:
         self.member = browser.new_context(
             base_url=demo.url, viewport=PHONE, locale="en-GB", is_mobile=True, has_touch=True,
             device_scale_factor=1,
+        ).new_page()
+        self.reader = browser.new_context(
+            base_url=demo.url, viewport=PHONE, locale="en-GB", device_scale_factor=1,
         ).new_page()
         self.assembly = ""  # the assembly's address, once the officer has opened it
 
@@ -218,14 +225,14 @@ def member_briefing(tour: Tour, png: Path) -> Page:
     return page
 
 
-def member_voting(tour: Tour, png: Path) -> Page:
-    """The discussion's voting card: one statement at a time."""
+def member_discussion(tour: Tour, png: Path) -> Page:
+    """The discussion's released results, as members see them (the round has closed)."""
     page = tour.member
     page.goto("/home")
     page.get_by_role("link", name="What matters to us").first.click()
-    page.locator("a[href$='/discuss']").first.click()
-    page.wait_for_url(re.compile(r"/discuss$"))
-    return scrolled_to(page, "Vote on the statements")
+    page.wait_for_url(re.compile(r"/home/rounds/"))
+    page.goto(page.url.removeprefix(tour.demo.url) + "/results")
+    return page
 
 
 def member_vote_results(tour: Tour, png: Path) -> Page:
@@ -236,6 +243,52 @@ def member_vote_results(tour: Tour, png: Path) -> Page:
     page.wait_for_url(re.compile(r"/home/rounds/"))
     page.goto(page.url.removeprefix(tour.demo.url) + "/ballot/results")
     return page
+
+
+# --- anyone: the published charter -----------------------------------------------------------
+
+
+def charter_phone(tour: Tour, png: Path) -> Page:
+    """The top of the newest version, where a reader arriving from a link starts."""
+    page = tour.reader
+    page.set_viewport_size(PHONE)
+    page.goto(tour.demo.charter)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("the charter")
+    return page
+
+
+def charter_desktop(tour: Tour, png: Path) -> Page:
+    """The first principle with a dissent note on the record and the Combined Authority's
+    response under it, after the last of its agreement tables."""
+    page = tour.reader
+    page.set_viewport_size(DESKTOP)
+    page.goto(tour.demo.charter)
+    page.get_by_role("heading", name="Dissent note").first.evaluate(
+        "heading => heading.scrollIntoView({block: 'start'})")
+    page.evaluate("window.scrollBy(0, -300)")
+    return page
+
+
+def first_page(tour: Tour, name: str, png: Path) -> None:
+    """Page 1 of one of the newest version's PDFs (linked relatively from its page, which the
+    charter's address redirects to), as pdftoppm renders it."""
+    page = tour.reader
+    page.goto(tour.demo.charter)
+    response = page.request.get(page.url.split("#")[0] + name)
+    assert response.ok, f"{name}: {response.status}"
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = Path(folder) / name
+        pdf.write_bytes(response.body())
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                        str(pdf), str(png.with_suffix(""))], check=True)
+
+
+def charter_pdf(tour: Tour, png: Path) -> None:
+    first_page(tour, "charter.pdf", png)
+
+
+def easy_read_pdf(tour: Tour, png: Path) -> None:
+    first_page(tour, "easy-read.pdf", png)
 
 
 SHOTS: tuple[Shot, ...] = (
@@ -275,11 +328,24 @@ SHOTS: tuple[Shot, ...] = (
     Shot("member-briefing-phone", "A briefing on a phone",
          "A briefing in a learn round: who wrote it, the gist in short, then in full and in easy "
          "read.", member_briefing),
-    Shot("member-voting-phone", "Voting on statements on a phone",
-         "A discuss round on a phone: one statement at a time, three large buttons.",
-         member_voting),
+    Shot("member-discussion-phone", "A discussion's results on a phone",
+         "A discuss round's results as members see them once released: where the groups "
+         "agree.", member_discussion),
     Shot("member-vote-results-phone", "Vote results on a phone",
          "The vote's results as members see them once released.", member_vote_results),
+    Shot("charter-phone", "The published charter on a phone",
+         "The published charter, public and without cookies: its newest version, the "
+         "principles and their results, and links to the PDFs and the open data.",
+         charter_phone),
+    Shot("charter-desktop", "A principle of the published charter with the council's response",
+         "A principle in the charter: the vote, agreement across the panel's groups, the "
+         "members' dissent note and the Combined Authority's response.", charter_desktop),
+    Shot("charter-pdf", "The first page of the charter's PDF",
+         "The charter as an accessible PDF (PDF/UA-1), rendered once when it is published.",
+         charter_pdf),
+    Shot("charter-easy-read-pdf", "The first page of the easy-read charter",
+         "The easy-read summary: short sentences, large type, each result in words.",
+         easy_read_pdf),
 )
 
 
@@ -301,10 +367,10 @@ def start_demo(data: Path, port: int) -> tuple[subprocess.Popen[bytes], Demo]:
     while time.monotonic() < deadline:
         text = log.read_text()
         printed = (re.search(r"E-mail (\S+)", text), re.search(r"Password (\S+)", text),
-                   re.search(r"Code\s+(\S+)", text))
+                   re.search(r"Code\s+(\S+)", text), re.search(r"Open\s+(\S+/charters/\S+)", text))
         if all(printed) and answers(url):
-            email, password, code = (found.group(1) for found in printed if found)
-            return demo, Demo(url, email, password, code)
+            email, password, code, charter = (found.group(1) for found in printed if found)
+            return demo, Demo(url, email, password, code, charter)
         if demo.poll() is not None:
             break
         time.sleep(0.5)
