@@ -124,6 +124,8 @@ def migrate(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     # The demo builds through every room: load it only when asked.
+    from charter.pdf import RenderError
+
     from assembly import demo as demo_module
     from assembly.publishing.publish import latest_version
     from assembly.routes import path_for
@@ -141,7 +143,10 @@ def demo(args: argparse.Namespace) -> int:
         demo_module.start_conversation(engine, made.assembly_id)
         demo_module.write_principles(engine, made.assembly_id)
         demo_module.hold_vote(engine, made.assembly_id)
-        demo_module.publish_charter(engine, settings, made.assembly_id)
+        try:
+            demo_module.publish_charter(engine, settings, made.assembly_id)
+        except RenderError as error:  # WeasyPrint's libraries missing: the rest still works
+            sys.stderr.write(f"minipublic demo: the charter was not published: {error}\n")
         with db.session(engine, write=True) as session:
             code = demo_module.member_code(session, made.assembly_id)
             published = latest_version(session, made.assembly_id)
