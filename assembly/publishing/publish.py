@@ -159,7 +159,7 @@ def snapshot_of(session: Session, assembly: Assembly, *, version: int, now: date
 def prepare(session: Session, assembly: Assembly, *, changes: str, now: datetime, site: Site,
             k: int) -> Prepared:
     """Everything of the next version but its PDFs, or PublishError saying what is missing."""
-    missing = snapshot.problems(session, assembly)
+    missing = snapshot.problems(session, assembly, now=now)
     if missing:
         raise PublishError("The charter cannot be published yet. " + " ".join(missing))
     assembly_id = row_id(assembly.id)
