@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from assembly.assemblies.models import Assembly
-from assembly.ballots import ballots, papers
+from assembly.ballots import ballots, papers, sealing
 from assembly.ballots.models import BallotItem, Tally
 from assembly.deliberation import briefings, report, rounds, schedule, times
 from assembly.deliberation.models import (
@@ -120,14 +120,36 @@ def problems(session: Session, assembly: Assembly, *, now: datetime | None = Non
             titles = ", ".join(f"“{r.title}”" for r in votes)
             found.append(f"No vote's results are released yet: release the results of {titles} "
                          "once it has closed, then publish.")
-    elif not any(vote.adopted for vote in _decisive(session, released).values()):
+    else:
+        found += _unpublishable(session, released)
+    if draw_of(session, row_id(assembly.id)) is None:
+        found.append("No panel has been drawn: the charter says how its members were chosen, "
+                     "so hold the public draw on the Selection page first.")
+    return found
+
+
+def _unpublishable(session: Session, released: list[Round]) -> list[str]:
+    """What is wrong with the released votes themselves: ballots never sealed, a tally that
+    cannot be published as stored (another method version, a digest that no longer matches),
+    or nothing adopted."""
+    found = [f"The ballots of “{r.title}” have not been sealed: open the round's page once "
+             "(the first look after the close seals them), then publish."
+             for r in released if not sealing.sealed(session, row_id(r.id))]
+    decided = _decisive(session, released)
+    for number, vote in enumerate(decided.values(), start=1):
+        try:
+            vote.published(number)
+        except publication.PublicationError as error:
+            found.append(f"In “{vote.round.title}”: {error}")
+    if decided and not found and not any(vote.adopted for vote in decided.values()):
         found.append("No principle was adopted in the released vote"
                      f"{'s' if len(released) > 1 else ''}: a charter needs at least one adopted "
                      "principle. Hold another vote round on revised principles and release "
                      "its results first.")
-    if draw_of(session, row_id(assembly.id)) is None:
-        found.append("No panel has been drawn: the charter says how its members were chosen, "
-                     "so hold the public draw on the Selection page first.")
+    elif not decided and not found:
+        found.append("The released vote has no tallies: nothing on its ballot paper was "
+                     "counted. Hold a vote round on the principles and release its results "
+                     "first.")
     return found
 
 
@@ -143,6 +165,15 @@ class _Decided:
     def adopted(self) -> bool:
         result, _ = tallies.recompute({**self.tally.inputs, "suppress": True})
         return result.decision.adopted
+
+    def published(self, number: int, notes: Iterable[NoteRow] = ()
+                  ) -> publication.PrincipleVote:
+        """The stored tally as the charter publishes it (checked: method version, digest)."""
+        return publication.PrincipleVote(
+            principle=number, round=self.round.title, inputs=self.tally.inputs,
+            digest=self.tally.digest, method_version=self.tally.method_version,
+            parameters=self.tally.parameters,
+            dissent=tuple(publication.DissentNote(n.text, n.signatures) for n in notes))
 
 
 def _decisive(session: Session, released: list[Round]) -> dict[int, _Decided]:
@@ -243,13 +274,8 @@ def _votes(session: Session, decided: dict[int, _Decided], numbers: dict[int, in
            ) -> tuple[publication.PrincipleVote, ...]:
     """Straight from the stored tallies, with the dissent notes on the record."""
     notes = dissent.recorded(session, list(decided))
-    return tuple(publication.PrincipleVote(
-        principle=numbers[principle_id], round=vote.round.title, inputs=vote.tally.inputs,
-        digest=vote.tally.digest, method_version=vote.tally.method_version,
-        parameters=vote.tally.parameters,
-        dissent=tuple(publication.DissentNote(n.text, n.signatures)
-                      for n in notes.get(principle_id, ())))
-        for principle_id, vote in decided.items())
+    return tuple(vote.published(numbers[principle_id], notes.get(principle_id, ()))
+                 for principle_id, vote in decided.items())
 
 
 # --- the programme and its turnout --------------------------------------------------------------

@@ -36,7 +36,7 @@ from assembly.settings import Settings
 from assembly.tables import row_id, utcnow
 from charter import publication
 from charter.recount import recount
-from charter.tallies import RuleKind, Scale
+from charter.tallies import METHOD_VERSION, RuleKind, Scale
 from tests.app.builders import VoteWorld, vote_world
 from tests.app.clocks import T0
 from tests.app.flows import TEST_SECRET
@@ -176,6 +176,23 @@ def test_no_vote_round_and_no_adopted_principle_are_refused(engine: Engine, dbs:
     assert _problems(dbs, world, RELEASED) == [
         ("There is no vote round: add one to the programme, let the members vote on the "
         "principles and release the results first.")]
+
+
+def test_a_tally_that_cannot_be_published_as_stored_is_refused_with_its_reason(
+        engine: Engine, dbs: Sessions) -> None:
+    world = _world(engine)
+    with dbs(write=True) as session:
+        _vote(session, world)
+        _close_and_seal(session, world)
+        _release(session, world)
+    assert _problems(dbs, world, RELEASED) == []
+    with dbs(write=True) as session:
+        session.execute(sa.update(Tally).where(col(Tally.principle_id) == world.principle_ids[1])
+                        .values(method_version="0"))
+    assert _problems(dbs, world, RELEASED) == [
+        ("In “Voting on the charter”: Principle 2 was tallied with method version 0, and this "
+        f"Minipublic publishes (and recounts) with version {METHOD_VERSION}: recompute the "
+        "round's tallies first.")]
 
 
 def _built(dbs: Sessions, world: VoteWorld, *, k: int = 5) -> publication.Snapshot:
