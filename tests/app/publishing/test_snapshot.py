@@ -150,6 +150,10 @@ def test_each_thing_that_stops_publishing_says_what_to_do(engine: Engine, dbs: S
 
     with dbs(write=True) as session:
         _release(session, world)
+    # A preview still builds: without a draw there is no selection to describe.
+    preview = _built(dbs, world)
+    assert preview.selection is None and preview.selection_files == {}
+    assert [q.pool for q in preview.panel] == [5, 5, 5, 5]   # the pool counts kept at upload
     assert _problems(dbs, world, RELEASED) == [("No panel has been drawn: the charter says how "
                                                "its members were chosen, so hold the public draw "
                                                "on the Selection page first.")]
