@@ -293,7 +293,7 @@ class QuotaRow:
     min: int
     max: int
     panel: int
-    pool: int
+    pool: int | None          # None: fewer than k respondents, not shown
     target_share: float | None = None   # the census-like share aimed at, when there is one
 
 
@@ -435,7 +435,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ("min", "integer", "the quota's least number of members"),
         ("max", "integer", "the quota's largest number of members"),
         ("panel", "integer", "members of the panel with this value"),
-        ("pool", "integer", "respondents in the pool with this value"),
+        ("pool", "integer", "respondents in the pool with this value (blank: fewer than k)"),
         ("target_share", "number", "the share of the population aimed at (blank: none)"),
     ),
     "evidence.csv": (
@@ -594,7 +594,8 @@ def _turnout(snapshot: Snapshot) -> bytes:
 
 
 def _panel(snapshot: Snapshot) -> bytes:
-    return _csv("panel.csv", ([q.feature, q.value, q.min, q.max, q.panel, q.pool,
+    return _csv("panel.csv", ([q.feature, q.value, q.min, q.max, q.panel,
+                               "" if q.pool is None else q.pool,
                                "" if q.target_share is None else repr(q.target_share)]
                               for q in snapshot.panel))
 

@@ -217,7 +217,7 @@ def build(session: Session, assembly: Assembly, info: publication.PublicationInf
         discuss=tuple(_discuss(session, r, k) for r in programme
                       if RoundKind(r.kind) is RoundKind.discuss
                       and r.results_released_at is not None),
-        panel=_panel(session, assembly_id, run),
+        panel=_panel(session, assembly_id, run, k),
         selection_files=_selection_files(session, run, drawn),
         evidence=_evidence(session, programme, now),
         responses=_responses(session, assembly_id, numbers),
@@ -397,10 +397,12 @@ def _discuss(session: Session, item: Round, k: int) -> publication.DiscussRound:
 # --- the panel and how it was chosen ------------------------------------------------------------
 
 
-def _panel(session: Session, assembly_id: int, run: SelectionRun | None
+def _panel(session: Session, assembly_id: int, run: SelectionRun | None, k: int
            ) -> tuple[publication.QuotaRow, ...]:
     """Each quota against the members holding a seat now (as the panel page counts them) and
-    the pool the run drew from (the pool counts kept at upload when there is no run)."""
+    the pool the run drew from (the pool counts kept at upload when there is no run). Pool
+    counts under k are left blank, as in the selection's own pool-summary.csv: the panel is
+    public, but who answered the letter is not."""
     quotas = list(session.exec(select(Quota).where(Quota.assembly_id == assembly_id)
                                .order_by(col(Quota.position), col(Quota.id))).all())
     if not quotas:
@@ -419,7 +421,11 @@ def _panel(session: Session, assembly_id: int, run: SelectionRun | None
     return tuple(publication.QuotaRow(
         q.feature, q.value, q.min_count, q.max_count,
         sum(1 for p in profiles if normalise(p.get(q.feature, "")) == normalise(q.value)),
-        pool.get((normalise(q.feature), normalise(q.value)), 0)) for q in quotas)
+        _shown(pool.get((normalise(q.feature), normalise(q.value)), 0), k)) for q in quotas)
+
+
+def _shown(count: int, k: int) -> int | None:
+    return None if 0 < count < k else count
 
 
 def _selection_files(session: Session, run: SelectionRun | None, drawn: Draw | None
