@@ -293,7 +293,7 @@ class QuotaRow:
     min: int
     max: int
     panel: int
-    pool: int
+    pool: int | None          # None: fewer than k respondents, not shown
     target_share: float | None = None   # the census-like share aimed at, when there is one
 
 
@@ -435,8 +435,24 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         ("min", "integer", "the quota's least number of members"),
         ("max", "integer", "the quota's largest number of members"),
         ("panel", "integer", "members of the panel with this value"),
-        ("pool", "integer", "respondents in the pool with this value"),
+        ("pool", "integer", "respondents in the pool with this value (blank: fewer than k)"),
         ("target_share", "number", "the share of the population aimed at (blank: none)"),
+    ),
+    "evidence.csv": (
+        ("round", "string", "the learn round in which the members heard it"),
+        ("title", "string", "the briefing's title"),
+        ("speaker", "string", "who gave it"),
+        ("organisation", "string", "the speaker's organisation (blank: none given)"),
+        ("role", "string", "the speaker's role (blank: none given)"),
+        ("interests", "string", "the interests the speaker declared"),
+        ("summary", "string", "the briefing in brief, as the members read it"),
+    ),
+    "responses.csv": (
+        ("principle", "integer", "the principle's number"),
+        ("status", "string", "accepted, accepted_in_part or not_accepted"),
+        ("status_words", "string", "the status in words"),
+        ("reasons", "string", "the commissioning body's reasons"),
+        ("responded_on", "date", "the day it responded"),
     ),
 }
 
@@ -578,9 +594,22 @@ def _turnout(snapshot: Snapshot) -> bytes:
 
 
 def _panel(snapshot: Snapshot) -> bytes:
-    return _csv("panel.csv", ([q.feature, q.value, q.min, q.max, q.panel, q.pool,
+    return _csv("panel.csv", ([q.feature, q.value, q.min, q.max, q.panel,
+                               "" if q.pool is None else q.pool,
                                "" if q.target_share is None else repr(q.target_share)]
                               for q in snapshot.panel))
+
+
+def _evidence(snapshot: Snapshot) -> bytes:
+    return _csv("evidence.csv", ([e.round, e.title, e.speaker, e.organisation, e.role,
+                                  e.interests, e.summary] for e in snapshot.evidence))
+
+
+def _responses(snapshot: Snapshot) -> bytes:
+    """In the charter's order, whatever order the snapshot gives them in."""
+    return _csv("responses.csv", ([r.principle, r.status.value, r.status.words, r.reasons,
+                                   _iso(r.responded_on)]
+                                  for r in sorted(snapshot.responses, key=lambda r: r.principle)))
 
 
 def statements_folder(position: int) -> str:
@@ -670,6 +699,8 @@ FILE_WORDS: dict[str, str] = {
     "dissent.csv": "the dissent notes recorded under the principles",
     "turnout.csv": "each round of the programme with its turnout",
     "panel.csv": "the panel's composition against its quotas and the pool",
+    "evidence.csv": "the evidence the members heard, with each speaker's declared interests",
+    "responses.csv": "the commissioning body's response to each principle it has answered",
     TALLIES: "per principle: the method version, parameters, the inputs of the tally, their "
              "sha256 digest and the published figures",
     "LICENSE.txt": "the licence (CC BY 4.0) and who to credit",
@@ -751,7 +782,7 @@ def _file_words(name: str) -> str:
 # --- the datapackage ---------------------------------------------------------------------------
 
 _FRICTIONLESS_TYPES = {"integer": "integer", "number": "number", "boolean": "boolean",
-                       "string": "string", "datetime": "datetime"}
+                       "string": "string", "datetime": "datetime", "date": "date"}
 
 
 def _schema(name: str, data: bytes) -> dict[str, Any] | None:
@@ -837,6 +868,8 @@ def open_data(snapshot: Snapshot) -> dict[str, bytes]:
     files.update(_votes(snapshot))
     files["turnout.csv"] = _turnout(snapshot)
     files["panel.csv"] = _panel(snapshot)
+    files["evidence.csv"] = _evidence(snapshot)       # header only when there is none
+    files["responses.csv"] = _responses(snapshot)     # header only until the council answers
     files[TALLIES] = _tallies_json(snapshot)
     files.update(_statements(snapshot))
     for name in sorted(snapshot.selection_files):

@@ -128,6 +128,40 @@ def test_principles_versions_dissent_turnout_and_panel(files: dict[str, bytes]) 
         assert files[f"selection/{name}"] == data
 
 
+def test_evidence_and_council_responses_are_written_in_the_charters_order(
+        files: dict[str, bytes]) -> None:
+    evidence = _rows(files["evidence.csv"])
+    assert [r["speaker"] for r in evidence] == ["Dr Ada Example", "Sam Vendor"]
+    assert evidence[1] == {"round": "Learning about data", "title": "AI in social care",
+                           "speaker": "Sam Vendor", "organisation": "CareTech Ltd",
+                           "role": "Product lead", "interests": "Employed by a company that "
+                           "sells software to councils.",
+                           "summary": "How an AI tool schedules home-care visits."}
+    base = snapshot()
+    # Given in any order, written by principle.
+    made = open_data(replace(base, responses=tuple(reversed(base.responses))))
+    responses = _rows(made["responses.csv"])
+    assert responses == [
+        {"principle": "1", "status": "accepted", "status_words": "Accepted",
+         "reasons": "We will publish a register of the algorithms we use by March.",
+         "responded_on": "2026-07-01"},
+        {"principle": "3", "status": "accepted_in_part", "status_words": "Accepted in part",
+         "reasons": "We agree, but cannot end existing contracts early.",
+         "responded_on": "2026-07-01"}]
+    assert made["responses.csv"] == files["responses.csv"]
+    package = {r["path"]: r for r in json.loads(files["datapackage.json"])["resources"]}
+    kinds = {f["name"]: f["type"] for f in package["responses.csv"]["schema"]["fields"]}
+    assert kinds["responded_on"] == "date" and kinds["principle"] == "integer"
+
+
+def test_before_the_council_responds_the_files_are_there_with_their_header_only() -> None:
+    made = open_data(replace(snapshot(), responses=(), evidence=()))
+    assert made["responses.csv"].decode().splitlines() == [
+        "principle,status,status_words,reasons,responded_on"]
+    assert made["evidence.csv"].decode().splitlines() == [
+        "round,title,speaker,organisation,role,interests,summary"]
+
+
 def test_a_formula_in_a_title_is_written_as_text() -> None:
     base = snapshot()
     evil = "=HYPERLINK(\"http://evil\",\"x\")"

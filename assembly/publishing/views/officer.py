@@ -7,6 +7,7 @@ Every change is a plain form (303 + flash without JavaScript; htmx follows the r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from anyio import to_thread
 from sqlmodel import Session, col, select
@@ -60,10 +61,10 @@ def _adopted(session: Session, entries: list[InCharter]) -> dict[int, bool]:
     return found
 
 
-def _load(session: Session, assembly_id: int) -> Page:
+def _load(session: Session, assembly_id: int, now: datetime) -> Page:
     assembly = assembly_or_404(session, assembly_id)
     entries = in_charter(session, assembly)
-    return Page(assembly, snapshot.problems(session, assembly), entries,
+    return Page(assembly, snapshot.problems(session, assembly, now=now), entries,
                 responses.of_assembly(session, assembly_id),
                 publish.versions(session, assembly_id), _adopted(session, entries))
 
@@ -81,7 +82,7 @@ def _render(request: Request, page: Page, *, values: dict[str, str] | None = Non
 
 async def page(request: Request) -> Response:
     require(request, "charter.view")
-    found = await db.run(request, _load, request.path_params["assembly_id"])
+    found = await db.run(request, _load, request.path_params["assembly_id"], clock.now(request))
     return _render(request, found)
 
 
@@ -110,7 +111,7 @@ async def respond(request: Request) -> Response:
     try:
         changed, entry = await db.run(request, work, write=True)
     except ActionableError as error:
-        found = await db.run(request, _load, assembly_id)
+        found = await db.run(request, _load, assembly_id, now)
         keyed = {f"{principle_id}-{k}": v for k, v in values.items()}
         return _render(request, found, values=keyed,
                        errors={f"{principle_id}-{error.field}": str(error)},
@@ -131,7 +132,7 @@ async def preview(request: Request) -> Response:
 
     def load(session: Session) -> str:
         assembly = assembly_or_404(session, assembly_id)
-        missing = snapshot.problems(session, assembly)
+        missing = snapshot.problems(session, assembly, now=now)
         if missing:
             raise publish.PublishError("There is nothing to preview yet. " + " ".join(missing))
         version = (publish.latest_version(session, assembly_id) or 0) + 1
@@ -160,7 +161,7 @@ async def publish_version(request: Request) -> Response:
             engine, assembly_id, actor=actor.label, changes=changes, now=now, site=where,
             k=settings.suppress_below))
     except ActionableError as error:
-        found = await db.run(request, _load, assembly_id)
+        found = await db.run(request, _load, assembly_id, now)
         return _render(request, found, values={"changes": changes},
                        errors={f"publish-{error.field}": str(error)},
                        status_code=error.status_code)
