@@ -331,3 +331,20 @@ def test_published_at_in_the_page(sample: Snapshot) -> None:
     assert "Version 2, published 2 July 2026 (this version): Adds the council's response." \
         in text
     assert versions.xpath('.//a[@href="https://example.org/charters/1/v1/"]')
+
+
+def test_a_charter_with_only_its_votes(sample: Snapshot) -> None:
+    """No programme, discussion, evidence, panel, selection or response yet: those sections
+    are left out (or say so), and the page is still whole."""
+    bare = Snapshot(sample.assembly, sample.publication, sample.principles, sample.votes)
+    page = charter_html(bare)
+    tree = lxml.html.document_fromstring(page)
+    ids = set(tree.xpath("//@id"))
+    assert not {"discussion", "evidence", "programme", "selection"} & ids
+    assert {"principles", "not-adopted", "results", "responses", "versions", "data"} <= ids
+    for href in tree.xpath("//nav//a/@href"):
+        assert href[1:] in ids
+    assert "has not responded yet" in _text(tree.xpath('//section[@aria-labelledby='
+                                                       '"responses"]')[0])
+    assert "open-data/selection/commitment.json" not in page
+    assert page.count(NOTICE_MARKER) == 1
