@@ -44,7 +44,15 @@ def _environment() -> jinja2.Environment:
                                      lstrip_blocks=True)
     environment.filters["pct"] = report.pct
     environment.filters["day"] = report.day
+    environment.finalize = _keep_percent_together
     return environment
+
+
+def _keep_percent_together(value: object) -> object:
+    """"84.7 %" never breaks between the number and its sign at the end of a line: every
+    figure and sentence the template prints gets a no-break space there (charts, already
+    markup, are left alone)."""
+    return value.replace(" %", "\u00a0%") if type(value) is str else value
 
 
 def _linker(medium: Medium, address: str) -> Callable[[str], str]:
