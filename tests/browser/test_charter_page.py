@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser
 
-from assembly.publishing.documents import SiteLinks, charter_html
+from assembly.publishing.documents import SiteLinks, charter_html, style_source
 from tests.browser.harness import page_width
 from tests.unit._charter_snapshot import snapshot
 
@@ -49,5 +49,28 @@ def test_no_accessibility_violations_and_no_sideways_scrolling(
                                 for v in violations]
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    finally:
+        context.close()
+
+
+def test_styled_under_a_policy_that_allows_only_its_own_style(chromium: Browser) -> None:
+    """Served with `style-src` limited to the hash of its one <style> (no 'unsafe-inline'),
+    the page keeps its styles and the browser reports no violation."""
+    page_html = charter_html(snapshot(), links=LINKS)
+    policy = f"default-src 'none'; style-src {style_source(page_html)}; base-uri 'none'"
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        messages: list[str] = []
+        page.on("console", lambda message: messages.append(message.text))
+        url = "https://charters.example.org/charters/1/v1/"
+        page.route(url, lambda route: route.fulfill(
+            status=200, body=page_html, content_type="text/html; charset=utf-8",
+            headers={"Content-Security-Policy": policy}))
+        page.goto(url)
+        assert page.evaluate("getComputedStyle(document.body).fontSize") == "18px"
+        assert page.evaluate("getComputedStyle(document.querySelector('.skip')).position") \
+            == "absolute"
+        assert not [m for m in messages if "Content Security Policy" in m], messages
     finally:
         context.close()
