@@ -5,7 +5,9 @@ print version WeasyPrint turns into a tagged PDF with page numbers and bookmarks
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import itertools
 import re
 from dataclasses import replace
@@ -16,7 +18,12 @@ import lxml.html
 import pytest
 from lxml.html import HtmlElement
 
-from assembly.publishing.documents import NOTICE_MARKER, SiteLinks, charter_html
+from assembly.publishing.documents import (
+    NOTICE_MARKER,
+    SiteLinks,
+    charter_html,
+    style_source,
+)
 from charter import tallies
 from charter.publication import (
     LICENCE_URL,
@@ -348,3 +355,13 @@ def test_a_charter_with_only_its_votes(sample: Snapshot) -> None:
                                                        '"responses"]')[0])
     assert "open-data/selection/commitment.json" not in page
     assert page.count(NOTICE_MARKER) == 1
+
+
+def test_style_source_is_the_hash_of_the_one_style(page: str, tree: HtmlElement) -> None:
+    style = tree.xpath("//style")[0].text
+    expected = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert style_source(page) == f"'sha256-{expected}'"
+    noticed = page.replace(NOTICE_MARKER, '<p class="notice">A newer version exists.</p>')
+    assert style_source(noticed) == style_source(page)
+    with pytest.raises(ValueError, match="one <style>"):
+        style_source(page.replace("<style>", "<style></style><style>", 1))
