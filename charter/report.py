@@ -187,14 +187,17 @@ class VoteRound:
 def _rounds(results: Sequence[PrincipleResult], votes: Sequence[PrincipleVote]
             ) -> tuple[VoteRound, ...]:
     k = {v.principle: v.k for v in votes}
-    titles: list[str] = []
+    # A round is its principles sharing a title, scale and rule (two rounds may share a title).
+    keys: list[tuple[str, Scale, Rule]] = []
     for r in results:
-        if r.tally is not None and r.round not in titles:
-            titles.append(r.round)
-    many = len(titles) > 1
+        if r.tally is not None and (r.round, r.tally.scale, r.tally.rule) not in keys:
+            keys.append((r.round, r.tally.scale, r.tally.rule))
+    many = len(keys) > 1
     made = []
-    for index, title in enumerate(titles, start=1):
-        members = [r for r in results if r.tally is not None and r.round == title]
+    for index, key in enumerate(keys, start=1):
+        title = key[0]
+        members = [r for r in results
+                   if r.tally is not None and (r.round, r.tally.scale, r.tally.rule) == key]
         first = members[0].tally
         assert first is not None
         labelled = [(r.label, r.tally) for r in members if r.tally is not None]
@@ -461,9 +464,9 @@ class Report:
         """Every principle in the charter's order."""
         return tuple(sorted(self.adopted + self.not_adopted, key=lambda r: r.number))
 
-    def vote_round(self, title: str) -> VoteRound:
-        """The vote round of that title (every voted principle has one)."""
-        return next(v for v in self.rounds if v.title == title)
+    def vote_round(self, number: int) -> VoteRound:
+        """The vote round principle `number` was decided in (every voted principle has one)."""
+        return next(v for v in self.rounds if number in v.principles)
 
     @property
     def responded(self) -> tuple[PrincipleResult, ...]:

@@ -17,7 +17,7 @@ from charter.publication import (
     Snapshot,
 )
 from charter.report import Report, pct, rule_words
-from charter.tallies import Rule, RuleKind
+from charter.tallies import Rule, RuleKind, Scale
 from tests.unit._charter_snapshot import snapshot
 
 
@@ -128,7 +128,8 @@ def test_one_overview_per_vote_round_by_agreement(report: Report, sample: Snapsh
     vote = sample.votes[0]
     assert final.method_note == tallies.method_note(vote.scale, _expected(sample, 1)[0].rule,
                                                     k=vote.k)
-    assert report.vote_round("Consent round") is report.rounds[1]
+    assert report.vote_round(4) is report.rounds[1]
+    assert report.vote_round(2) is report.rounds[0]
     ids = [r.chart.split('id="', 1)[1].split('"', 1)[0] for r in report.rounds]
     assert len(set(ids)) == len(ids)
 
@@ -203,3 +204,12 @@ def test_a_principle_not_voted_on(sample: Snapshot) -> None:
     assert shown.tally is None and shown in report.not_adopted
     assert shown.verdict == "Not put to a vote."
     assert report.rounds[0].principles == (1, 2)
+
+
+def test_rounds_sharing_a_title_stay_apart(sample: Snapshot) -> None:
+    """Two rounds both called "Final vote" on different scales: two overviews, not one chart
+    mixing scales."""
+    votes = tuple(replace(v, round="Final vote") for v in sample.votes)
+    report = Report.of(replace(sample, votes=votes))
+    assert [(r.title, r.scale, r.principles) for r in report.rounds] == [
+        ("Final vote", Scale.five, (1, 2, 3)), ("Final vote", Scale.consent, (4,))]
