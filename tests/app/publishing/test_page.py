@@ -321,8 +321,15 @@ def test_print_version_makes_a_tagged_pdf_with_bookmarks(printed: str) -> None:
         assert str(pdf.Root.Lang) == "en-GB"
         assert str(pdf.docinfo["/Title"]).startswith("Example Assembly on Data and AI")
         with pdf.open_outline() as outline:
-            titles = [item.title for item in outline.root]
-        assert titles[0].startswith("Example Assembly on Data and AI")
+            [top] = outline.root
+            sections = {item.title: [child.title for child in item.children]
+                        for item in top.children}
+        assert top.title.startswith("Example Assembly on Data and AI")
+        # Bookmarks down to each principle; its sub-headings (h4) are left out.
+        assert sections["The adopted principles"] == [
+            "1. Principle 1, amended", "3. Principle 3, amended", "4. Principle 4, amended"]
+        assert sections["Principles not adopted"] == ["2. Principle 2, amended"]
+        assert "How the members were chosen" in sections
         assert len(pdf.pages) > 5
 
 
