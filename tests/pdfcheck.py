@@ -56,10 +56,16 @@ class PdfReport:
     pages: int
     title: str
     outline: tuple[tuple[int, str], ...]   # (depth from 1, title) of every bookmark, in order
+    targets: tuple[int, ...]               # the page (from 1) each bookmark opens, in order
+    links: tuple[str, ...]                 # the URI of every link, in page order
     figures: tuple[str, ...]               # the alt text of every /Figure, in order
     fonts: tuple[str, ...]
     text: str                              # pdftotext's text in reading order, pages by \f
     words: tuple[Word, ...]
+
+    def page_text(self, page: int) -> str:
+        """One page's text (from 1), white space squashed as in `flat_text`."""
+        return _squash(self.text.split("\f")[page - 1])
 
     @property
     def flat_text(self) -> str:
@@ -86,9 +92,11 @@ def _structure(element: object) -> Iterator[pikepdf.Dictionary]:
 
 
 def _outline(items: Sequence[pikepdf.OutlineItem], depth: int = 1
-             ) -> Iterator[tuple[int, str]]:
+             ) -> Iterator[tuple[int, str, pikepdf.Object]]:
+    """(depth, title, the page object it opens) of every bookmark, depth first."""
     for item in items:
-        yield depth, _squash(item.title)
+        destination = item.destination if item.destination is not None else item.action.D
+        yield depth, _squash(item.title), destination[0]
         yield from _outline(item.children, depth + 1)
 
 
@@ -142,7 +150,13 @@ def check_pdf(pdf: bytes, *, title: str, headings: Sequence[str] | None = None,
         assert all(alt.strip() for alt in alts), f"a figure has no alt text: {alts}"
         heading_elements = sum(1 for e in elements if str(e.S) in HEADINGS)
         with document.open_outline() as outlines:
-            outline = tuple(_outline(outlines.root))
+            bookmarks = list(_outline(outlines.root))
+        numbers = {page.objgen: i for i, page in enumerate(document.pages, 1)}
+        outline = tuple((depth, text) for depth, text, _ in bookmarks)
+        targets = tuple(numbers[page.objgen] for _, _, page in bookmarks)
+        links = tuple(str(annotation.A.URI) for page in document.pages
+                      for annotation in page.get("/Annots", [])
+                      if "/A" in annotation and "/URI" in annotation.A)
         count = len(document.pages)
     assert outline, "no bookmarks"
     assert len(outline) == heading_elements, \
@@ -169,7 +183,7 @@ def check_pdf(pdf: bytes, *, title: str, headings: Sequence[str] | None = None,
         abs(w - A4[0]) < 0.5 and abs(h - A4[1]) < 0.5 for w, h in sizes), sizes
     if pages is not None:
         assert count == pages, f"{count} pages, not {pages}"
-    return PdfReport(count, title, outline, alts, tuple(name for name, _ in fonts), text,
+    return PdfReport(count, title, outline, targets, links, alts, tuple(name for name, _ in fonts), text,
                      tuple(words))
 
 

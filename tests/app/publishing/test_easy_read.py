@@ -134,6 +134,10 @@ def test_the_council_s_answers_and_how_the_members_were_chosen() -> None:
     assert "The lottery looked at age." in flat
     assert "You can read the full charter on the internet at example.org/charters/1/v1." in flat
     assert "called charter.pdf" in flat and "called open-data.zip" in flat
+    # The PDF travels alone, so its links go to the files at the charter's address.
+    assert report.links == ("https://example.org/charters/1/v1",
+                            "https://example.org/charters/1/v1/charter.pdf",
+                            "https://example.org/charters/1/v1/open-data.zip")
 
 
 def test_a_principle_not_voted_on_and_no_answers_yet() -> None:
@@ -149,3 +153,8 @@ def test_a_principle_not_voted_on_and_no_answers_yet() -> None:
     assert "How the members were chosen" not in html
     assert "The council will read the charter and answer each principle." in html
     assert html.count("The council has not answered this yet.") == 2
+    nowhere = dataclasses.replace(fewer, publication=dataclasses.replace(
+        sample.publication, address=""))
+    html = easy_read_html(nowhere)
+    assert 'href="charter.pdf"' in html and 'href="open-data.zip"' in html   # side by side
+    assert "on the internet" not in html
