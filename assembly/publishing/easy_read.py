@@ -233,6 +233,13 @@ class EasyRead:
         seen = list(dict.fromkeys(row.feature.lower() for row in self.snapshot.panel))
         return and_list(seen) if seen else ""
 
+    def href(self, name: str) -> str:
+        """A link to a file of this version. The PDF travels alone, with no folder around it, so
+        at the charter's address when known (as the charter's print version links), else
+        relative, as the files sit side by side (`minipublic publish --out`)."""
+        address = self.snapshot.publication.address
+        return address.rstrip("/") + "/" + name if address else name
+
     @property
     def discussed(self) -> int:
         return max((d.participants for d in self.snapshot.discuss), default=0)
