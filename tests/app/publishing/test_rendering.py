@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -137,6 +138,32 @@ def test_a_child_that_fails_raises_render_error_with_its_message() -> None:
                      "easy-read.pdf": document("Broken", "<p>\ud800</p>")})
     assert str(raised.value).startswith("easy-read.pdf: The document could not be laid out")
     assert "UnicodeEncodeError" in str(raised.value)
+
+
+def test_a_child_that_dies_raises_render_error_saying_how() -> None:
+    """A child killed mid-render (as the kernel does when memory runs out) is reported, not
+    waited for, and nothing half-written comes back."""
+    before = children()
+    failed: list[RenderError] = []
+
+    def publish() -> None:
+        try:
+            render_pdfs({"charter.pdf": document("Long", "<p>Paragraph.</p>" * 30_000)})
+        except RenderError as error:
+            failed.append(error)
+
+    thread = threading.Thread(target=publish)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (children() - before) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (child,) = children() - before
+    time.sleep(0.5)   # well into its work
+    os.kill(child, signal.SIGKILL)
+    thread.join(30)
+    assert len(failed) == 1
+    assert "stopped unexpectedly (SIGKILL)" in str(failed[0])
+    assert "short of memory" in str(failed[0])
 
 
 def test_a_child_that_takes_too_long_is_killed_and_says_so() -> None:
