@@ -92,11 +92,13 @@ def _structure(element: object) -> Iterator[pikepdf.Dictionary]:
 
 
 def _outline(items: Sequence[pikepdf.OutlineItem], depth: int = 1
-             ) -> Iterator[tuple[int, str, pikepdf.Object]]:
-    """(depth, title, the page object it opens) of every bookmark, depth first."""
+             ) -> Iterator[tuple[int, str, tuple[int, int]]]:
+    """(depth, title, the object number of the page it opens) of every bookmark, depth first
+    (WeasyPrint writes explicit destinations: [page /XYZ left top zoom])."""
     for item in items:
-        destination = item.destination if item.destination is not None else item.action.D
-        yield depth, _squash(item.title), destination[0]
+        destination = item.destination
+        assert isinstance(destination, pikepdf.Array), f"{item.title!r} opens no page"
+        yield depth, _squash(item.title), destination[0].objgen
         yield from _outline(item.children, depth + 1)
 
 
@@ -151,9 +153,9 @@ def check_pdf(pdf: bytes, *, title: str, headings: Sequence[str] | None = None,
         heading_elements = sum(1 for e in elements if str(e.S) in HEADINGS)
         with document.open_outline() as outlines:
             bookmarks = list(_outline(outlines.root))
-        numbers = {page.objgen: i for i, page in enumerate(document.pages, 1)}
+        numbers = {page.obj.objgen: i for i, page in enumerate(document.pages, 1)}
         outline = tuple((depth, text) for depth, text, _ in bookmarks)
-        targets = tuple(numbers[page.objgen] for _, _, page in bookmarks)
+        targets = tuple(numbers[page] for _, _, page in bookmarks)
         links = tuple(str(annotation.A.URI) for page in document.pages
                       for annotation in page.get("/Annots", [])
                       if "/A" in annotation and "/URI" in annotation.A)

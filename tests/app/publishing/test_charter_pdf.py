@@ -52,7 +52,7 @@ def test_the_contents_page_lists_the_sections_on_the_pages_they_are_on() -> None
     sections = [title for depth, title in report.outline if depth == 2 and title != "Contents"]
     principles = [p.current.title for p in snapshot().principles]
     assert {title for title, _ in entries} == {*sections, *principles}
-    opens = {}
+    opens: dict[str, int] = {}
     for (_, title), page in zip(report.outline, report.targets, strict=True):
         opens.setdefault(re.sub(r"^\d+\. ", "", title), page)
     for title, page in entries:
