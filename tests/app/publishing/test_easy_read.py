@@ -95,6 +95,7 @@ def test_the_sample_easy_read_pdf_is_accessible_and_in_large_type() -> None:
     assert min(w.size for w in report.words) >= 14
     assert '<html lang="en-GB">' in html
     assert "%" not in report.text   # never a percentage: counts and fractions in words
+    assert not [f for f in report.fonts if "Oblique" in f or "Italic" in f]   # no italics
 
 
 def test_each_principle_s_result_is_in_words_with_the_tally_s_counts() -> None:
