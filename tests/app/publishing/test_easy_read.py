@@ -152,6 +152,8 @@ def test_a_principle_not_voted_on_and_no_answers_yet() -> None:
     assert [p.number for p in read.in_charter] == [3, 4]
     html = easy_read_html(fewer)
     assert "How the members were chosen" not in html
+    assert "This picture means there was no decision:" in html
+    assert "no decision" not in easy_read_html(sample)   # nothing undecided: no question mark
     assert "The council will read the charter and answer each principle." in html
     assert html.count("The council has not answered this yet.") == 2
     nowhere = dataclasses.replace(fewer, publication=dataclasses.replace(
