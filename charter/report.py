@@ -461,6 +461,10 @@ class Report:
         """Every principle in the charter's order."""
         return tuple(sorted(self.adopted + self.not_adopted, key=lambda r: r.number))
 
+    def vote_round(self, title: str) -> VoteRound:
+        """The vote round of that title (every voted principle has one)."""
+        return next(v for v in self.rounds if v.title == title)
+
     @property
     def responded(self) -> tuple[PrincipleResult, ...]:
         return tuple(r for r in self.principles if r.response is not None)
