@@ -175,6 +175,16 @@ def test_selection(report: Report, sample: Snapshot) -> None:
     assert all(f.startswith("open-data/selection/") for f in selection.files)
 
 
+def test_a_pool_count_withheld_under_k_is_said_so(sample: Snapshot) -> None:
+    """Pool counts under k reach the snapshot as None (the panel is public, who answered the
+    letter is not): the table says they are too few to show, and the chart still draws."""
+    first, *rest = sample.panel
+    selection = Report.of(replace(sample, panel=(replace(first, pool=None), *rest))).selection
+    assert selection is not None and selection.quotas[0].pool == "too few to show"
+    assert [q.pool for q in selection.quotas[1:]] == ["900 (45 %)", "700 (35 %)"]
+    assert 'role="img"' in selection.chart
+
+
 def test_downloads_are_relative(report: Report) -> None:
     hrefs = [d.href for d in report.downloads]
     assert hrefs[:4] == ["charter.pdf", "easy-read.pdf", "open-data.zip",
