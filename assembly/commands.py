@@ -124,11 +124,10 @@ def migrate(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     # The demo builds through every room: load it only when asked.
-    from charter.pdf import RenderError
-
     from assembly import demo as demo_module
     from assembly.publishing.publish import latest_version
     from assembly.routes import path_for
+    from charter.pdf import RenderError
 
     settings = listening(args, load_settings("demo"))
     if settings.production:
