@@ -319,7 +319,7 @@ def _selection(snapshot: Snapshot) -> Selection | None:
     by_feature: dict[str, int] = {}
     panel_by_feature: dict[str, int] = {}
     for q in snapshot.panel:
-        by_feature[q.feature] = by_feature.get(q.feature, 0) + q.pool
+        by_feature[q.feature] = by_feature.get(q.feature, 0) + (q.pool or 0)
         panel_by_feature[q.feature] = panel_by_feature.get(q.feature, 0) + q.panel
     pool_size = summary.pool_size if summary else max(by_feature.values(), default=0)
     panel_size = summary.panel_size if summary else max(panel_by_feature.values(), default=0)
@@ -327,7 +327,8 @@ def _selection(snapshot: Snapshot) -> Selection | None:
         q.feature, q.value,
         f"{q.panel} ({pct(q.panel / panel_size)})" if panel_size else str(q.panel),
         f"{q.min}" if q.min == q.max else f"{q.min} to {q.max}",
-        f"{q.pool:,} ({pct(q.pool / pool_size)})" if pool_size else f"{q.pool:,}",
+        ("Fewer than 5: not shown" if q.pool is None
+         else f"{q.pool:,} ({pct(q.pool / pool_size)})" if pool_size else f"{q.pool:,}"),
         pct(q.target_share) if q.target_share is not None else "–",
         q.min <= q.panel <= q.max) for q in snapshot.panel)
     chart = ""
