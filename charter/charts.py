@@ -47,7 +47,7 @@ class CompositionRow:
     panel: float  # seats; fractional for the expected composition before the draw
     minimum: int
     maximum: int
-    pool: int
+    pool: int | None   # None: too few respondents to publish (small cells are never shown)
 
     @property
     def within_target(self) -> bool:
@@ -526,7 +526,8 @@ def composition_chart(
 
     top_seats = max(
         [r.maximum for r in rows] + [r.panel for r in rows]
-        + [math.ceil(r.pool / pool_size * panel_size) for r in rows] + [1]
+        + [math.ceil(r.pool / pool_size * panel_size) for r in rows if r.pool is not None]
+        + [1]
     )
     step = _seat_step(top_seats)
     axis_max = step * math.ceil(top_seats / step)
@@ -575,7 +576,8 @@ def composition_chart(
 
 def _row_note(row: CompositionRow, panel_size: int, pool_size: int) -> str:
     target = f"{row.minimum}" if row.minimum == row.maximum else f"{row.minimum}–{row.maximum}"
-    note = f"{seats(row.panel)} (target {target}; pool {percent(row.pool / pool_size)})"
+    pool = "pool not shown: too few" if row.pool is None else f"pool {percent(row.pool / pool_size)}"
+    note = f"{seats(row.panel)} (target {target}; {pool})"
     if not row.within_target:
         note += " outside target"
     return note
@@ -616,7 +618,6 @@ def _composition_row(
     id_prefix: str,
     note_x: float,
 ) -> str:
-    share_seats = row.pool / pool_size * panel_size
     note = _row_note(row, panel_size, pool_size)
     label = f"{row.feature} {row.value}: {note}"
     middle = y + height / 2
@@ -633,11 +634,13 @@ def _composition_row(
         parts.append(
             f'<rect class="panel" {_attrs(x=left, y=middle - 6, width=row.panel * scale, height=12, fill=PANEL)}/>'
         )
-    parts.append(
-        f'<g class="pool-share" {_attrs(data_seats=round(share_seats, 4))}>'
-        + _diamond(left + share_seats * scale, middle, 6)
-        + "</g>"
-    )
+    if row.pool is not None:
+        share_seats = row.pool / pool_size * panel_size
+        parts.append(
+            f'<g class="pool-share" {_attrs(data_seats=round(share_seats, 4))}>'
+            + _diamond(left + share_seats * scale, middle, 6)
+            + "</g>"
+        )
     colour = WARNING if not row.within_target else INK
     weight = "bold" if not row.within_target else None
     parts.append(_text(note_x, middle + 4.5, note, fill=colour, font_weight=weight, font_size=12))

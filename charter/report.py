@@ -286,11 +286,6 @@ def _evidence(items: Sequence[Evidence]) -> tuple[EvidenceRound, ...]:
 # --- the selection -------------------------------------------------------------------------------
 
 
-# A pool count under k is withheld from the public (`publication.QuotaRow.pool` is None); the
-# chart draws its share of the pool as nothing, which is within a few respondents of the truth.
-WITHHELD_POOL = "too few to show"
-
-
 @dataclass(frozen=True)
 class QuotaLine:
     feature: str
@@ -332,14 +327,14 @@ def _selection(snapshot: Snapshot) -> Selection | None:
         q.feature, q.value,
         f"{q.panel} ({pct(q.panel / panel_size)})" if panel_size else str(q.panel),
         f"{q.min}" if q.min == q.max else f"{q.min} to {q.max}",
-        WITHHELD_POOL if q.pool is None
-        else f"{q.pool:,} ({pct(q.pool / pool_size)})" if pool_size else f"{q.pool:,}",
+        ("Fewer than 5: not shown" if q.pool is None
+         else f"{q.pool:,} ({pct(q.pool / pool_size)})" if pool_size else f"{q.pool:,}"),
         pct(q.target_share) if q.target_share is not None else "–",
         q.min <= q.panel <= q.max) for q in snapshot.panel)
     chart = ""
     if snapshot.panel and panel_size > 0 and pool_size > 0:
         chart = charts.composition_chart(
-            [charts.CompositionRow(q.feature, q.value, q.panel, q.min, q.max, q.pool or 0)
+            [charts.CompositionRow(q.feature, q.value, q.panel, q.min, q.max, q.pool)
              for q in snapshot.panel], panel_size=panel_size, pool_size=pool_size,
             title="The panel against its quotas and the pool", id_prefix="composition")
     lowest = highest = equal = spread = ""

@@ -129,10 +129,11 @@ def _words(bbox: str) -> list[Word]:
 
 
 def check_pdf(pdf: bytes, *, title: str, headings: Sequence[str] | None = None,
-              pages: int | None = None, lang: str = "en-GB") -> PdfReport:
+              pages: int | None = None, lang: str = "en-GB", deepest: int = 6) -> PdfReport:
     """Assert that `pdf` is a tagged, titled, bookmarked PDF/UA-1 document on A4 with every font
     embedded and every figure described; `headings` (see `headings_of`) are the bookmarks
-    expected, in order; `pages` the page count expected."""
+    expected, in order; `pages` the page count expected; headings deeper than `deepest` are
+    not bookmarked (a document's print CSS may leave them out)."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
         root = document.Root
         assert "/MarkInfo" in root and bool(root.MarkInfo.get("/Marked")), "not tagged"
@@ -150,7 +151,8 @@ def check_pdf(pdf: bytes, *, title: str, headings: Sequence[str] | None = None,
         figures = [e for e in elements if e.S == "/Figure"]
         alts = tuple(str(f.get("/Alt", "")) for f in figures)
         assert all(alt.strip() for alt in alts), f"a figure has no alt text: {alts}"
-        heading_elements = sum(1 for e in elements if str(e.S) in HEADINGS)
+        heading_elements = sum(1 for e in elements if str(e.S) in HEADINGS
+                               and int(str(e.S)[2:] or 1) <= deepest)
         with document.open_outline() as outlines:
             bookmarks = list(_outline(outlines.root))
         numbers = {page.obj.objgen: i for i, page in enumerate(document.pages, 1)}
@@ -190,19 +192,20 @@ def check_pdf(pdf: bytes, *, title: str, headings: Sequence[str] | None = None,
 
 
 class _Headings(html.parser.HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, deepest: int) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self._depth = 0
+        self._levels = f"h[1-{deepest}]"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if re.fullmatch(r"h[1-6]", tag):
+        if re.fullmatch(self._levels, tag):
             self._depth += 1
             if self._depth == 1:
                 self.found.append("")
 
     def handle_endtag(self, tag: str) -> None:
-        if re.fullmatch(r"h[1-6]", tag) and self._depth:
+        if re.fullmatch(self._levels, tag) and self._depth:
             self._depth -= 1
 
     def handle_data(self, data: str) -> None:
@@ -210,8 +213,9 @@ class _Headings(html.parser.HTMLParser):
             self.found[-1] += data
 
 
-def headings_of(document: str) -> list[str]:
-    """The text of every h1-h6 of an HTML document, in order: the bookmarks its PDF must have."""
-    parser = _Headings()
+def headings_of(document: str, deepest: int = 6) -> list[str]:
+    """The text of every heading of an HTML document down to h`deepest`, in order: the
+    bookmarks its PDF must have."""
+    parser = _Headings(deepest)
     parser.feed(document)
     return [_squash(text) for text in parser.found]

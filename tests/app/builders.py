@@ -8,6 +8,7 @@ hand these out per test are in `tests/app/conftest.py`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -19,6 +20,7 @@ from assembly import db
 from assembly.accounts import signin
 from assembly.accounts.models import Officer
 from assembly.assemblies.models import Assembly, AssemblyStatus
+from assembly.ballots import ballots
 from assembly.deliberation import rounds
 from assembly.deliberation.models import Round, RoundKind
 from assembly.drafting.models import (
@@ -41,6 +43,7 @@ from assembly.selection.runs import take_number
 from assembly.settings import Settings
 from assembly.tables import utcnow
 from sortition.synthetic import SyntheticPool, make_pool
+from tests.app.clocks import T0, Clock
 
 PASSWORD = "correct horse battery staple"
 
@@ -304,3 +307,32 @@ def open_draft(session: Session, assembly_id: int, member_id: int, *, title: str
     session.add_all([comment, amendment, note])
     session.flush()
     return Drafting(draft, principle, comment, amendment, note)
+
+
+# --- a vote held, sealed and released ---------------------------------------------------------
+
+# Per member, a choice per principle: "Open by default" adopted by 5 of 6, "People check the
+# machines" not adopted (2 of 6), the third adopted by all.
+CHOICES = (("agree", "agree", "agree"), ("strongly_agree", "disagree", "agree"),
+           ("agree", "disagree", "strongly_agree"), ("agree", "disagree", "agree"),
+           ("agree", "agree", "agree"), ("disagree", "unsure", "agree"))
+
+
+def hold_vote(engine: Engine, clock: Clock, world: VoteWorld,
+              choices: Sequence[Sequence[str]] = CHOICES, *, release: bool = True) -> None:
+    """Every member votes while the round is open; the clock then passes its close, which seals
+    it, and (unless `release` is False) an officer releases the results."""
+    clock.now = T0 + timedelta(hours=2)
+    with db.session(engine, write=True) as session:
+        item = session.get(Round, world.vote_round_id)
+        assert item is not None
+        for member_id, chosen in zip(world.member_ids, choices, strict=False):
+            ballots.cast(session, item, member_id,
+                         {f"choice-{p}": c for p, c in zip(world.principle_ids, chosen,
+                                                           strict=True)}, clock.now)
+    clock.now = T0 + timedelta(days=3)
+    if release:
+        with db.session(engine, write=True) as session:
+            item = session.get(Round, world.vote_round_id)
+            assert item is not None
+            rounds.release_results(session, item, clock.now, actor="officer:1")

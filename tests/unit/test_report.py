@@ -177,10 +177,10 @@ def test_selection(report: Report, sample: Snapshot) -> None:
 
 def test_a_pool_count_withheld_under_k_is_said_so(sample: Snapshot) -> None:
     """Pool counts under k reach the snapshot as None (the panel is public, who answered the
-    letter is not): the table says they are too few to show, and the chart still draws."""
+    letter is not): the table says so, and the chart still draws."""
     first, *rest = sample.panel
     selection = Report.of(replace(sample, panel=(replace(first, pool=None), *rest))).selection
-    assert selection is not None and selection.quotas[0].pool == "too few to show"
+    assert selection is not None and selection.quotas[0].pool == "Fewer than 5: not shown"
     assert [q.pool for q in selection.quotas[1:]] == ["900 (45 %)", "700 (35 %)"]
     assert 'role="img"' in selection.chart
 

@@ -151,7 +151,7 @@ async def publish_version(request: Request) -> Response:
     actor = require(request, "charter.publish")
     assembly_id = request.path_params["assembly_id"]
     form = await forms.read(request)
-    changes = forms.text(form, "changes", multiline=True)
+    changes = forms.text(form, "publish-changes", multiline=True)
     now = clock.now(request)
     settings = request.app.state.settings
     where = site(request)
@@ -162,8 +162,9 @@ async def publish_version(request: Request) -> Response:
             k=settings.suppress_below))
     except ActionableError as error:
         found = await db.run(request, _load, assembly_id, now)
-        return _render(request, found, values={"changes": changes},
-                       errors={f"publish-{error.field}": str(error)},
+        return _render(request, found, values={"publish-changes": changes},
+                       errors={"form" if error.field == "form" else f"publish-{error.field}":
+                               str(error)},
                        status_code=error.status_code)
     return see_other(request, url(request, "charter_officer", assembly_id=assembly_id),
                      f"Version {made.version} of the charter is published.")

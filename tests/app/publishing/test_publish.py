@@ -11,6 +11,7 @@ import json
 import re
 import zipfile
 from datetime import timedelta
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -22,10 +23,9 @@ from assembly import audit, db
 from assembly.deliberation.models import Round
 from assembly.publishing.models import CouncilResponse, PublishedCharter, PublishedFile
 from charter import recount, tallies
-from tests.app.builders import VoteWorld
+from tests.app.builders import VoteWorld, hold_vote
 from tests.app.clocks import T0, Clock
 from tests.app.flows import post_form
-from tests.app.publishing.conftest import hold_vote
 
 
 def charter_url(world: VoteWorld, tail: str = "") -> str:
@@ -47,13 +47,13 @@ def publish_now(client: TestClient, world: VoteWorld, changes: str = "") -> str:
 def test_publishing_is_refused_until_the_results_are_released(
         world: VoteWorld, engine: Engine, clock: Clock, officer_client: TestClient) -> None:
     clock.now = T0 + timedelta(hours=2)   # the vote is open
-    page = officer_client.get(charter_url(world)).text
-    assert "Not yet." in page and "Voting on the charter" in page and "is open" in page
+    page = unescape(officer_client.get(charter_url(world)).text)
+    assert "Not yet." in page and "“Voting on the charter” is still open" in page
     refused = post_form(officer_client, charter_url(world, "/publish"), {})
     assert refused.status_code == 409 and "cannot be published yet" in refused.text
     hold_vote(engine, clock, world, release=False)   # closed and sealed, not released
     refused = post_form(officer_client, charter_url(world, "/publish"), {})
-    assert refused.status_code == 409 and "Release the results" in refused.text
+    assert refused.status_code == 409 and "are not released: release them" in unescape(refused.text)
     assert published(engine, world.assembly_id) == 0
     with db.session(engine) as session:
         assert not [e for e in audit.events(session, world.assembly_id)
@@ -145,9 +145,9 @@ def test_published_versions_cannot_be_changed_or_deleted(
                       "DELETE FROM published_charter",
                       "UPDATE published_file SET content = :data",
                       "DELETE FROM published_file"):
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-            with engine.begin() as connection:
-                connection.execute(sa.text(statement), {"data": b"forged"})
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), \
+                engine.begin() as connection:
+            connection.execute(sa.text(statement), {"data": b"forged"})
     with db.session(engine) as session:
         charter = session.exec(select(PublishedCharter)).one()
         assert charter.changes == ""
@@ -163,7 +163,7 @@ def test_the_council_responds_and_a_new_version_says_what_changed(
     respond = charter_url(world, f"/responses/{first}")
     bad = post_form(officer_client, respond, {f"{first}-status": "maybe",
                                               f"{first}-reasons": "", f"{first}-responded_on": ""})
-    assert bad.status_code == 422 and "Choose the council's answer" in bad.text
+    assert bad.status_code == 422 and "Choose the council's answer" in unescape(bad.text)
     future = (clock.now + timedelta(days=3)).date().isoformat()
     bad = post_form(officer_client, respond, {f"{first}-status": "accepted",
                                               f"{first}-reasons": "We will.",
@@ -177,16 +177,16 @@ def test_the_council_responds_and_a_new_version_says_what_changed(
         f"{first}-responded_on": clock.now.date().isoformat()})
     assert saved.status_code == 200 and "Response to principle 1 saved" in saved.text
     refused = post_form(officer_client, charter_url(world, "/publish"), {"publish-changes": ""})
-    assert refused.status_code == 409 and "Say what changed since version 1" in refused.text
+    assert refused.status_code == 409 and "Say what changed since version 1" in unescape(refused.text)
     publish_now(officer_client, world, "Adds the council's response to principle 1.")
     newest = client.get(f"/charters/{world.assembly_id}/", follow_redirects=True)
     assert newest.url.path == f"/charters/{world.assembly_id}/v2/"
-    assert "We will publish the register, but not the source code." in newest.text
+    assert "We will publish the register, but not the source code." in unescape(newest.text)
     assert "Accepted in part" in newest.text
     older = client.get(f"/charters/{world.assembly_id}/v1/").text
     assert "a newer version (2) has been published" in older
     assert "We will publish the register" not in older
-    versions = client.get(f"/charters/{world.assembly_id}/versions").text
+    versions = unescape(client.get(f"/charters/{world.assembly_id}/versions").text)
     assert "Adds the council's response to principle 1." in versions
     assert versions.index("Version 2") < versions.index("Version 1")
     index = client.get("/charters")
