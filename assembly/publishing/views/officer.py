@@ -143,7 +143,7 @@ async def preview(request: Request) -> Response:
 
     html = await db.run(request, load)
     return HTMLResponse(html.replace(documents.NOTICE_MARKER, PREVIEW_NOTICE, 1),
-                        headers={"Content-Security-Policy": public.PAGE_POLICY,
+                        headers={"Content-Security-Policy": public.page_policy(html),
                                  "X-Robots-Tag": "noindex"})
 
 

@@ -100,6 +100,8 @@ def test_a_published_version_holds_every_file_with_its_sha256(
     assert "set-cookie" not in page.headers
     assert "script-src" not in page.headers["content-security-policy"]
     assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "'sha256-" in page.headers["content-security-policy"]
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
     pdf = client.get(f"/charters/{world.assembly_id}/v1/charter.pdf")
     assert pdf.content == files["charter.pdf"].content
     assert pdf.headers["content-type"] == "application/pdf"
