@@ -447,7 +447,12 @@ class Report:
         assembly = snapshot.assembly
         dates = ""
         if assembly.starts and assembly.ends:
-            dates = f"{day(assembly.starts)} to {day(assembly.ends)}"
+            # Published before its last day (a charter can come before the final meeting):
+            # the assembly meets until then, it has not met.
+            ongoing = assembly.ends > info.published_at.date()
+            dates = (f"The assembly meets from {day(assembly.starts)} until "
+                     f"{day(assembly.ends)}." if ongoing else
+                     f"The assembly met from {day(assembly.starts)} to {day(assembly.ends)}.")
         return cls(
             assembly=assembly, publication=info, adopted=adopted,
             not_adopted=tuple(r for r in results if not r.adopted),

@@ -23,7 +23,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from assembly import audit, db
-from assembly.assemblies.models import Assembly
+from assembly.assemblies import status
+from assembly.assemblies.models import Assembly, AssemblyStatus
 from assembly.errors import Conflict
 from assembly.publishing import documents, easy_read, rendering, snapshot
 from assembly.publishing.models import (
@@ -222,6 +223,9 @@ def store(session: Session, prepared: Prepared, files: Mapping[str, tuple[FileKi
                                    size=len(content), content=content)
                      for name, (kind, content) in files.items()])
     session.flush()
+    assembly = session.get(Assembly, assembly_id)
+    if assembly is not None:
+        status.advance(session, assembly, AssemblyStatus.closed)
     adopted = sum(1 for v in prepared.snapshot.votes if v.public()[0].decision.adopted)
     audit.record(session, assembly_id, actor, "charter.published", {
         "version": prepared.version, "digest": digest, "files": len(files),
