@@ -293,6 +293,8 @@ class Phase:
     client_cpu: float
     server_cpu: float
     machine_busy: float
+    database_cpu: float | None   # PostgreSQL's processes serving the benchmark's database
+    connections: int | None      # connections to it opened during the phase
 
     def at(self, share: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -301,6 +303,44 @@ class Phase:
     @property
     def rate(self) -> float:
         return len(self.latencies_ms) / self.seconds
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used, 0 if it is gone."""
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
+DatabaseSample = tuple[dict[int, float], int]
+
+
+def no_database() -> DatabaseSample:
+    return {}, -1
+
+
+def database_cpu(url: str) -> Callable[[], DatabaseSample]:
+    """For PostgreSQL: the CPU seconds used so far by each server process serving the benchmark's
+    database, and how many connections to it were ever opened (reading a stored page costs the
+    database server CPU too, outside the app's processes; other databases' work on the same
+    server is left out). A process that ends during a phase takes its CPU with it, so the figure
+    is a lower bound when the app's connection pool opens and closes connections."""
+    if not url.startswith("postgresql"):
+        return no_database
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+    def sample() -> DatabaseSample:
+        with admin.connect() as connection:
+            pids = connection.execute(sa.text("SELECT pid FROM pg_stat_activity "
+                                              "WHERE datname = :name"), {"name": PG_NAME})
+            cpu = {int(pid): process_cpu(int(pid)) for (pid,) in pids}
+            sessions = connection.execute(sa.text("SELECT sessions FROM pg_stat_database "
+                                                  "WHERE datname = :name"),
+                                          {"name": PG_NAME}).scalar_one()
+        return cpu, int(sessions)
+
+    return sample
 
 
 def headers_for(fetch_site: str | None) -> dict[str, str]:
@@ -312,7 +352,7 @@ def headers_for(fetch_site: str | None) -> dict[str, str]:
 
 
 def load(name: str, port: int, pid: int, path: str, fetch_site: str | None, threads: int,
-         seconds: float) -> Phase:
+         seconds: float, database: Callable[[], DatabaseSample] = no_database) -> Phase:
     """`threads` readers, each on its own keep-alive connection, fetching `path` back to back
     for `seconds`."""
     headers = headers_for(fetch_site)
@@ -345,7 +385,7 @@ def load(name: str, port: int, pid: int, path: str, fetch_site: str | None, thre
     for worker in workers:
         worker.start()
     busy, total = machine_busy()
-    used, served = time.process_time(), tree_cpu(pid)
+    used, served, (queried, opened) = time.process_time(), tree_cpu(pid), database()
     began = time.perf_counter()
     stop[0] = began + seconds
     start.wait()
@@ -353,9 +393,12 @@ def load(name: str, port: int, pid: int, path: str, fetch_site: str | None, thre
         worker.join()
     elapsed = time.perf_counter() - began
     busy_after, total_after = machine_busy()
+    after, opened_after = database()
     return Phase(name, elapsed, latencies, failures[0], received[0],
                  time.process_time() - used, tree_cpu(pid) - served,
-                 (busy_after - busy) / max(total_after - total, 1))
+                 (busy_after - busy) / max(total_after - total, 1),
+                 sum(cpu - queried.get(p, 0.0) for p, cpu in after.items()) if after else None,
+                 opened_after - opened if opened >= 0 else None)
 
 
 def warm_up(port: int, paths: list[str], threads: int) -> None:
@@ -434,13 +477,15 @@ def bench_page(kind: str, workers: int, s: Snapshot, pdfs: dict[str, bytes], thr
             with server(url, workers, folder) as (port, pid):
                 static_path = f"/static/{REFERENCE}"
                 warm_up(port, [page_path, static_path], min(threads, 8))
+                cpu = database_cpu(url)
                 phases = [
                     load("page, one reader alone", port, pid, page_path, "none", 1,
-                         min(seconds, 3.0)),
-                    load("page", port, pid, page_path, "none", threads, seconds),
-                    load("static reference", port, pid, static_path, "none", threads, seconds),
+                         min(seconds, 3.0), cpu),
+                    load("page", port, pid, page_path, "none", threads, seconds, cpu),
+                    load("static reference", port, pid, static_path, "none", threads, seconds,
+                         cpu),
                     load("page, link from another site", port, pid, page_path, "cross-site",
-                         threads, seconds),
+                         threads, seconds, cpu),
                 ]
                 wires = {(label, fetch_site): over_the_wire(port, path, fetch_site)
                          for label, path in (("page", page_path), ("static", static_path))
@@ -464,8 +509,11 @@ def report(kind: str, workers: int, threads: int, seconds: float, phases: list[P
               + (f"; {phase.failures} FAILED" if phase.failures else ""))
         print(f"  {'':<29} CPU: the server {phase.server_cpu * 1000 / max(1, len(phase.latencies_ms)):.2f} ms a "
               f"request ({phase.server_cpu / phase.seconds:.0%} of a core), this client "
-              f"{phase.client_cpu / phase.seconds:.0%} of a core, the machine "
-              f"{phase.machine_busy:.0%} busy (anyone's work)")
+              f"{phase.client_cpu / phase.seconds:.0%} of a core, "
+              + (f"PostgreSQL at least {phase.database_cpu * 1000 / max(1, len(phase.latencies_ms)):.2f} "
+                 f"ms a request ({phase.connections} connections opened), "
+                 if phase.database_cpu is not None else "")
+              + f"the machine {phase.machine_busy:.0%} busy (anyone's work)")
     page_phase, static_phase = phases[1], phases[2]
     ratio = page_phase.at(0.5) / max(static_phase.at(0.5), 1e-9)
     verdict = "meets" if page_phase.at(0.5) <= LATENCY_GOAL else "MISSES"
