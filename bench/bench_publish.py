@@ -2,7 +2,8 @@
 served to 50 readers at once.
 
     PYTHONPATH=. .venv/bin/python bench/bench_publish.py [--runs 5] [--seconds 10]
-        [--threads 50] [--features 6] [--databases sqlite,postgresql] [--pg-workers 1,4] [--profile]
+        [--threads 50] [--rate 0] [--features 6] [--databases sqlite,postgresql]
+        [--pg-workers 1,4] [--profile]
         [--skip-pdf] [--skip-page]
 
 The charter (`bench/charter_sample.py`): 20 principles voted on by 60 members with six selection
@@ -31,7 +32,8 @@ selection features only (three strata tables per principle instead of six).
    and `Accept-Encoding: gzip` fetch, for `--seconds` each in turn: the page as a reader typing its
    address or following a bookmark sends it (`Sec-Fetch-Site: none`), the static reference, and
    the page as a reader following a link from another site sends it (`Sec-Fetch-Site:
-   cross-site`). It prints p50/p90/p99 latency and requests/s of each, the page/reference ratio,
+   cross-site`); back to back, or with `--rate` at that pace in all (readers arriving on a
+   schedule). It prints p50/p90/p99 latency and requests/s of each, the page/reference ratio,
    and the CPU the server and this client used, and what compressing the page once costs.
    Goal: p50 <= 20 ms. Then, through a raw socket,
    the bytes over the wire (status line, headers and body as sent) for each kind of request,
@@ -352,9 +354,12 @@ def headers_for(fetch_site: str | None) -> dict[str, str]:
 
 
 def load(name: str, port: int, pid: int, path: str, fetch_site: str | None, threads: int,
-         seconds: float, database: Callable[[], DatabaseSample] = no_database) -> Phase:
-    """`threads` readers, each on its own keep-alive connection, fetching `path` back to back
-    for `seconds`."""
+         seconds: float, database: Callable[[], DatabaseSample] = no_database,
+         rate: float = 0.0) -> Phase:
+    """`threads` readers, each on its own keep-alive connection, fetching `path` for `seconds`:
+    back to back, or with `rate` (requests a second, all readers together) each on a schedule,
+    its requests evenly spaced and staggered from the others', as readers arriving at that pace;
+    a request's latency then counts from when it was due, so waiting for its reader counts too."""
     headers = headers_for(fetch_site)
     latencies: list[float] = []
     failures, received = [0], [0]
@@ -362,13 +367,19 @@ def load(name: str, port: int, pid: int, path: str, fetch_site: str | None, thre
     start = threading.Barrier(threads + 1)
     stop = [0.0]
 
-    def reader() -> None:
+    def reader(index: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         mine: list[float] = []
         bad = size = 0
         start.wait()
-        while time.perf_counter() < stop[0]:
-            began = time.perf_counter()
+        every = threads / rate if rate > 0 else 0.0
+        due = stop[0] - seconds + index * every / threads
+        while (due if every else time.perf_counter()) < stop[0]:
+            if every:
+                time.sleep(max(0.0, due - time.perf_counter()))
+                began, due = due, due + every
+            else:
+                began = time.perf_counter()
             connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             body = response.read()
@@ -381,7 +392,7 @@ def load(name: str, port: int, pid: int, path: str, fetch_site: str | None, thre
             failures[0] += bad
             received[0] += size
 
-    workers = [threading.Thread(target=reader) for _ in range(threads)]
+    workers = [threading.Thread(target=reader, args=(i,)) for i in range(threads)]
     for worker in workers:
         worker.start()
     busy, total = machine_busy()
@@ -466,7 +477,7 @@ def over_the_wire(port: int, path: str, fetch_site: str | None) -> Wire:
 
 
 def bench_page(kind: str, workers: int, s: Snapshot, pdfs: dict[str, bytes], threads: int,
-               seconds: float) -> None:
+               seconds: float, rate: float) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as name, \
             database(kind, Path(name)) as url:
         folder = Path(name)
@@ -481,25 +492,26 @@ def bench_page(kind: str, workers: int, s: Snapshot, pdfs: dict[str, bytes], thr
                 phases = [
                     load("page, one reader alone", port, pid, page_path, "none", 1,
                          min(seconds, 3.0), cpu),
-                    load("page", port, pid, page_path, "none", threads, seconds, cpu),
+                    load("page", port, pid, page_path, "none", threads, seconds, cpu, rate),
                     load("static reference", port, pid, static_path, "none", threads, seconds,
-                         cpu),
+                         cpu, rate),
                     load("page, link from another site", port, pid, page_path, "cross-site",
-                         threads, seconds, cpu),
+                         threads, seconds, cpu, rate),
                 ]
                 wires = {(label, fetch_site): over_the_wire(port, path, fetch_site)
                          for label, path in (("page", page_path), ("static", static_path))
                          for fetch_site in ("none", "same-origin", "cross-site", None)}
         finally:
             reference.unlink(missing_ok=True)
-    report(kind, workers, threads, seconds, phases, wires, page)
+    report(kind, workers, threads, seconds, rate, phases, wires, page)
 
 
-def report(kind: str, workers: int, threads: int, seconds: float, phases: list[Phase],
-           wires: dict[tuple[str, str | None], Wire], page: bytes) -> None:
+def report(kind: str, workers: int, threads: int, seconds: float, rate: float,
+           phases: list[Phase], wires: dict[tuple[str, str | None], Wire], page: bytes) -> None:
     load_now = os.getloadavg()
+    pace = f"at {rate:g} requests/s in all" if rate > 0 else "back to back"
     print(f"\n== The page on {kind}, {workers} worker{'s' if workers > 1 else ''}: {threads} "
-          f"readers with keep-alive, {seconds:g} s per phase; load average {load_now[0]:.2f} "
+          f"readers with keep-alive, {pace}, {seconds:g} s per phase; load average {load_now[0]:.2f} "
           f"{load_now[1]:.2f} {load_now[2]:.2f}", flush=True)
     for phase in phases:
         size = phase.body_bytes / max(1, len(phase.latencies_ms))
@@ -521,9 +533,10 @@ def report(kind: str, workers: int, threads: int, seconds: float, phases: list[P
           f"{page_phase.at(0.99) / max(static_phase.at(0.99), 1e-9):.2f}, requests/s "
           f"{page_phase.rate / max(static_phase.rate, 1e-9):.2f}); the page's p50 "
           f"{page_phase.at(0.5):.1f} ms {verdict} the goal of <= {LATENCY_GOAL:.0f} ms")
-    print(f"  (readers fetching back to back: p50 <= {LATENCY_GOAL:.0f} ms for {threads} of them "
-          f"needs about {threads / (LATENCY_GOAL / 1000):,.0f} requests/s (Little's law); the "
-          f"static reference reached {static_phase.rate:,.0f})")
+    if rate <= 0:
+        print(f"  (readers fetching back to back: p50 <= {LATENCY_GOAL:.0f} ms for {threads} of "
+              f"them needs about {threads / (LATENCY_GOAL / 1000):,.0f} requests/s (Little's "
+              f"law); the static reference reached {static_phase.rate:,.0f})")
     started = time.process_time()
     for _ in range(20):
         gzip.compress(page, compresslevel=COMPRESSION_LEVEL)
@@ -547,6 +560,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="warm PDF renders timed")
     parser.add_argument("--seconds", type=float, default=10.0, help="each load phase")
     parser.add_argument("--threads", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="requests a second from all readers together, each reader on a "
+                             "schedule (latency from when a request was due); default: back to "
+                             "back")
     parser.add_argument("--features", type=int, default=6,
                         help="selection features (1-6): each adds a strata table per principle")
     parser.add_argument("--databases", default="sqlite,postgresql")
@@ -581,7 +598,7 @@ def main() -> None:
             for kind in args.databases.split(","):
                 counts = [1] if kind == "sqlite" else [int(n) for n in args.pg_workers.split(",")]
                 for workers in counts:
-                    bench_page(kind, workers, s, pdfs, args.threads, args.seconds)
+                    bench_page(kind, workers, s, pdfs, args.threads, args.seconds, args.rate)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     print(f"\nfinished at {datetime.now(UTC):%H:%M} UTC")
