@@ -167,15 +167,21 @@ def profile(printed: str) -> list[tuple[str, float]]:
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
 STRATA = re.compile(r'<div class="strata">.*?</div>\n</div>', re.DOTALL)
+# Target counters make WeasyPrint lay pages out again once it knows where each anchor landed.
+NO_PAGE_REFERENCES = ('.contents a::after,a.page-ref::after{content:none}'
+                      '@page{@bottom-center{content:"Page " counter(page)}}')
 
 
 def without(printed: str) -> dict[str, str]:
     """The print version with parts left out, to see what each costs: the charts, every table,
-    only the principles' strata tables (one per selection feature per principle), and both."""
+    only the principles' strata tables (one per selection feature per principle), both, and the
+    page numbers the contents and cross-references print."""
     return {f"without the {printed.count('<svg')} SVG charts": SVG.sub("", printed),
             f"without the {printed.count('<table')} tables": TABLE.sub("", printed),
             "without only the strata tables": STRATA.sub("", printed),
-            "without charts or tables": TABLE.sub("", SVG.sub("", printed))}
+            "without charts or tables": TABLE.sub("", SVG.sub("", printed)),
+            "without page-number cross-references (contents, page refs, 'of N')":
+                printed.replace("</style>", NO_PAGE_REFERENCES + "</style>", 1)}
 
 
 def bench_pdf(s: Snapshot, runs: int, always_profile: bool) -> dict[str, bytes]:
