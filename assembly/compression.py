@@ -15,7 +15,9 @@ sends the `SameSite=Lax` cookie, that is on navigations, and then a browser says
 came from in `Sec-Fetch-Site`. So responses to requests another site started (`cross-site` or
 `same-site`) are never compressed: the attacker's requests get answers whose length gives nothing
 away, while the officer's own clicks (`same-origin`, or `none` for a typed address) are compressed.
-Static files hold no secrets and are always compressed.
+Static files hold no secrets and are always compressed; so are the published charters
+(`/charters...`): public pages with no personal data, no cookie and nothing from the request,
+which most readers reach from another site (a council's page, a newspaper, a search).
 """
 
 from __future__ import annotations
@@ -33,11 +35,14 @@ MINIMUM_BYTES = 500
 NOT_COMPRESSED = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/pdf")
 # Requests another site made the browser send.
 STARTED_ELSEWHERE = frozenset({"cross-site", "same-site"})
+# Public, and nothing secret or reflected: always compressed (the published charters).
+PUBLIC_INDEX, PUBLIC_PREFIX = "/charters", "/charters/"
 
 
 def may_compress(scope: Scope) -> bool:
     """Whether the answer to this request may be compressed (see the module's note on BREACH)."""
-    if scope["path"].startswith(STATIC_PATH + "/"):
+    path = scope["path"]
+    if path.startswith((STATIC_PATH + "/", PUBLIC_PREFIX)) or path == PUBLIC_INDEX:
         return True
     return Headers(scope=scope).get("sec-fetch-site") not in STARTED_ELSEWHERE
 

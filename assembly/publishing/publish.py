@@ -106,6 +106,13 @@ def file_of(session: Session, charter: PublishedCharter, name: str) -> Published
         PublishedFile.charter_id == row_id(charter.id), PublishedFile.name == name)).first()
 
 
+def digest_of(session: Session, charter: PublishedCharter, name: str) -> str | None:
+    """A file's sha256, without reading the file."""
+    found = session.exec(select(PublishedFile.sha256).where(
+        PublishedFile.charter_id == row_id(charter.id), PublishedFile.name == name)).first()
+    return str(found) if found is not None else None
+
+
 def files_of(session: Session, charter: PublishedCharter) -> list[PublishedFile]:
     """Every file of a version (the open-data files after the four documents), contents
     included: for the command line that writes them out."""

@@ -248,6 +248,7 @@ def world(app: Starlette, engine: Engine, settings: Settings, admin: Officer) ->
                   "run_id": str(run.id), "respondent_id": erasable.public_id,
                   "officer_id": str(colleague.id), "token": "no-such-invitation",
                   "name": "pool.csv", "batch_id": "no-such-batch", "round_id": str(item.id),
+                  "version": "1",
                   "meeting_id": str(meeting.id), "round": item.public_id,
                   "meeting": meeting.public_id, "briefing_id": str(briefing.id), "message_id": "999999",
                   "attachment_id": str(attachment.id), "question_id": str(question.id),

@@ -186,7 +186,12 @@ NOT_OFFICER_PAGES = {"home", "login_page", "invite_code_page", "invitation", "in
                      "member_principle_history",
                      "member_ballot", "member_ballot_results", "receipt_page",
                      # a download, refused (303) while the vote has no principles or voters
-                     "ballots_packs"}
+                     "ballots_packs",
+                     # refused (409) until a vote's results are released
+                     "charter_preview",
+                     # the public's pages of a published charter (404 until one is published)
+                     "charters", "charter_latest", "charter_versions", "charter_version",
+                     "charter_file"}
 # Pages of one kind of round: given a round of that kind.
 ROUND_KIND = {"draft_round": "draft"}
 

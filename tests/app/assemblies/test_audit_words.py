@@ -219,6 +219,17 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
                           "channel": "paper", "principles": 11, "at": "2027-03-08T09:00:00Z"},
                          ["keyed in from paper", ("11 principles answered; what it said is "
                           "secret")]),
+    "council.responded": ({"principle": 3, "principle_title": "A public register",
+                           "status": "accepted_in_part", "responded_on": "2027-04-01",
+                           "revised": False},
+                          ["Council's response to principle 3 “A public register” recorded",
+                           "Accepted in part, given 2027-04-01"]),
+    "charter.published": ({"version": 2, "digest": "e" * 64, "files": 31, "principles": 11,
+                           "adopted": 10, "responses": 6,
+                           "changes": "Adds the council's response."},
+                          ["Charter version 2 published", ("11 principles, 10 adopted; 6 council "
+                           "responses; 31 files"), "e" * 64,
+                           "What changed: Adds the council's response."]),
     "ballots.sealed": ({"round": "r" * 16, "round_title": "Voting", "at": "2027-03-08T09:00:00Z",
                         "ballots": 600, "voters": 55, "eligible": 60, "principles": 11,
                         "digest": "d" * 64},

@@ -102,6 +102,10 @@ def test_a_published_version_holds_every_file_with_its_sha256(
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert "'sha256-" in page.headers["content-security-policy"]
     assert "unsafe-inline" not in page.headers["content-security-policy"]
+    # compressed once for everyone, readers coming from another site included
+    linked = client.get(latest.headers["location"], headers={"Sec-Fetch-Site": "cross-site"})
+    assert linked.headers["content-encoding"] == "gzip"
+    assert linked.content == files["charter.html"].content
     pdf = client.get(f"/charters/{world.assembly_id}/v1/charter.pdf")
     assert pdf.content == files["charter.pdf"].content
     assert pdf.headers["content-type"] == "application/pdf"
