@@ -302,12 +302,15 @@ def test_print_has_metadata_page_numbers_and_no_navigation(printed: str,
 
 
 def test_print_strata_hide_withheld_cells(printed: str) -> None:
+    """In print each feature is one line; a withheld value says so and gives no number."""
     tree = lxml.html.document_fromstring(printed)
     [section] = tree.xpath('//section[@id="principle-1"]')
-    rows = {_text(tr[0]): [_text(td) for td in tr.xpath("./td")]
-            for tr in section.xpath('.//table[contains(., "Agreement by")]//tbody/tr')
-            if tr.xpath("./td")}
-    assert rows["Rural"] == rows["Town"] == [WITHHELD]
+    lines = {_text(li.xpath("./strong")[0]): _text(li)
+             for li in section.xpath('.//ul[@class="strata-lines"]/li')}
+    area = lines["Area"]
+    assert f"Rural: {WITHHELD.lower()}" in area and f"Town: {WITHHELD.lower()}" in area
+    assert "Urban: 43 of 50 (86 %) agree" in area
+    assert "16-29: 18 of 20 (90 %) agree" in lines["Age"]
 
 
 def test_print_version_makes_a_tagged_pdf_with_bookmarks(printed: str) -> None:
