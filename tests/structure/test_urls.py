@@ -18,7 +18,9 @@ LINK_ATTRIBUTE = re.compile(r'\b(href|action|src|hx-get|hx-post|hx-put|hx-delete
 # A log filter must recognise invitation paths in request lines; it does not build a URL.
 ALLOWED = {("assembly/templating.py", "/static"),  # where the static files are mounted
            ("assembly/invitations/credentials.py", "/invite/[hidden]"),
-           ("assembly/invitations/credentials.py", "/invite/[^/?#\\s\\\"']+")}
+           ("assembly/invitations/credentials.py", "/invite/[^/?#\\s\\\"']+"),
+           # the middleware decides before routing that published charters may be compressed
+           ("assembly/compression.py", "/charters"), ("assembly/compression.py", "/charters/")}
 
 
 def first_segments() -> set[str]:
