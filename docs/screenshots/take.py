@@ -192,6 +192,12 @@ def principle(tour: Tour, png: Path) -> Page:
     return page
 
 
+def charter_officer(tour: Tour, png: Path) -> Page:
+    tour.officer.goto(tour.assembly + "/charter")
+    tour.officer.locator("#versions").scroll_into_view_if_needed()
+    return tour.officer
+
+
 def vote_results(tour: Tour, png: Path) -> Page:
     tour.officer.goto(round_page(tour, "Voting on the principles") + "/ballot/results")
     return tour.officer
@@ -320,6 +326,9 @@ SHOTS: tuple[Shot, ...] = (
     Shot("officer-vote-results", "The results of a secret ballot",
          "A vote's results: every principle by agreement, with its interval, the decision and "
          "whether agreement holds across the panel's groups.", vote_results),
+    Shot("officer-charter", "Publishing the charter and the council's response",
+         "The charter step: ready to publish, the versions with their fingerprints, and the "
+         "council's response to each principle.", charter_officer),
     Shot("member-sign-in-phone", "Typing a sign-in code on a phone",
          "A member signs in on their phone with a one-time code.", member_sign_in),
     Shot("member-home-phone", "The member's home page on a phone",
