@@ -12,11 +12,12 @@ import re
 import zipfile
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from starlette.testclient import TestClient
 
 from assembly import audit, db
@@ -129,12 +130,12 @@ def test_a_published_version_holds_every_file_with_its_sha256(
 
 
 def test_the_open_data_recounts(released: VoteWorld, engine: Engine,
-                                officer_client: TestClient, tmp_path: object) -> None:
+                                officer_client: TestClient, tmp_path: Path) -> None:
     publish_now(officer_client, released)
     with db.session(engine) as session:
         rows = session.exec(select(PublishedFile).where(
-            PublishedFile.name.startswith("open-data/"))).all()   # type: ignore[attr-defined]
-        folder = tmp_path / "open-data"   # type: ignore[operator]
+            col(PublishedFile.name).startswith("open-data/"))).all()
+        folder = tmp_path / "open-data"
         for row in rows:
             path = folder / row.name.removeprefix("open-data/")
             path.parent.mkdir(parents=True, exist_ok=True)
