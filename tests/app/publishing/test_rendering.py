@@ -69,10 +69,14 @@ def server() -> Iterator[Server]:
 
 
 def children() -> set[int]:
-    """This process's child processes (Linux /proc)."""
+    """This process's child processes (Linux /proc). A thread may end between listing the
+    tasks and reading one (another test's server thread, say): it has no children then."""
     found: set[int] = set()
     for task in Path("/proc/self/task").iterdir():
-        found |= {int(pid) for pid in (task / "children").read_text().split()}
+        try:
+            found |= {int(pid) for pid in (task / "children").read_text().split()}
+        except FileNotFoundError:
+            continue
     return found
 
 
