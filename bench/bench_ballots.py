@@ -93,24 +93,25 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def database(kind: str, folder: Path) -> Iterator[str]:
-    """A fresh, empty database of `kind`; PostgreSQL's is dropped afterwards."""
+def database(kind: str, folder: Path, name: str = PG_NAME) -> Iterator[str]:
+    """A fresh, empty database of `kind`; PostgreSQL's (called `name`, one per benchmark) is
+    dropped afterwards."""
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'bench.db'}"
         return
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         try:  # one left by a run that crashed goes; one in use by another run stays
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_NAME}"))
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
         except sa.exc.OperationalError:
-            raise SystemExit(f"The database {PG_NAME} is in use: another run of this benchmark "
+            raise SystemExit(f"The database {name} is in use: another run of this benchmark "
                              "is going on. Wait for it to finish.") from None
-        connection.execute(sa.text(f"CREATE DATABASE {PG_NAME}"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
         with admin.connect() as connection:
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)"))
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
 
 

@@ -63,12 +63,13 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from bench_ballots import database as ballots_database
 from bench_ballots import machine_busy, server, tree_cpu
 from charter_sample import snapshot
 
@@ -242,26 +243,10 @@ def bench_pdf(s: Snapshot, runs: int, always_profile: bool) -> dict[str, bytes]:
 # --- the page ------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def database(kind: str, folder: Path) -> Iterator[str]:
-    """A fresh, empty database of `kind`; PostgreSQL's is dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'bench.db'}"
-        return
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        try:  # one left by a run that crashed goes; one in use by another run stays
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_NAME}"))
-        except sa.exc.OperationalError:
-            raise SystemExit(f"The database {PG_NAME} is in use: another run of this benchmark "
-                             "is going on. Wait for it to finish.") from None
-        connection.execute(sa.text(f"CREATE DATABASE {PG_NAME}"))
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)"))
-        admin.dispose()
+def database(kind: str, folder: Path) -> contextlib.AbstractContextManager[str]:
+    """A fresh, empty database of `kind`, as the ballots benchmark makes one, under this
+    benchmark's own name."""
+    return ballots_database(kind, folder, PG_NAME)
 
 
 def site() -> Site:
