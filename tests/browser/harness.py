@@ -143,6 +143,7 @@ def new_context(chromium: Browser, server: Server, *, javascript: bool,
 
 def page_width(page: Page) -> tuple[int, int]:
     """How wide the page lays out, and how wide the screen is (CSS pixels)."""
+    page.wait_for_load_state("domcontentloaded")
     return (int(page.evaluate("document.documentElement.scrollWidth")),
             int(page.evaluate("window.innerWidth")))
 

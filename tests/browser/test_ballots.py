@@ -116,6 +116,9 @@ def test_vote_key_in_seal_and_check_a_receipt_on_a_phone(
         axe.check(officer, javascript=javascript)
         look(officer, f"officer-ballot-{suffix}")
         officer.get_by_role("link", name="Key in paper and phone ballots").click()
+        # The click returns before the next page is parsed: scanning then found no document.
+        expect(officer.get_by_role("heading", level=1,
+                                   name="Key in paper and phone ballots")).to_be_visible()
         axe.check(officer, javascript=javascript)
         reference = world.panel.members[1].external_id
         expect(officer.locator("#field-reference")).to_be_focused()
