@@ -144,8 +144,8 @@ STAGES = (  # cProfile's own time, by where it was spent (first match wins)
     ("drawing (weasyprint.draw, stacking)", ("weasyprint/draw", "weasyprint/stacking")),
     ("PDF writing, tags and fonts (weasyprint.pdf, pydyf, fontTools)",
      ("weasyprint/pdf/", "pydyf", "fontTools/")),
-    ("HTML parsing (html5lib/lxml, weasyprint.html)",
-     ("html5lib/", "lxml", "weasyprint/html", "weasyprint/document")),
+    ("HTML parsing (tinyhtml5, weasyprint.html)",
+     ("tinyhtml5/", "html5lib/", "lxml", "weasyprint/html", "weasyprint/document")),
 )
 
 
@@ -165,23 +165,24 @@ def profile(printed: str) -> list[tuple[str, float]]:
     return sorted(totals.items(), key=lambda item: -item[1])
 
 
-SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
+# In print each chart is an <img> of its SVG inside <figure class="chart">.
+CHART = re.compile(r'<figure class="chart">.*?</figure>', re.DOTALL)
 TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
-STRATA = re.compile(r'<div class="strata">.*?</div>\n</div>', re.DOTALL)
+STRATA = re.compile(r'<ul class="strata-lines">.*?</ul>', re.DOTALL)
 # Target counters make WeasyPrint lay pages out again once it knows where each anchor landed.
-NO_PAGE_REFERENCES = ('.contents a::after,a.page-ref::after{content:none}'
+NO_PAGE_REFERENCES = ('.contents a::after{content:none}'
                       '@page{@bottom-center{content:"Page " counter(page)}}')
 
 
 def without(printed: str) -> dict[str, str]:
     """The print version with parts left out, to see what each costs: the charts, every table,
-    only the principles' strata tables (one per selection feature per principle), both, and the
-    page numbers the contents and cross-references print."""
-    return {f"without the {printed.count('<svg')} SVG charts": SVG.sub("", printed),
+    only the principles' agreement across strata (a list per principle), charts and tables, and
+    the page numbers the contents and footers print."""
+    return {f"without the {len(CHART.findall(printed))} SVG charts": CHART.sub("", printed),
             f"without the {printed.count('<table')} tables": TABLE.sub("", printed),
-            "without only the strata tables": STRATA.sub("", printed),
-            "without charts or tables": TABLE.sub("", SVG.sub("", printed)),
-            "without page-number cross-references (contents, page refs, 'of N')":
+            "without only the agreement across strata": STRATA.sub("", printed),
+            "without charts or tables": TABLE.sub("", CHART.sub("", printed)),
+            "without page-number cross-references (contents, 'of N')":
                 printed.replace("</style>", NO_PAGE_REFERENCES + "</style>", 1)}
 
 
@@ -192,7 +193,7 @@ def bench_pdf(s: Snapshot, runs: int, always_profile: bool) -> dict[str, bytes]:
     html_time, printed = timed(lambda: documents.charter_html(s, medium="print"), 3)
     assert isinstance(printed, str)
     print(f"  print HTML (Report.of + template, tallies recomputed): {html_time.line()}; "
-          f"{len(printed):,} bytes, {printed.count('<svg')} SVG charts, "
+          f"{len(printed):,} bytes, {len(CHART.findall(printed))} SVG charts, "
           f"{printed.count('<table')} tables")
     warm, first = timed(lambda: charter_pdf.render(printed), 1)
     assert isinstance(first, bytes)

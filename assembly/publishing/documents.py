@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
+from xml.etree import ElementTree
 
 import jinja2
 from markupsafe import Markup
@@ -48,6 +49,7 @@ def _environment() -> jinja2.Environment:
                                      lstrip_blocks=True)
     environment.filters["pct"] = report.pct
     environment.filters["day"] = report.day
+    environment.filters["image"] = svg_image
     environment.finalize = _keep_percent_together
     return environment
 
@@ -57,6 +59,24 @@ def _keep_percent_together(value: object) -> object:
     figure and sentence the template prints gets a no-break space there (charts, already
     markup, are left alone)."""
     return value.replace(" %", "\u00a0%") if type(value) is str else value
+
+
+_SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_image(svg: str) -> Markup:
+    """A chart as an `<img>` of its own SVG, for print. WeasyPrint then reads the chart as an
+    image rather than as part of the page, so its hundred-odd elements skip the page's style
+    cascade, and the PDF's /Figure takes as alt text the chart's title and its description
+    (which holds the figures) rather than the title alone."""
+    if not svg:
+        return Markup("")
+    root = ElementTree.fromstring(svg)
+    alt = ". ".join(text.strip() for text in (root.findtext(f"{_SVG}title"),
+                                             root.findtext(f"{_SVG}desc")) if text)
+    source = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Markup('<img src="{}" alt="{}" width="{}" height="{}">').format(
+        source, alt, root.get("width"), root.get("height"))
 
 
 def _linker(medium: Medium, address: str) -> Callable[[str], str]:

@@ -3,10 +3,13 @@ child with the network blocked), passes the structural checks and says what the 
 
 from __future__ import annotations
 
+import base64
 import functools
 import re
 
-from assembly.publishing.documents import charter_html
+import lxml.html
+
+from assembly.publishing.documents import charter_html, svg_image
 from assembly.publishing.rendering import render_pdfs
 from charter.tallies import percent
 from tests.pdfcheck import PdfReport, check_pdf, headings_of
@@ -40,7 +43,14 @@ def contents(report: PdfReport) -> list[tuple[str, int]]:
 def test_the_charter_pdf_is_accessible() -> None:
     _, report = charter()
     assert report.outline[0] == (1, "Example Assembly on Data and AI: the charter")
-    assert sum(1 for alt in report.figures if alt.startswith("How members voted on")) == 4
+    ballots = [alt for alt in report.figures if alt.startswith("How members voted on")]
+    assert len(ballots) == 4
+    # Each chart's alt text is its title and its description, which holds the figures.
+    for vote in snapshot().votes:
+        result, _ = vote.public()
+        words = f"{result.valid} ballots of {result.eligible} eligible members: " \
+                f"{percent(result.share_agree)} agree"
+        assert sum(1 for alt in ballots if words in alt) >= 1, words
     assert "https://example.org/charters/1/v1/open-data.zip" in report.links
 
 
@@ -81,3 +91,18 @@ def test_each_principle_shows_its_agreement_as_the_tally_gives_it() -> None:
         assert f"agree (95 % interval {percent(low)} to {percent(high)})" in section
         assert result.decision.reason in section
     assert "84.7 %" in sections[1] and "40.7 %" in sections[2]
+
+
+def test_in_print_a_chart_is_an_image_of_its_svg_with_its_title_and_description_as_alt() -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="140">'
+           '<title>How members voted on “Don&#39;t sell &amp; share”</title>'
+           '<desc>3 ballots of 4 eligible members: 66.7 % agree</desc></svg>')
+    image = lxml.html.fromstring(str(svg_image(svg)))
+    assert image.tag == "img"
+    assert image.get("alt") == ("How members voted on “Don't sell & share”. "
+                                "3 ballots of 4 eligible members: 66.7 % agree")
+    assert (image.get("width"), image.get("height")) == ("640", "140")
+    prefix, data = image.get("src").split(",", 1)
+    assert prefix == "data:image/svg+xml;base64"
+    assert base64.b64decode(data).decode("utf-8") == svg
+    assert svg_image("") == ""
