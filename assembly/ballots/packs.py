@@ -63,8 +63,10 @@ class Packs:
 
 
 def gather(session: Session, assembly: Assembly, item: Round, settings: Settings, now: datetime,
-           *, home: str, receipts_page: str) -> Packs:
-    """Everything the packs say, or NoPacks saying why there is nothing to print."""
+           *, home: str, receipts_page: str, privacy_notice: str) -> Packs:
+    """Everything the packs say, or NoPacks saying why there is nothing to print.
+    `privacy_notice` is the assembly's privacy notice's address as printed: every letter to a
+    member says where it is."""
     if rounds.state_of(item, now) not in (RoundState.scheduled, RoundState.open):
         raise NoPacks(f"“{item.title}” has closed, so paper ballots could no longer count.")
     paper = papers.paper(session, item)
@@ -86,8 +88,8 @@ def gather(session: Session, assembly: Assembly, item: Round, settings: Settings
                                           contact.address_line_3, contact.town) if line)
         people.append(Person(reference, contact.name or "Member", address, contact.postcode))
     setup = papers.of(session, item)
-    return Packs(letters.LetterHead.of(assembly, settings.site_name), item, paper,
-                 papers.options(Scale(setup.scale)), people,
+    head = letters.LetterHead.of(assembly, settings.site_name, privacy_notice)
+    return Packs(head, item, paper, papers.options(Scale(setup.scale)), people,
                  times.in_words(item.closes_at, assembly.time_zone, now),
                  setup.reasons == Reasons.required_against.value, home, receipts_page, now)
 

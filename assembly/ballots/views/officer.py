@@ -28,6 +28,7 @@ from assembly.deliberation.access import round_or_404
 from assembly.deliberation.models import Round, RoundKind, RoundState
 from assembly.discussion.models import Channel
 from assembly.errors import ActionableError
+from assembly.invitations import letters
 from assembly.tables import row_id
 from assembly.templating import render, see_other, url
 from charter.tallies import OPTIONS, RuleKind, Scale
@@ -247,7 +248,10 @@ async def packs_pdf(request: Request) -> Response:
         assembly, item = _vote_round(session, assembly_id, round_id)
         return packs.gather(session, assembly, item, settings, now,
                             home=settings.public_url + url(request, "member_home"),
-                            receipts_page=settings.public_url + url(request, "receipt_page"))
+                            receipts_page=settings.public_url + url(request, "receipt_page"),
+                            privacy_notice=letters.printed_address(
+                                settings.public_address,
+                                url(request, "privacy_notice", assembly_id=assembly_id)))
 
     try:
         gathered = await db.run(request, load)

@@ -512,6 +512,9 @@ def test_paper_ballot_packs_are_one_a4_pdf_with_a_pack_per_member(
         assert text.count(title) == len(world.panel.members)
     assert text.count("Strongly disagree") >= 3 * len(world.panel.members)
     assert pages >= 2 * len(world.panel.members)
+    # Every covering letter says where the assembly's privacy notice is (issue 12, item 6).
+    notice = f"testserver/privacy/{world.assembly_id}"
+    assert "".join(text.split()).count(notice) == len(world.panel.members)   # may wrap at a /
     close(clock)
     closed = officer_client.get(officer_url(world, "/paper-ballots.pdf"), follow_redirects=False)
     assert closed.status_code == 303
