@@ -17,7 +17,9 @@ officer typed can never make the server fetch a URL.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
+import gc
 import json
 import os
 import signal
@@ -116,6 +118,19 @@ def block_network() -> None:
     socket.getaddrinfo = _refuse
 
 
+def quiet_collector() -> None:
+    """Fewer, cheaper garbage collections while rendering: WeasyPrint makes many objects that
+    live until the PDF is written, and each collection walks them all again. Everything imported
+    so far (WeasyPrint included) is frozen out of collections, and the youngest generation is
+    collected every 50,000 allocations instead of 700: about 5 % faster, and the same peak
+    memory (bench/README.md). The child exits once its PDFs are written."""
+    with contextlib.suppress(OSError):   # no Pango: render() says so in its own words
+        import weasyprint  # noqa: F401  (imported now, so its modules are frozen too)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def main() -> int:
     """Read {"documents": {name: html}} on stdin; write {"pdfs": {name: base64}} on stdout, or
     {"error": message} and exit 1."""
@@ -127,6 +142,7 @@ def main() -> int:
     from charter.pdf import render
 
     documents: dict[str, str] = json.loads(sys.stdin.buffer.read())["documents"]
+    quiet_collector()
     pdfs = {}
     for name, html in documents.items():
         try:
