@@ -62,6 +62,9 @@ def _keep_percent_together(value: object) -> object:
 
 
 _SVG = "{http://www.w3.org/2000/svg}"
+# Characters XML 1.0 forbids: an HTML page shows a chart with one (pasted into a quota file,
+# say), but an SVG image would not parse.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def svg_image(svg: str) -> Markup:
@@ -71,6 +74,7 @@ def svg_image(svg: str) -> Markup:
     (which holds the figures) rather than the title alone."""
     if not svg:
         return Markup("")
+    svg = _NOT_XML.sub("", svg)
     root = ElementTree.fromstring(svg)
     alt = ". ".join(text.strip() for text in (root.findtext(f"{_SVG}title"),
                                              root.findtext(f"{_SVG}desc")) if text)

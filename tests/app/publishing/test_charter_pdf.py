@@ -106,3 +106,6 @@ def test_in_print_a_chart_is_an_image_of_its_svg_with_its_title_and_description_
     assert prefix == "data:image/svg+xml;base64"
     assert base64.b64decode(data).decode("utf-8") == svg
     assert svg_image("") == ""
+    # A control character typed into a file (a quota's value, say) cannot break the image.
+    pasted = lxml.html.fromstring(str(svg_image(svg.replace("share", "sh\x0bare"))))
+    assert pasted.get("alt") == image.get("alt")
