@@ -30,7 +30,9 @@ from assembly.recruitment import pool
 from assembly.settings import Settings
 from assembly.tables import row_id, utcnow
 from charter.publication import ResponseStatus
-from sortition.synthetic import ADDRESS_COLUMNS, make_pool
+from sortition import csvsafe
+from sortition.io import FLEX_COLUMNS, QUOTA_COLUMNS
+from sortition.synthetic import ADDRESS_COLUMNS, SyntheticPool, make_pool
 
 OFFICER_EMAIL = "demo.officer@example.org"
 ACTOR = "demo"  # how the audit log names `minipublic demo`
@@ -75,6 +77,20 @@ class Demo:
     quotas_csv: Path
 
 
+
+def quotas_with_census(synthetic: SyntheticPool) -> bytes:
+    """The demo's quotas file as an officer writes it from the census: each value's share of
+    the population (a percentage, one decimal) in a `share` column beside its seats."""
+    shares = {(feature, value): share
+              for feature, names in zip(synthetic.features, synthetic.values, strict=True)
+              for value, share in zip(names, synthetic.census_shares(feature), strict=True)}
+    rows: list[tuple[object, ...]] = [(*QUOTA_COLUMNS, *FLEX_COLUMNS, "share")]
+    for c in synthetic.quotas.categories:
+        rows.append((c.feature, c.value, c.min, c.max, c.min_flex,
+                     c.max if c.max_flex is None else c.max_flex,
+                     f"{100 * shares[(c.feature, c.value)]:.1f}"))
+    return csvsafe.encode(rows, lineterminator="\r\n")
+
 def new_password() -> str:
     """Four groups of four, readable aloud and at least as strong as the officers' rules ask."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -96,7 +112,7 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
     files.mkdir(parents=True, exist_ok=True)
     people_csv, quotas_csv = files / "people.csv", files / "quotas.csv"
     people_csv.write_bytes(synthetic.people_csv())
-    quotas_csv.write_bytes(synthetic.quotas_csv())
+    quotas_csv.write_bytes(quotas_with_census(synthetic))
 
     assembly = session.exec(select(Assembly).where(Assembly.title == TITLE)).first()
     created = assembly is None
@@ -112,7 +128,7 @@ def prepare(session: Session, settings: Settings, files: Path) -> Demo:
             actor=actor, officer_id=officer.id, retention_days=settings.retention_days,
             panel_size=PANEL_SIZE)
         pool.upload(session, assembly,
-                    quotas_file=(synthetic.quotas_csv(), "quotas.csv"),
+                    quotas_file=(quotas_with_census(synthetic), "quotas.csv"),
                     people_file=(synthetic.people_csv(), "people.csv"),
                     secret=settings.secret_key, address_columns=ADDRESS_COLUMNS,
                     legal_basis=LEGAL_BASIS, consent_version=CONSENT_VERSION, actor=actor,

@@ -10,8 +10,10 @@ be selected from without anyone noticing the missing people.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import io
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +44,11 @@ _QUOTA_ALIASES = {
     "max": ("max", "maximum"),
     "min_flex": ("min_flex", "minimum_flex"),
     "max_flex": ("max_flex", "maximum_flex"),
+    "share": ("share", "population_share", "census_share", "target_share",
+              "share_of_population"),
 }
+# How far one feature's population shares may add up from 100 % (rounding in census tables).
+SHARE_TOLERANCE = 0.015
 
 # Id columns recognised in the people file, in order of preference.
 ID_COLUMNS = (
@@ -280,6 +286,53 @@ def _whole_number(text: str, column: str, label: str, row: int, name: str,
     return number
 
 
+def _share(text: str, column: str, label: str, row: int, name: str,
+           problems: list[Problem]) -> tuple[float, bool] | None:
+    """One population share as written (`12.5`, `12.5 %` or `0.125`) and whether it carried a
+    per cent sign; None when blank or wrong (then with a problem saying what was found)."""
+    if not text:
+        return None
+    written = text.strip()
+    percent = written.endswith("%")
+    number = written.rstrip("%").strip()
+    if "," in number and "." not in number:
+        number = number.replace(",", ".")          # 12,5: a decimal comma
+    try:
+        value = float(number)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 0 or value > 100:
+        problems.append(Problem(
+            f"The population share of {label} should be a percentage from 0 to 100 (such as "
+            f"12.5 or 12.5 %), but this cell contains {written[:20]}.",
+            file=name, row=row, column=column))
+        return None
+    return value, percent
+
+
+def _shares(found: dict[str, list[tuple[int, str, float, bool]]], column: str, name: str,
+            problems: list[Problem]) -> dict[tuple[str, str], float]:
+    """Each value's population share as a fraction. A feature's shares are read as fractions
+    when none has a per cent sign and they add up to 1, and as percentages otherwise; either
+    way they must add up to 100 %."""
+    shares: dict[tuple[str, str], float] = {}
+    for feature, rows in found.items():
+        numbers = [number for _, _, number, _ in rows]
+        fractions = (not any(percent for *_, percent in rows)
+                     and abs(sum(numbers) - 1) <= SHARE_TOLERANCE)
+        total = sum(numbers) if fractions else sum(numbers) / 100
+        if abs(total - 1) > SHARE_TOLERANCE:
+            problems.append(Problem(
+                f"The population shares of {feature} add up to {total * 100:.1f} %, but the "
+                "values of a feature together make up the whole population: check them against "
+                "the census table, so that they add up to 100 %.",
+                file=name, row=rows[0][0], column=column))
+            continue
+        for _, value, number, _ in rows:
+            shares[(normalise(feature), normalise(value))] = number if fractions else number / 100
+    return shares
+
+
 def _parse_quotas(data: bytes, name: str) -> tuple[Quotas | None, list[Problem]]:
     """The quotas and every problem found. The Quotas returned holds every row whose feature and
     value are usable (with unusable numbers replaced by 0) so that the people file can still be
@@ -321,6 +374,10 @@ def _parse_quotas(data: bytes, name: str) -> tuple[Quotas | None, list[Problem]]
 
     categories: list[Category] = []
     first_row: dict[tuple[str, str], int] = {}
+    # feature -> (row, value, share as written, per cent sign) of each row with a share
+    written_shares: dict[str, list[tuple[int, str, float, bool]]] = {}
+    unshared: dict[str, int] = {}      # feature -> first row without a share
+    unreadable: set[str] = set()       # features with a share that is not a number
     for row, cells in table.records:
         if _extra_cells(cells, table.header):
             problems.append(Problem(
@@ -366,6 +423,14 @@ def _parse_quotas(data: bytes, name: str) -> tuple[Quotas | None, list[Problem]]
 
         if not usable:
             continue
+        if "share" in where:
+            share = _share(text(cells, "share"), heading("share"), label, row, name, problems)
+            if share is not None:
+                written_shares.setdefault(feature, []).append((row, value, *share))
+            elif not text(cells, "share"):
+                unshared.setdefault(feature, row)
+            else:
+                unreadable.add(feature)     # said already; its total would only mislead
         key = (normalise(feature), normalise(value))
         if key in first_row:
             problems.append(Problem(
@@ -387,6 +452,17 @@ def _parse_quotas(data: bytes, name: str) -> tuple[Quotas | None, list[Problem]]
         problems.append(Problem(
             "The file has a header but no quotas. Add one row per feature value, for example "
             "Gender,Female,14,16.", file=name))
+    for feature, row in unshared.items():
+        if feature in written_shares:
+            problems.append(Problem(
+                f"This {feature} value has no population share, but others of {feature} do. "
+                f"Give every value of {feature} its share, or leave them all blank.",
+                file=name, row=row, column=heading("share")))
+            del written_shares[feature]
+    for feature in unreadable:
+        written_shares.pop(feature, None)
+    shares = _shares(written_shares, heading("share"), name, problems)
+    categories = [dataclasses.replace(c, share=shares.get(c.key)) for c in categories]
     return (Quotas(tuple(categories)) if "feature" in where and "value" in where else None,
             problems)
 

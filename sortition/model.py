@@ -68,6 +68,9 @@ class Category:
     max: int
     min_flex: int = 0
     max_flex: int | None = None
+    # The share of the population with this value (0-1, from the census), when the quotas file
+    # gives it: published beside the panel's share. The selection never reads it.
+    share: float | None = None
 
     @property
     def key(self) -> tuple[str, str]:

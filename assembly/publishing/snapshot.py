@@ -421,7 +421,8 @@ def _panel(session: Session, assembly_id: int, run: SelectionRun | None, k: int
     return tuple(publication.QuotaRow(
         q.feature, q.value, q.min_count, q.max_count,
         sum(1 for p in profiles if normalise(p.get(q.feature, "")) == normalise(q.value)),
-        _shown(pool.get((normalise(q.feature), normalise(q.value)), 0), k)) for q in quotas)
+        _shown(pool.get((normalise(q.feature), normalise(q.value)), 0), k), q.target_share)
+        for q in quotas)
 
 
 def _shown(count: int, k: int) -> int | None:

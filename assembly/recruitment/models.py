@@ -81,6 +81,8 @@ class Quota(SQLModel, table=True):
     max_count: int
     min_flex: int | None = None
     max_flex: int | None = None
+    # The share of the population with this value (0-1), when the quotas file gives it.
+    target_share: float | None = None
 
 
 class PoolCount(SQLModel, table=True):

@@ -99,7 +99,8 @@ def stored_quotas(session: Session, assembly_id: int) -> Quotas | None:
         return None
     return Quotas(tuple(
         Category(feature=q.feature, value=q.value, min=q.min_count, max=q.max_count,
-                 min_flex=q.min_flex if q.min_flex is not None else 0, max_flex=q.max_flex)
+                 min_flex=q.min_flex if q.min_flex is not None else 0, max_flex=q.max_flex,
+                 share=q.target_share)
         for q in rows
     ))
 
@@ -143,7 +144,7 @@ def replace_quotas(session: Session, assembly: Assembly, data: bytes, name: str,
     session.add_all([
         Quota(assembly_id=assembly_id, position=i, feature=c.feature, value=c.value,
               min_count=c.min, max_count=c.max, min_flex=c.min_flex,
-              max_flex=c.max_flex)
+              max_flex=c.max_flex, target_share=c.share)
         for i, c in enumerate(quotas.categories)
     ])
     session.flush()

@@ -171,6 +171,37 @@ def test_any_well_formed_quotas_file_reads_back_exactly(
     assert read_quotas(data).categories == categories
 
 
+@pytest.mark.parametrize(("header", "young", "old"), [
+    ("share", "40", "60"),                          # percentages
+    ("Population share", "40 %", "60%"),            # with the sign, as a spreadsheet writes
+    ("census_share", "0.4", "0.6"),                 # fractions that add up to 1
+    ("Share", '"39,6"', '"60,4"'),                  # a decimal comma (quoted)
+])
+def test_reads_each_values_population_share_as_a_fraction(header: str, young: str,
+                                                           old: str) -> None:
+    quotas = read_quotas(f"feature,value,min,max,{header}\nAge,Young,2,4,{young}\n"
+                         f"Age,Old,2,4,{old}\nArea,North,1,3,\nArea,South,1,3,\n".encode())
+    shares = [c.share for c in quotas.categories]
+    assert shares[0] == pytest.approx(0.4, abs=0.005)
+    assert shares[1] == pytest.approx(0.6, abs=0.005)
+    assert shares[2:] == [None, None]          # a feature without shares keeps none
+
+
+def test_population_shares_that_cannot_be_right_are_refused_where_they_are() -> None:
+    data = ("feature,value,min,max,share\n"
+            "Age,Young,2,4,40\n"            # row 2
+            "Age,Old,2,4,50\n"              # row 3: Age adds up to 90 %
+            "Area,North,1,3,55\n"           # row 4
+            "Area,South,1,3,\n"             # row 5: the only Area value without a share
+            "Tenure,Own,1,3,sixty\n"        # row 6: not a number
+            "Tenure,Rent,1,3,40\n").encode()
+    problems = problems_of(read_quotas, data)
+    assert where(problems) == {(2, "share"), (5, "share"), (6, "share")}
+    assert "add up to 90.0 %" in only(problems, 2, "share").message
+    assert "Give every value of Area its share" in only(problems, 5, "share").message
+    assert "percentage from 0 to 100" in only(problems, 6, "share").message
+
+
 # -- Quotas: what is wrong, all at once --------------------------------------------------------
 
 

@@ -29,8 +29,8 @@ from assembly.discussion import statements, votes
 from assembly.discussion.models import DiscussRound, Moderation, VoteValue
 from assembly.drafting import principles as drafting
 from assembly.drafting.models import DissentNote, Principle
-from assembly.publishing import models, snapshot
-from assembly.recruitment.models import Contact
+from assembly.publishing import documents, models, snapshot
+from assembly.recruitment.models import Contact, Quota
 from assembly.selection.models import Draw, Member
 from assembly.settings import Settings
 from assembly.tables import row_id, utcnow
@@ -304,6 +304,25 @@ def test_the_snapshot_holds_the_stored_tallies_and_recounts_clean(
     assert report.matches, [str(d) for d in report.differences]
     assert len(report.principles) == 3
 
+
+def test_the_population_shares_of_the_quotas_file_are_published(engine: Engine, dbs: Sessions
+                                                                ) -> None:
+    world = _full(engine, dbs)
+    assert {q.target_share for q in _built(dbs, world).panel} == {None}
+    shares = {"16-29": 0.2, "30-44": 0.25, "45-64": 0.33, "65+": 0.22}
+    with dbs(write=True) as session:
+        for value, share in shares.items():
+            session.execute(sa.update(Quota).where(col(Quota.assembly_id) == world.assembly_id,
+                                                   col(Quota.value) == value)
+                            .values(target_share=share))
+    made = _built(dbs, world)
+    assert {q.value: q.target_share for q in made.panel} == shares
+    rows = publication.open_data(made)["panel.csv"].decode().splitlines()
+    assert rows[0].split(",")[-1] == "target_share"
+    assert rows[-1].endswith(",0.22")
+    page = documents.charter_html(made)
+    assert "In the population (census)" in page
+    assert "Age: 30-44</th>" in page and "25\u00a0%</td>" in page
 
 def test_small_cells_and_small_groups_are_withheld(engine: Engine, dbs: Sessions) -> None:
     world = _full(engine, dbs)

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from assembly.assemblies.models import Assembly
 from assembly.audit import AuditEvent
+from assembly.demo import quotas_with_census
 from assembly.recruitment.models import Contact, PoolCount, Profile, Quota, Respondent
 from sortition.synthetic import quotas_to_csv
 from tests.app.builders import synthetic
@@ -72,6 +73,39 @@ def test_good_files_are_split_into_contact_profile_and_counts(officer_client: Te
     feature, value = pool.features[0], pool.values[0][0]
     count = int((pool.attributes[:, 0] == 0).sum())
     assert re.search(rf">{re.escape(value)}</th>\s*<td class=\"numeric\">{count} ", page)
+
+
+def test_population_shares_from_the_census_are_kept_and_shown(officer_client: TestClient,
+                                                             dbs: Callable) -> None:
+    pool = synthetic()
+    assembly_id = create(officer_client)
+    response = upload(officer_client, assembly_id, quotas=quotas_with_census(pool),
+                      people=pool.people_csv(), follow=True)
+    assert response.status_code == 200
+    with dbs() as session:
+        shares = {(q.feature, q.value): q.target_share for q in session.exec(
+            select(Quota).where(Quota.assembly_id == assembly_id)).all()}
+    for f, feature in enumerate(pool.features):
+        census = pool.census_shares(feature)
+        for v, value in enumerate(pool.values[f]):
+            assert shares[(feature, value)] == round(float(census[v]) * 100, 1) / 100
+    page = officer_client.get(f"/assemblies/{assembly_id}/quotas").text
+    assert page.count('<th scope="col" class="numeric">In the population</th>') == \
+        len(pool.features)
+    first = pool.values[0][0]
+    assert re.search(rf">{re.escape(first)}</th>\s*<td class=\"numeric\">[^<]*<span[^>]*>[^<]*"
+                     rf"</span></td>\s*<td class=\"numeric\">{shares[(pool.features[0], first)] * 100:.1f}"
+                     r"\s*%</td>", page)
+    # A share that is not a number is refused where it is, and nothing is loaded.
+    other = create(officer_client)
+    bad = quotas_with_census(pool).replace(b",13.6\r\n", b",about 14\r\n", 1)
+    assert bad != quotas_with_census(pool)
+    refused = upload(officer_client, other, quotas=bad, people=pool.people_csv())
+    assert refused.status_code == 422
+    assert any(column == "share" and "percentage from 0 to 100" in message
+               for _, _, column, message in problem_cells(refused.text))
+    with dbs() as session:
+        assert session.exec(select(Quota).where(Quota.assembly_id == other)).all() == []
 
 
 def test_every_quotas_problem_is_shown_with_its_row(officer_client: TestClient,
